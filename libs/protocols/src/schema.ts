@@ -19,6 +19,7 @@ export const AGENCY_ROLES = [
   'senior-liaison-officer', // Lincolnshire SLO / "SLO or equivalent"
   'head-of-service',
   'board-member', // the agency's member of the partnership board (BSCB "Board Member", Sutton "LSCP member")
+  'chief-executive', // Sutton 6: "the Chief Executive of the Council and the political leadership"
 ] as const;
 
 /** Roles held for the whole partnership. */
@@ -75,7 +76,20 @@ export const timescaleSchema = z.discriminatedUnion('kind', [
   }),
   /** No timescale in the document: the tier waits for a human action; no breach. */
   z.object({ kind: z.literal('none'), asWritten: z.string().min(1) }),
+  /**
+   * Plain clock minutes, no calendar (no business hours, weekends or bank holidays). Only for the
+   * `demo` protocol, so demonstrations and benchmarks see a whole escalation in minutes.
+   */
+  z.object({
+    kind: z.literal('minutes'),
+    amount: z.number().int().positive(),
+    from: z.enum(['tier-start', 'escalation-start', 'previous-deadline']),
+    asWritten: z.string().min(1),
+  }),
 ]);
+
+/** How a tier is conducted when the document says so (Lincolnshire 001, section 117 aftercare). */
+export const TIER_FORMATS = ['discussion', 'line-manager-intervention', 'multi-disciplinary-meeting'] as const;
 
 const recordSchema = z.object({
   kind: z.enum(RECORD_KINDS),
@@ -114,6 +128,8 @@ export const tierSchema = z.object({
   route: z.string().optional(),
   /** Sutton 7.3 / BSCB stage 4: outcome options offered at this tier. */
   outcomes: z.array(id).default([]),
+  /** How the tier is conducted, when the document prescribes it (001: s117 aftercare). Omitted: any. */
+  conductedAs: z.array(z.enum(TIER_FORMATS)).optional(),
   clause: z.string().min(1),
 });
 
@@ -179,6 +195,8 @@ export const protocolSchema = z
       startAtTier: z.number().int().positive(),
       /** Working days each remaining timed tier gets (the shortened timescale). */
       workingDaysPerTier: z.number().int().min(0),
+      /** Minutes each remaining `minutes` tier gets under immediate risk (demo protocol only). */
+      minutesPerTier: z.number().int().positive().optional(),
       clause: z.string().min(1),
     }),
     extensions: z.object({
@@ -258,4 +276,5 @@ export type Timescale = z.infer<typeof timescaleSchema>;
 export type AgencyRole = (typeof AGENCY_ROLES)[number];
 export type PartnershipRole = (typeof PARTNERSHIP_ROLES)[number];
 export type RecordKind = (typeof RECORD_KINDS)[number];
+export type TierFormat = (typeof TIER_FORMATS)[number];
 export type FinalRoute = Protocol['finalRoutes'][number];

@@ -1,0 +1,59 @@
+import type { Actor } from './types';
+
+/**
+ * Every human action on a running escalation. Each carries the actor (who, which agency, which
+ * role, which side) and the id of the Postgres record that holds its free text (the reason,
+ * the note, the plan's wording): the workflow sees ids and facts, never prose about a person.
+ */
+interface Base {
+  actor: Actor;
+  actionId: string;
+}
+
+export type EscalationAction =
+  | (Base & { kind: 'acknowledge' })
+  | (Base & { kind: 'respond' })
+  | (Base & { kind: 'agree-plan'; items: { itemId: string; ownerAgencyId: string; dueAt: string }[] })
+  | (Base & { kind: 'complete-plan-item'; itemId: string })
+  | (Base & { kind: 'resolve'; referLearning?: boolean })
+  | (Base & { kind: 'escalate' })
+  | (Base & { kind: 'flag-immediate-risk' })
+  | (Base & { kind: 'propose-extension'; dueAt: string })
+  | (Base & { kind: 'accept-extension' })
+  | (Base & { kind: 'decline-extension' })
+  | (Base & { kind: 'schedule-meeting'; meetingKind: string; at: string })
+  | (Base & { kind: 'record-decision'; outcome?: string; referLearning?: boolean })
+  | (Base & { kind: 'refer-learning' })
+  | (Base & { kind: 'withdraw' })
+  | (Base & { kind: 'add-note' });
+
+export type ActionKind = EscalationAction['kind'];
+
+export const ACTION_KINDS: readonly ActionKind[] = [
+  'acknowledge',
+  'respond',
+  'agree-plan',
+  'complete-plan-item',
+  'resolve',
+  'escalate',
+  'flag-immediate-risk',
+  'propose-extension',
+  'accept-extension',
+  'decline-extension',
+  'schedule-meeting',
+  'record-decision',
+  'refer-learning',
+  'withdraw',
+  'add-note',
+];
+
+/** An action the protocol does not allow now. The message is shown to the person who tried. */
+export class ActionRefused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionRefused';
+  }
+}

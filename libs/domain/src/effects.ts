@@ -1,0 +1,53 @@
+import type { AgencyRole, PartnershipRole } from '@resolve/protocols';
+
+export const NOTIFICATION_EVENTS = [
+  'escalation-raised',
+  'tier-entered',
+  'deadline-reminder',
+  'deadline-breached',
+  'plan-item-due',
+  'plan-item-overdue',
+  'immediate-risk-flagged',
+  'extension-proposed',
+  'extension-agreed',
+  'meeting-scheduled',
+  'final-decision',
+  'closed',
+  'learning-referred',
+  'informed',
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/**
+ * Who a notification is for, resolved by the notifier from the directory, never hard-coded.
+ * `parties` are the two named people of the case (raiser and the person raised with).
+ */
+export interface Audience {
+  parties: boolean;
+  agencyRoles: AgencyRole[];
+  sides: ('raising' | 'receiving')[];
+  partnershipRoles: PartnershipRole[];
+  /** Restrict agency roles to these agencies (for example a plan item's owner). */
+  onlyAgencyIds?: string[];
+}
+
+export type Effect =
+  | {
+      type: 'compute-deadline';
+      tierNumber: number;
+      tierKey: string;
+      escalationStartedAt: string;
+      tierStartedAt: string;
+      previousDeadline: string | null;
+      immediateRisk: boolean;
+    }
+  | {
+      type: 'notify';
+      event: NotificationEvent;
+      tier: number;
+      audience: Audience;
+      /** Stable part of the delivery key; the notifier adds recipient and channel. */
+      key: string;
+      urgent: boolean;
+    }
+  | { type: 'close' };

@@ -1,0 +1,4 @@
+export * from './types';
+export * from './actions';
+export * from './effects';
+export * from './engine';

@@ -1,0 +1,114 @@
+import type { AgencyRole, PartnershipRole, Protocol } from '@resolve/protocols';
+
+/**
+ * Everything here travels through Temporal (workflow input, updates, queries, history), so it
+ * carries ids and non-identifying facts only. Free text (reasons, notes, plan descriptions,
+ * the child's or adult's details) stays in Postgres and is referenced by `actionId`.
+ */
+
+export type Side = 'raising' | 'receiving' | 'partnership';
+
+export interface Actor {
+  personId: string;
+  /** Null for partnership roles (independent chair, business manager). */
+  agencyId: string | null;
+  role: AgencyRole | PartnershipRole;
+  side: Side;
+}
+
+export type EscalationStatus = 'open' | 'resolved' | 'decided' | 'referred-for-learning' | 'withdrawn';
+
+export const CLOSED_STATUSES: readonly EscalationStatus[] = [
+  'resolved',
+  'decided',
+  'referred-for-learning',
+  'withdrawn',
+];
+
+export interface EscalationStart {
+  escalationId: string;
+  reference: string;
+  partnershipId: string;
+  /** The whole protocol definition, pinned: editing the file never changes a running case. */
+  protocol: Protocol;
+  raisedAt: string;
+  category: string;
+  immediateRisk: boolean;
+  raisingAgencyId: string;
+  receivingAgencyId: string;
+  raisedBy: Actor;
+  /** Postgres id of the raising action record (nature of concern etc. live there). */
+  actionId: string;
+}
+
+export interface TierState {
+  number: number;
+  key: string;
+  route: string | null;
+  startedAt: string;
+  /** Why the case entered this tier. */
+  enteredBecause: 'raised' | 'deadline-breached' | 'escalated' | 'immediate-risk';
+  /** Deadline for what the tier expects; null while being computed, or when the tier has none. */
+  dueAt: string | null;
+  explanation: string | null;
+  /** Reminder instants still to send (ISO), computed with the deadline. */
+  reminders: string[];
+  /** The tier's expectation (response, plan, meeting date...) was met: no breach will fire. */
+  metAt: string | null;
+  breachedAt: string | null;
+  acknowledgedAt: string | null;
+  /** Set while the deadline is being (re)computed by an activity. */
+  deadlinePending: boolean;
+  extendedFrom: string | null;
+  meeting: { kind: string; at: string; actionId: string } | null;
+}
+
+export interface PlanItem {
+  itemId: string;
+  ownerAgencyId: string;
+  dueAt: string;
+  agreedAt: string;
+  reminderAt: string | null;
+  status: 'open' | 'done';
+  reminded: boolean;
+  overdueAlerted: boolean;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  type: string;
+  tier: number;
+  actor: Actor | null;
+  actionId: string | null;
+  /** Non-identifying detail: deadlines, counts, keys. */
+  detail: Record<string, string | number | boolean | null>;
+}
+
+export interface EscalationState {
+  escalationId: string;
+  reference: string;
+  partnershipId: string;
+  protocolId: string;
+  protocolVersion: number;
+  category: string;
+  raisingAgencyId: string;
+  receivingAgencyId: string;
+  raisedBy: Actor;
+  raisedAt: string;
+  status: EscalationStatus;
+  urgent: boolean;
+  immediateRisk: boolean;
+  tier: TierState;
+  /** Deadline of the previous tier, for "a further N working days" counting. */
+  previousDeadline: string | null;
+  breaches: number;
+  resolution: { raising: string | null; receiving: string | null };
+  extension: { proposedDueAt: string; proposedBy: Actor; actionId: string } | null;
+  planItems: PlanItem[];
+  decision: { at: string; by: Actor; actionId: string; outcome: string | null } | null;
+  learningReferredAt: string | null;
+  closedAt: string | null;
+  calendarVersion: string | null;
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,49 @@
+import { DataSource } from 'typeorm';
+import { AgencyEntity, AgencyRoleEntity, PartnershipEntity, PartnershipRoleEntity, PersonEntity } from './entities/directory.entities';
+import {
+  ActionRecordEntity,
+  EscalationEntity,
+  EscalationEventEntity,
+  EscalationSubjectEntity,
+  NotificationDeliveryEntity,
+  PlanItemEntity,
+} from './entities/escalation.entities';
+import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
+
+export const ENTITIES = [
+  PartnershipEntity,
+  AgencyEntity,
+  PersonEntity,
+  AgencyRoleEntity,
+  PartnershipRoleEntity,
+  EscalationEntity,
+  EscalationSubjectEntity,
+  EscalationEventEntity,
+  ActionRecordEntity,
+  PlanItemEntity,
+  NotificationDeliveryEntity,
+];
+
+/** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */
+export const MIGRATIONS = [InitialSchema1763900000000];
+
+export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: { max: options.poolSize ?? 10 },
+  });
+}
+
+/** Opens the data source and applies pending migrations. */
+export async function openDatabase(databaseUrl: string, options: { migrate?: boolean; poolSize?: number } = {}) {
+  const ds = createDataSource(databaseUrl, options);
+  await ds.initialize();
+  if (options.migrate !== false) await ds.runMigrations({ transaction: 'each' });
+  return ds;
+}

@@ -1,0 +1,5 @@
+export * from './entities/directory.entities';
+export * from './entities/escalation.entities';
+export * from './data-source';
+export * from './embedded-postgres';
+export * from './demo-directory';

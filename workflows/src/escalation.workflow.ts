@@ -1,0 +1,192 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  actionUpdates,
+  addNoteSignal,
+  calendarChangedSignal,
+  snapshotQuery,
+  summaryQuery,
+  SEARCH_ATTRIBUTES,
+  TASK_QUEUES,
+  type EscalationActivities,
+  type EscalationWorkflowInput,
+  type EscalationWorkflowResult,
+  type NotifierActivities,
+  type UpdateActionKind,
+} from '@resolve/contracts';
+import {
+  ActionRefused,
+  applyAction,
+  applyDeadline,
+  currentTier,
+  fireTimers,
+  isClosed,
+  nextWakeAt,
+  startEscalation,
+  summarise,
+  validateAction,
+  type Effect,
+  type EscalationAction,
+} from '@resolve/domain';
+
+/**
+ * One escalation, from raising to closure, under any protocol. A thin durable shell around the
+ * pure engine in @resolve/domain: it sleeps until the next instant something is due (a deadline,
+ * a reminder, a plan item), feeds human actions in through validated Updates, and carries out
+ * the engine's effects through activities.
+ */
+
+const bookkeeping = proxyActivities<EscalationActivities>({
+  taskQueue: TASK_QUEUES.escalations,
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Notifications never fail the escalation: the notifier records permanent failures itself and
+// reports them to the business manager; here it is retried until it answers.
+const notifier = proxyActivities<NotifierActivities>({
+  taskQueue: TASK_QUEUES.notifications,
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export async function escalationWorkflow(input: EscalationWorkflowInput): Promise<EscalationWorkflowResult> {
+  const protocol = input.protocol;
+  const now = () => new Date(Date.now()); // workflow time: deterministic, skipped by the test server
+  const started = startEscalation(input, now());
+  const state = started.state;
+  const queue: Effect[] = [...started.effects];
+  let busy = false;
+  let dirty = true;
+  let calendarChanged = false;
+
+  const run = (action: EscalationAction) => {
+    queue.push(...applyAction(protocol, state, action, now()));
+    dirty = true;
+  };
+
+  for (const kind of Object.keys(actionUpdates) as UpdateActionKind[]) {
+    setHandler(
+      actionUpdates[kind],
+      async (args) => {
+        run({ ...(args as object), kind } as EscalationAction);
+        // Answer once the effects (a new tier's deadline, the projection) are carried out, so
+        // the caller sees the escalation as it now stands.
+        await condition(() => queue.length === 0 && !busy && !dirty);
+        return summarise(state);
+      },
+      {
+        validator: (args) => {
+          try {
+            validateAction(protocol, state, { ...(args as object), kind } as EscalationAction, now());
+          } catch (err) {
+            if (err instanceof ActionRefused) {
+              throw ApplicationFailure.create({ type: 'ActionRefused', message: err.message, details: [err.code] });
+            }
+            throw err;
+          }
+        },
+      },
+    );
+  }
+  setHandler(addNoteSignal, (args) => run({ ...args, kind: 'add-note' }));
+  setHandler(calendarChangedSignal, () => {
+    calendarChanged = true;
+  });
+  setHandler(summaryQuery, () => summarise(state));
+  setHandler(snapshotQuery, () => state);
+
+  const carryOut = async (effect: Effect) => {
+    switch (effect.type) {
+      case 'compute-deadline': {
+        const { type: _type, ...request } = effect;
+        const result = await bookkeeping.computeDeadline({ ...request, protocol });
+        queue.push(...applyDeadline(state, result, now()));
+        return;
+      }
+      case 'notify':
+        await notifier.notify({
+          escalationId: state.escalationId,
+          event: effect.event,
+          tier: effect.tier,
+          audience: effect.audience,
+          key: effect.key,
+          urgent: effect.urgent,
+        });
+        return;
+      case 'close':
+        return;
+    }
+  };
+
+  const publish = async () => {
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.partnership, value: state.partnershipId },
+      { key: SEARCH_ATTRIBUTES.protocol, value: state.protocolId },
+      { key: SEARCH_ATTRIBUTES.tier, value: state.tier.number },
+      { key: SEARCH_ATTRIBUTES.status, value: state.status },
+      { key: SEARCH_ATTRIBUTES.urgent, value: state.urgent },
+      { key: SEARCH_ATTRIBUTES.raisingAgency, value: state.raisingAgencyId },
+      { key: SEARCH_ATTRIBUTES.receivingAgency, value: state.receivingAgencyId },
+      { key: SEARCH_ATTRIBUTES.breaches, value: state.breaches },
+      {
+        key: SEARCH_ATTRIBUTES.nextDeadline,
+        value: state.tier.dueAt && !state.tier.metAt && !isClosed(state) ? new Date(state.tier.dueAt) : null,
+      },
+    ]);
+    upsertMemo({
+      summary: `${state.reference}: ${protocol.title}, tier ${state.tier.number} (${currentTier(protocol, state).title}), ${state.status}`,
+    });
+    await bookkeeping.recordProjection(state);
+    dirty = false;
+  };
+
+  while (true) {
+    busy = true;
+    while (queue.length > 0) await carryOut(queue.shift()!);
+    if (calendarChanged && !isClosed(state) && state.tier.dueAt && !state.tier.metAt) {
+      calendarChanged = false;
+      const result = await bookkeeping.computeDeadline({
+        tierNumber: state.tier.number,
+        tierKey: state.tier.key,
+        escalationStartedAt: state.raisedAt,
+        tierStartedAt: state.tier.startedAt,
+        previousDeadline: state.previousDeadline,
+        immediateRisk: state.immediateRisk,
+        protocol,
+      });
+      queue.push(...applyDeadline(state, result, now(), true));
+      dirty = true;
+      continue;
+    }
+    if (dirty) await publish();
+    busy = false;
+    if (queue.length > 0) continue;
+    if (isClosed(state)) break;
+
+    const wakeAt = nextWakeAt(state);
+    const woken = () => queue.length > 0 || dirty || calendarChanged;
+    if (wakeAt === null) {
+      await condition(woken);
+    } else {
+      const ms = Date.parse(wakeAt) - Date.now();
+      if (ms > 0) await condition(woken, ms);
+    }
+    queue.push(...fireTimers(protocol, state, now()));
+    if (queue.length > 0) dirty = true;
+  }
+
+  // Let in-flight update handlers return before the workflow completes.
+  await condition(allHandlersFinished);
+  log.info('escalation closed', { escalationId: state.escalationId, status: state.status, workflowId: workflowInfo().workflowId });
+  return { summary: summarise(state), closedAt: state.closedAt };
+}

@@ -1,0 +1,2 @@
+// Entry point bundled by the worker: workflow functions only.
+export { escalationWorkflow } from './escalation.workflow';
