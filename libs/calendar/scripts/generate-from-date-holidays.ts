@@ -52,8 +52,14 @@ const TITLES: Record<string, { title: string; bunting: boolean }> = {
   'Spring bank holiday': { title: 'Spring bank holiday', bunting: true },
   'Queen’s Platinum Jubilee': { title: 'Platinum Jubilee bank holiday', bunting: true },
   "Queen's Platinum Jubilee": { title: 'Platinum Jubilee bank holiday', bunting: true },
-  "Queen Elizabeth's Funeral Day": { title: 'Bank Holiday for the State Funeral of Queen Elizabeth II', bunting: false },
-  "King Charles III's Coronation": { title: 'Bank holiday for the coronation of King Charles III', bunting: true },
+  "Queen Elizabeth's Funeral Day": {
+    title: 'Bank Holiday for the State Funeral of Queen Elizabeth II',
+    bunting: false,
+  },
+  "King Charles III's Coronation": {
+    title: 'Bank holiday for the coronation of King Charles III',
+    bunting: true,
+  },
   'Battle of the Boyne (Orangemen’s Day)': { title: 'Battle of the Boyne (Orangemen’s Day)', bunting: false },
   "Battle of the Boyne (Orangemen's Day)": { title: 'Battle of the Boyne (Orangemen’s Day)', bunting: false },
   'Summer bank holiday': { title: 'Summer bank holiday', bunting: true },
@@ -139,7 +145,10 @@ function eventsFor(region: string, from: number, to: number): GovUkEvent[] {
       const substitute = h.substitute === true || h.name.endsWith(' (substitute day)');
       const base = h.name.replace(/ \(substitute day\)$/, '');
       const known = TITLES[base];
-      if (!known) throw new Error(`${region} ${date}: unknown holiday name "${h.name}"; add it to TITLES after checking`);
+      if (!known)
+        throw new Error(
+          `${region} ${date}: unknown holiday name "${h.name}"; add it to TITLES after checking`,
+        );
       events.push({ title: known.title, date, notes: substitute ? SUB : '', bunting: known.bunting });
     }
   }
@@ -159,8 +168,8 @@ function applyFix(events: GovUkEvent[], fix: HandFix): GovUkEvent[] {
   if (!fix.to) return rest;
   const bunting = i >= 0 ? events[i].bunting : true;
   const titleBunting = Object.values(TITLES).find((t) => t.title === fix.to!.title)?.bunting ?? bunting;
-  return [...rest, { title: fix.to.title, date: fix.date, notes: fix.to.notes, bunting: titleBunting }].sort((a, b) =>
-    a.date < b.date ? -1 : 1,
+  return [...rest, { title: fix.to.title, date: fix.date, notes: fix.to.notes, bunting: titleBunting }].sort(
+    (a, b) => (a.date < b.date ? -1 : 1),
   );
 }
 
@@ -169,7 +178,8 @@ function main(): void {
   const to = Number(arg('to') ?? 2030);
   const version = arg('version') ?? new Date().toISOString().slice(0, 10);
   const out = path.resolve(arg('out') ?? path.join(__dirname, '..', 'data', 'uk-bank-holidays.json'));
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from > to) throw new Error('--from/--to must be years, from <= to');
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from > to)
+    throw new Error('--from/--to must be years, from <= to');
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dhVersion: string = require('date-holidays/package.json').version;
@@ -187,11 +197,15 @@ function main(): void {
     const [first, ...others] = REGIONS[nation].map((r) => eventsFor(r, from, to));
     for (const [k, other] of others.entries()) {
       if (JSON.stringify(other) !== JSON.stringify(first)) {
-        throw new Error(`${REGIONS[nation][0]} and ${REGIONS[nation][k + 1]} differ; ${nation} cannot be one division`);
+        throw new Error(
+          `${REGIONS[nation][0]} and ${REGIONS[nation][k + 1]} differ; ${nation} cannot be one division`,
+        );
       }
     }
     let events = first;
-    for (const fix of HAND_FIXES.filter((f) => f.nation === nation && Number(f.date.slice(0, 4)) >= from && Number(f.date.slice(0, 4)) <= to)) {
+    for (const fix of HAND_FIXES.filter(
+      (f) => f.nation === nation && Number(f.date.slice(0, 4)) >= from && Number(f.date.slice(0, 4)) <= to,
+    )) {
       events = applyFix(events, fix);
       applied.push(fix);
     }
@@ -206,7 +220,13 @@ function main(): void {
         written: path.relative(process.cwd(), out),
         version,
         events: Object.fromEntries(NATIONS.map((n) => [n, checked[n].events.length])),
-        handFixes: applied.map((f) => ({ nation: f.nation, date: f.date, from: f.from, to: f.to, why: f.why })),
+        handFixes: applied.map((f) => ({
+          nation: f.nation,
+          date: f.date,
+          from: f.from,
+          to: f.to,
+          why: f.why,
+        })),
       },
       null,
       2,

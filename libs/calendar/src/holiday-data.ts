@@ -47,7 +47,11 @@ function show(v: unknown): string {
  * Checks dates of one division: valid, no duplicates, whole consecutive years (a missing year
  * would make every day of it look like a working day). Returns the entries sorted by date.
  */
-function checkDates<T extends { date: string }>(entries: T[], field: string, dateField: (i: number) => string): T[] {
+function checkDates<T extends { date: string }>(
+  entries: T[],
+  field: string,
+  dateField: (i: number) => string,
+): T[] {
   const seen = new Set<string>();
   entries.forEach((e, i) => {
     try {
@@ -65,7 +69,10 @@ function checkDates<T extends { date: string }>(entries: T[], field: string, dat
   const last = Number(sorted[sorted.length - 1].date.slice(0, 4));
   for (let y = first; y <= last; y++) {
     if (!years.has(y)) {
-      fail(field, `has no bank holidays in ${y} (between ${first} and ${last}); the data must cover whole consecutive years`);
+      fail(
+        field,
+        `has no bank holidays in ${y} (between ${first} and ${last}); the data must cover whole consecutive years`,
+      );
     }
   }
   return sorted;
@@ -94,7 +101,8 @@ export function validateGovUkFile(json: unknown): GovUkFile {
       if (typeof ev.title !== 'string' || ev.title.trim() === '') {
         fail(`${at}.title`, `must be a non-empty string, got ${show(ev.title)}`);
       }
-      if (typeof ev.date !== 'string') fail(`${at}.date`, `must be a date string "YYYY-MM-DD", got ${show(ev.date)}`);
+      if (typeof ev.date !== 'string')
+        fail(`${at}.date`, `must be a date string "YYYY-MM-DD", got ${show(ev.date)}`);
       // notes and bunting are presentation; GOV.UK always sends them, but a missing one is not
       // worth refusing a refresh for. A present one must have the right type.
       if (ev.notes !== undefined && typeof ev.notes !== 'string') {
@@ -128,7 +136,9 @@ function holidayName(ev: GovUkEvent): string {
  */
 function fingerprint(divisions: HolidaySet['divisions']): string {
   let h = 0x811c9dc5;
-  const text = NATIONS.map((n) => `${n}:${divisions[n].map((e) => `${e.date}=${e.name}`).join(',')}`).join(';');
+  const text = NATIONS.map((n) => `${n}:${divisions[n].map((e) => `${e.date}=${e.name}`).join(',')}`).join(
+    ';',
+  );
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
@@ -179,7 +189,9 @@ const indexCache = new WeakMap<HolidaySet, Partial<Record<Nation, NationHolidays
 
 export function checkNation(nation: unknown): Nation {
   if (typeof nation !== 'string' || !(NATIONS as readonly string[]).includes(nation)) {
-    throw new RangeError(`nation must be one of ${NATIONS.map((n) => `"${n}"`).join(', ')}, got ${show(nation)}`);
+    throw new RangeError(
+      `nation must be one of ${NATIONS.map((n) => `"${n}"`).join(', ')}, got ${show(nation)}`,
+    );
   }
   return nation as Nation;
 }

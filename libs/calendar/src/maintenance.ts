@@ -6,27 +6,25 @@ import { validateGovUkFile, type GovUkEvent, type GovUkFile } from './holiday-da
 import { NATIONS, type Nation } from './types';
 
 /**
- * Stable text of a GOV.UK-format file: top-level version and source first, then one event per
- * line so that a refresh shows up in `git diff` as the dates that changed.
+ * Stable text of a GOV.UK-format file: top-level version and source first, then the three
+ * divisions in GOV.UK's order, 2-space JSON (which `prettier --check` leaves as it is).
  */
 export function serializeGovUkFile(file: GovUkFile): string {
-  const lines: string[] = ['{'];
-  if (file.version !== undefined) lines.push(`  "version": ${JSON.stringify(file.version)},`);
-  if (file.source !== undefined) lines.push(`  "source": ${JSON.stringify(file.source)},`);
-  NATIONS.forEach((nation, n) => {
-    const events = file[nation].events.map(
-      (e) =>
-        `      ${JSON.stringify({ title: e.title, date: e.date, notes: e.notes, bunting: e.bunting })}`,
-    );
-    lines.push(`  ${JSON.stringify(nation)}: {`);
-    lines.push(`    "division": ${JSON.stringify(nation)},`);
-    lines.push('    "events": [');
-    lines.push(events.join(',\n'));
-    lines.push('    ]');
-    lines.push(n === NATIONS.length - 1 ? '  }' : '  },');
-  });
-  lines.push('}');
-  return `${lines.join('\n')}\n`;
+  const ordered: Record<string, unknown> = {};
+  if (file.version !== undefined) ordered.version = file.version;
+  if (file.source !== undefined) ordered.source = file.source;
+  for (const nation of NATIONS) {
+    ordered[nation] = {
+      division: nation,
+      events: file[nation].events.map((e) => ({
+        title: e.title,
+        date: e.date,
+        notes: e.notes,
+        bunting: e.bunting,
+      })),
+    };
+  }
+  return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
 export interface DateChange {

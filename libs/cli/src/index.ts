@@ -1,0 +1,3 @@
+export { runCli, USAGE } from './cli';
+export { UsageError } from './args';
+export type { Io } from './io';

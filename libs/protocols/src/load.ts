@@ -1,0 +1,61 @@
+/**
+ * Reading protocol files from disk, for the CLI, tests and tooling. Uses `fs`, so it is NOT
+ * exported from index.ts: the Temporal workflow bundle imports index.ts and must not pull in
+ * Node built-ins. Import this file by path.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseProtocol, ProtocolValidationError } from './registry';
+import type { Protocol } from './schema';
+
+export { parseProtocol, ProtocolValidationError, type ProtocolIssue } from './registry';
+
+/** The directory holding the shipped definitions (libs/protocols/definitions). */
+export const DEFINITIONS_DIR = resolve(__dirname, '..', 'definitions');
+
+/** The file could not be read at all (missing, a directory, no permission). */
+export class ProtocolFileError extends Error {
+  readonly code = 'protocol-file-unreadable';
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file}: cannot read: ${reason}`);
+    this.name = 'ProtocolFileError';
+  }
+}
+
+/**
+ * Reads and validates one protocol file. Errors name the file by its base name, as in
+ * `sefton-sscp.json: tiers[1].timescale.amount: must be a positive integer`.
+ */
+export function loadProtocolFile(path: string): Protocol {
+  const name = basename(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ProtocolFileError(
+      name,
+      err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ProtocolValidationError(name, [
+      { path: '(root)', message: `not valid JSON: ${(e as Error).message}` },
+    ]);
+  }
+  return parseProtocol(json, name);
+}
+
+/** Every `*.json` in a directory (default: the shipped definitions), sorted by name. */
+export function protocolFilesIn(dir: string = DEFINITIONS_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join(dir, f));
+}

@@ -1,0 +1,4 @@
+export * from './ports';
+export * from './test-database';
+export * from './smtp-capture';
+export * from './temporal-environments';

@@ -1,0 +1,96 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { freePort } from './ports';
+
+export interface CapturedMail {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  receivedAt: Date;
+}
+
+export interface SmtpCapture {
+  port: number;
+  url: string;
+  messages: CapturedMail[];
+  /** Resolves with the matching messages once at least `count` have arrived. */
+  waitFor(predicate: (m: CapturedMail) => boolean, count?: number, timeoutMs?: number): Promise<CapturedMail[]>;
+  /** Recipients the server refuses with a permanent 550. */
+  rejectRecipients: Set<string>;
+  stop(): Promise<void>;
+}
+
+function addresses(parsed: ParsedMail['to']): string[] {
+  const list = Array.isArray(parsed) ? parsed : parsed ? [parsed] : [];
+  return list.flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
+}
+
+/** A real SMTP server (smtp-server) that keeps what it receives, for tests and the embedded default. */
+export async function startSmtpCapture(options: { port?: number; onMessage?: (m: CapturedMail) => void } = {}): Promise<SmtpCapture> {
+  const messages: CapturedMail[] = [];
+  const rejectRecipients = new Set<string>();
+  const waiters = new Set<() => void>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (rejectRecipients.has(address.address.toLowerCase())) {
+        const err = new Error('mailbox unavailable') as Error & { responseCode: number };
+        err.responseCode = 550;
+        return callback(err);
+      }
+      callback();
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          const mail: CapturedMail = {
+            to: addresses(parsed.to),
+            from: addresses(parsed.from as ParsedMail['to'])[0] ?? '',
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+            html: typeof parsed.html === 'string' ? parsed.html : '',
+            receivedAt: new Date(),
+          };
+          messages.push(mail);
+          options.onMessage?.(mail);
+          waiters.forEach((w) => w());
+          callback();
+        })
+        .catch((err) => callback(err));
+    },
+  });
+  const port = options.port ?? (await freePort());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    rejectRecipients,
+    waitFor(predicate, count = 1, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = messages.filter(predicate);
+          if (found.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} matching email(s) within ${timeoutMs} ms; received ${messages.length}: ${messages.map((m) => `${m.to.join(',')} "${m.subject}"`).join('; ')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

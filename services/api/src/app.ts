@@ -1,0 +1,83 @@
+import { Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { Client } from '@temporalio/client';
+import helmet from 'helmet';
+import { DataSource } from 'typeorm';
+import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
+import type { TokenVerifier } from './auth/token-verifier';
+import { ApiError } from './common/api-error';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { EscalationsController } from './escalations/escalations.controller';
+import { EscalationsService, TEMPORAL_CLIENT } from './escalations/escalations.service';
+import { WorkflowStartRelay } from './escalations/workflow-start-relay';
+import { HealthController } from './health/health.controller';
+import { ProtocolsController } from './protocols/protocols.controller';
+
+export interface ApiDependencies {
+  dataSource: DataSource;
+  temporal: Client;
+  verifier: TokenVerifier;
+  /** Extra routes (e.g. the embedded issuer's key set). */
+  extraControllers?: DynamicModule['controllers'];
+  corsOrigins?: string[];
+}
+
+@Module({})
+class ApiModule {
+  static with(deps: ApiDependencies): DynamicModule {
+    return {
+      module: ApiModule,
+      controllers: [EscalationsController, ProtocolsController, HealthController, ...(deps.extraControllers ?? [])],
+      providers: [
+        { provide: DataSource, useValue: deps.dataSource },
+        { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
+        { provide: TOKEN_VERIFIER, useValue: deps.verifier },
+        AuthGuard,
+        EscalationsService,
+        WorkflowStartRelay,
+      ],
+    };
+  }
+}
+
+function validationMessages(errors: import('class-validator').ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${path}: ${m}`));
+    return [...own, ...validationMessages(e.children ?? [], path)];
+  });
+}
+
+/** Builds the NestJS application: used by main.ts, the embedded starter and the tests. */
+export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
+  const app = await NestFactory.create(ApiModule.with(deps), { logger: ['error', 'warn'], bodyParser: false });
+  const express = await import('express');
+  app.use(express.json({ limit: '100kb' }));
+  app.use(helmet());
+  if (deps.corsOrigins?.length) app.enableCors({ origin: deps.corsOrigins });
+  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const fields = validationMessages(errors);
+        return new ApiError('validation-failed', fields.join('; '), { fields });
+      },
+    }),
+  );
+  SwaggerModule.setup('docs', app, () => openApiDocument(app));
+  return app;
+}
+
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Resolve API')
+    .setDescription("Escalation of professional disagreements under UK safeguarding partnerships' protocols")
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}

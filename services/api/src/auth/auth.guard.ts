@@ -1,0 +1,38 @@
+import { Inject, Injectable, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { DataSource } from 'typeorm';
+import { ApiError } from '../common/api-error';
+import { loadCaller, type Caller } from './caller';
+import type { TokenVerifier } from './token-verifier';
+
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+
+/** Bearer JWT verified against the configured issuer and key set; the subject names a directory person. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+    private readonly ds: DataSource,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new ApiError('unauthenticated', 'send a bearer token in the Authorization header');
+    let subject: string;
+    try {
+      subject = await this.verifier.verify(match[1]);
+    } catch {
+      throw new ApiError('unauthenticated', 'the bearer token is invalid or expired');
+    }
+    const caller = await loadCaller(this.ds, subject);
+    if (!caller) throw new ApiError('unauthenticated', 'the token does not belong to anyone in the directory');
+    req.caller = caller;
+    return true;
+  }
+}
+
+export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
+  return ctx.switchToHttp().getRequest<{ caller: Caller }>().caller;
+});

@@ -1,0 +1,59 @@
+import type { DataSource } from 'typeorm';
+import { AGENCY_ROLES, type AgencyRole, type PartnershipRole } from '@resolve/protocols';
+import type { Actor } from '@resolve/domain';
+
+/** The authenticated person and what they hold in the directory. */
+export interface Caller {
+  personId: string;
+  partnershipId: string;
+  agencyRoles: { agencyId: string; role: AgencyRole }[];
+  partnershipRoles: PartnershipRole[];
+}
+
+export async function loadCaller(ds: DataSource, subject: string): Promise<Caller | null> {
+  const [person] = await ds.query(`SELECT id, partnership_id FROM person WHERE identity_subject = $1`, [subject]);
+  if (!person) return null;
+  const agencyRoles = await ds.query(`SELECT agency_id AS "agencyId", role FROM agency_role WHERE person_id = $1`, [person.id]);
+  const pRoles = await ds.query(`SELECT role FROM partnership_role WHERE person_id = $1`, [person.id]);
+  return {
+    personId: person.id,
+    partnershipId: person.partnership_id,
+    agencyRoles,
+    partnershipRoles: pRoles.map((r: { role: PartnershipRole }) => r.role),
+  };
+}
+
+const seniority = (r: AgencyRole) => AGENCY_ROLES.indexOf(r);
+
+/**
+ * How the caller acts on a case: as one of its two agencies (their most senior role there), or
+ * as a partnership role holder of the case's partnership. Null: the caller has no part in it,
+ * and must not learn that it exists.
+ */
+export function actorFor(
+  caller: Caller,
+  escalation: { partnershipId: string; raisingAgencyId: string; receivingAgencyId: string },
+  prefer: 'agency' | 'partnership' = 'agency',
+): Actor | null {
+  const inAgency = (agencyId: string) =>
+    caller.agencyRoles.filter((r) => r.agencyId === agencyId).sort((a, b) => seniority(b.role) - seniority(a.role))[0];
+  const raising = inAgency(escalation.raisingAgencyId);
+  const receiving = inAgency(escalation.receivingAgencyId);
+  const agencyActor: Actor | null = raising
+    ? { personId: caller.personId, agencyId: raising.agencyId, role: raising.role, side: 'raising' }
+    : receiving
+      ? { personId: caller.personId, agencyId: receiving.agencyId, role: receiving.role, side: 'receiving' }
+      : null;
+  const partnershipActor: Actor | null =
+    caller.partnershipId === escalation.partnershipId && caller.partnershipRoles.length > 0
+      ? { personId: caller.personId, agencyId: null, role: caller.partnershipRoles[0], side: 'partnership' }
+      : null;
+  if (prefer === 'partnership') return partnershipActor ?? agencyActor;
+  return agencyActor ?? partnershipActor;
+}
+
+/** The partnership actor holding a specific role, when the caller holds it. */
+export function partnershipActorWithRole(caller: Caller, partnershipId: string, role: PartnershipRole): Actor | null {
+  if (caller.partnershipId !== partnershipId || !caller.partnershipRoles.includes(role)) return null;
+  return { personId: caller.personId, agencyId: null, role, side: 'partnership' };
+}

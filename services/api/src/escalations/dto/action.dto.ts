@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  ValidateNested,
+} from 'class-validator';
+
+/** Every action may say why; the text stays in Postgres, the workflow gets its id. */
+export class ActionDto {
+  @ApiPropertyOptional({ description: 'Why (kept in Postgres only)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 10_000)
+  reason?: string;
+}
+
+export class ResolveDto extends ActionDto {
+  @ApiPropertyOptional({ description: 'Refer learning to the partnership sub-group on closure' })
+  @IsOptional()
+  @IsBoolean()
+  referLearning?: boolean;
+}
+
+export class NoteDto {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 10_000)
+  text!: string;
+}
+
+export class PlanItemDto {
+  @ApiProperty({ description: 'What will be done (kept in Postgres only)' })
+  @IsString()
+  @Length(1, 2000)
+  what!: string;
+
+  @ApiProperty({ description: 'Agency that owns the item: one of the two in the case' })
+  @IsString()
+  @Length(1, 100)
+  ownerAgencyId!: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  ownerPersonId?: string;
+
+  @ApiProperty({ example: '2026-06-01T16:00:00Z' })
+  @IsISO8601({ strict: true })
+  dueAt!: string;
+}
+
+export class AgreePlanDto extends ActionDto {
+  @ApiProperty({ type: [PlanItemDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => PlanItemDto)
+  items!: PlanItemDto[];
+}
+
+export class ProposeExtensionDto extends ActionDto {
+  @ApiProperty({ description: 'The proposed new deadline', example: '2026-06-10T16:00:00Z' })
+  @IsISO8601({ strict: true })
+  dueAt!: string;
+}
+
+export class ScheduleMeetingDto extends ActionDto {
+  @ApiProperty({ enum: ['chaired-meeting', 'mediation', 'resolution-panel', 'professionals-meeting', 'review-conference'] })
+  @IsIn(['chaired-meeting', 'mediation', 'resolution-panel', 'professionals-meeting', 'review-conference'])
+  kind!: string;
+
+  @ApiProperty({ example: '2026-06-02T10:00:00Z' })
+  @IsISO8601({ strict: true })
+  at!: string;
+}
+
+export class DecisionDto {
+  @ApiProperty({ description: 'The final and binding decision (kept in Postgres only)' })
+  @IsString()
+  @Length(1, 20_000)
+  decision!: string;
+
+  @ApiPropertyOptional({ description: "An outcome id when the tier lists outcomes (e.g. 'uphold-decision')" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  outcome?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  referLearning?: boolean;
+}

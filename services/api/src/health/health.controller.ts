@@ -1,0 +1,31 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Client } from '@temporalio/client';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { TEMPORAL_CLIENT } from '../escalations/escalations.service';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  @Get()
+  async health(@Res() res: Response) {
+    const check = async (fn: () => Promise<unknown>) => {
+      try {
+        await Promise.race([fn(), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 3000))]);
+        return 'up';
+      } catch {
+        return 'down';
+      }
+    };
+    const postgres = await check(() => this.ds.query('SELECT 1'));
+    const temporal = await check(() => this.temporal.connection.healthService.check({}));
+    const ok = postgres === 'up' && temporal === 'up';
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', postgres, temporal });
+  }
+}

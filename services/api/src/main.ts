@@ -1,0 +1,38 @@
+import { Connection, Client } from '@temporalio/client';
+import { readConfig } from '@resolve/config';
+import { openDatabase } from '@resolve/persistence';
+import { createApiApp } from './app';
+import { loadOrCreateLocalIssuer } from './auth/local-issuer';
+import { createTokenVerifier } from './auth/token-verifier';
+import { logger } from './common/logger';
+import { apiConfigSchema } from './config';
+
+async function main() {
+  const config = readConfig(apiConfigSchema, process.env);
+  const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS === 'true' });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const localIssuer = config.AUTH_LOCAL_KEY_FILE
+    ? await loadOrCreateLocalIssuer(config.AUTH_LOCAL_KEY_FILE, config.AUTH_ISSUER, config.AUTH_AUDIENCE)
+    : null;
+  const verifier = createTokenVerifier({
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    jwksUrl: config.AUTH_JWKS_URL,
+    localPublicJwk: localIssuer?.publicJwk,
+  });
+  const app = await createApiApp({
+    dataSource,
+    temporal,
+    verifier,
+    corsOrigins: config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean),
+  });
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, '0.0.0.0');
+  logger.info('api listening', { port: config.PORT });
+}
+
+main().catch((err) => {
+  logger.error('api failed to start', { error: String(err?.message ?? err) });
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { ConfigurationError, postgresUrl, readConfig, temporalSettings } from '@resolve/config';
+
+/**
+ * The notifier's configuration. Only main.ts reads process.env; startNotifier() takes the same
+ * settings as options and validates them the same way. Bad values fail at boot with a message
+ * naming the variable (secrets are never echoed).
+ */
+export interface NotifierConfig {
+  databaseUrl: string;
+  temporal: { address: string; namespace: string };
+  /** Links in messages: `${publicBaseUrl}/escalations/<id>`. */
+  publicBaseUrl: string;
+  mailFrom: string;
+  email:
+    | { provider: 'smtp'; smtpUrl: string }
+    | { provider: 'govuk-notify'; apiKey: string; baseUrl: string; templateId: string };
+  sms:
+    | { provider: 'outbox' }
+    | { provider: 'govuk-notify'; apiKey: string; baseUrl: string; templateId: string }
+    | {
+        provider: 'twilio';
+        accountSid: string;
+        authToken: string;
+        from: string;
+        baseUrl?: string;
+        statusCallbackUrl?: string;
+      };
+  /** How many notify activities one worker runs at once. */
+  concurrency: number;
+}
+
+export type NotifierEnv = Record<string, string | undefined>;
+
+const optional = (s: z.ZodString) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), s.optional());
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), 'must be an http(s):// URL');
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a template id (UUID)');
+
+export const notifierEnvSchema = z
+  .object({
+    DATABASE_URL: postgresUrl,
+    ...temporalSettings,
+    PUBLIC_BASE_URL: httpUrl.default('http://localhost:3000'),
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address or "Name <address>"')
+      .default('Resolve <notifications@resolve.invalid>'),
+    EMAIL_PROVIDER: z.enum(['smtp', 'govuk-notify']).default('smtp'),
+    SMS_PROVIDER: z.enum(['outbox', 'govuk-notify', 'twilio']).default('outbox'),
+    SMTP_URL: optional(
+      z.string().refine((v) => /^smtps?:\/\/[^\s/:]+(:\d+)?\/?$/.test(v.replace(/\/\/[^@/]*@/, '//')), {
+        message: 'must be smtp://host:port or smtps://host:port',
+      }),
+    ),
+    NOTIFY_API_KEY: optional(
+      z
+        .string()
+        .regex(
+          /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+          'must be a GOV.UK Notify API key ("name-<service id>-<secret>")',
+        ),
+    ),
+    NOTIFY_BASE_URL: httpUrl.default('https://api.notifications.service.gov.uk'),
+    NOTIFY_EMAIL_TEMPLATE_ID: optional(uuid),
+    NOTIFY_SMS_TEMPLATE_ID: optional(uuid),
+    TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be a Twilio account SID (AC + 32 hex)')),
+    TWILIO_AUTH_TOKEN: optional(z.string().min(8, 'must be the account auth token')),
+    TWILIO_FROM: optional(
+      z
+        .string()
+        .regex(/^(\+[1-9]\d{6,14}|MG[0-9a-f]{32}|[A-Za-z0-9 ]{1,11})$/i, 'must be an E.164 number, a sender id or a Messaging Service SID'),
+    ),
+    TWILIO_BASE_URL: optional(httpUrl),
+    TWILIO_STATUS_CALLBACK_URL: optional(httpUrl),
+    NOTIFIER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  })
+  .superRefine((env, ctx) => {
+    const need = (name: keyof typeof env, why: string) => {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${why}` });
+    };
+    if (env.EMAIL_PROVIDER === 'smtp') need('SMTP_URL', 'EMAIL_PROVIDER=smtp');
+    if (env.EMAIL_PROVIDER === 'govuk-notify') {
+      need('NOTIFY_API_KEY', 'EMAIL_PROVIDER=govuk-notify');
+      need('NOTIFY_EMAIL_TEMPLATE_ID', 'EMAIL_PROVIDER=govuk-notify');
+    }
+    if (env.SMS_PROVIDER === 'govuk-notify') {
+      need('NOTIFY_API_KEY', 'SMS_PROVIDER=govuk-notify');
+      need('NOTIFY_SMS_TEMPLATE_ID', 'SMS_PROVIDER=govuk-notify');
+    }
+    if (env.SMS_PROVIDER === 'twilio') {
+      need('TWILIO_ACCOUNT_SID', 'SMS_PROVIDER=twilio');
+      need('TWILIO_AUTH_TOKEN', 'SMS_PROVIDER=twilio');
+      need('TWILIO_FROM', 'SMS_PROVIDER=twilio');
+    }
+  });
+
+/** Validates the environment (or the same names given as options) into a NotifierConfig. */
+export function loadNotifierConfig(env: NotifierEnv): NotifierConfig {
+  const e = readConfig(notifierEnvSchema, env);
+  const trimSlash = (u: string) => u.replace(/\/+$/, '');
+  return {
+    databaseUrl: e.DATABASE_URL,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
+    publicBaseUrl: trimSlash(e.PUBLIC_BASE_URL),
+    mailFrom: e.MAIL_FROM,
+    email:
+      e.EMAIL_PROVIDER === 'smtp'
+        ? { provider: 'smtp', smtpUrl: e.SMTP_URL! }
+        : {
+            provider: 'govuk-notify',
+            apiKey: e.NOTIFY_API_KEY!,
+            baseUrl: trimSlash(e.NOTIFY_BASE_URL),
+            templateId: e.NOTIFY_EMAIL_TEMPLATE_ID!,
+          },
+    sms:
+      e.SMS_PROVIDER === 'outbox'
+        ? { provider: 'outbox' }
+        : e.SMS_PROVIDER === 'govuk-notify'
+          ? {
+              provider: 'govuk-notify',
+              apiKey: e.NOTIFY_API_KEY!,
+              baseUrl: trimSlash(e.NOTIFY_BASE_URL),
+              templateId: e.NOTIFY_SMS_TEMPLATE_ID!,
+            }
+          : {
+              provider: 'twilio',
+              accountSid: e.TWILIO_ACCOUNT_SID!,
+              authToken: e.TWILIO_AUTH_TOKEN!,
+              from: e.TWILIO_FROM!,
+              baseUrl: e.TWILIO_BASE_URL,
+              statusCallbackUrl: e.TWILIO_STATUS_CALLBACK_URL,
+            },
+    concurrency: e.NOTIFIER_CONCURRENCY,
+  };
+}
+
+export { ConfigurationError };

@@ -1,0 +1,105 @@
+import type { Nation } from '@resolve/calendar';
+import { getProtocol } from '@resolve/protocols';
+import type { EscalationFacts } from './recipients';
+import type { TemplateEvent } from './templates';
+
+/** What the notifier needs from a protocol definition: words for messages, the nation for holidays. */
+export interface ProtocolInfo {
+  id: string;
+  title: string;
+  audience: 'children' | 'adults' | 'both';
+  nation: Nation;
+  categories: { id: string; label: string }[];
+  tiers: { number: number; key: string; title: string }[];
+}
+
+export type ProtocolLookup = (protocolId: string) => ProtocolInfo | null;
+
+/** The shipped protocol definitions (@resolve/protocols). Unknown ids give null: messages fall back to the id. */
+export const shippedProtocolLookup: ProtocolLookup = (protocolId) => {
+  try {
+    const p = getProtocol(protocolId);
+    return {
+      id: p.id,
+      title: p.title,
+      audience: p.audience,
+      nation: p.nation,
+      categories: p.categories.map((c) => ({ id: c.id, label: c.label })),
+      tiers: p.tiers.map((t) => ({ number: t.number, key: t.key, title: t.title })),
+    };
+  } catch {
+    return null;
+  }
+};
+
+/** How events are named where one message refers to another (the delivery-failed alert). */
+export const EVENT_LABELS: Readonly<Record<TemplateEvent, string>> = {
+  'escalation-raised': 'escalation raised',
+  'tier-entered': 'escalation moved to a new tier',
+  'deadline-reminder': 'deadline reminder',
+  'deadline-breached': 'deadline missed',
+  'plan-item-due': 'plan action due',
+  'plan-item-overdue': 'plan action overdue',
+  'immediate-risk-flagged': 'immediate risk flagged',
+  'extension-proposed': 'extension proposed',
+  'extension-agreed': 'extension agreed',
+  'meeting-scheduled': 'meeting scheduled',
+  'final-decision': 'final decision recorded',
+  closed: 'escalation closed',
+  'learning-referred': 'referred for learning',
+  informed: 'for information',
+  'delivery-failed': 'undeliverable notification',
+};
+
+/**
+ * Printed in every email about a case flagged as immediate risk: the disagreement process does
+ * not replace a safeguarding referral.
+ */
+export function riskNotice(audience: ProtocolInfo['audience'] | undefined): string {
+  const referral =
+    audience === 'adults'
+      ? 'an adult safeguarding referral. If an adult is at immediate risk of harm, make an adult safeguarding referral to adult social care'
+      : audience === 'children'
+        ? "a child protection referral. If a child is at immediate risk of significant harm, make a child protection referral to children's social care"
+        : "a child protection or adult safeguarding referral. If a child or adult is at immediate risk of harm, make a referral to children's or adult social care";
+  return `Important: raising a professional disagreement is not ${referral} now, or call the police on 999 in an emergency.`;
+}
+
+export interface MessageContext {
+  escalation: EscalationFacts;
+  protocol: ProtocolInfo | null;
+  event: TemplateEvent;
+  tier: number;
+  publicBaseUrl: string;
+}
+
+export function escalationLink(publicBaseUrl: string, escalationId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/escalations/${encodeURIComponent(escalationId)}`;
+}
+
+/**
+ * Template variables for one recipient. Only ids, the case reference, protocol wording and the
+ * professional recipient's own name: the notifier never reads the child's or adult's details
+ * (table escalation_subject) or the case's prose. The category label only when the partnership
+ * allows it (`email_detail = 'reference-and-category'`).
+ */
+export function messageVariables(ctx: MessageContext, recipientName: string): Record<string, string> {
+  const { escalation, protocol } = ctx;
+  const tier =
+    protocol?.tiers.find((t) => t.number === ctx.tier && t.key === escalation.tierKey) ??
+    protocol?.tiers.find((t) => t.number === ctx.tier);
+  const category = protocol?.categories.find((c) => c.id === escalation.category)?.label ?? escalation.category;
+  const showRisk = ctx.event === 'immediate-risk-flagged' || escalation.immediateRisk;
+  return {
+    reference: escalation.reference,
+    protocolId: escalation.protocolId,
+    protocolTitle: protocol?.title ?? escalation.protocolId,
+    partnershipName: escalation.partnershipName,
+    tier: String(ctx.tier),
+    tierTitle: tier?.title ?? `Tier ${ctx.tier}`,
+    link: escalationLink(ctx.publicBaseUrl, escalation.id),
+    recipientName,
+    categoryLine: escalation.emailDetail === 'reference-and-category' ? `Category: ${category}` : '',
+    riskNotice: showRisk ? riskNotice(protocol?.audience) : '',
+  };
+}

@@ -1,0 +1,279 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Nation } from '@resolve/calendar';
+import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
+import { NOTIFICATION_EVENTS } from '@resolve/domain';
+import type { DataSource } from 'typeorm';
+import { defaultWorkingDay, fallbackChannel, isSmsHours, planChannels, type ChannelContext } from './channels';
+import { deliveryKey, recordUndeliverable, withDelivery, type DeliverySpec } from './deliveries';
+import { loadDirectorySnapshot, loadEscalationFacts } from './directory';
+import { DeliveryError, errorText } from './errors';
+import { jsonLogger, type NotifierLogger } from './logger';
+import { EVENT_LABELS, messageVariables, shippedProtocolLookup, type ProtocolLookup } from './message-content';
+import type { Providers } from './providers/provider-factory';
+import {
+  businessManagers,
+  resolveRecipients,
+  type Channel,
+  type DirectoryPerson,
+  type DirectorySnapshot,
+  type EscalationFacts,
+} from './recipients';
+import { loadTemplates, renderEmail, renderSms, type TemplateEvent, type TemplateSet } from './templates';
+
+export interface NotifierDeps {
+  dataSource: DataSource;
+  providers: Providers;
+  config: { publicBaseUrl: string };
+  /** Now, for the SMS working-hours rule. */
+  clock?: () => Date;
+  templates?: TemplateSet;
+  protocols?: ProtocolLookup;
+  /** Working days of a nation (default: @resolve/calendar, bank holidays included). */
+  isWorkingDay?: (localDate: string, nation: Nation) => boolean;
+  logger?: NotifierLogger;
+}
+
+/** Temporal failure type of the retryable error thrown after transient delivery failures. */
+export const RETRYABLE_FAILURE_TYPE = 'NotificationDeliveryRetryable';
+
+type Outcome =
+  | { kind: 'sent' }
+  | { kind: 'already-sent' }
+  | { kind: 'failed'; error: string }
+  | { kind: 'transient'; error: string };
+
+interface Failure {
+  key: string;
+  person: DirectoryPerson;
+  channel: Channel;
+  error: string;
+}
+
+/**
+ * The notifier's activities. `notify` resolves the audience from the directory, picks channels
+ * per person, and sends each (person, channel) exactly once under its delivery key.
+ *
+ * Transient failures (provider down, 4xx SMTP, HTTP 429/5xx) do not stop the other recipients;
+ * at the end the activity throws a retryable ApplicationFailure and Temporal retries it with
+ * backoff, when everything already sent is skipped. Permanent failures (rejected address or
+ * number) never throw: the delivery is marked failed, the other channel is tried and the
+ * partnership's business managers are emailed.
+ */
+export function createNotifierActivities(deps: NotifierDeps): NotifierActivities {
+  const ds = deps.dataSource;
+  const clock = deps.clock ?? (() => new Date());
+  const templates = deps.templates ?? loadTemplates();
+  const protocols = deps.protocols ?? shippedProtocolLookup;
+  const log = deps.logger ?? jsonLogger();
+  const workingDay = (nation: Nation) =>
+    deps.isWorkingDay ? (d: string) => deps.isWorkingDay!(d, nation) : defaultWorkingDay(nation);
+
+  async function notify(request: NotifyRequest): Promise<NotifyResult> {
+    checkRequest(request);
+    const escalation = await loadEscalationFacts(ds, request.escalationId);
+    if (!escalation) {
+      // The API writes the row before it starts the workflow: a missing row is an inconsistency
+      // an operator must see, so keep retrying (visibly) rather than drop the notice.
+      throw ApplicationFailure.retryable(`escalation ${request.escalationId} not found in Postgres`, 'EscalationNotFound');
+    }
+    const protocol = protocols(escalation.protocolId);
+    const directory = await loadDirectorySnapshot(ds, escalation);
+    const recipients = resolveRecipients(directory, escalation, request.audience);
+    const ctx: ChannelContext = {
+      urgent: request.urgent,
+      smsHours: isSmsHours(clock(), workingDay(protocol?.nation ?? 'england-and-wales')),
+    };
+    const result: NotifyResult = { recipients: recipients.length, sent: 0, alreadySent: 0, failed: 0 };
+    const transient: { key: string; error: string }[] = [];
+    /** Providers that refused connections in this call: later messages for them wait for the retry. */
+    const down = new Set<string>();
+    const logFields = { escalationId: escalation.id, event: request.event, key: request.key, correlationId: request.correlationId };
+
+    const variablesFor = (person: DirectoryPerson, event: TemplateEvent, extra: Record<string, string> = {}) => ({
+      ...messageVariables({ escalation, protocol, event, tier: request.tier, publicBaseUrl: deps.config.publicBaseUrl }, person.displayName),
+      ...extra,
+    });
+
+    const count = (outcome: Outcome, spec: DeliverySpec) => {
+      if (outcome.kind === 'sent') result.sent += 1;
+      else if (outcome.kind === 'already-sent') result.alreadySent += 1;
+      else if (outcome.kind === 'failed') result.failed += 1;
+      else transient.push({ key: spec.key, error: outcome.error });
+    };
+
+    /** One (person, channel) delivery, exactly once under its key. */
+    async function attempt(spec: DeliverySpec, person: DirectoryPerson, variables: Record<string, string>): Promise<Outcome> {
+      const event = spec.event as TemplateEvent;
+      try {
+        return await withDelivery(ds, spec, async (delivery) => {
+          const { status } = delivery.row;
+          if (status === 'sent' || status === 'delivered') return { kind: 'already-sent' } as const;
+          if (status === 'failed') return { kind: 'failed', error: delivery.row.lastError ?? 'failed earlier' } as const;
+          const channelProvider = spec.channel === 'email' ? deps.providers.email : deps.providers.sms;
+          const providerKey = `${spec.channel}:${channelProvider.name}`;
+          if (down.has(providerKey)) {
+            await delivery.markRetry(`not attempted: ${channelProvider.name} unavailable in this attempt`, status === 'sending');
+            return { kind: 'transient', error: `${channelProvider.name} unavailable` } as const;
+          }
+          const send = async (): Promise<{ name: string; id: string | null; recovered: boolean }> => {
+            if (spec.channel === 'email') {
+              const rendered = renderEmail(templates, event, variables);
+              const message = { deliveryKey: spec.key, to: { address: person.email!, name: person.displayName }, ...rendered };
+              const p = deps.providers.email;
+              if (status === 'sending' && p.findPrevious) {
+                const previous = await p.findPrevious(message, delivery.row.updatedAt);
+                if (previous) return { name: p.name, id: previous.providerMessageId, recovered: true };
+              }
+              await delivery.markSending(p.name);
+              return { name: p.name, id: (await p.send(message)).providerMessageId, recovered: false };
+            }
+            const body = renderSms(templates, event, variables);
+            const message = { deliveryKey: spec.key, to: person.phone!, body, escalationId: spec.escalationId, recipientPersonId: person.id };
+            const p = deps.providers.sms;
+            if (status === 'sending' && p.findPrevious) {
+              const previous = await p.findPrevious(message, delivery.row.updatedAt);
+              if (previous) return { name: p.name, id: previous.providerMessageId, recovered: true };
+            }
+            await delivery.markSending(p.name);
+            return { name: p.name, id: (await p.send(message)).providerMessageId, recovered: false };
+          };
+          try {
+            const sent = await send();
+            // Recorded straight after the provider accepted it: a crash in between leaves
+            // 'sending', which the next attempt resolves (see docs/notifications.md).
+            await delivery.markSent(sent.name, sent.id);
+            if (sent.recovered) {
+              log.info('delivery found at the provider after an interrupted attempt', { ...logFields, deliveryKey: spec.key });
+              return { kind: 'already-sent' } as const;
+            }
+            return { kind: 'sent' } as const;
+          } catch (err) {
+            if (!(err instanceof DeliveryError)) throw err;
+            const text = errorText(err);
+            if (err.kind === 'permanent') {
+              await delivery.markFailed(text);
+              log.warn('delivery failed permanently', { ...logFields, deliveryKey: spec.key, channel: spec.channel, error: text });
+              return { kind: 'failed', error: text } as const;
+            }
+            await delivery.markRetry(text, err.maybeSent || status === 'sending');
+            if (!err.maybeSent) down.add(providerKey);
+            log.warn('delivery failed, will be retried', { ...logFields, deliveryKey: spec.key, channel: spec.channel, error: text });
+            return { kind: 'transient', error: text } as const;
+          }
+        });
+      } catch (err) {
+        if (err instanceof DeliveryError) return { kind: 'transient', error: errorText(err) };
+        throw err;
+      }
+    }
+
+    /** Emails the partnership's business managers about a message that cannot be delivered. */
+    async function alertBusinessManagers(failure: Failure, dir: DirectorySnapshot, esc: EscalationFacts) {
+      const managers = businessManagers(dir, esc.partnershipId);
+      if (managers.length === 0) {
+        log.error('no business manager in the directory to tell about an undeliverable notice', { ...logFields, deliveryKey: failure.key });
+        return;
+      }
+      for (const manager of managers) {
+        if (!manager.email || (manager.id === failure.person.id && failure.channel === 'email')) {
+          log.error('business manager has no usable email address for a delivery-failed alert', { ...logFields, managerId: manager.id });
+          continue;
+        }
+        const spec: DeliverySpec = {
+          key: deliveryKey(`${request.key}:delivery-failed:${failure.person.id}:${failure.channel}`, manager.id, 'email'),
+          escalationId: esc.id,
+          event: 'delivery-failed',
+          tier: request.tier,
+          personId: manager.id,
+          channel: 'email',
+          fallbackFor: failure.key,
+        };
+        const variables = variablesFor(manager, 'delivery-failed', {
+          failedRecipientName: failure.person.displayName,
+          failedChannel: failure.channel === 'email' ? 'email' : 'text message (SMS)',
+          failedEventLabel: EVENT_LABELS[request.event],
+          failedReason: failure.error,
+        });
+        const outcome = await attempt(spec, manager, variables);
+        if (outcome.kind === 'transient') transient.push({ key: spec.key, error: outcome.error });
+        if (outcome.kind === 'failed') log.error('delivery-failed alert could not be delivered', { ...logFields, deliveryKey: spec.key });
+      }
+    }
+
+    for (const { person } of recipients) {
+      const plan = planChannels(person, ctx);
+      if (plan.withheld) {
+        log.info('notice withheld for this person', { ...logFields, personId: person.id, reason: plan.withheld });
+        continue;
+      }
+      if (plan.unreachable) {
+        const spec: DeliverySpec = {
+          key: deliveryKey(request.key, person.id, plan.wanted),
+          escalationId: escalation.id,
+          event: request.event,
+          tier: request.tier,
+          personId: person.id,
+          channel: plan.wanted,
+        };
+        const error = 'no email address or phone number in the directory';
+        await recordUndeliverable(ds, spec, error);
+        result.failed += 1;
+        await alertBusinessManagers({ key: spec.key, person, channel: plan.wanted, error }, directory, escalation);
+        continue;
+      }
+      const variables = variablesFor(person, request.event);
+      for (const channel of plan.channels) {
+        const spec: DeliverySpec = {
+          key: deliveryKey(request.key, person.id, channel),
+          escalationId: escalation.id,
+          event: request.event,
+          tier: request.tier,
+          personId: person.id,
+          channel,
+        };
+        const outcome = await attempt(spec, person, variables);
+        count(outcome, spec);
+        if (outcome.kind !== 'failed') continue;
+        const other = fallbackChannel(person, channel, plan.channels, ctx);
+        if (other) {
+          const fallback: DeliverySpec = { ...spec, key: deliveryKey(request.key, person.id, other), channel: other, fallbackFor: spec.key };
+          count(await attempt(fallback, person, variables), fallback);
+        }
+        await alertBusinessManagers({ key: spec.key, person, channel, error: outcome.error }, directory, escalation);
+      }
+    }
+
+    if (transient.length > 0) {
+      const summary = transient
+        .slice(0, 5)
+        .map((t) => `${t.key}: ${t.error}`)
+        .join('; ');
+      log.warn('notify will be retried', { ...logFields, pending: transient.length, ...result });
+      throw ApplicationFailure.retryable(
+        `${transient.length} notification deliver${transient.length === 1 ? 'y' : 'ies'} could not be sent yet and will be retried: ${summary}`,
+        RETRYABLE_FAILURE_TYPE,
+        { pending: transient, result },
+      );
+    }
+    log.info('notify done', { ...logFields, ...result });
+    return result;
+  }
+
+  return { notify };
+}
+
+function checkRequest(request: NotifyRequest): void {
+  const problems: string[] = [];
+  if (!request || typeof request !== 'object') throw ApplicationFailure.nonRetryable('notify request must be an object', 'InvalidNotifyRequest');
+  if (typeof request.escalationId !== 'string' || !request.escalationId) problems.push('escalationId is required');
+  if (!(NOTIFICATION_EVENTS as readonly string[]).includes(request.event)) problems.push(`unknown event "${String(request.event)}"`);
+  if (typeof request.key !== 'string' || !request.key.trim()) problems.push('key is required');
+  if (!Number.isInteger(request.tier)) problems.push('tier must be an integer');
+  const a = request.audience;
+  if (!a || !Array.isArray(a.agencyRoles) || !Array.isArray(a.sides) || !Array.isArray(a.partnershipRoles)) {
+    problems.push('audience must have agencyRoles, sides and partnershipRoles arrays');
+  }
+  if (problems.length > 0) {
+    throw ApplicationFailure.nonRetryable(`invalid notify request: ${problems.join('; ')}`, 'InvalidNotifyRequest');
+  }
+}

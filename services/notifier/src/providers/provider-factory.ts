@@ -1,0 +1,53 @@
+import type { DataSource } from 'typeorm';
+import type { NotifierConfig } from '../config';
+import type { EmailProvider } from './email/email-provider.interface';
+import { GovukNotifyEmailProvider } from './email/govuk-notify/govuk-notify-email-provider';
+import { SmtpEmailProvider } from './email/smtp/smtp-email-provider';
+import { GovukNotifySmsProvider } from './sms/govuk-notify/govuk-notify-sms-provider';
+import { OutboxSmsProvider } from './sms/outbox/outbox-sms-provider';
+import type { SmsProvider } from './sms/sms-provider.interface';
+import { TwilioSmsProvider } from './sms/twilio/twilio-sms-provider';
+
+export interface Providers {
+  email: EmailProvider;
+  sms: SmsProvider;
+}
+
+/** The only place that knows which provider the configuration names. */
+export function createEmailProvider(config: Pick<NotifierConfig, 'email' | 'mailFrom'>): EmailProvider {
+  switch (config.email.provider) {
+    case 'smtp':
+      return new SmtpEmailProvider({ url: config.email.smtpUrl, from: config.mailFrom });
+    case 'govuk-notify':
+      return new GovukNotifyEmailProvider({
+        apiKey: config.email.apiKey,
+        baseUrl: config.email.baseUrl,
+        templateId: config.email.templateId,
+      });
+  }
+}
+
+export function createSmsProvider(config: Pick<NotifierConfig, 'sms'>, ds: DataSource): SmsProvider {
+  switch (config.sms.provider) {
+    case 'outbox':
+      return new OutboxSmsProvider(ds);
+    case 'govuk-notify':
+      return new GovukNotifySmsProvider({
+        apiKey: config.sms.apiKey,
+        baseUrl: config.sms.baseUrl,
+        templateId: config.sms.templateId,
+      });
+    case 'twilio':
+      return new TwilioSmsProvider({
+        accountSid: config.sms.accountSid,
+        authToken: config.sms.authToken,
+        from: config.sms.from,
+        baseUrl: config.sms.baseUrl,
+        statusCallbackUrl: config.sms.statusCallbackUrl,
+      });
+  }
+}
+
+export function createProviders(config: Pick<NotifierConfig, 'email' | 'sms' | 'mailFrom'>, ds: DataSource): Providers {
+  return { email: createEmailProvider(config), sms: createSmsProvider(config, ds) };
+}

@@ -1,0 +1,160 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { TASK_QUEUES } from '@resolve/contracts';
+import { openDatabase } from '@resolve/persistence';
+import { loadNotifierConfig, type NotifierConfig, type NotifierEnv } from './config';
+import { jsonLogger, type NotifierLogger } from './logger';
+import { createNotifierActivities, type NotifierDeps } from './notify';
+import { createProviders } from './providers/provider-factory';
+
+export interface NotifierWorkerDeps extends NotifierDeps {
+  connection: NativeConnection;
+  namespace: string;
+  /** Default TASK_QUEUES.notifications. */
+  taskQueue?: string;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+/** A Temporal worker with the notifier's activities (no workflows) on its own task queue. */
+export async function createNotifierWorker(deps: NotifierWorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue ?? TASK_QUEUES.notifications,
+    activities: createNotifierActivities(deps),
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 10,
+  });
+}
+
+/**
+ * Settings of startNotifier: the environment variables of docs/notifications.md in camelCase.
+ * They are validated exactly like the environment (loadNotifierConfig).
+ */
+export interface StartNotifierOptions {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace?: string;
+  publicBaseUrl?: string;
+  mailFrom?: string;
+  emailProvider?: 'smtp' | 'govuk-notify';
+  smsProvider?: 'outbox' | 'govuk-notify' | 'twilio';
+  smtpUrl?: string;
+  notifyApiKey?: string;
+  notifyBaseUrl?: string;
+  notifyEmailTemplateId?: string;
+  notifySmsTemplateId?: string;
+  twilioAccountSid?: string;
+  twilioAuthToken?: string;
+  twilioFrom?: string;
+  twilioBaseUrl?: string;
+  twilioStatusCallbackUrl?: string;
+  concurrency?: number;
+  /** Reuse an open data source (the embedded starter's); otherwise one is opened from databaseUrl. */
+  dataSource?: DataSource;
+  /** Reuse a Temporal connection; otherwise one is made to temporalAddress. */
+  connection?: NativeConnection;
+  taskQueue?: string;
+  logger?: NotifierLogger;
+  clock?: () => Date;
+}
+
+export interface RunningNotifier {
+  worker: Worker;
+  config: NotifierConfig;
+  dataSource: DataSource;
+  /** Resolves when the worker stops; rejects if it fails. */
+  running: Promise<void>;
+  /** Stops polling, lets running activities finish, closes what startNotifier opened. */
+  shutdown(): Promise<void>;
+}
+
+const OPTION_ENV: Record<Exclude<keyof StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'logger' | 'clock'>, string> = {
+  databaseUrl: 'DATABASE_URL',
+  temporalAddress: 'TEMPORAL_ADDRESS',
+  namespace: 'TEMPORAL_NAMESPACE',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  mailFrom: 'MAIL_FROM',
+  emailProvider: 'EMAIL_PROVIDER',
+  smsProvider: 'SMS_PROVIDER',
+  smtpUrl: 'SMTP_URL',
+  notifyApiKey: 'NOTIFY_API_KEY',
+  notifyBaseUrl: 'NOTIFY_BASE_URL',
+  notifyEmailTemplateId: 'NOTIFY_EMAIL_TEMPLATE_ID',
+  notifySmsTemplateId: 'NOTIFY_SMS_TEMPLATE_ID',
+  twilioAccountSid: 'TWILIO_ACCOUNT_SID',
+  twilioAuthToken: 'TWILIO_AUTH_TOKEN',
+  twilioFrom: 'TWILIO_FROM',
+  twilioBaseUrl: 'TWILIO_BASE_URL',
+  twilioStatusCallbackUrl: 'TWILIO_STATUS_CALLBACK_URL',
+  concurrency: 'NOTIFIER_CONCURRENCY',
+};
+
+/** The options as the environment variables they stand for. */
+export function optionsToEnv(options: StartNotifierOptions): NotifierEnv {
+  const env: NotifierEnv = {};
+  for (const [option, variable] of Object.entries(OPTION_ENV)) {
+    const value = options[option as keyof typeof OPTION_ENV];
+    if (value !== undefined) env[variable] = String(value);
+  }
+  return env;
+}
+
+/** Runs the notifier in this process (main.ts, the embedded starter, tests). */
+export async function startNotifier(options: StartNotifierOptions): Promise<RunningNotifier> {
+  const config = loadNotifierConfig(optionsToEnv(options));
+  return startNotifierWithConfig(config, options);
+}
+
+export async function startNotifierWithConfig(
+  config: NotifierConfig,
+  extras: Pick<StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'logger' | 'clock'> = {},
+): Promise<RunningNotifier> {
+  const logger = extras.logger ?? jsonLogger();
+  const ownsDb = !extras.dataSource;
+  // Migrations belong to the API / embedded starter, as for the escalation worker.
+  const dataSource = extras.dataSource ?? (await openDatabase(config.databaseUrl, { migrate: false, poolSize: config.concurrency + 2 }));
+  const providers = createProviders(config, dataSource);
+  const ownsConnection = !extras.connection;
+  let connection: NativeConnection;
+  try {
+    connection = extras.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  } catch (err) {
+    if (ownsDb) await dataSource.destroy();
+    throw err;
+  }
+  const worker = await createNotifierWorker({
+    dataSource,
+    providers,
+    config: { publicBaseUrl: config.publicBaseUrl },
+    clock: extras.clock,
+    logger,
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: extras.taskQueue,
+    maxConcurrentActivityTaskExecutions: config.concurrency,
+  });
+  const running = worker.run();
+  logger.info('notifier running', {
+    taskQueue: extras.taskQueue ?? TASK_QUEUES.notifications,
+    email: config.email.provider,
+    sms: config.sms.provider,
+  });
+  let stopped: Promise<void> | null = null;
+  return {
+    worker,
+    config,
+    dataSource,
+    running,
+    shutdown() {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+        await providers.email.close?.();
+        await providers.sms.close?.();
+        if (ownsConnection) await connection.close();
+        if (ownsDb) await dataSource.destroy();
+      })();
+      return stopped;
+    },
+  };
+}

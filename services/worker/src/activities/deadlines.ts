@@ -1,0 +1,43 @@
+import { DEFAULT_HOLIDAYS, localDateOf, localInstant, type HolidaySet } from '@resolve/calendar';
+import type { ComputeDeadlineRequest } from '@resolve/contracts';
+import type { DeadlineResult } from '@resolve/domain';
+import { computeTierDeadline } from '@resolve/protocols';
+
+/**
+ * Deadlines are computed here, in an activity, rather than in the workflow: the result is
+ * recorded in the workflow's history, so replays never depend on today's bank-holiday data,
+ * and a change to that data reaches running cases only through an explicit recomputation.
+ */
+export function createDeadlineActivities(deps: { holidays?: HolidaySet } = {}) {
+  const holidays = deps.holidays ?? DEFAULT_HOLIDAYS;
+  return {
+    async computeDeadline(request: ComputeDeadlineRequest): Promise<DeadlineResult> {
+      const { protocol } = request;
+      const tier = protocol.tiers.find((t) => t.key === request.tierKey);
+      if (!tier) throw new Error(`protocol ${protocol.id} has no tier "${request.tierKey}"`);
+      const { dueAt, explanation } = computeTierDeadline(protocol, tier, {
+        escalationStartedAt: new Date(request.escalationStartedAt),
+        tierStartedAt: new Date(request.tierStartedAt),
+        previousDeadline: request.previousDeadline ? new Date(request.previousDeadline) : null,
+        immediateRisk: request.immediateRisk,
+      });
+      const reminders: string[] = [];
+      if (dueAt) {
+        const start = Date.parse(request.tierStartedAt);
+        const due = dueAt.getTime();
+        if (protocol.reminders.halfway && due > start) reminders.push(new Date(start + Math.floor((due - start) / 2)).toISOString());
+        if (protocol.reminders.morningOfDueDay) {
+          const morning = localInstant(localDateOf(dueAt), protocol.reminders.morningOfDueDay);
+          if (morning.getTime() > start && morning.getTime() < due) reminders.push(morning.toISOString());
+        }
+      }
+      return {
+        tierKey: tier.key,
+        dueAt: dueAt ? dueAt.toISOString() : null,
+        explanation,
+        reminders: [...new Set(reminders)].sort(),
+        calendarVersion: holidays.version,
+      };
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { addWorkingDays } from '@resolve/calendar';
+import {
+  actionUpdates,
+  ESCALATION_WORKFLOW_TYPE,
+  snapshotQuery,
+  TASK_QUEUES,
+  type NotifyRequest,
+} from '@resolve/contracts';
+import { escalationWorkflowBundle } from '@resolve/temporal';
+import { startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
+import { createEscalationActivities } from '@resolve/worker';
+import { seedEscalation } from './support';
+
+/**
+ * The escalation workflow under the time-skipping test server: days pass in milliseconds, so
+ * deadlines fire at their exact instants without waiting. The workflow's bookkeeping activities
+ * are the real ones against a real Postgres. The notifier's activity is replaced by one that
+ * records each request: what is asserted here is the workflow's side of that contract (which
+ * event, for which audience); services/notifier's own tests prove delivery.
+ */
+jest.setTimeout(60_000);
+
+describe('escalationWorkflow (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  const requests: NotifyRequest[] = [];
+
+  beforeAll(async () => {
+    [env, db] = await Promise.all([timeSkippingEnvironment(), startTestDatabase()]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await db?.stop();
+  });
+  beforeEach(() => {
+    requests.length = 0;
+  });
+
+  async function withWorkers<T>(fn: () => Promise<T>): Promise<T> {
+    const workflowBundle = await escalationWorkflowBundle();
+    const escalations = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUES.escalations,
+      workflowBundle,
+      activities: createEscalationActivities({ dataSource: db.dataSource }),
+    });
+    const notifier = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUES.notifications,
+      activities: {
+        async notify(request: NotifyRequest) {
+          requests.push(request);
+          return { recipients: 1, sent: 1, alreadySent: 0, failed: 0 };
+        },
+      },
+    });
+    return notifier.runUntil(escalations.runUntil(fn));
+  }
+
+  it('advances sefton-sscp to tier 2 at the instant tier 1 is due, and alerts the tier-2 managers', async () => {
+    await withWorkers(async () => {
+      const raisedAt = new Date(await env.currentTimeMs());
+      const input = await seedEscalation(db.dataSource, { protocolId: 'sefton-sscp', reference: 'SEF-TS-0001', raisedAt });
+      const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
+        taskQueue: TASK_QUEUES.escalations,
+        workflowId: `escalation-${input.partnershipId}-${input.reference}`,
+        args: [input],
+      });
+      // Let the first tier's deadline be computed.
+      let state = await handle.query(snapshotQuery);
+      for (let i = 0; i < 50 && !state.tier.dueAt; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = await handle.query(snapshotQuery);
+      }
+      // Sefton step 1: 2 working days, to close of business.
+      const expectedDue = addWorkingDays(raisedAt, 2, { nation: 'england-and-wales' }).dueAt.toISOString();
+      expect(state.tier.number).toBe(1);
+      expect(state.tier.dueAt).toBe(expectedDue);
+
+      // One minute before the deadline: still tier 1.
+      await env.sleep(Date.parse(expectedDue) - (await env.currentTimeMs()) - 60_000);
+      expect((await handle.query(snapshotQuery)).tier.number).toBe(1);
+
+      // Two minutes later: tier 2, entered exactly at the deadline.
+      await env.sleep(120_000);
+      state = await handle.query(snapshotQuery);
+      expect(state.tier.number).toBe(2);
+      // Timers fire a few milliseconds after their instant.
+      const lateByMs = Date.parse(state.tier.startedAt) - Date.parse(expectedDue);
+      expect(lateByMs).toBeGreaterThanOrEqual(0);
+      expect(lateByMs).toBeLessThan(1000);
+      expect(state.breaches).toBe(1);
+      expect(state.timeline.map((e) => e.type)).toEqual(
+        expect.arrayContaining(['raised', 'tier-entered', 'deadline-set', 'deadline-breached']),
+      );
+
+      const tier2Alert = requests.find((r) => r.event === 'tier-entered' && r.tier === 2);
+      expect(tier2Alert?.audience.agencyRoles).toEqual(['line-manager']);
+      expect(tier2Alert?.audience.sides).toEqual(['raising', 'receiving']);
+
+      // The Postgres row follows the workflow.
+      const [row] = await db.dataSource.query(`SELECT tier_number, breaches, status FROM escalation WHERE id = $1`, [input.escalationId]);
+      expect(row).toEqual({ tier_number: 2, breaches: 1, status: 'open' });
+
+      // Resolution needs both sides where the protocol says so; each side confirms.
+      const actor = (side: 'raising' | 'receiving') => ({
+        personId: side === 'raising' ? input.raisedBy.personId : `${input.receivingAgencyId}-line-manager`,
+        agencyId: side === 'raising' ? input.raisingAgencyId : input.receivingAgencyId,
+        role: 'line-manager' as const,
+        side,
+      });
+      await handle.executeUpdate(actionUpdates.resolve, { args: [{ actor: actor('raising'), actionId: '00000000-0000-4000-a000-000000000001' }] });
+      const after = await handle.executeUpdate(actionUpdates.resolve, {
+        args: [{ actor: actor('receiving'), actionId: '00000000-0000-4000-a000-000000000002' }],
+      });
+      expect(after.status).toBe('resolved');
+      const result = await handle.result();
+      expect(result.summary.status).toBe('resolved');
+    });
+  });
+});

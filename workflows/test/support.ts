@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { EscalationWorkflowInput } from '@resolve/contracts';
+import { demoAgencyId, demoPersonId, seedDemoDirectory } from '@resolve/persistence';
+import { getProtocol } from '@resolve/protocols';
+
+/** Writes the escalation row a workflow projects into, as the API would, and returns the input. */
+export async function seedEscalation(
+  ds: DataSource,
+  options: { protocolId: string; reference: string; raisedAt: Date; immediateRisk?: boolean; category?: string },
+): Promise<EscalationWorkflowInput> {
+  const protocol = getProtocol(options.protocolId);
+  const partnershipId = protocol.partnership.id;
+  await seedDemoDirectory(ds, [{ id: partnershipId, name: protocol.partnership.name }]);
+  const raising = demoAgencyId(partnershipId, 'csc');
+  const receiving = demoAgencyId(partnershipId, 'police');
+  const escalationId = randomUUID();
+  const actionId = randomUUID();
+  const raiser = demoPersonId(raising, 'practitioner');
+  await ds.query(
+    `INSERT INTO escalation (id, reference, partnership_id, protocol_id, protocol_version, category, status, tier_number, tier_key,
+       immediate_risk, urgent, raising_agency_id, receiving_agency_id, raising_person_id, receiving_person_id, raised_at, workflow_id)
+     VALUES ($1,$2,$3,$4,$5,$6,'open',1,$7,$8,$8,$9,$10,$11,$12,$13,$14)`,
+    [
+      escalationId, options.reference, partnershipId, protocol.id, protocol.version, options.category ?? protocol.categories[0].id,
+      protocol.tiers[0].key, options.immediateRisk ?? false, raising, receiving, raiser,
+      demoPersonId(receiving, 'practitioner'), options.raisedAt, `escalation-${partnershipId}-${options.reference}`,
+    ],
+  );
+  return {
+    escalationId,
+    reference: options.reference,
+    partnershipId,
+    protocol,
+    raisedAt: options.raisedAt.toISOString(),
+    category: options.category ?? protocol.categories[0].id,
+    immediateRisk: options.immediateRisk ?? false,
+    raisingAgencyId: raising,
+    receivingAgencyId: receiving,
+    raisedBy: { personId: raiser, agencyId: raising, role: 'practitioner', side: 'raising' },
+    actionId,
+  };
+}
