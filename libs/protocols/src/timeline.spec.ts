@@ -1,3 +1,4 @@
+import { DEFAULT_HOLIDAYS, type HolidaySet } from '@resolve/calendar';
 import { getProtocol, parseProtocol } from './registry';
 import type { Protocol } from './schema';
 import { computeTierDeadline, computeTimeline, nextTier, tierAt, tierPath } from './timeline';
@@ -334,6 +335,33 @@ describe(computeTierDeadline.name, () => {
       immediateRisk: false,
     });
     expect(d.dueAt?.toISOString()).toBe('2026-05-19T08:30:00.000Z');
+  });
+
+  it('counts with the holiday data it is given, so the worker records the version it used', () => {
+    // A made-up extra bank holiday on Tue 19 May 2026 pushes Sefton step 1 to Thu 21 May.
+    const extra: HolidaySet = {
+      ...DEFAULT_HOLIDAYS,
+      version: 'test',
+      divisions: {
+        ...DEFAULT_HOLIDAYS.divisions,
+        'england-and-wales': [
+          ...DEFAULT_HOLIDAYS.divisions['england-and-wales'],
+          { date: '2026-05-19', name: 'Test Day' },
+        ].sort((a, b) => a.date.localeCompare(b.date)),
+      },
+    };
+    const ctx = {
+      escalationStartedAt: monday,
+      tierStartedAt: monday,
+      previousDeadline: null,
+      immediateRisk: false,
+    };
+    const p = getProtocol('sefton-sscp');
+    expect(computeTierDeadline(p, 1, { ...ctx, holidays: extra }).dueAt?.toISOString()).toBe(
+      '2026-05-21T16:00:00.000Z',
+    );
+    expect(computeTierDeadline(p, 1, ctx).dueAt?.toISOString()).toBe('2026-05-20T16:00:00.000Z');
+    expect(computeTimeline(p, monday, { holidays: extra }).tiers[0].dueAt).toBe('2026-05-21T16:00:00.000Z');
   });
 
   it('quotes the clause and the words of the document', () => {

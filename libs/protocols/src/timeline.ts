@@ -11,6 +11,7 @@ import {
   closeOfBusinessToday,
   formatLocal,
   type Deadline,
+  type HolidaySet,
 } from '@resolve/calendar';
 import type { FinalRoute, Protocol, Tier, Timescale } from './schema';
 
@@ -23,6 +24,11 @@ export interface TierDeadlineContext {
   previousDeadline: Date | null;
   /** Immediate risk of harm: the protocol's fast track shortens the timescale. */
   immediateRisk: boolean;
+  /**
+   * Bank-holiday data to count with; default the calendar's DEFAULT_HOLIDAYS. The worker passes
+   * the set whose `version` it records next to the deadline, so the two cannot differ.
+   */
+  holidays?: HolidaySet;
 }
 
 export interface TierDeadline {
@@ -37,6 +43,8 @@ export interface TimelineOptions {
   urgent?: boolean;
   /** Immediate risk: the fast track (start tier, shortened timescales); implies urgent. */
   immediateRisk?: boolean;
+  /** Bank-holiday data; default the calendar's DEFAULT_HOLIDAYS. */
+  holidays?: HolidaySet;
 }
 
 export interface TimelineTier {
@@ -71,6 +79,7 @@ export function computeTimeline(protocol: Protocol, from: Date, options: Timelin
       tierStartedAt: startsAt,
       previousDeadline,
       immediateRisk,
+      holidays: options.holidays,
     });
     tiers.push({
       tier: tier.number,
@@ -165,26 +174,26 @@ export function computeTierDeadline(
   let normal: Deadline;
   let counted: string;
   if (ts.kind === 'immediately') {
-    normal = count(protocol, 'working-days', ctx.tierStartedAt, ts.enforcedWorkingDays);
+    normal = count(protocol, 'working-days', ctx.tierStartedAt, ts.enforcedWorkingDays, ctx.holidays);
     counted =
       ts.enforcedWorkingDays === 0
         ? 'enforced as close of business today'
         : `enforced as ${plural(ts.enforcedWorkingDays, 'working day')} from the start of this tier`;
   } else {
     const anchor = anchorOf(ts, ctx);
-    normal = count(protocol, ts.kind, anchor.at, ts.amount);
+    normal = count(protocol, ts.kind, anchor.at, ts.amount, ctx.holidays);
     counted = `counted as ${amountWords(ts)} from ${anchor.words}`;
     if (
       normal.dueAt.getTime() <= ctx.tierStartedAt.getTime() &&
       anchor.at.getTime() !== ctx.tierStartedAt.getTime()
     ) {
-      normal = count(protocol, ts.kind, ctx.tierStartedAt, ts.amount);
+      normal = count(protocol, ts.kind, ctx.tierStartedAt, ts.amount, ctx.holidays);
       counted = `counted as ${amountWords(ts)} from the start of this tier, because counting from ${anchor.words} ends before the tier started`;
     }
   }
 
   if (ctx.immediateRisk) {
-    const fast = fastTrackDeadline(protocol, ts, ctx.tierStartedAt);
+    const fast = fastTrackDeadline(protocol, ts, ctx.tierStartedAt, ctx.holidays);
     if (fast && fast.deadline.dueAt.getTime() < normal.dueAt.getTime()) {
       return {
         dueAt: fast.deadline.dueAt,
@@ -210,8 +219,18 @@ function anchorOf(ts: Countable, ctx: TierDeadlineContext): { at: Date; words: s
   }
 }
 
-function count(protocol: Protocol, kind: Countable['kind'], from: Date, amount: number): Deadline {
-  const options = { nation: protocol.nation, businessHours: protocol.businessHours };
+function count(
+  protocol: Protocol,
+  kind: Countable['kind'],
+  from: Date,
+  amount: number,
+  holidays: HolidaySet | undefined,
+): Deadline {
+  const options = {
+    nation: protocol.nation,
+    businessHours: protocol.businessHours,
+    ...(holidays ? { holidays } : {}),
+  };
   switch (kind) {
     case 'working-days':
       return amount === 0 ? closeOfBusinessToday(from, options) : addWorkingDays(from, amount, options);
@@ -233,12 +252,13 @@ function fastTrackDeadline(
   protocol: Protocol,
   ts: Exclude<Timescale, { kind: 'none' }>,
   tierStartedAt: Date,
+  holidays: HolidaySet | undefined,
 ): { deadline: Deadline; words: string } | null {
   const fast = protocol.fastTrack;
   if (ts.kind === 'minutes') {
     if (fast.minutesPerTier === undefined) return null;
     return {
-      deadline: count(protocol, 'minutes', tierStartedAt, fast.minutesPerTier),
+      deadline: count(protocol, 'minutes', tierStartedAt, fast.minutesPerTier, holidays),
       words: plural(fast.minutesPerTier, 'minute'),
     };
   }
@@ -246,7 +266,10 @@ function fastTrackDeadline(
     fast.workingDaysPerTier === 0
       ? 'close of business today'
       : plural(fast.workingDaysPerTier, 'working day');
-  return { deadline: count(protocol, 'working-days', tierStartedAt, fast.workingDaysPerTier), words };
+  return {
+    deadline: count(protocol, 'working-days', tierStartedAt, fast.workingDaysPerTier, holidays),
+    words,
+  };
 }
 
 function amountWords(ts: Countable): string {

@@ -23,6 +23,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
         requestId,
       });
     }
+    if (exception instanceof SyntaxError || (exception as { type?: string })?.type === 'entity.parse.failed') {
+      return res.status(400).json({ error: 'validation-failed', message: 'the request body is not valid JSON', requestId });
+    }
+    if (exception instanceof HttpException && /JSON/.test(exception.message) && exception.getStatus() === 400) {
+      return res.status(400).json({ error: 'validation-failed', message: 'the request body is not valid JSON', requestId });
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
