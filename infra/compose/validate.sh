@@ -26,6 +26,7 @@
 # Tools come from package registries only, by version and sha256, and are cached in
 # ${RESOLVE_TOOLS_DIR:-~/.cache/resolve-tools}/bin; nothing is fetched from a raw URL.
 set -uo pipefail
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the repository
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TOOLS_DIR="${RESOLVE_TOOLS_DIR:-$HOME/.cache/resolve-tools}"

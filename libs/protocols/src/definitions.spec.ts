@@ -2,6 +2,8 @@
  * Clause-by-clause checks of the shipped definitions against the source documents
  * (/work/shared/seeds). Timescales are checked in timeline.spec.ts.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { getProtocol, listProtocols } from './registry';
 import type { Protocol, Tier } from './schema';
 
@@ -160,5 +162,10 @@ describe('shipped definitions', () => {
     );
     expect(p.fastTrack).toMatchObject({ startAtTier: 3, minutesPerTier: 1 });
     expect(p.finalRoutes).toHaveLength(1);
+  });
+
+  it('docs/protocols.md has a section for every protocol id', () => {
+    const docs = readFileSync(resolve(__dirname, '../../../docs/protocols.md'), 'utf8');
+    for (const p of listProtocols()) expect(docs).toContain(`## \`${p.id}\``);
   });
 });

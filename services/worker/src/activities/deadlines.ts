@@ -20,6 +20,7 @@ export function createDeadlineActivities(deps: { holidays?: HolidaySet } = {}) {
         tierStartedAt: new Date(request.tierStartedAt),
         previousDeadline: request.previousDeadline ? new Date(request.previousDeadline) : null,
         immediateRisk: request.immediateRisk,
+        holidays,
       });
       const reminders: string[] = [];
       if (dueAt) {

@@ -1,0 +1,142 @@
+/**
+ * `npm start`: the whole system on embedded defaults, in one process tree, with data kept under
+ * ./var: a real PostgreSQL server, the Temporal dev server with its Web UI, the escalation worker,
+ * the notifier, a local SMTP capture with a page to read what was sent, and the API.
+ * Ports can be moved with environment variables (API_PORT, PG_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT,
+ * SMTP_PORT, MAIL_UI_PORT). With DATABASE_URL or TEMPORAL_ADDRESS set, those are used instead.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApiApp, createTokenVerifier, loadOrCreateLocalIssuer } from '@resolve/api';
+import { startNotifier } from '@resolve/notifier';
+import { openDatabase, seedDemoDirectory, startEmbeddedPostgres } from '@resolve/persistence';
+import { listProtocols } from '@resolve/protocols';
+import { startDevServer } from '@resolve/temporal';
+import { startSmtpCapture, type CapturedMail } from '@resolve/testing';
+import { startEscalationWorker } from '@resolve/worker';
+
+const root = path.resolve(__dirname, '..', '..');
+const varDir = path.join(root, 'var');
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+async function main() {
+  mkdirSync(varDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const say = (msg: string) => console.log(`[resolve] ${msg}`);
+
+  // Postgres
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(varDir, 'postgres'), port: port('PG_PORT', 5433), durable: true, log: say });
+    stops.push(() => pg.stop());
+    await pg.createDatabase('resolve');
+    databaseUrl = pg.url('resolve');
+  }
+  const dataSource = await openDatabase(databaseUrl);
+  const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
+  await seedDemoDirectory(dataSource, [...partnerships].map(([id, name]) => ({ id, name })));
+  say(`postgres ready, migrated, demonstration directory seeded (${partnerships.size} partnerships)`);
+
+  // Temporal
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let uiUrl: string | null = null;
+  if (!temporalAddress) {
+    const server = await startDevServer({
+      port: port('TEMPORAL_PORT', 7233),
+      uiPort: port('TEMPORAL_UI_PORT', 8233),
+      dbFile: path.join(varDir, 'temporal.db'),
+    });
+    stops.unshift(() => server.stop());
+    temporalAddress = server.address;
+    uiUrl = server.uiUrl;
+  }
+  const native = await NativeConnection.connect({ address: temporalAddress });
+  const connection = await Connection.connect({ address: temporalAddress });
+
+  // Mail capture and a page to read it
+  const mail: CapturedMail[] = [];
+  let smtpUrl = process.env.SMTP_URL;
+  let mailUi: string | null = null;
+  if (!smtpUrl) {
+    const smtp = await startSmtpCapture({ port: port('SMTP_PORT', 1025), onMessage: (m) => mail.push(m) });
+    stops.unshift(() => smtp.stop());
+    smtpUrl = smtp.url;
+    const mailPort = port('MAIL_UI_PORT', 8025);
+    const page = createServer((_req, res) => {
+      const rows = [...mail]
+        .reverse()
+        .map((m) => `<article><h3>${escape(m.subject)}</h3><p><b>To</b> ${escape(m.to.join(', '))} · ${m.receivedAt.toISOString()}</p><pre>${escape(m.text)}</pre></article>`)
+        .join('<hr>');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><title>Resolve: captured mail</title><h1>Captured mail (${mail.length})</h1>${rows || '<p>Nothing sent yet.</p>'}`);
+    });
+    await new Promise<void>((r) => page.listen(mailPort, '127.0.0.1', () => r()));
+    stops.unshift(() => new Promise((r) => page.close(() => r())));
+    mailUi = `http://127.0.0.1:${mailPort}`;
+  }
+
+  // Workers
+  const worker = await startEscalationWorker({ temporalAddress, namespace: 'default', dataSource, connection: native });
+  stops.unshift(() => worker.shutdown());
+  const apiPort = port('API_PORT', 3000);
+  const notifier = await startNotifier({
+    databaseUrl,
+    temporalAddress,
+    smtpUrl,
+    mailFrom: 'resolve@resolve.test',
+    publicBaseUrl: `http://127.0.0.1:${apiPort}`,
+    smsProvider: 'outbox',
+    dataSource,
+    connection: native,
+  });
+  stops.unshift(() => notifier.shutdown());
+
+  // API with the local token issuer
+  const issuer = await loadOrCreateLocalIssuer(path.join(varDir, 'auth', 'local-issuer.json'), 'resolve-local', 'resolve-api');
+  const app = await createApiApp({
+    dataSource,
+    temporal: new Client({ connection, namespace: 'default' }),
+    verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, localPublicJwk: issuer.publicJwk }),
+  });
+  await app.listen(apiPort, '127.0.0.1');
+  stops.unshift(() => app.close());
+
+  // Demonstration tokens, one per demo person of the Sefton partnership, valid for 8 hours.
+  const demoPeople: { id: string }[] = await dataSource.query(`SELECT id FROM person ORDER BY id`);
+  const tokens: Record<string, string> = {};
+  for (const p of demoPeople) tokens[p.id] = await issuer.mint(p.id);
+  writeFileSync(path.join(varDir, 'demo-tokens.json'), JSON.stringify(tokens, null, 2));
+
+  say('ready');
+  console.log(`
+  API and its docs     http://127.0.0.1:${apiPort}/docs
+  Temporal Web UI      ${uiUrl ?? `(external server ${temporalAddress})`}
+  Captured mail        ${mailUi ?? `(SMTP ${smtpUrl})`}
+  Demo bearer tokens   var/demo-tokens.json  (e.g. "sefton-sscp-csc-practitioner")
+
+  Try:  TOKEN=$(node -p "require('./var/demo-tokens.json')['sefton-sscp-csc-practitioner']")
+        curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${apiPort}/escalations
+  Stop with Ctrl-C.`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping');
+    for (const stop of stops) await stop().catch((e) => console.error(e));
+    await dataSource.destroy().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(`[resolve] failed to start: ${err?.stack ?? err}`);
+  process.exit(1);
+});

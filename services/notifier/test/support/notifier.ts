@@ -1,0 +1,37 @@
+import type { DataSource } from 'typeorm';
+import { createNotifierActivities, type NotifierDeps } from '../../src/notify';
+import { silentLogger } from '../../src/logger';
+import { createProviders, type Providers } from '../../src/providers/provider-factory';
+import type { NotifierConfig } from '../../src/config';
+import { WORKING_HOURS } from './escalations';
+
+export const PUBLIC_BASE_URL = 'https://resolve.example.test';
+export const MAIL_FROM = 'Resolve <notifications@resolve.test>';
+
+/** The notifier's activities as the worker builds them, with providers chosen by configuration. */
+export function notifierFor(
+  ds: DataSource,
+  config: Pick<NotifierConfig, 'email' | 'sms'>,
+  options: { clock?: () => Date } & Partial<Pick<NotifierDeps, 'logger'>> = {},
+): { notify: ReturnType<typeof createNotifierActivities>['notify']; providers: Providers } {
+  const providers = createProviders({ ...config, mailFrom: MAIL_FROM }, ds);
+  const activities = createNotifierActivities({
+    dataSource: ds,
+    providers,
+    config: { publicBaseUrl: PUBLIC_BASE_URL },
+    clock: options.clock ?? (() => WORKING_HOURS),
+    logger: options.logger ?? silentLogger,
+  });
+  return { notify: activities.notify, providers };
+}
+
+/** Saves the seeded directory so each test can change preferences and get them back after. */
+export async function snapshotPeople(ds: DataSource): Promise<() => Promise<void>> {
+  await ds.query(`DROP TABLE IF EXISTS person_snapshot; CREATE TABLE person_snapshot AS SELECT * FROM person`);
+  return async () => {
+    await ds.query(
+      `UPDATE person p SET channels = s.channels, email = s.email, phone = s.phone, sms_out_of_hours = s.sms_out_of_hours
+         FROM person_snapshot s WHERE s.id = p.id`,
+    );
+  };
+}
