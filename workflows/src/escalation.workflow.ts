@@ -85,7 +85,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         return summarise(state);
       },
       {
-        validator: (args) => {
+        validator: (args: object) => {
           try {
             validateAction(protocol, state, { ...(args as object), kind } as EscalationAction, now());
           } catch (err) {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Client } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { TEMPORAL_CLIENT } from '../escalations/escalations.service';
@@ -24,7 +24,7 @@ export class HealthController {
       }
     };
     const postgres = await check(() => this.ds.query('SELECT 1'));
-    const temporal = await check(() => this.temporal.connection.healthService.check({}));
+    const temporal = await check(() => (this.temporal.connection as Connection).healthService.check({}));
     const ok = postgres === 'up' && temporal === 'up';
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', postgres, temporal });
   }
