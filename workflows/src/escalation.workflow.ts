@@ -75,9 +75,11 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   };
 
   for (const kind of Object.keys(actionUpdates) as UpdateActionKind[]) {
+    // One handler for every action update: the engine dispatches on `kind`.
+    const update = actionUpdates[kind] as unknown as import('@temporalio/common').UpdateDefinition<ReturnType<typeof summarise>, [object]>;
     setHandler(
-      actionUpdates[kind],
-      async (args) => {
+      update,
+      async (args: object) => {
         run({ ...(args as object), kind } as EscalationAction);
         // Answer once the effects (a new tier's deadline, the projection) are carried out, so
         // the caller sees the escalation as it now stands.
