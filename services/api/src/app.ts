@@ -1,5 +1,6 @@
 import { Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import helmet from 'helmet';
@@ -21,6 +22,8 @@ export interface ApiDependencies {
   /** Extra routes (e.g. the embedded issuer's key set). */
   extraControllers?: DynamicModule['controllers'];
   corsOrigins?: string[];
+  /** Requests per minute per client address (default 1200). */
+  rateLimitPerMinute?: number;
 }
 
 @Module({})
@@ -28,11 +31,13 @@ class ApiModule {
   static with(deps: ApiDependencies): DynamicModule {
     return {
       module: ApiModule,
+      imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
       controllers: [EscalationsController, ProtocolsController, HealthController, ...(deps.extraControllers ?? [])],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
         { provide: TOKEN_VERIFIER, useValue: deps.verifier },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
         AuthGuard,
         EscalationsService,
         WorkflowStartRelay,

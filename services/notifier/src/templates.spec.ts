@@ -143,7 +143,7 @@ describe('no personal details in SMS', () => {
   });
 
   it.each(TEMPLATE_EVENTS.map((e) => [e]))('%s: an SMS carries only fixed words, the reference, the tier and the link', (event) => {
-    const vars = {
+    const vars: Record<string, string> = {
       ...messageVariables({ ...base, escalation: { ...escalation, emailDetail: 'reference-and-category' }, event }, 'Alex Smith'),
       ...failedVars,
     };

@@ -1,0 +1,112 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import request from 'supertest';
+import { demoPersonId, seedDemoDirectory } from '@resolve/persistence';
+import { startNotifier, type RunningNotifier } from '@resolve/notifier';
+import { listProtocols } from '@resolve/protocols';
+import {
+  devServerEnvironment,
+  startSmtpCapture,
+  startTestDatabase,
+  type SmtpCapture,
+  type TestDatabase,
+} from '@resolve/testing';
+import { startEscalationWorker, type RunningWorker } from '@resolve/worker';
+import { createApiApp } from '../../src/app';
+import { loadOrCreateLocalIssuer, type LocalIssuer } from '../../src/auth/local-issuer';
+import { createTokenVerifier } from '../../src/auth/token-verifier';
+
+/**
+ * The whole stack for API tests, from real parts: Postgres, the Temporal dev server, the
+ * escalation worker, the notifier with a real SMTP server, and the NestJS API. The directory is
+ * seeded with the demonstration partnership of every shipped protocol.
+ */
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  smtp: SmtpCapture;
+  worker: RunningWorker;
+  notifier: RunningNotifier;
+  app: INestApplication;
+  issuer: LocalIssuer;
+  /** `Authorization` header value for a directory person. */
+  as(personId: string): Promise<string>;
+  http(): ReturnType<typeof request>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const [env, db, smtp] = await Promise.all([devServerEnvironment(), startTestDatabase(), startSmtpCapture()]);
+  const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
+  await seedDemoDirectory(db.dataSource, [...partnerships].map(([id, name]) => ({ id, name })));
+  const worker = await startEscalationWorker({
+    temporalAddress: env.address,
+    namespace: 'default',
+    dataSource: db.dataSource,
+    connection: env.nativeConnection,
+  });
+  const notifier = await startNotifier({
+    databaseUrl: db.url,
+    temporalAddress: env.address,
+    smtpUrl: smtp.url,
+    mailFrom: 'resolve@resolve.test',
+    publicBaseUrl: 'http://localhost:3000',
+    smsProvider: 'outbox',
+    connection: env.nativeConnection,
+  });
+  const issuer = await loadOrCreateLocalIssuer(
+    path.join(mkdtempSync(path.join(tmpdir(), 'resolve-auth-')), 'issuer.json'),
+    'resolve-test',
+    'resolve-api',
+  );
+  const app = await createApiApp({
+    dataSource: db.dataSource,
+    temporal: env.client,
+    verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, localPublicJwk: issuer.publicJwk }),
+  });
+  await app.init();
+  return {
+    env,
+    db,
+    smtp,
+    worker,
+    notifier,
+    app,
+    issuer,
+    as: async (personId) => `Bearer ${await issuer.mint(personId)}`,
+    http: () => request(app.getHttpServer()),
+    async stop() {
+      await app.close();
+      await notifier.shutdown();
+      await worker.shutdown();
+      await env.teardown();
+      await smtp.stop();
+      await db.stop();
+    },
+  };
+}
+
+/** Demonstration people: `person('sefton-sscp', 'csc', 'practitioner')`, `person('sefton-sscp', null, 'independent-chair')`. */
+export function person(partnershipId: string, agencySuffix: string | null, role: string): string {
+  return agencySuffix ? demoPersonId(`${partnershipId}-${agencySuffix}`, role) : demoPersonId(partnershipId, role);
+}
+
+/** A valid raise body for a protocol, between the partnership's children's social care and police. */
+export function raiseBody(protocolId: string, reference: string, extra: Record<string, unknown> = {}) {
+  const protocol = listProtocols().find((p) => p.id === protocolId)!;
+  const p = protocol.partnership.id;
+  return {
+    protocolId,
+    reference,
+    raisingAgencyId: `${p}-csc`,
+    receivingAgencyId: `${p}-police`,
+    receivingPersonId: person(p, 'police', 'practitioner'),
+    category: protocol.categories[0].id,
+    natureOfConcern: 'Disagreement about whether the threshold for a strategy discussion is met.',
+    outcomesSought: 'A strategy discussion is held.',
+    ...extra,
+  };
+}
