@@ -168,12 +168,15 @@ if ((${#COMPOSE[@]})); then
 fi
 
 # Debian 12's packaged Compose (1.29, Python): the stack should run with it too.
+# (Outputs are captured before matching: `cmd | grep -q` can fail under pipefail when grep
+# exits first and cmd gets SIGPIPE.)
+is_v1() { [[ "$("$1" version 2>/dev/null)" == *"version 1."* ]]; }
 V1=""
-if command -v docker-compose >/dev/null 2>&1 && docker-compose version 2>/dev/null | grep -q 'version 1\.'; then
+if command -v docker-compose >/dev/null 2>&1 && is_v1 "$(command -v docker-compose)"; then
   V1=$(command -v docker-compose)
-elif [[ -x /usr/bin/docker-compose ]] && /usr/bin/docker-compose version 2>/dev/null | grep -q 'version 1\.'; then
+elif [[ -x /usr/bin/docker-compose ]] && is_v1 /usr/bin/docker-compose; then
   V1=/usr/bin/docker-compose
-elif is_root_with_apt && apt-cache policy docker-compose 2>/dev/null | grep -q 'Candidate: 1\.'; then
+elif is_root_with_apt && [[ "$(apt-cache policy docker-compose 2>/dev/null)" == *"Candidate: 1."* ]]; then
   started=$(date +%s)
   if apt_install docker-compose; then
     V1=/usr/bin/docker-compose

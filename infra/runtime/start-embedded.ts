@@ -91,6 +91,8 @@ async function main() {
     mailFrom: 'resolve@resolve.test',
     publicBaseUrl: `http://127.0.0.1:${apiPort}`,
     smsProvider: 'outbox',
+    // Shares the API's pool: each running delivery holds a connection for its lock.
+    concurrency: 3,
     dataSource,
     connection: native,
   });

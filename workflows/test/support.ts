@@ -4,6 +4,9 @@ import type { EscalationWorkflowInput } from '@resolve/contracts';
 import { demoAgencyId, demoPersonId, seedDemoDirectory } from '@resolve/persistence';
 import { getProtocol } from '@resolve/protocols';
 
+/** Partnerships whose demonstration directory is already in a database (seeded once each). */
+const seeded = new WeakMap<DataSource, Set<string>>();
+
 /** Writes the escalation row a workflow projects into, as the API would, and returns the input. */
 export async function seedEscalation(
   ds: DataSource,
@@ -11,7 +14,12 @@ export async function seedEscalation(
 ): Promise<EscalationWorkflowInput> {
   const protocol = getProtocol(options.protocolId);
   const partnershipId = protocol.partnership.id;
-  await seedDemoDirectory(ds, [{ id: partnershipId, name: protocol.partnership.name }]);
+  const done = seeded.get(ds) ?? new Set<string>();
+  seeded.set(ds, done);
+  if (!done.has(partnershipId)) {
+    await seedDemoDirectory(ds, [{ id: partnershipId, name: protocol.partnership.name }]);
+    done.add(partnershipId);
+  }
   const raising = demoAgencyId(partnershipId, 'csc');
   const receiving = demoAgencyId(partnershipId, 'police');
   const escalationId = randomUUID();

@@ -9,6 +9,7 @@ import {
   PlanItemEntity,
 } from './entities/escalation.entities';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
+import { AuditTrail1763900100000 } from './migrations/1763900100000-AuditTrail';
 import { NotificationDeliveryDetail1763950000000 } from './migrations/1763950000000-NotificationDeliveryDetail';
 
 export const ENTITIES = [
@@ -26,7 +27,7 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */
-export const MIGRATIONS = [InitialSchema1763900000000, NotificationDeliveryDetail1763950000000];
+export const MIGRATIONS = [InitialSchema1763900000000, AuditTrail1763900100000, NotificationDeliveryDetail1763950000000];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {
   return new DataSource({

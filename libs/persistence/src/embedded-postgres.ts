@@ -144,7 +144,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       }
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      // Already gone (exited, or killed by a signal): nothing to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGINT'); // fast shutdown: disconnect clients, checkpoint, exit

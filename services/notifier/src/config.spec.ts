@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@resolve/config';
 import { loadNotifierConfig } from './config';
-import { optionsToEnv } from './worker';
+import { optionsToEnv, safeConcurrency } from './worker';
 
 const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/resolve', SMTP_URL: 'smtp://127.0.0.1:2525' };
 const NOTIFY_KEY = 'resolve_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0';
@@ -92,5 +92,11 @@ describe('notifier configuration', () => {
       SMTP_URL: base.SMTP_URL,
       NOTIFIER_CONCURRENCY: '3',
     });
+  });
+
+  it('concurrency leaves one pooled connection free (a delivery holds one, the outbox may need another)', () => {
+    expect(safeConcurrency(10, 12)).toBe(10);
+    expect(safeConcurrency(10, 10)).toBe(9);
+    expect(safeConcurrency(10, 1)).toBe(1);
   });
 });

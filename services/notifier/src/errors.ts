@@ -57,3 +57,13 @@ export function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s+/g, ' ').trim().slice(0, 500);
 }
+
+/**
+ * For text that goes to Temporal (failure messages live in workflow history, which carries ids
+ * and non-identifying facts only): email addresses and phone numbers are replaced.
+ */
+export function redactContacts(text: string): string {
+  return text
+    .replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[A-Za-z]{2,}/g, '<address>')
+    .replace(/\+?\d[\d\s-]{8,}\d/g, '<number>');
+}

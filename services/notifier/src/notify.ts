@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { defaultWorkingDay, fallbackChannel, isSmsHours, planChannels, type ChannelContext } from './channels';
 import { deliveryKey, recordUndeliverable, withDelivery, type DeliverySpec } from './deliveries';
 import { loadDirectorySnapshot, loadEscalationFacts } from './directory';
-import { DeliveryError, errorText } from './errors';
+import { DeliveryError, errorText, redactContacts } from './errors';
 import { jsonLogger, type NotifierLogger } from './logger';
 import { EVENT_LABELS, messageVariables, shippedProtocolLookup, type ProtocolLookup } from './message-content';
 import type { Providers } from './providers/provider-factory';
@@ -244,7 +244,9 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     }
 
     if (transient.length > 0) {
-      const summary = transient
+      // Into Temporal's history: keys (ids) and provider errors without addresses or numbers.
+      const pending = transient.map((t) => ({ key: t.key, error: redactContacts(t.error) }));
+      const summary = pending
         .slice(0, 5)
         .map((t) => `${t.key}: ${t.error}`)
         .join('; ');
@@ -252,7 +254,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
       throw ApplicationFailure.retryable(
         `${transient.length} notification deliver${transient.length === 1 ? 'y' : 'ies'} could not be sent yet and will be retried: ${summary}`,
         RETRYABLE_FAILURE_TYPE,
-        { pending: transient, result },
+        { pending, result },
       );
     }
     log.info('notify done', { ...logFields, ...result });

@@ -15,14 +15,24 @@ export interface NotifierWorkerDeps extends NotifierDeps {
   maxConcurrentActivityTaskExecutions?: number;
 }
 
+/**
+ * How many notify activities may run at once on a pool of `poolMax` connections. Each running
+ * delivery holds one connection (its advisory lock) and may need a second one (the SMS outbox
+ * writes through the pool), so at least one connection must stay free for progress.
+ */
+export function safeConcurrency(requested: number, poolMax: number): number {
+  return Math.max(1, Math.min(requested, poolMax - 1));
+}
+
 /** A Temporal worker with the notifier's activities (no workflows) on its own task queue. */
 export async function createNotifierWorker(deps: NotifierWorkerDeps): Promise<Worker> {
+  const poolMax = Number((deps.dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10);
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? TASK_QUEUES.notifications,
     activities: createNotifierActivities(deps),
-    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions ?? 10,
+    maxConcurrentActivityTaskExecutions: safeConcurrency(deps.maxConcurrentActivityTaskExecutions ?? 10, poolMax),
   });
 }
 

@@ -1,2 +1,3 @@
 export * from './worker';
 export * from './activities';
+export * from './announce-calendar-change';

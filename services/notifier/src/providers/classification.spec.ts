@@ -1,4 +1,4 @@
-import { DeliveryError, asDeliveryError } from '../errors';
+import { DeliveryError, asDeliveryError, redactContacts } from '../errors';
 import { classifySmtpError } from './email/smtp/smtp-email-provider';
 import { classifyNotifyError } from './govuk-notify-common';
 import { classifyTwilioError } from './sms/twilio/twilio-sms-provider';
@@ -47,5 +47,18 @@ describe('provider failures: transient (retry) or permanent (fail, fall back, al
     expect(asDeliveryError(new Error('boom'))).toMatchObject({ kind: 'transient', maybeSent: true });
     const d = DeliveryError.permanent('x');
     expect(asDeliveryError(d)).toBe(d);
+  });
+});
+
+describe('redactContacts (text that goes into Temporal history)', () => {
+  it('replaces email addresses and phone numbers', () => {
+    expect(redactContacts('SMTP RCPT TO: 550 <police.line-manager@sefton.resolve.test>: mailbox unavailable')).toBe(
+      'SMTP RCPT TO: 550 <<address>>: mailbox unavailable',
+    );
+    expect(redactContacts("Twilio HTTP 400: error 21211: Invalid 'To' Phone Number: +447700900123")).toBe(
+      "Twilio HTTP 400: error 21211: Invalid 'To' Phone Number: <number>",
+    );
+    expect(redactContacts('connect ECONNREFUSED 127.0.0.1:2525')).toBe('connect ECONNREFUSED 127.0.0.1:2525');
+    expect(redactContacts('GOV.UK Notify HTTP 503')).toBe('GOV.UK Notify HTTP 503');
   });
 });

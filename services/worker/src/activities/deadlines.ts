@@ -8,10 +8,11 @@ import { computeTierDeadline } from '@resolve/protocols';
  * recorded in the workflow's history, so replays never depend on today's bank-holiday data,
  * and a change to that data reaches running cases only through an explicit recomputation.
  */
-export function createDeadlineActivities(deps: { holidays?: HolidaySet } = {}) {
-  const holidays = deps.holidays ?? DEFAULT_HOLIDAYS;
+export function createDeadlineActivities(deps: { holidays?: HolidaySet | (() => HolidaySet) } = {}) {
+  const current = () => (typeof deps.holidays === 'function' ? deps.holidays() : (deps.holidays ?? DEFAULT_HOLIDAYS));
   return {
     async computeDeadline(request: ComputeDeadlineRequest): Promise<DeadlineResult> {
+      const holidays = current();
       const { protocol } = request;
       const tier = protocol.tiers.find((t) => t.key === request.tierKey);
       if (!tier) throw new Error(`protocol ${protocol.id} has no tier "${request.tierKey}"`);
