@@ -85,6 +85,20 @@ SH
   log "test server ready in $(( $(date +%s) - started ))s"
 fi
 
+# ---- Headless Chromium for the Temporal UI browser test (Debian's package, no browser download)
+if ! [[ -x /usr/bin/chromium ]]; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    started=$(date +%s)
+    log "installing Debian's chromium for the browser test"
+    apt_log="$TOOLS_DIR/apt-chromium.log"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >"$apt_log" 2>&1 \
+      || log "chromium could not be installed (see $apt_log); the Temporal UI browser test will say so"
+    log "chromium step took $(( $(date +%s) - started ))s"
+  else
+    log "chromium is missing and cannot be installed here (needs root and apt-get); the Temporal UI browser test will say so"
+  fi
+fi
+
 if [[ $PRINT_ENV == 1 ]]; then
   echo "export TEMPORAL_CLI_PATH='$CLI'"
   echo "export TEMPORAL_TEST_SERVER_PATH='$TS_BIN'"

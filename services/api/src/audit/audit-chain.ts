@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The hash chain of the audit trail, as pure functions so the writer and the verifier share
+ * them. `hash = sha256(prev_hash || canonical JSON of the row's fields)`, hex.
+ */
+
+/** prev_hash of the first row. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The transaction-level advisory lock that serialises appends. The INSERT trigger of migration
+ * 1763900100000-AuditTrail takes the same lock (keep the two in step).
+ */
+export const AUDIT_CHAIN_LOCK_KEY = '5933711093098317157';
+
+/** What a row says: every column except prev_hash and hash. */
+export interface AuditFields {
+  seq: number;
+  /** ISO-8601 instant, millisecond precision (what timestamptz gives back for a JS Date). */
+  at: string;
+  requestId: string;
+  personId: string | null;
+  agencyId: string | null;
+  role: string | null;
+  partnershipId: string | null;
+  /** Lower-case UUID, as Postgres returns it. */
+  escalationId: string | null;
+  action: string;
+  outcome: number;
+  actionRecordId: string | null;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * JSON with object keys sorted at every level and no insignificant whitespace, so the same
+ * values always give the same bytes (and the same values read back from jsonb do too).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error('canonicalJson: numbers must be finite');
+      return JSON.stringify(value);
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    }
+    default:
+      throw new Error(`canonicalJson: cannot encode a ${typeof value}`);
+  }
+}
+
+export function chainHash(prevHash: string, fields: AuditFields): string {
+  return createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest('hex');
+}
+
+/** The fields of a stored row (snake_case columns as `pg` returns them). */
+export function fieldsOfRow(row: Record<string, unknown>): AuditFields {
+  return {
+    seq: Number(row.seq),
+    at: new Date(row.at as string | Date).toISOString(),
+    requestId: row.request_id as string,
+    personId: (row.person_id as string | null) ?? null,
+    agencyId: (row.agency_id as string | null) ?? null,
+    role: (row.role as string | null) ?? null,
+    partnershipId: (row.partnership_id as string | null) ?? null,
+    escalationId: (row.escalation_id as string | null) ?? null,
+    action: row.action as string,
+    outcome: Number(row.outcome),
+    actionRecordId: (row.action_record_id as string | null) ?? null,
+    detail: (row.detail as Record<string, unknown>) ?? {},
+  };
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  rows: number;
+  firstBrokenSeq?: number;
+  /** The last row: record it somewhere else to detect a rewritten or shortened tail later. */
+  head: { seq: number; hash: string } | null;
+}
+
+/**
+ * Walks stored rows in seq order. A row is broken when its prev_hash is not the previous row's
+ * stored hash, or its stored hash is not the hash of its prev_hash and fields.
+ */
+export class ChainWalker {
+  private prev = GENESIS_HASH;
+  private rows = 0;
+  private firstBroken: number | undefined;
+  private head: ChainCheck['head'] = null;
+
+  add(row: Record<string, unknown>): void {
+    const fields = fieldsOfRow(row);
+    const prevHash = row.prev_hash as string;
+    const hash = row.hash as string;
+    this.rows += 1;
+    if (this.firstBroken === undefined && (prevHash !== this.prev || chainHash(prevHash, fields) !== hash)) {
+      this.firstBroken = fields.seq;
+    }
+    this.prev = hash;
+    this.head = { seq: fields.seq, hash };
+  }
+
+  result(): ChainCheck {
+    return {
+      ok: this.firstBroken === undefined,
+      rows: this.rows,
+      ...(this.firstBroken !== undefined ? { firstBrokenSeq: this.firstBroken } : {}),
+      head: this.head,
+    };
+  }
+}
