@@ -30,6 +30,7 @@ export const DEMO_PARTNERSHIP_ROLES = [
   'sub-group-chair',
   'senior-leadership-team',
   'safeguarding-manager',
+  'partnership-administrator',
 ] as const;
 
 export const demoAgencyId = (partnershipId: string, suffix: string) => `${partnershipId}-${suffix}`;

@@ -30,6 +30,7 @@ export const PARTNERSHIP_ROLES = [
   'sub-group-chair',
   'senior-leadership-team',
   'safeguarding-manager', // Sutton 7.3: children's social care safeguarding manager
+  'partnership-administrator', // administers the directory through the API; no part in cases
 ] as const;
 
 export const RECORD_KINDS = [

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { Client } from '@temporalio/client';
 import helmet from 'helmet';
 import { DataSource } from 'typeorm';
+import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS, requestIdMiddleware } from './audit/audit.module';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import type { TokenVerifier } from './auth/token-verifier';
 import { ApiError } from './common/api-error';
@@ -12,6 +13,8 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { EscalationsController } from './escalations/escalations.controller';
 import { EscalationsService, TEMPORAL_CLIENT } from './escalations/escalations.service';
 import { WorkflowStartRelay } from './escalations/workflow-start-relay';
+import { DirectoryController } from './directory/directory.controller';
+import { DirectoryService } from './directory/directory.service';
 import { HealthController } from './health/health.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
 
@@ -32,7 +35,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
-      controllers: [EscalationsController, ProtocolsController, HealthController, ...(deps.extraControllers ?? [])],
+      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ...AUDIT_CONTROLLERS, ...(deps.extraControllers ?? [])],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
@@ -40,7 +43,9 @@ class ApiModule {
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         AuthGuard,
         EscalationsService,
+        DirectoryService,
         WorkflowStartRelay,
+        ...AUDIT_PROVIDERS,
       ],
     };
   }
@@ -58,6 +63,7 @@ function validationMessages(errors: import('class-validator').ValidationError[],
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
   const app = await NestFactory.create(ApiModule.with(deps), { logger: ['error', 'warn'], bodyParser: false });
   const express = await import('express');
+  app.use(requestIdMiddleware);
   app.use(express.json({ limit: '100kb' }));
   app.use(helmet());
   if (deps.corsOrigins?.length) app.enableCors({ origin: deps.corsOrigins });

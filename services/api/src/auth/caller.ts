@@ -25,6 +25,11 @@ export async function loadCaller(ds: DataSource, subject: string): Promise<Calle
 
 const seniority = (r: AgencyRole) => AGENCY_ROLES.indexOf(r);
 
+/** Partnership roles that see the partnership's cases. The administrator runs the directory only. */
+export function caseRoles(caller: Caller): PartnershipRole[] {
+  return caller.partnershipRoles.filter((r) => r !== 'partnership-administrator');
+}
+
 /**
  * How the caller acts on a case: as one of its two agencies (their most senior role there), or
  * as a partnership role holder of the case's partnership. Null: the caller has no part in it,
@@ -45,8 +50,8 @@ export function actorFor(
       ? { personId: caller.personId, agencyId: receiving.agencyId, role: receiving.role, side: 'receiving' }
       : null;
   const partnershipActor: Actor | null =
-    caller.partnershipId === escalation.partnershipId && caller.partnershipRoles.length > 0
-      ? { personId: caller.personId, agencyId: null, role: caller.partnershipRoles[0], side: 'partnership' }
+    caller.partnershipId === escalation.partnershipId && caseRoles(caller).length > 0
+      ? { personId: caller.personId, agencyId: null, role: caseRoles(caller)[0], side: 'partnership' }
       : null;
   if (prefer === 'partnership') return partnershipActor ?? agencyActor;
   return agencyActor ?? partnershipActor;

@@ -20,7 +20,7 @@ import {
 } from '@resolve/contracts';
 import type { Actor, EscalationState } from '@resolve/domain';
 import { getProtocol, listProtocols } from '@resolve/protocols';
-import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
+import { actorFor, caseRoles, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { logger } from '../common/logger';
 import type { RaiseEscalationDto } from './dto/raise-escalation.dto';
@@ -285,7 +285,7 @@ export class EscalationsService {
     // Need to know: the caller's agencies' cases, plus every case of their partnership for board roles.
     const agencyIds = caller.agencyRoles.map((r) => r.agencyId);
     const access = [`raising_agency_id = ANY(${p(agencyIds)})`, `receiving_agency_id = ANY(${p(agencyIds)})`];
-    if (caller.partnershipRoles.length > 0) access.push(`partnership_id = ${p(caller.partnershipId)}`);
+    if (caseRoles(caller).length > 0) access.push(`partnership_id = ${p(caller.partnershipId)}`);
     where.push(`(${access.join(' OR ')})`);
     if (filters.partnershipId) where.push(`partnership_id = ${p(filters.partnershipId)}`);
     if (filters.protocolId) where.push(`protocol_id = ${p(filters.protocolId)}`);

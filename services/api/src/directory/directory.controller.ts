@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
+import type { Caller } from '../auth/caller';
+import { DirectoryService } from './directory.service';
+import { AgencyRoleDto, CreateAgencyDto, CreatePersonDto, PartnershipRoleDto, UpdatePersonDto } from './dto/directory.dto';
+
+@ApiTags('directory')
+@ApiBearerAuth()
+@UseGuards(AuthGuard)
+@Controller()
+export class DirectoryController {
+  constructor(private readonly directory: DirectoryService) {}
+
+  @Get('partnerships/:partnershipId')
+  @ApiOperation({ summary: 'The partnership and who holds its roles (independent chair, business manager, sub-group chairs)' })
+  partnership(@CurrentCaller() c: Caller, @Param('partnershipId') id: string) {
+    return this.directory.partnership(c, id);
+  }
+
+  @Get('partnerships/:partnershipId/agencies')
+  agencies(@CurrentCaller() c: Caller, @Param('partnershipId') id: string) {
+    return this.directory.agencies(c, id);
+  }
+
+  @Post('partnerships/:partnershipId/agencies')
+  @ApiOperation({ summary: 'Add an agency (partnership administrator)' })
+  createAgency(@CurrentCaller() c: Caller, @Param('partnershipId') id: string, @Body() dto: CreateAgencyDto) {
+    return this.directory.createAgency(c, id, dto);
+  }
+
+  @Get('agencies/:agencyId')
+  @ApiOperation({ summary: "An agency, its people by role, and its senior liaison officers, heads of service and board members" })
+  agency(@CurrentCaller() c: Caller, @Param('agencyId') id: string) {
+    return this.directory.agency(c, id);
+  }
+
+  @Get('partnerships/:partnershipId/people')
+  @ApiOperation({ summary: 'People and their roles; contact details for the administrator and board roles only' })
+  people(@CurrentCaller() c: Caller, @Param('partnershipId') id: string) {
+    return this.directory.people(c, id);
+  }
+
+  @Post('partnerships/:partnershipId/people')
+  @ApiOperation({ summary: 'Add a person (partnership administrator)' })
+  createPerson(@CurrentCaller() c: Caller, @Param('partnershipId') id: string, @Body() dto: CreatePersonDto) {
+    return this.directory.createPerson(c, id, dto);
+  }
+
+  @Patch('people/:personId')
+  @ApiOperation({ summary: 'Change contact details and channel preferences (partnership administrator)' })
+  updatePerson(@CurrentCaller() c: Caller, @Param('personId') id: string, @Body() dto: UpdatePersonDto) {
+    return this.directory.updatePerson(c, id, dto);
+  }
+
+  @Post('people/:personId/agency-roles')
+  addAgencyRole(@CurrentCaller() c: Caller, @Param('personId') id: string, @Body() dto: AgencyRoleDto) {
+    return this.directory.addAgencyRole(c, id, dto);
+  }
+
+  @Post('people/:personId/partnership-roles')
+  addPartnershipRole(@CurrentCaller() c: Caller, @Param('personId') id: string, @Body() dto: PartnershipRoleDto) {
+    return this.directory.addPartnershipRole(c, id, dto);
+  }
+
+  @Delete('people/:personId/roles/:roleId')
+  removeRole(@CurrentCaller() c: Caller, @Param('personId') id: string, @Param('roleId') roleId: string) {
+    return this.directory.removeRole(c, id, roleId);
+  }
+}
