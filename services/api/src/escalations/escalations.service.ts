@@ -18,7 +18,7 @@ import {
   type EscalationWorkflowInput,
   type UpdateActionKind,
 } from '@resolve/contracts';
-import type { Actor, EscalationState } from '@resolve/domain';
+import { selectTier, type Actor, type EscalationState } from '@resolve/domain';
 import { getProtocol, listProtocols } from '@resolve/protocols';
 import { actorFor, caseRoles, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
@@ -110,6 +110,10 @@ export class EscalationsService {
     const actionId = idempotencyKey ? idempotentUuid('raise-action', caller.personId, idempotencyKey) : randomUUID();
     const workflowId = escalationWorkflowId(raising.partnership_id, dto.reference);
     const now = new Date();
+    // The tier the case starts at: the fast track's for immediate risk (the workflow agrees).
+    const firstTier = dto.immediateRisk
+      ? selectTier(protocol, protocol.fastTrack.startAtTier, true)
+      : selectTier(protocol, 1, false);
 
     // Step 1: the row, in one transaction with the subject and the raising action. It is
     // 'pending' until its workflow is confirmed started; the relay finishes a start that a
@@ -125,7 +129,7 @@ export class EscalationsService {
              VALUES ($1,$2,$3,$4,$5,$6,'open',$7,$8,$9,$9,$10,$11,$12,$13,$14,$15,'pending')`,
             [
               escalationId, dto.reference, raising.partnership_id, protocol.id, protocol.version, dto.category,
-              1, protocol.tiers[0].key, dto.immediateRisk ?? false, raising.id, receiving.id,
+              firstTier.number, firstTier.key, dto.immediateRisk ?? false, raising.id, receiving.id,
               caller.personId, dto.receivingPersonId, now, workflowId,
             ],
           );

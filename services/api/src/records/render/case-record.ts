@@ -434,11 +434,20 @@ export function breachesOf(c: CaseRecord): BreachFact[] {
 }
 
 /** People who acted for the case (accepted actions), with the tier and side they acted at. */
-export function participants(c: CaseRecord): { name: string; agency: string | null; role: string; tier: number; firstAt: string }[] {
-  const seen = new Map<string, { name: string; agency: string | null; role: string; tier: number; firstAt: string }>();
+export interface Participant {
+  personId: string;
+  name: string;
+  agency: string | null;
+  role: string;
+  tier: number;
+  firstAt: string;
+}
+
+export function participants(c: CaseRecord): Participant[] {
+  const seen = new Map<string, Participant>();
   for (const a of acceptedActions(c)) {
     const key = `${a.person.id}|${a.agency?.id ?? ''}|${a.role}`;
-    if (!seen.has(key)) seen.set(key, { name: a.person.name, agency: a.agency?.name ?? null, role: a.role, tier: actionTier(c, a), firstAt: a.at });
+    if (!seen.has(key)) seen.set(key, { personId: a.person.id, name: a.person.name, agency: a.agency?.name ?? null, role: a.role, tier: actionTier(c, a), firstAt: a.at });
   }
   return [...seen.values()];
 }

@@ -14,6 +14,7 @@ import {
   type BreachFact,
   type CaseRecord,
   type LearningFact,
+  type Participant,
   type Ref,
 } from './case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
@@ -46,7 +47,7 @@ export interface SummaryLogEntry extends DocumentEnvelope<'summary-log'> {
     escalatedToManagersAt: string | null;
     managersTier: number;
     /** Everyone who acted for an agency or the partnership, with the tier they first acted at. */
-    peopleInvolved: { name: string; agency: string | null; role: string; tier: number; firstAt: string }[];
+    peopleInvolved: Participant[];
     highestTier: { number: number; title: string };
     planOfAction: { what: string; owner: string; dueAt: string; status: string }[];
     immediateRisk: boolean;

@@ -1,0 +1,130 @@
+import {
+  acceptedActions,
+  actionLabel,
+  actionTier,
+  decisionOf,
+  finalRouteOf,
+  learningOf,
+  meetingOf,
+  participants,
+  roleLabel,
+  tierDefinition,
+  type CaseRecord,
+  type DecisionFact,
+  type FinalRouteFact,
+  type LearningFact,
+  type MeetingFact,
+} from './case-record';
+import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
+import { field, html, prose, section, table, time } from './html';
+
+/**
+ * The record of the last tier: the chaired meeting, mediation or Resolution Panel (from the
+ * timeline's meeting-scheduled entry) and the final and binding decision (the chair's
+ * 'record-decision' action and its words). Sefton step 4; BSCB stage 4; Sutton 7.4 (the
+ * Independent Chair's written response); Lincolnshire step 4a.
+ */
+export interface DecisionRecord extends DocumentEnvelope<'decision'> {
+  record: {
+    meeting: MeetingFact | null;
+    route: FinalRouteFact;
+    /** People who acted at the decision tier (the parties' representatives and the chair). */
+    attendees: { name: string; role: string; agency: string | null }[];
+    /** Submissions made at the decision tier, in the words recorded. */
+    submissions: { at: string; by: string; role: string; agency: string | null; action: string; text: string }[];
+    decision: DecisionFact & { finalAndBinding: string };
+    learning: LearningFact | null;
+  };
+}
+
+export function decisionNotYet(c: CaseRecord): string | null {
+  if (decisionOf(c)) return null;
+  const last = Math.max(...c.protocol.tiers.map((t) => t.number));
+  return (
+    `no final decision is recorded for escalation ${c.reference}: the ${roleLabel(c.protocol.finalDecision.by).toLowerCase()} records it at tier ${last}` +
+    (c.status === 'open' ? `, and the case is at tier ${c.tierNumber}` : `, and the case closed as ${c.status} without one`)
+  );
+}
+
+function titleFor(route: FinalRouteFact, meeting: MeetingFact | null): string {
+  if (route.route === 'mediation') return 'Record of mediation and final decision';
+  if (route.route === 'resolution-panel') return 'Record of the Resolution Panel and final decision';
+  if (route.route === 'chaired-meeting' || meeting?.kind === 'chaired-meeting') return 'Record of the independently chaired meeting and final decision';
+  return 'Record of the final and binding decision';
+}
+
+export function buildDecisionRecord(c: CaseRecord, generatedAt: string): DecisionRecord {
+  const decision = decisionOf(c);
+  if (!decision) throw new Error(decisionNotYet(c) ?? 'no decision');
+  const meeting = meetingOf(c);
+  const route = finalRouteOf(c);
+  const env = envelope(c, 'decision', titleFor(route, meeting), `${c.protocol.finalDecision.clause}`, ['meeting-record', 'decision'], generatedAt);
+  const tier = decision.tier;
+  const atTier = acceptedActions(c).filter((a) => actionTier(c, a) === tier);
+  const tierDef = tierDefinition(c.protocol, c.tierKey);
+  return {
+    ...env,
+    record: {
+      meeting,
+      route,
+      attendees: participants(c)
+        .filter((p) => atTier.some((a) => a.person.id === p.personId && a.role === p.role))
+        .map((p) => ({ name: p.name, role: p.role, agency: p.agency })),
+      submissions: atTier
+        .filter((a) => a.kind !== 'record-decision' && a.text && a.text.trim())
+        .map((a) => ({ at: a.at, by: a.person.name, role: a.role, agency: a.agency?.name ?? null, action: actionLabel(a.kind), text: a.text!.trim() })),
+      decision: {
+        ...decision,
+        finalAndBinding: `${tierDef?.final ? 'Final and binding. ' : ''}${c.protocol.finalDecision.clause}`,
+      },
+      learning: learningOf(c),
+    },
+  };
+}
+
+export function renderDecisionRecordHtml(doc: DecisionRecord): string {
+  const r = doc.record;
+  const d = r.decision;
+  return casePage(doc, [
+    section(
+      r.meeting ? r.meeting.kindLabel : 'Meeting',
+      r.meeting
+        ? html`<div class="grid2"><div>${field('Held on', time(r.meeting.at))}${field('Kind', r.meeting.kindLabel)}</div><div>${field('Scheduled', html`${time(r.meeting.scheduledAt)} by ${r.meeting.scheduledBy ?? '—'}`)}${field(
+            'Route',
+            html`${r.route.label} <span class="small">(${r.route.basis})</span>`,
+          )}</div></div>${r.meeting.note ? html`<h3>Arrangements</h3>${prose(r.meeting.note)}` : ''}`
+        : html`<p class="empty">No meeting, mediation or panel was scheduled in the record; the decision was made in writing.</p>${field('Route', html`${r.route.label} <span class="small">(${r.route.basis})</span>`)}`,
+      { id: 'meeting' },
+    ),
+    section(
+      'Present or represented at the final tier',
+      table(['Name', 'Role', 'Agency'], r.attendees.map((a) => [a.name, roleLabel(a.role), a.agency ?? 'Partnership'])),
+      { id: 'attendees' },
+    ),
+    section(
+      'Representations recorded at the final tier',
+      table(['Date', 'Who', 'Action', 'Recorded words'], r.submissions.map((s) => [time(s.at), actorText(s.by, s.role, s.agency), s.action, html`<span class="prose">${s.text}</span>`]), 'No representations recorded'),
+      { id: 'submissions' },
+    ),
+    section(
+      'Final and binding decision',
+      html`<div class="grid2"><div>${field('Decided', time(d.decidedAt))}${field('Chair', actorText(d.chair.name, d.chairRole))}</div><div>${field(
+        'Outcome',
+        d.outcome ?? 'Not specified',
+      )}${field('Communicated to all', d.communicatedAt ? time(d.communicatedAt) : 'Not yet recorded')}</div></div><h3>Decision</h3>${prose(d.text)}<p class="small">${d.finalAndBinding}</p>${signatureBlock(
+        d.chair.name,
+      )}`,
+      { id: 'decision' },
+    ),
+    section(
+      'Learning',
+      r.learning ? html`<p>Referred ${time(r.learning.at)} to the ${r.learning.subGroup}.</p>` : html`<p class="empty">No learning referral recorded.</p>`,
+      { id: 'learning' },
+    ),
+  ]);
+}
+
+function signatureBlock(chair: string) {
+  return html`<div class="signature"><div class="sig-row"><span class="label">Chair</span><span class="printed">${chair}</span><span class="label">Signature</span><span class="line"></span><span class="label">Date</span><span class="line short"></span></div></div>`;
+}
+

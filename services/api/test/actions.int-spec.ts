@@ -1,0 +1,141 @@
+import { person, raiseBody, startStack, type Stack } from './support/harness';
+
+/**
+ * Every human action of the protocol engine, through its own API endpoint, against the real
+ * stack. Each test follows one escalation the way a partnership would.
+ */
+jest.setTimeout(240_000);
+
+describe('Escalation actions through the API', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  async function raise(protocolId: string, reference: string, extra: Record<string, unknown> = {}) {
+    const p = protocolId === 'bscb' ? 'bscb' : protocolId;
+    const res = await stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await stack.as(person(p, 'csc', 'practitioner')))
+      .send(raiseBody(protocolId, reference, extra))
+      .expect(201);
+    return res.body as { id: string; notice?: string };
+  }
+
+  async function post(personId: string, id: string, path: string, body: object = {}, status = 200) {
+    return stack.http().post(`/escalations/${id}/${path}`).set('Authorization', await stack.as(personId)).send(body).expect(status);
+  }
+
+  async function view(personId: string, id: string) {
+    return (await stack.http().get(`/escalations/${id}`).set('Authorization', await stack.as(personId)).expect(200)).body;
+  }
+
+  it('acknowledge, respond, note, plan with items, complete an item, escalate with a reason', async () => {
+    const P = 'sefton-sscp';
+    const raiser = person(P, 'csc', 'practitioner');
+    const receiver = person(P, 'police', 'practitioner');
+    const { id } = await raise(P, 'SEF-ACT-0001');
+
+    await post(receiver, id, 'acknowledge', { reason: 'Received; will discuss today.' });
+    await post(receiver, id, 'acknowledge', {}, 409); // once per tier
+    await post(receiver, id, 'respond', { reason: 'We think the threshold is not met yet.' });
+    await post(raiser, id, 'respond', {}, 409); // the response comes from the receiving agency
+    await post(raiser, id, 'notes', { text: 'Called the DS at 14:00.' });
+
+    const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const plan = await post(raiser, id, 'plan', {
+      reason: 'Agreed on the phone.',
+      items: [{ what: 'Police to review the referral with the DS', ownerAgencyId: `${P}-police`, dueAt: due }],
+    });
+    expect(plan.body.accepted).toBe(true);
+    let v = await view(raiser, id);
+    expect(v.planItems).toHaveLength(1);
+    expect(v.planItems[0]).toMatchObject({ what: 'Police to review the referral with the DS', status: 'open' });
+    await post(receiver, id, `plan-items/${v.planItems[0].id}/complete`, { reason: 'Reviewed.' });
+    await post(receiver, id, `plan-items/${v.planItems[0].id}/complete`, {}, 409);
+    const bad = await post(raiser, id, 'plan', { items: [{ what: 'x', ownerAgencyId: `${P}-school`, dueAt: due }] }, 400);
+    expect(bad.body.message).toMatch(/not one of the two agencies/);
+
+    await post(raiser, id, 'escalate', {}, 400); // a reason is required
+    const escalated = await post(raiser, id, 'escalate', { reason: 'The plan did not resolve it.' });
+    expect(escalated.body.escalation.tier).toBe(2);
+    v = await view(raiser, id);
+    const types = v.history.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['acknowledged', 'responded', 'note-added', 'plan-agreed', 'plan-item-completed', 'escalated']));
+    // The reason is kept with the timeline entry, from Postgres.
+    expect(v.history.find((e: { type: string }) => e.type === 'escalated').text).toBe('The plan did not resolve it.');
+    expect(v.planItems[0].status).toBe('done');
+  });
+
+  it('BSCB: the receiving agency sets out a longer timetable and the escalating agency agrees or declines', async () => {
+    const P = 'bscb';
+    const raiser = person(P, 'csc', 'practitioner');
+    const receiver = person(P, 'police', 'practitioner');
+    const { id } = await raise(P, 'BSCB-ACT-0001');
+    let v = await view(raiser, id);
+    for (let i = 0; i < 50 && !v.deadline; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      v = await view(raiser, id);
+    }
+    const later = new Date(Date.parse(v.deadline.dueAt) + 5 * 86_400_000).toISOString();
+    await post(raiser, id, 'extension', { dueAt: later }, 409); // proposed by the receiving agency
+    await post(receiver, id, 'extension', { dueAt: later, reason: 'Needs a strategy meeting first.' });
+    await post(receiver, id, 'extension/accept', {}, 409); // not by the proposer
+    await post(raiser, id, 'extension/decline', { reason: 'Too long given the risk.' });
+    await post(receiver, id, 'extension', { dueAt: later });
+    const accepted = await post(raiser, id, 'extension/accept');
+    expect(accepted.body.escalation.dueAt).toBe(later);
+    v = await view(raiser, id);
+    expect(new Date(v.deadline.dueAt).toISOString()).toBe(later);
+    expect(v.history.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['extension-proposed', 'extension-declined', 'extension-agreed']));
+  });
+
+  it('immediate risk fast-tracks and reminds that the statutory route must be used as well', async () => {
+    const P = 'bscb';
+    const raised = await raise(P, 'BSCB-ACT-0002', { immediateRisk: true });
+    expect(raised.notice).toMatch(/not a child protection or adult safeguarding referral/);
+    const v = await view(person(P, 'csc', 'practitioner'), raised.id);
+    expect(v.immediateRisk).toBe(true);
+    expect(v.tier.number).toBe(2); // BSCB's fast track starts at stage 2
+
+    const other = await raise(P, 'BSCB-ACT-0003');
+    const flagged = await post(person(P, 'police', 'practitioner'), other.id, 'immediate-risk', { reason: 'New information' });
+    expect(flagged.body.notice).toMatch(/statutory route/);
+    expect(flagged.body.escalation).toMatchObject({ immediateRisk: true, tier: 2 });
+    await post(person(P, 'police', 'practitioner'), other.id, 'immediate-risk', {}, 409);
+  });
+
+  it('meeting, final decision by the chair only, learning referral, and nothing after closure', async () => {
+    const P = 'sefton-sscp';
+    const raiser = person(P, 'csc', 'practitioner');
+    const chair = person(P, null, 'independent-chair');
+    const { id } = await raise(P, 'SEF-ACT-0002');
+    for (let i = 0; i < 3; i++) await post(raiser, id, 'escalate', { reason: `step ${i + 2}` });
+    const at = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const met = await post(chair, id, 'meeting', { kind: 'chaired-meeting', at, reason: 'SSCP chaired meeting' });
+    expect(met.body.accepted).toBe(true);
+    await post(raiser, id, 'decision', { decision: 'x' }, 409);
+    await post(raiser, id, 'learning-referral', { reason: 'Threshold guidance unclear across agencies.' });
+    await post(raiser, id, 'learning-referral', {}, 409);
+    const decided = await post(chair, id, 'decision', { decision: 'A strategy discussion is to be held within 2 working days.' });
+    expect(decided.body.escalation.status).toBe('decided');
+    const v = await view(chair, id);
+    expect(v.status).toBe('decided');
+    expect(v.history.find((e: { type: string }) => e.type === 'final-decision-recorded').text).toMatch(/strategy discussion/);
+    const after = await post(raiser, id, 'notes', { text: 'late note' }, 409);
+    expect(after.body.message).toMatch(/decided/);
+  });
+
+  it('withdraw: only the person who raised it', async () => {
+    const P = 'sefton-sscp';
+    const { id } = await raise(P, 'SEF-ACT-0003');
+    await post(person(P, 'csc', 'line-manager'), id, 'withdraw', {}, 403);
+    await post(person(P, 'police', 'practitioner'), id, 'withdraw', {}, 403);
+    const withdrawn = await post(person(P, 'csc', 'practitioner'), id, 'withdraw', { reason: 'Resolved informally.' });
+    expect(withdrawn.body.escalation.status).toBe('withdrawn');
+  });
+});
