@@ -17,6 +17,7 @@ import { DirectoryController } from './directory/directory.controller';
 import { DirectoryService } from './directory/directory.service';
 import { HealthController } from './health/health.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
+import { CALLBACK_SECRETS, ProviderCallbacksController, type CallbackSecrets } from './notifications/provider-callbacks.controller';
 
 export interface ApiDependencies {
   dataSource: DataSource;
@@ -27,6 +28,8 @@ export interface ApiDependencies {
   corsOrigins?: string[];
   /** Requests per minute per client address (default 1200). */
   rateLimitPerMinute?: number;
+  /** Provider delivery-receipt secrets; a provider without them has no callback route. */
+  callbackSecrets?: CallbackSecrets;
 }
 
 @Module({})
@@ -35,11 +38,12 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
-      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ...AUDIT_CONTROLLERS, ...(deps.extraControllers ?? [])],
+      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ProviderCallbacksController, ...AUDIT_CONTROLLERS, ...(deps.extraControllers ?? [])],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
         { provide: TOKEN_VERIFIER, useValue: deps.verifier },
+        { provide: CALLBACK_SECRETS, useValue: deps.callbackSecrets ?? {} },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         AuthGuard,
         EscalationsService,
@@ -65,6 +69,7 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   const express = await import('express');
   app.use(requestIdMiddleware);
   app.use(express.json({ limit: '100kb' }));
+  app.use('/callbacks/twilio', express.urlencoded({ extended: false, limit: '20kb' }));
   app.use(helmet());
   if (deps.corsOrigins?.length) app.enableCors({ origin: deps.corsOrigins });
   app.useGlobalFilters(new ApiExceptionFilter());

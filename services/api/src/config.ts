@@ -14,6 +14,9 @@ export const apiConfigSchema = z
     AUTH_LOCAL_KEY_FILE: z.string().min(1).optional(),
     RUN_MIGRATIONS: z.enum(['true', 'false']).default('true'),
     CORS_ORIGINS: z.string().optional(),
+    NOTIFY_CALLBACK_TOKEN: z.string().min(16).optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_CALLBACK_URL: z.string().url().optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {

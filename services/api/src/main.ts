@@ -25,6 +25,11 @@ async function main() {
     dataSource,
     temporal,
     verifier,
+    callbackSecrets: {
+      notifyBearerToken: config.NOTIFY_CALLBACK_TOKEN,
+      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+      twilioCallbackUrl: config.TWILIO_CALLBACK_URL,
+    },
     corsOrigins: config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean),
   });
   app.enableShutdownHooks();

@@ -247,6 +247,13 @@ export class EscalationsService {
          FROM plan_item WHERE escalation_id = $1 ORDER BY due_at`,
       [id],
     );
+    // Delivery status of every email and SMS, for the timeline (no addresses: person ids only).
+    const notifications = await this.ds.query(
+      `SELECT event, tier, recipient_person_id AS "recipientPersonId", channel, status, attempts, last_error AS "lastError",
+              created_at AS "queuedAt", updated_at AS "updatedAt"
+         FROM notification_delivery WHERE escalation_id = $1 ORDER BY created_at, id`,
+      [id],
+    );
     const protocol = safeProtocol(row.protocol_id);
     const state = row.state;
     return {
@@ -276,6 +283,7 @@ export class EscalationsService {
       closedAt: row.closed_at,
       planItems,
       history: events,
+      notifications,
     };
   }
 
