@@ -64,13 +64,16 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   const now = () => new Date(Date.now()); // workflow time: deterministic, skipped by the test server
   const started = startEscalation(input, now());
   const state = started.state;
-  const queue: Effect[] = [...started.effects];
+  // Each effect keeps the id of the request (or timer) that caused it, for the notifier's logs.
+  type Queued = Effect & { correlationId?: string };
+  const tag = (effects: Effect[], correlationId: string): Queued[] => effects.map((e) => ({ ...e, correlationId }));
+  const queue: Queued[] = tag(started.effects, input.correlationId ?? input.actionId);
   let busy = false;
   let dirty = true;
   let calendarChanged = false;
 
   const run = (action: EscalationAction) => {
-    queue.push(...applyAction(protocol, state, action, now()));
+    queue.push(...tag(applyAction(protocol, state, action, now()), action.correlationId ?? action.actionId));
     dirty = true;
   };
 
@@ -107,10 +110,10 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   setHandler(summaryQuery, () => summarise(state));
   setHandler(snapshotQuery, () => state);
 
-  const carryOut = async (effect: Effect) => {
+  const carryOut = async (effect: Queued) => {
     switch (effect.type) {
       case 'compute-deadline': {
-        const { type: _type, ...request } = effect;
+        const { type: _type, correlationId: _c, ...request } = effect;
         const result = await bookkeeping.computeDeadline({ ...request, protocol });
         queue.push(...applyDeadline(state, result, now()));
         return;
@@ -123,6 +126,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
           audience: effect.audience,
           key: effect.key,
           urgent: effect.urgent,
+          correlationId: effect.correlationId,
         });
         return;
       case 'close':
@@ -183,7 +187,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
       const ms = Date.parse(wakeAt) - Date.now();
       if (ms > 0) await condition(woken, ms);
     }
-    queue.push(...fireTimers(protocol, state, now()));
+    queue.push(...tag(fireTimers(protocol, state, now()), `${workflowInfo().workflowId}@${now().toISOString()}`));
     if (queue.length > 0) dirty = true;
   }
 

@@ -8,6 +8,8 @@ import type { Actor } from './types';
 interface Base {
   actor: Actor;
   actionId: string;
+  /** The API request behind the action, carried to the notifications it causes (logs only). */
+  correlationId?: string;
 }
 
 export type EscalationAction =

@@ -39,6 +39,8 @@ export interface EscalationStart {
   raisedBy: Actor;
   /** Postgres id of the raising action record (nature of concern etc. live there). */
   actionId: string;
+  /** The API request that raised it, carried to the notifications it causes (logs only). */
+  correlationId?: string;
 }
 
 export interface TierState {

@@ -10,6 +10,7 @@ import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import type { TokenVerifier } from './auth/token-verifier';
 import { ApiError } from './common/api-error';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { requestContextMiddleware } from './common/request-context';
 import { EscalationsController } from './escalations/escalations.controller';
 import { EscalationsService, TEMPORAL_CLIENT } from './escalations/escalations.service';
 import { WorkflowStartRelay } from './escalations/workflow-start-relay';
@@ -68,6 +69,7 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   const app = await NestFactory.create(ApiModule.with(deps), { logger: ['error', 'warn'], bodyParser: false });
   const express = await import('express');
   app.use(requestIdMiddleware);
+  app.use(requestContextMiddleware);
   app.use(express.json({ limit: '100kb' }));
   app.use('/callbacks/twilio', express.urlencoded({ extended: false, limit: '20kb' }));
   app.use(helmet());

@@ -117,9 +117,14 @@ describe('Escalations API end to end (Sefton)', () => {
     const first = await request(app.getHttpServer())
       .post(`/escalations/${id}/resolve`)
       .set('Authorization', await as(raiser))
+      .set('X-Request-Id', 'req-resolve-0001')
       .send({ reason: 'Strategy discussion agreed for Monday.' })
       .expect(200);
     expect(first.body.escalation.status).toBe('open');
+    expect(first.headers['x-request-id']).toBe('req-resolve-0001');
+    // The request id follows the action: its record, then the workflow's notifications.
+    const [record] = await db.dataSource.query(`SELECT request_id, outcome, text FROM action_record WHERE id = $1`, [first.body.actionId]);
+    expect(record).toEqual({ request_id: 'req-resolve-0001', outcome: 'accepted', text: 'Strategy discussion agreed for Monday.' });
     const second = await request(app.getHttpServer())
       .post(`/escalations/${id}/resolve`)
       .set('Authorization', await as(receiver))

@@ -2,7 +2,7 @@
 process.env.RELAY_INTERVAL_MS = '3600000';
 
 import type { INestApplication } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import request from 'supertest';
 import { ESCALATION_WORKFLOW_TYPE, snapshotQuery } from '@resolve/contracts';
 import { createApiApp } from '../src/app';
@@ -80,8 +80,8 @@ describe('Idempotency and the row/workflow outbox', () => {
   });
 
   it('concurrent retries of one raise all answer with the one escalation', async () => {
-    const answers = await Promise.all([0, 1, 2].map(() => raise('IDEM-2026-0003', 'raise-key-0003')));
-    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    const answers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => raise('IDEM-2026-0003', 'raise-key-0003')));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect(await q(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'IDEM-2026-0003'`)).toEqual([{ n: 1 }]);
     expect(await runsOf(answers[0].body.workflow.id, 1)).toBe(1);
@@ -160,7 +160,11 @@ describe('Idempotency and the row/workflow outbox', () => {
 
     beforeAll(async () => {
       // A second API instance whose Temporal is unreachable: the row is written, the start fails.
-      const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' });
+      const connection = Connection.lazy({
+        address: '127.0.0.1:1',
+        connectTimeout: '1s',
+        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
+      });
       broken = await createApiApp({
         dataSource: stack.db.dataSource,
         temporal: new Client({ connection, namespace: 'default' }),

@@ -200,11 +200,12 @@ export class AuditInterceptor implements NestInterceptor {
       if (isUuid(answer.actionId)) {
         [record] = await this.ds.query(`SELECT id, agency_id, role FROM action_record WHERE id = $1 AND escalation_id = $2`, [answer.actionId, escalationId]);
       } else if (since) {
+        // The service stores the request id on the record when it can: that one first.
         [record] = await this.ds.query(
           `SELECT id, agency_id, role FROM action_record
             WHERE escalation_id = $1 AND person_id = $2 AND created_at >= $3::timestamptz
-            ORDER BY created_at DESC LIMIT 1`,
-          [escalationId, caller.personId, since],
+            ORDER BY (request_id IS NOT DISTINCT FROM $4) DESC, created_at DESC LIMIT 1`,
+          [escalationId, caller.personId, since, requestIdOf(req)],
         );
       }
     }

@@ -23,6 +23,7 @@ import { getProtocol, listProtocols } from '@resolve/protocols';
 import { actorFor, caseRoles, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { logger } from '../common/logger';
+import { currentRequestId } from '../common/request-context';
 import type { RaiseEscalationDto } from './dto/raise-escalation.dto';
 
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
@@ -185,6 +186,7 @@ export class EscalationsService {
       receivingAgencyId: row.receiving_agency_id,
       raisedBy: { personId: row.raising_person_id, agencyId: raiseAction.agency_id, role: raiseAction.role, side: 'raising' },
       actionId: raiseAction.id,
+      correlationId: currentRequestId(),
     };
     try {
       await this.temporal.workflow.start(ESCALATION_WORKFLOW_TYPE, {
@@ -363,17 +365,28 @@ export class EscalationsService {
       `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload, request_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
        ON CONFLICT (id) DO UPDATE SET agency_id = EXCLUDED.agency_id, role = EXCLUDED.role WHERE action_record.role = 'pending'`,
-      [actionId, id, kind, caller.personId, actor.agencyId, actor.role, body.text ?? null, JSON.stringify(body.payload ?? {}), options.requestId ?? null],
+      [actionId, id, kind, caller.personId, actor.agencyId, actor.role, body.text ?? null, JSON.stringify(body.payload ?? {}), options.requestId ?? currentRequestId() ?? null],
     );
     const handle = this.temporal.workflow.getHandle(row.workflow_id);
     try {
       if (kind === 'add-note') {
-        await handle.signal(addNoteSignal, { actor, actionId });
-        await this.ds.query(`UPDATE action_record SET outcome = 'accepted' WHERE id = $1`, [actionId]);
+        // Temporal does not de-duplicate signals: claim the record first, so a retry with the
+        // same Idempotency-Key does not add the note twice.
+        const [claimed] = await this.ds.query(
+          `UPDATE action_record SET outcome = 'accepted' WHERE id = $1 AND outcome <> 'accepted' RETURNING id`,
+          [actionId],
+        );
+        if (!claimed) return { actionId, accepted: true };
+        try {
+          await handle.signal(addNoteSignal, { actor, actionId, correlationId: currentRequestId() });
+        } catch (err) {
+          await this.ds.query(`UPDATE action_record SET outcome = 'pending' WHERE id = $1`, [actionId]);
+          throw err;
+        }
         return { actionId, accepted: true };
       }
       const summary: EscalationSummary = await handle.executeUpdate(actionUpdates[kind] as never, {
-        args: [{ actor, actionId, ...(body.args ?? {}) }] as never,
+        args: [{ actor, actionId, correlationId: currentRequestId(), ...(body.args ?? {}) }] as never,
         // Temporal de-duplicates updates by id: a retried request is not applied twice.
         updateId: actionId,
       });
