@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApiApp, createTokenVerifier, loadOrCreateLocalIssuer } from '@resolve/api';
-import { startNotifier } from '@resolve/notifier';
+import { readSmsOutbox, startNotifier } from '@resolve/notifier';
 import { openDatabase, seedDemoDirectory, startEmbeddedPostgres } from '@resolve/persistence';
 import { listProtocols } from '@resolve/protocols';
 import { startDevServer } from '@resolve/temporal';
@@ -67,13 +67,24 @@ async function main() {
     stops.unshift(() => smtp.stop());
     smtpUrl = smtp.url;
     const mailPort = port('MAIL_UI_PORT', 8025);
+    // The embedded outbox: captured email, and the SMS outbox (the SMS stand-in) from Postgres.
     const page = createServer((_req, res) => {
-      const rows = [...mail]
-        .reverse()
-        .map((m) => `<article><h3>${escape(m.subject)}</h3><p><b>To</b> ${escape(m.to.join(', '))} · ${m.receivedAt.toISOString()}</p><pre>${escape(m.text)}</pre></article>`)
-        .join('<hr>');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><title>Resolve: captured mail</title><h1>Captured mail (${mail.length})</h1>${rows || '<p>Nothing sent yet.</p>'}`);
+      void readSmsOutbox(dataSource, { limit: 200 })
+        .catch(() => [])
+        .then((sms) => {
+          const mails = [...mail]
+            .reverse()
+            .map((m) => `<article><h3>${escape(m.subject)}</h3><p><b>To</b> ${escape(m.to.join(', '))} · ${m.receivedAt.toISOString()}</p><pre>${escape(m.text)}</pre></article>`)
+            .join('<hr>');
+          const texts = sms
+            .map((m) => `<li><b>${escape(m.to)}</b> · ${new Date(m.createdAt).toISOString()}<br>${escape(m.body)}</li>`)
+            .join('');
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          res.end(
+            `<!doctype html><title>Resolve: outbox</title><h1>Captured email (${mail.length})</h1>${mails || '<p>Nothing sent yet.</p>'}` +
+              `<h1>SMS outbox (${sms.length})</h1><ul>${texts || '<li>Nothing sent yet.</li>'}</ul>`,
+          );
+        });
     });
     await new Promise<void>((r) => page.listen(mailPort, '127.0.0.1', () => r()));
     stops.unshift(() => new Promise((r) => page.close(() => r())));
@@ -118,7 +129,7 @@ async function main() {
   console.log(`
   API and its docs     http://127.0.0.1:${apiPort}/docs
   Temporal Web UI      ${uiUrl ?? `(external server ${temporalAddress})`}
-  Captured mail        ${mailUi ?? `(SMTP ${smtpUrl})`}
+  Captured mail + SMS  ${mailUi ?? `(SMTP ${smtpUrl})`}
   Demo bearer tokens   var/demo-tokens.json  (e.g. "sefton-sscp-csc-practitioner")
 
   Try:  TOKEN=$(node -p "require('./var/demo-tokens.json')['sefton-sscp-csc-practitioner']")

@@ -18,6 +18,8 @@ import { DirectoryController } from './directory/directory.controller';
 import { DirectoryService } from './directory/directory.service';
 import { HealthController } from './health/health.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
+import { RECORDS_CONTROLLERS, RECORDS_PROVIDERS } from './records';
+import { REPORTS_CONTROLLERS, REPORTS_PROVIDERS } from './reports';
 import { CALLBACK_SECRETS, ProviderCallbacksController, type CallbackSecrets } from './notifications/provider-callbacks.controller';
 
 export interface ApiDependencies {
@@ -39,7 +41,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
-      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ProviderCallbacksController, ...AUDIT_CONTROLLERS, ...(deps.extraControllers ?? [])],
+      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ProviderCallbacksController, ...AUDIT_CONTROLLERS, ...RECORDS_CONTROLLERS, ...REPORTS_CONTROLLERS, ...(deps.extraControllers ?? [])],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
@@ -51,6 +53,8 @@ class ApiModule {
         DirectoryService,
         WorkflowStartRelay,
         ...AUDIT_PROVIDERS,
+        ...RECORDS_PROVIDERS,
+        ...REPORTS_PROVIDERS,
       ],
     };
   }
