@@ -1,4 +1,4 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import {
@@ -24,6 +24,12 @@ import { seedEscalation } from './support';
  */
 export interface Harness {
   env: TestWorkflowEnvironment;
+  /**
+   * A plain client on the test server. The environment's own client unlocks time skipping while
+   * it waits for a result, which lets the server jump to the next timer of ANY workflow (e.g. the
+   * 10-year execution timeout it gives every workflow); the clock moves only through env.sleep.
+   */
+  client: Client;
   db: TestDatabase;
   /** Every NotifyRequest the workflows made, in order; filter by escalationId. */
   requests: NotifyRequest[];
@@ -59,6 +65,7 @@ export async function startHarness(): Promise<Harness> {
     const running = Promise.all([escalations.run(), notifier.run()]);
     return {
       env,
+      client: new Client({ connection: env.connection, namespace: env.namespace }),
       db,
       requests,
       async stop() {
@@ -103,7 +110,7 @@ export async function raise(
     raisedAt: new Date(t0),
     immediateRisk: options.immediateRisk ?? false,
   });
-  const handle = (await h.env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
+  const handle = (await h.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
     taskQueue: TASK_QUEUES.escalations,
     workflowId: escalationWorkflowId(input.partnershipId, input.reference),
     args: [input],

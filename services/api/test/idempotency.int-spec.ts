@@ -7,6 +7,8 @@ import request from 'supertest';
 import { ESCALATION_WORKFLOW_TYPE, snapshotQuery } from '@resolve/contracts';
 import { createApiApp } from '../src/app';
 import { createTokenVerifier } from '../src/auth/token-verifier';
+import { loadCaller } from '../src/auth/caller';
+import { EscalationsService } from '../src/escalations/escalations.service';
 import { WorkflowStartRelay } from '../src/escalations/workflow-start-relay';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
 
@@ -85,6 +87,13 @@ describe('Idempotency and the row/workflow outbox', () => {
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect(await q(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'IDEM-2026-0003'`)).toEqual([{ n: 1 }]);
     expect(await runsOf(answers[0].body.workflow.id, 1)).toBe(1);
+
+    // The same straight through the service, where the requests overlap for certain.
+    const service = stack.app.get(EscalationsService);
+    const caller = (await loadCaller(stack.db.dataSource, raiser))!;
+    const direct = await Promise.allSettled([0, 1, 2, 3].map(() => service.raise(caller, raiseBody(P, 'IDEM-2026-0004') as never, 'raise-key-0004')));
+    expect(direct.map((d) => (d.status === 'fulfilled' ? 'ok' : String((d.reason as Error).message)))).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(new Set(direct.map((d) => (d as PromiseFulfilledResult<{ id: string }>).value.id)).size).toBe(1);
   });
 
   it('an action retried with the same key is applied once: one accepted action_record, one timeline entry', async () => {

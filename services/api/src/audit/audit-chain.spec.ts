@@ -76,6 +76,9 @@ describe('audit chain', () => {
     expect(auditTarget('POST', '/escalations/:id/plan-items/:itemId/complete')?.action).toBe('escalation.plan-items.complete');
     expect(auditTarget('GET', '/audit/verify')).toMatchObject({ action: 'audit.verify', scope: 'other' });
     expect(auditTarget('GET', '/audit')).toMatchObject({ action: 'audit.read', scope: 'case', idFrom: 'query' });
+    expect(auditTarget('GET', '/escalations/:id/records/decision.html')?.action).toBe('escalation.read.records.decision.html');
+    expect(auditTarget('GET', '/agencies/:agencyId/escalation-log.csv')).toMatchObject({ action: 'agency.escalation-log', scope: 'list' });
+    expect(auditTarget('GET', '/agencies/:agencyId')).toBeNull();
     expect(auditTarget('GET', '/health')).toBeNull();
     expect(auditTarget('GET', '/protocols/:id/timeline')).toBeNull();
     expect(auditTarget('GET', undefined)).toBeNull();

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
-import { actorFor, type Caller } from '../auth/caller';
+import { actorFor, caseRoles, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { AuditService, isUuid } from './audit.service';
 
@@ -50,7 +50,7 @@ export class AuditController {
     );
     // Need to know, as for the case itself: people outside it learn nothing, not even that it exists.
     if (!row) throw notFound(`escalation ${q.escalationId}`);
-    const board = caller.partnershipId === row.partnership_id && caller.partnershipRoles.length > 0;
+    const board = caller.partnershipId === row.partnership_id && caseRoles(caller).length > 0;
     if (!board) {
       const party = actorFor(caller, {
         partnershipId: row.partnership_id,

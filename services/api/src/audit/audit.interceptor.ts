@@ -19,8 +19,9 @@ export interface AuditTarget {
 }
 
 /**
- * Which requests are audited, from the matched route: every read of a case, every list call,
- * every POST under /escalations (raise and each action), and the audit endpoints themselves.
+ * Which requests are audited, from the matched route: every read of a case (and of its records),
+ * every list call, every POST under /escalations (raise and each action), an agency's escalation
+ * log, and the audit endpoints themselves.
  * New action endpoints under /escalations/:id are audited without a change here.
  */
 export function auditTarget(method: string, routePath: string | undefined): AuditTarget | null {
@@ -37,6 +38,10 @@ export function auditTarget(method: string, routePath: string | undefined): Audi
     const rest = segs.slice(2).filter((s) => !s.startsWith(':'));
     const action = method === 'GET' ? ['escalation', 'read', ...rest].join('.') : ['escalation', ...rest].join('.');
     return { action, scope: 'case', idFrom: 'param', post };
+  }
+  // An agency's escalation log (records) lists that agency's cases: audited like a list.
+  if (segs[0] === 'agencies' && segs[1] === ':agencyId' && segs[2]?.startsWith('escalation-log') && method === 'GET') {
+    return { action: 'agency.escalation-log', scope: 'list', post };
   }
   if (segs[0] === 'audit' && method === 'GET') {
     if (segs.length === 1) return { action: 'audit.read', scope: 'case', idFrom: 'query', post };
@@ -217,9 +222,11 @@ export class AuditInterceptor implements NestInterceptor {
     else if (caller && target.scope !== 'case') who = standing(caller, target.scope === 'other' ? 'partnership' : 'agency');
 
     const detail: Record<string, unknown> = {};
-    if (target.scope === 'list' && Array.isArray(answer.items)) {
-      detail.filter = filterOf(req.query);
-      detail.count = answer.items.length;
+    if (target.scope === 'list') {
+      const agencyId = req.params?.agencyId;
+      if (typeof agencyId === 'string' && /^[\w.:-]{1,100}$/.test(agencyId)) detail.agencyId = agencyId;
+      if (!err) detail.filter = filterOf(req.query);
+      if (Array.isArray(answer.items)) detail.count = answer.items.length;
     }
     if (err) Object.assign(detail, errorDetail(err));
 

@@ -149,10 +149,14 @@ export class EscalationsService {
           );
         });
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') {
-          throw new ApiError('conflict', `reference ${dto.reference} is already used in partnership ${raising.partnership_id}`);
+        const sameKeyRaisedMeanwhile = (err as { code?: string }).code === '23505' && idempotencyKey && (await this.findRow(escalationId));
+        if (!sameKeyRaisedMeanwhile) {
+          if ((err as { code?: string }).code === '23505') {
+            throw new ApiError('conflict', `reference ${dto.reference} is already used in partnership ${raising.partnership_id}`);
+          }
+          throw err;
         }
-        throw err;
+        // A concurrent retry with the same Idempotency-Key wrote the row first: answer as it does.
       }
     }
     // Step 2: the workflow.
@@ -219,7 +223,7 @@ export class EscalationsService {
   // Read
 
   private async findRow(id: string): Promise<EscalationRow | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null; // else Postgres refuses the cast: 500
     const [row] = await this.ds.query(`SELECT * FROM escalation WHERE id = $1`, [id]);
     return row ?? null;
   }
@@ -372,11 +376,11 @@ export class EscalationsService {
       if (kind === 'add-note') {
         // Temporal does not de-duplicate signals: claim the record first, so a retry with the
         // same Idempotency-Key does not add the note twice.
-        const [claimed] = await this.ds.query(
-          `UPDATE action_record SET outcome = 'accepted' WHERE id = $1 AND outcome <> 'accepted' RETURNING id`,
+        const [, claimed] = await this.ds.query(
+          `UPDATE action_record SET outcome = 'accepted' WHERE id = $1 AND outcome <> 'accepted'`,
           [actionId],
-        );
-        if (!claimed) return { actionId, accepted: true };
+        ); // TypeORM answers an UPDATE with [rows, rowCount]
+        if (claimed === 0) return { actionId, accepted: true };
         try {
           await handle.signal(addNoteSignal, { actor, actionId, correlationId: currentRequestId() });
         } catch (err) {
@@ -503,8 +507,10 @@ function encodeCursor(at: Date, id: string): string {
 export function decodeCursor(cursor: string): [string, string] {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
-    return [at, id];
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error();
+    const instant = new Date(at).toISOString(); // what Date.parse accepts, Postgres may not
+    if (!/^\d{4}-/.test(instant)) throw new Error();
+    return [instant, id];
   } catch {
     throw new ApiError('validation-failed', 'cursor: not a cursor this API returned');
   }

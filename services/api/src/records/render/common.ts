@@ -8,7 +8,7 @@ import {
   type CaseRecord,
   type TierPeriod,
 } from './case-record';
-import { html, page, section, table, time, type SafeHtml } from './html';
+import { markup, page, section, table, time, type SafeHtml } from './html';
 
 /** What every case document carries besides its own fields. */
 export interface DocumentEnvelope<K extends string> {
@@ -67,10 +67,10 @@ export function timelineSection(timeline: TierPeriod[]): SafeHtml {
     table(
       ['Tier', 'Entered', 'Why', 'Deadline', 'Breached', 'Left', 'How it ended'],
       timeline.map((t) => [
-        html`<strong>${t.number}</strong> ${t.title}${t.clause ? html`<div class="small">${t.clause}</div>` : ''}`,
+        markup`<strong>${t.number}</strong> ${t.title}${t.clause ? markup`<div class="small">${t.clause}</div>` : ''}`,
         time(t.enteredAt),
-        html`${becauseLabel(t.enteredBecause)}${t.escalationReason ? html`<div class="small">Reason${t.escalatedBy ? html` (${t.escalatedBy})` : ''}: ${t.escalationReason}</div>` : ''}`,
-        html`${time(t.dueAt)}${t.deadlineExplanation ? html`<div class="small">${t.deadlineExplanation}</div>` : ''}`,
+        markup`${becauseLabel(t.enteredBecause)}${t.escalationReason ? markup`<div class="small">Reason${t.escalatedBy ? markup` (${t.escalatedBy})` : ''}: ${t.escalationReason}</div>` : ''}`,
+        markup`${time(t.dueAt)}${t.deadlineExplanation ? markup`<div class="small">${t.deadlineExplanation}</div>` : ''}`,
         time(t.breachedAt),
         time(t.leftAt),
         t.leftAt ? becauseLabel(t.endedBy) : 'Current tier',
@@ -90,9 +90,9 @@ export function casePage<K extends string>(doc: DocumentEnvelope<K>, body: SafeH
       marking: options.marking,
       reference: c.reference,
       metaFields: [
-        { label: 'Protocol', value: html`${c.protocol.title} <span class="badge">${c.protocol.id} v${c.protocol.version}</span>` },
+        { label: 'Protocol', value: markup`${c.protocol.title} <span class="badge">${c.protocol.id} v${c.protocol.version}</span>` },
         { label: 'Partnership', value: c.partnership.name },
-        { label: 'Status', value: html`${c.statusLabel}${c.immediateRisk ? html` <span class="badge">Immediate risk</span>` : ''}` },
+        { label: 'Status', value: markup`${c.statusLabel}${c.immediateRisk ? markup` <span class="badge">Immediate risk</span>` : ''}` },
         { label: 'Raised', value: time(c.raisedAt) },
         { label: 'Current or last tier', value: `${c.currentTier.number}: ${c.currentTier.title}` },
         { label: 'Closed', value: c.closedAt ? time(c.closedAt) : 'Open' },

@@ -16,7 +16,7 @@ import {
   type MeetingFact,
 } from './case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
-import { field, html, prose, section, table, time } from './html';
+import { field, formatDate, markup, prose, section, signatureLines, table, time } from './html';
 
 /**
  * The record of the last tier: the chaired meeting, mediation or Resolution Panel (from the
@@ -89,11 +89,11 @@ export function renderDecisionRecordHtml(doc: DecisionRecord): string {
     section(
       r.meeting ? r.meeting.kindLabel : 'Meeting',
       r.meeting
-        ? html`<div class="grid2"><div>${field('Held on', time(r.meeting.at))}${field('Kind', r.meeting.kindLabel)}</div><div>${field('Scheduled', html`${time(r.meeting.scheduledAt)} by ${r.meeting.scheduledBy ?? '—'}`)}${field(
+        ? markup`<div class="grid2"><div>${field('Date of the meeting', time(r.meeting.at))}${field('Kind', r.meeting.kindLabel)}</div><div>${field('Scheduled', markup`${time(r.meeting.scheduledAt)} by ${r.meeting.scheduledBy ?? '—'}`)}${field(
             'Route',
-            html`${r.route.label} <span class="small">(${r.route.basis})</span>`,
-          )}</div></div>${r.meeting.note ? html`<h3>Arrangements</h3>${prose(r.meeting.note)}` : ''}`
-        : html`<p class="empty">No meeting, mediation or panel was scheduled in the record; the decision was made in writing.</p>${field('Route', html`${r.route.label} <span class="small">(${r.route.basis})</span>`)}`,
+            markup`${r.route.label} <span class="small">(${r.route.basis})</span>`,
+          )}</div></div>${r.meeting.note ? markup`<h3>Arrangements</h3>${prose(r.meeting.note)}` : ''}`
+        : markup`<p class="empty">No meeting, mediation or panel was scheduled in the record; the decision was made in writing.</p>${field('Route', markup`${r.route.label} <span class="small">(${r.route.basis})</span>`)}`,
       { id: 'meeting' },
     ),
     section(
@@ -103,28 +103,19 @@ export function renderDecisionRecordHtml(doc: DecisionRecord): string {
     ),
     section(
       'Representations recorded at the final tier',
-      table(['Date', 'Who', 'Action', 'Recorded words'], r.submissions.map((s) => [time(s.at), actorText(s.by, s.role, s.agency), s.action, html`<span class="prose">${s.text}</span>`]), 'No representations recorded'),
+      table(['Date', 'Who', 'Action', 'Recorded words'], r.submissions.map((s) => [time(s.at), actorText(s.by, s.role, s.agency), s.action, markup`<span class="prose">${s.text}</span>`]), 'No representations recorded'),
       { id: 'submissions' },
     ),
     section(
       'Final and binding decision',
-      html`<div class="grid2"><div>${field('Decided', time(d.decidedAt))}${field('Chair', actorText(d.chair.name, d.chairRole))}</div><div>${field(
-        'Outcome',
-        d.outcome ?? 'Not specified',
-      )}${field('Communicated to all', d.communicatedAt ? time(d.communicatedAt) : 'Not yet recorded')}</div></div><h3>Decision</h3>${prose(d.text)}<p class="small">${d.finalAndBinding}</p>${signatureBlock(
-        d.chair.name,
-      )}`,
+      markup`<div class="grid2"><div>${field('Decided', time(d.decidedAt))}${field('Chair', actorText(d.chair.name, d.chairRole))}</div><div>${d.outcome ? field('Outcome', r.route.route === d.outcome ? r.route.label : d.outcome) : ''}${field('Communicated to all', d.communicatedAt ? time(d.communicatedAt) : 'Not yet recorded')}</div></div><h3>Decision</h3>${prose(d.text)}<p class="small">${d.finalAndBinding}</p>${signatureLines(`Recorded in Resolve by ${d.chair.name} on ${formatDate(d.decidedAt)}`)}`,
       { id: 'decision' },
     ),
     section(
       'Learning',
-      r.learning ? html`<p>Referred ${time(r.learning.at)} to the ${r.learning.subGroup}.</p>` : html`<p class="empty">No learning referral recorded.</p>`,
+      r.learning ? markup`<p>Referred ${time(r.learning.at)} to the ${r.learning.subGroup}.</p>` : markup`<p class="empty">No learning referral recorded.</p>`,
       { id: 'learning' },
     ),
   ]);
-}
-
-function signatureBlock(chair: string) {
-  return html`<div class="signature"><div class="sig-row"><span class="label">Chair</span><span class="printed">${chair}</span><span class="label">Signature</span><span class="line"></span><span class="label">Date</span><span class="line short"></span></div></div>`;
 }
 

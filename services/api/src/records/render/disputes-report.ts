@@ -1,6 +1,6 @@
 import { isWorkingDay, localDateOf, type Nation } from '@resolve/calendar';
 import { categoryLabel, decisionOf, finalRouteOf, learningOf, tierTimeline, type CaseRecord, type Ref } from './case-record';
-import { field, html, page, prose, section, table, time, type SafeHtml } from './html';
+import { field, markup, page, prose, section, table, time, type SafeHtml } from './html';
 import { barChart, formatNumber } from './svg';
 
 /**
@@ -253,10 +253,28 @@ export function buildDisputesReport(input: { partnership: Ref; period: { from: s
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-const tierLabel = (t: TierCount, multi: boolean) => `${multi ? `${t.protocolId} ` : ''}${t.tier}: ${t.title}`;
+/** "Stage 3: ..." as the protocol titles it, or "3: ..." where the title carries no number. */
+const tierName = (tier: number, title: string) => (/^(stage|step|tier)\s*\d/i.test(title) ? title : `${tier}: ${title}`);
+const tierLabel = (t: TierCount, multi: boolean) => `${multi ? `${t.protocolId} ` : ''}${tierName(t.tier, t.title)}`;
+
+/** Agency names without the partnership's name in front (demo directories name them so), for chart labels. */
+function shortAgency(name: string, partnership: string): string {
+  return name.startsWith(`${partnership} `) ? name.slice(partnership.length + 1) : name;
+}
+
+const DEFINITION_LABELS: Record<string, string> = {
+  period: 'Period',
+  raised: 'Raised',
+  closed: 'Closed',
+  timeToResolution: 'Time to resolution',
+  breaches: 'Deadlines missed',
+  learningReferrals: 'Learning referrals',
+  finalDecisions: 'Final decisions',
+  openAtPeriodEnd: 'Open at the period end',
+};
 
 function kpi(label: string, n: number | string): SafeHtml {
-  return html`<div class="kpi"><div class="n">${n}</div><div class="label">${label}</div></div>`;
+  return markup`<div class="kpi"><div class="n">${n}</div><div class="label">${label}</div></div>`;
 }
 
 export function renderDisputesReportHtml(r: DisputesReport): string {
@@ -278,7 +296,7 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
     body: [
       section(
         'At a glance',
-        html`<div class="kpis">${kpi('Raised in the period', r.totals.raised)}${kpi('Closed in the period', r.totals.closed)}${kpi('Open at the period end', r.totals.openAtPeriodEnd)}${kpi(
+        markup`<div class="kpis">${kpi('Raised in the period', r.totals.raised)}${kpi('Closed in the period', r.totals.closed)}${kpi('Open at the period end', r.totals.openAtPeriodEnd)}${kpi(
           'Final decisions',
           r.finalDecisions.total,
         )}${kpi('Median days to resolution', days(t.medianDays))}${kpi('p90 days to resolution', days(t.p90Days))}${kpi('Deadlines missed', r.breaches.total)}${kpi('Learning referrals', r.learningReferrals.total)}</div>`,
@@ -286,7 +304,7 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
       ),
       section(
         'Disputes by category',
-        html`${barChart({ title: 'Escalations raised in the period, by category', bars: r.byCategory.map((c) => ({ label: c.label, value: c.count })), id: 'chart-category' })}${table(
+        markup`${barChart({ title: 'Escalations raised in the period, by category', bars: r.byCategory.map((c) => ({ label: c.label, value: c.count })), id: 'chart-category' })}${table(
           ['Category', 'Raised'],
           r.byCategory.map((c) => [c.label, c.count]),
           'None raised',
@@ -295,18 +313,18 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
       ),
       section(
         'Highest tier reached',
-        html`${barChart({ title: 'Escalations raised in the period, by the highest tier reached by the period end', bars: r.byHighestTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })), id: 'chart-tier' })}${table(
+        markup`${barChart({ title: 'Escalations raised in the period, by the highest tier reached by the period end', bars: r.byHighestTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })), id: 'chart-tier' })}${table(
           ['Protocol', 'Tier', 'Escalations'],
-          r.byHighestTier.map((x) => [x.protocolId, `${x.tier}: ${x.title}`, x.count]),
+          r.byHighestTier.map((x) => [x.protocolId, tierName(x.tier, x.title), x.count]),
           'None raised',
         )}`,
         { id: 'by-tier' },
       ),
       section(
         'Agencies in dispute',
-        html`${barChart({
+        markup`${barChart({
           title: 'Escalations raised in the period, by escalating agency and the agency the concern was raised with',
-          bars: r.byAgencyPair.map((p) => ({ label: `${p.raisingAgency.name} → ${p.receivingAgency.name}`, value: p.count })),
+          bars: r.byAgencyPair.map((p) => ({ label: `${shortAgency(p.raisingAgency.name, r.partnership.name)} → ${shortAgency(p.receivingAgency.name, r.partnership.name)}`, value: p.count })),
           id: 'chart-agencies',
         })}${table(
           ['Escalating agency', 'Raised with', 'Escalations'],
@@ -317,7 +335,7 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
       ),
       section(
         'Time to resolution',
-        html`${barChart({
+        markup`${barChart({
           title: 'Median days from raising to resolution or decision, by protocol (marker: p90)',
           bars: t.byProtocol.map((p) => ({ label: p.protocolId, value: p.medianDays ?? 0, marker: p.p90Days })),
           unit: ' d',
@@ -327,7 +345,7 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
           ['Protocol', 'Cases', 'Median days', 'p90 days', 'Median working days', 'p90 working days'],
           [
             ...t.byProtocol.map((p) => [p.protocolId, p.count, days(p.medianDays), days(p.p90Days), days(p.medianWorkingDays), days(p.p90WorkingDays)]),
-            ...(t.count ? [[html`<strong>All</strong>`, t.count, days(t.medianDays), days(t.p90Days), days(t.medianWorkingDays), days(t.p90WorkingDays)]] : []),
+            ...(t.count ? [[markup`<strong>All</strong>`, t.count, days(t.medianDays), days(t.p90Days), days(t.medianWorkingDays), days(t.p90WorkingDays)]] : []),
           ],
           'No escalation was resolved or decided in the period',
         )}`,
@@ -335,7 +353,7 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
       ),
       section(
         'Deadlines missed',
-        html`${field('Breaches in the period', `${r.breaches.total} (in ${r.breaches.casesAffected} escalation(s))`)}${barChart({
+        markup`${field('Breaches in the period', `${r.breaches.total} (in ${r.breaches.casesAffected} escalation(s))`)}${barChart({
           title: 'Deadlines missed in the period, by tier',
           bars: r.breaches.byTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })),
           id: 'chart-breaches',
@@ -344,32 +362,32 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
       ),
       section(
         'Final decisions and panel findings',
-        html`${barChart({ title: 'Final and binding decisions in the period, by route', bars: r.finalDecisions.byRoute.map((x) => ({ label: x.label, value: x.count })), id: 'chart-decisions' })}${table(
+        markup`${barChart({ title: 'Final and binding decisions in the period, by route', bars: r.finalDecisions.byRoute.map((x) => ({ label: x.label, value: x.count })), id: 'chart-decisions' })}${table(
           ['Reference', 'Decided', 'Route', 'Chair', 'Finding'],
-          r.finalDecisions.decisions.map((d) => [html`<strong>${d.reference}</strong><div class="small">${d.protocolId}</div>`, time(d.decidedAt), d.routeLabel, d.chair, prose(d.finding)]),
+          r.finalDecisions.decisions.map((d) => [markup`<strong>${d.reference}</strong><div class="small">${d.protocolId}</div>`, time(d.decidedAt), d.routeLabel, d.chair, prose(d.finding)]),
           'No final decisions in the period',
         )}`,
         { id: 'final-decisions' },
       ),
       section(
         'Learning referrals',
-        html`${field('Referred in the period', r.learningReferrals.total)}${table(
+        markup`${field('Referred in the period', r.learningReferrals.total)}${table(
           ['Sub-group', 'Referrals'],
           r.learningReferrals.bySubGroup.map((x) => [x.subGroup, x.count]),
           'No learning referrals in the period',
-        )}${r.learningReferrals.references.length ? html`<p class="small">Cases: ${r.learningReferrals.references.join(', ')}</p>` : ''}`,
+        )}${r.learningReferrals.references.length ? markup`<p class="small">Cases: ${r.learningReferrals.references.join(', ')}</p>` : ''}`,
         { id: 'learning' },
       ),
       section(
         'Open at the period end',
-        html`${barChart({ title: 'Escalations open at the period end, by tier', bars: r.openAtPeriodEnd.byTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })), id: 'chart-open' })}${table(
+        markup`${barChart({ title: 'Escalations open at the period end, by tier', bars: r.openAtPeriodEnd.byTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })), id: 'chart-open' })}${table(
           ['Reference', 'Protocol', 'Raised', 'Tier at period end', 'Age (days)'],
-          r.openAtPeriodEnd.cases.map((c) => [html`<strong>${c.reference}</strong>`, c.protocolId, time(c.raisedAt, true), `${c.tier}: ${c.tierTitle}`, formatNumber(c.ageDays)]),
+          r.openAtPeriodEnd.cases.map((c) => [markup`<strong>${c.reference}</strong>`, c.protocolId, time(c.raisedAt, true), tierName(c.tier, c.tierTitle), formatNumber(c.ageDays)]),
           'None open at the period end',
         )}`,
         { id: 'open' },
       ),
-      section('How the figures are counted', html`<dl>${Object.entries(r.definitions).map(([k, v]) => html`<dt><strong>${k}</strong></dt><dd class="small">${v}</dd>`)}</dl>`, { id: 'definitions' }),
+      section('How the figures are counted', markup`<dl>${Object.entries(r.definitions).map(([k, v]) => markup`<dt><strong>${DEFINITION_LABELS[k] ?? k}</strong></dt><dd class="small">${v}</dd>`)}</dl>`, { id: 'definitions' }),
     ],
     footer: r.footer,
   });

@@ -1,5 +1,5 @@
 /**
- * Print-ready HTML, built so that no value can reach the page unescaped: the `html` tag escapes
+ * Print-ready HTML, built so that no value can reach the page unescaped: the `markup` tag escapes
  * every interpolated value unless it is itself `SafeHtml` produced by this module. Documents are
  * self-contained (inline CSS, inline SVG): no scripts, no external assets.
  */
@@ -27,8 +27,11 @@ function renderValue(v: Renderable): string {
   return escapeHtml(String(v));
 }
 
-/** Tagged template: `html\`<td>${value}</td>\`` escapes `value`; nested `html` fragments pass through. */
-export function html(strings: TemplateStringsArray, ...values: Renderable[]): SafeHtml {
+/**
+ * Tagged template: markup`<td>${value}</td>` escapes `value`; nested `markup` fragments pass
+ * through. (Not named `html`, so that Prettier leaves the templates' whitespace alone.)
+ */
+export function markup(strings: TemplateStringsArray, ...values: Renderable[]): SafeHtml {
   let out = strings[0];
   for (let i = 0; i < values.length; i++) out += renderValue(values[i]) + strings[i + 1];
   return new SafeHtml(out);
@@ -36,31 +39,34 @@ export function html(strings: TemplateStringsArray, ...values: Renderable[]): Sa
 
 /** Text with its line breaks kept (prose typed by practitioners). */
 export function prose(text: string | null | undefined, empty = 'Not recorded'): SafeHtml {
-  if (text === null || text === undefined || text.trim() === '') return html`<p class="empty">${empty}</p>`;
-  return html`<p class="prose">${text}</p>`;
+  if (text === null || text === undefined || text.trim() === '') return markup`<p class="empty">${empty}</p>`;
+  return markup`<p class="prose">${text}</p>`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Dates: Europe/London, with the year (documents are kept for years).
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
   weekday: 'short',
   day: 'numeric',
-  month: 'short',
+  month: 'numeric',
   year: 'numeric',
   hour: '2-digit',
   minute: '2-digit',
   hourCycle: 'h23',
 });
-const DATE_ONLY = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric' });
+const DATE_ONLY = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'numeric', year: 'numeric' });
 
 /** "Mon 18 May 2026, 09:30" (Europe/London), or a dash when absent. */
 export function formatDateTime(iso: string | Date | null | undefined): string {
   if (!iso) return '—';
   const d = iso instanceof Date ? iso : new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  return DATE_TIME.format(d);
+  // Assembled from parts: ICU versions differ in the punctuation of the whole.
+  const p = Object.fromEntries(DATE_TIME.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.weekday} ${Number(p.day)} ${MONTHS[Number(p.month) - 1]} ${p.year}, ${p.hour}:${p.minute}`;
 }
 
 /** "18 May 2026" for an instant (Europe/London) or a plain calendar date "2026-05-18". */
@@ -68,19 +74,18 @@ export function formatDate(value: string | Date | null | undefined): string {
   if (!value) return '—';
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const [y, m, d] = value.split('-').map(Number);
-    return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }).format(
-      new Date(Date.UTC(y, m - 1, d)),
-    );
+    return `${d} ${MONTHS[m - 1]} ${y}`;
   }
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return '—';
-  return DATE_ONLY.format(d);
+  const p = Object.fromEntries(DATE_ONLY.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${Number(p.day)} ${MONTHS[Number(p.month) - 1]} ${p.year}`;
 }
 
 /** A <time> element: machine-readable ISO in the attribute, London time as text. */
 export function time(iso: string | null | undefined, dateOnly = false): SafeHtml {
-  if (!iso) return html`<span class="empty">—</span>`;
-  return html`<time datetime="${iso}">${dateOnly ? formatDate(iso) : formatDateTime(iso)}</time>`;
+  if (!iso) return markup`<span class="empty">—</span>`;
+  return markup`<time datetime="${iso}">${dateOnly ? formatDate(iso) : formatDateTime(iso)}</time>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,25 +94,24 @@ export function time(iso: string | null | undefined, dateOnly = false): SafeHtml
 /** A labelled field as on a paper form. */
 export function field(label: string, value: Renderable): SafeHtml {
   const v = renderValue(value);
-  return html`<div class="field"><div class="label">${label}</div><div class="value">${new SafeHtml(v === '' ? '<span class="empty">—</span>' : v)}</div></div>`;
+  return markup`<div class="field"><div class="label">${label}</div><div class="value">${new SafeHtml(v === '' ? '<span class="empty">—</span>' : v)}</div></div>`;
 }
 
 export function section(title: string, body: Renderable, options: { id?: string; cls?: string } = {}): SafeHtml {
-  return html`<section${options.id ? html` id="${options.id}"` : ''} class="${['block', options.cls ?? ''].join(' ').trim()}"><h2>${title}</h2>${body}</section>`;
+  return markup`<section${options.id ? markup` id="${options.id}"` : ''} class="${['block', options.cls ?? ''].join(' ').trim()}"><h2>${title}</h2>${body}</section>`;
 }
 
 export function table(headers: string[], rows: Renderable[][], empty = 'None recorded'): SafeHtml {
-  if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
-  return html`<table><thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map(
-    (r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`,
+  if (rows.length === 0) return markup`<p class="empty">${empty}</p>`;
+  return markup`<table><thead><tr>${headers.map((h) => markup`<th scope="col">${h}</th>`)}</tr></thead><tbody>${rows.map(
+    (r) => markup`<tr>${r.map((c) => markup`<td>${c}</td>`)}</tr>`,
   )}</tbody></table>`;
 }
 
-/** A blank line to sign or date by hand on the printed form. */
-export function signatureLine(label: string, printedName: string | null, recorded: string | null): SafeHtml {
-  return html`<div class="signature"><div><span class="label">${label}</span> <span class="printed">${printedName ?? ''}</span></div>
-<div class="sig-row"><span class="label">Signature</span><span class="line"></span><span class="label">Date</span><span class="line short"></span></div>${
-    recorded ? html`<div class="small">${recorded}</div>` : ''
+/** Blank lines to sign and date by hand on the printed form, with what the system recorded. */
+export function signatureLines(recorded: string | null = null): SafeHtml {
+  return markup`<div class="signature"><div class="sig-line"><span class="label">Signature</span><span class="line"></span></div><div class="sig-line"><span class="label">Date</span><span class="line"></span></div>${
+    recorded ? markup`<div class="small">${recorded}</div>` : ''
   }</div>`;
 }
 
@@ -143,9 +147,9 @@ tr { break-inside: avoid; }
 td.num, th.num { text-align: right; }
 .answer { font-weight: bold; }
 .signature { margin: 4mm 0; }
-.sig-row { display: flex; align-items: flex-end; gap: 3mm; margin-top: 6mm; }
-.sig-row .line { flex: 1; border-bottom: 1px solid var(--ink); height: 1.2em; }
-.sig-row .line.short { flex: 0 0 40mm; }
+.sig-line { display: flex; align-items: flex-end; gap: 3mm; margin-top: 7mm; max-width: 90mm; }
+.sig-line .label { flex: 0 0 18mm; }
+.sig-line .line { flex: 1; border-bottom: 1px solid var(--ink); height: 1.2em; }
 .badge { display: inline-block; padding: 0 2mm; border: 1px solid var(--ink); border-radius: 2mm; font-size: 8.5pt; }
 .kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 3mm; }
 .kpi { border: 1px solid var(--rule); padding: 2mm 3mm; }
@@ -181,9 +185,9 @@ export function page(options: {
 }): string {
   const h = options.header;
   const title = h.reference ? `${h.reference}: ${h.title}` : h.title;
-  return `<!doctype html>\n${html`<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="Resolve"><title>${title}</title><style>${new SafeHtml(
+  return `<!doctype html>\n${markup`<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="Resolve"><title>${title}</title><style>${new SafeHtml(
     CSS,
-  )}</style></head><body${options.landscape ? html` class="landscape"` : ''}><header class="doc"><div class="marking">${h.marking ?? 'OFFICIAL-SENSITIVE'}</div><h1>${h.title}</h1><div class="source">${h.source}</div><div class="meta">${
-    h.reference ? html`<div class="field reference"><div class="label">Case reference</div><div class="value">${h.reference}</div></div>` : ''
+  )}</style></head><body${options.landscape ? markup` class="landscape"` : ''}><header class="doc"><div class="marking">${h.marking ?? 'OFFICIAL-SENSITIVE'}</div><h1>${h.title}</h1><div class="source">${h.source}</div><div class="meta">${
+    h.reference ? markup`<div class="field reference"><div class="label">Case reference</div><div class="value">${h.reference}</div></div>` : ''
   }${h.metaFields.map((f) => field(f.label, f.value))}</div></header><main>${options.body}</main><footer class="doc">${options.footer}</footer></body></html>`.value}\n`;
 }

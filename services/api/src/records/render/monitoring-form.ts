@@ -10,7 +10,7 @@ import {
   type LearningFact,
 } from './case-record';
 import { becauseLabel, casePage, envelope, type DocumentEnvelope } from './common';
-import { field, html, prose, section, table, time } from './html';
+import { field, markup, prose, section, table, time } from './html';
 
 /**
  * BSCB monitoring form (003 section 3: "Once Stage 3 is reached the monitoring form should be
@@ -89,45 +89,45 @@ export function renderMonitoringFormHtml(doc: MonitoringForm): string {
   return casePage(doc, [
     section(
       'Issued',
-      html`<div class="grid2"><div>${field(`Stage ${f.issuedFromTier} reached`, time(f.issuedAt))}</div><div>${field('Business Manager informed', f.businessManagerInformedAt ? time(f.businessManagerInformedAt) : 'Not recorded')}</div></div>`,
+      markup`<div class="grid2"><div>${field(`Stage ${f.issuedFromTier} reached`, time(f.issuedAt))}</div><div>${field('Business Manager informed', f.businessManagerInformedAt ? time(f.businessManagerInformedAt) : 'Not recorded')}</div></div>`,
       { id: 'issued' },
     ),
     section(
       'Issues requiring resolution',
-      html`${field('Category', f.issuesRequiringResolution.category.label)}<h3>Nature of the concern</h3>${prose(f.issuesRequiringResolution.natureOfConcern)}<h3>Outcomes sought</h3>${prose(
+      markup`${field('Category', f.issuesRequiringResolution.category.label)}<h3>Nature of the concern</h3>${prose(f.issuesRequiringResolution.natureOfConcern)}<h3>Outcomes sought</h3>${prose(
         f.issuesRequiringResolution.outcomesSought,
       )}`,
       { id: 'issues' },
     ),
     section(
       'Stages and dates',
-      html`${f.preStage ? html`<p class="small">Before stage 1: ${f.preStage}.</p>` : ''}${table(
+      markup`${f.preStage ? markup`<p class="small">Before stage 1: ${f.preStage}.</p>` : ''}${table(
         ['Stage', 'Reached', 'Why', 'Response due', 'Missed', 'Left'],
-        f.stages.map((s) => [html`<strong>${s.number}</strong> ${s.title}`, time(s.enteredAt), becauseLabel(s.enteredBecause), time(s.dueAt), s.breachedAt ? time(s.breachedAt) : 'No', s.leftAt ? html`${time(s.leftAt)}<div class="small">${becauseLabel(s.endedBy)}</div>` : 'Current stage']),
+        f.stages.map((s) => [markup`<strong>${s.number}</strong> ${s.title}`, time(s.enteredAt), becauseLabel(s.enteredBecause), time(s.dueAt), s.breachedAt ? time(s.breachedAt) : 'No', s.leftAt ? markup`${time(s.leftAt)}<div class="small">${becauseLabel(s.endedBy)}</div>` : 'Current stage']),
       )}`,
       { id: 'stages' },
     ),
     section(
       'Actions agreed',
-      table(['What', 'Who', 'By when', 'Status'], f.actionsAgreed.map((a) => [html`<span class="prose">${a.what}</span>`, a.owner, time(a.dueAt), a.status === 'done' ? 'Done' : 'Open']), 'No actions agreed'),
+      table(['What', 'Who', 'By when', 'Status'], f.actionsAgreed.map((a) => [markup`<span class="prose">${a.what}</span>`, a.owner, time(a.dueAt), a.status === 'done' ? 'Done' : 'Open']), 'No actions agreed'),
       { id: 'actions' },
     ),
     section(
       'Agreed outcome',
       f.agreedOutcome
-        ? html`${field('Outcome', html`${f.agreedOutcome.label}${f.agreedOutcome.route ? html` (${f.agreedOutcome.route})` : ''}, ${time(f.agreedOutcome.at)}`)}${field('Confirmed by', f.agreedOutcome.by.join('; '))}${prose(
+        ? markup`${field('Outcome', markup`${f.agreedOutcome.label}${f.agreedOutcome.route ? markup` (${f.agreedOutcome.route})` : ''}, ${time(f.agreedOutcome.at)}`)}${field('Confirmed by', f.agreedOutcome.by.join('; '))}${prose(
             f.agreedOutcome.statement,
-          )}${html`<h3>Outstanding issues and how they will be pursued</h3>`}${table(
+          )}${markup`<h3>Outstanding issues and how they will be pursued</h3>`}${table(
             ['What', 'Who', 'By when'],
-            f.outstandingIssues.map((o) => [html`<span class="prose">${o.what}</span>`, o.owner, time(o.dueAt)]),
+            f.outstandingIssues.map((o) => [markup`<span class="prose">${o.what}</span>`, o.owner, time(o.dueAt)]),
             'None outstanding',
           )}`
-        : html`<p class="empty">No outcome agreed yet: the case is open at stage ${doc.case.currentTier.number}.</p>`,
+        : markup`<p class="empty">No outcome agreed yet: the case is open at stage ${doc.case.currentTier.number}.</p>`,
       { id: 'agreed-outcome' },
     ),
     section(
       'Learning',
-      f.learning ? html`<p>Referred ${time(f.learning.at)} to the ${f.learning.subGroup}.</p>${f.learning.text ? prose(f.learning.text) : ''}` : html`<p class="empty">No general issues referred for learning.</p>`,
+      f.learning ? markup`<p>Referred ${time(f.learning.at)} to the ${f.learning.subGroup}.</p>${f.learning.text ? prose(f.learning.text) : ''}` : markup`<p class="empty">No general issues referred for learning.</p>`,
       { id: 'learning' },
     ),
   ]);

@@ -21,7 +21,7 @@ import {
   type Ref,
 } from './case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
-import { field, formatDate, html, prose, section, table, time, type SafeHtml } from './html';
+import { field, formatDate, markup, prose, section, table, time, type SafeHtml } from './html';
 
 /**
  * Sefton SSCP Appendix 2, "Report to SSCP": made by the Heads of Service at step 3 and, after
@@ -141,7 +141,7 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
 function actionTable(actions: ActionLine[]): SafeHtml {
   return table(
     ['Date', 'Who', 'Action', 'Recorded words'],
-    actions.map((a) => [time(a.at), actorText(a.by, a.role, a.agency), a.action, a.text ? html`<span class="prose">${a.text}</span>` : '—']),
+    actions.map((a) => [time(a.at), actorText(a.by, a.role, a.agency), a.action, a.text ? markup`<span class="prose">${a.text}</span>` : '—']),
     'No actions recorded',
   );
 }
@@ -151,46 +151,46 @@ export function renderPartnershipReportHtml(doc: PartnershipReport): string {
   return casePage(doc, [
     section(
       'The disagreement',
-      html`<div class="grid2"><div>${field('To', r.to)}${field('Escalating agency', r.raisingAgency.name)}${field('Agency the concern is raised with', r.receivingAgency.name)}</div><div>${field(
+      markup`<div class="grid2"><div>${field('To', r.to)}${field('Escalating agency', r.raisingAgency.name)}${field('Agency the concern is raised with', r.receivingAgency.name)}</div><div>${field(
         'Category',
         r.category.label,
-      )}${field('Reported by', r.reportedBy.length ? r.reportedBy.map((p) => actorText(p.name, p.role, p.agency)).join('; ') : 'No head of service has acted yet')}</div></div>${html`<h3>Nature of the dispute</h3>`}${prose(
+      )}${field('Reported by', r.reportedBy.length ? r.reportedBy.map((p) => actorText(p.name, p.role, p.agency)).join('; ') : 'No head of service has acted yet')}</div></div>${markup`<h3>Nature of the dispute</h3>`}${prose(
         r.natureOfDispute,
-      )}${html`<h3>Outcomes sought</h3>`}${prose(r.outcomesSought)}`,
+      )}${markup`<h3>Outcomes sought</h3>`}${prose(r.outcomesSought)}`,
       { id: 'disagreement' },
     ),
     section(
       'Attempts to resolve before the report',
       r.attemptsToResolve.length
-        ? r.attemptsToResolve.map((t) => html`<h3>Tier ${t.number}: ${t.title}</h3><p class="small">From ${time(t.enteredAt)} to ${t.leftAt ? time(t.leftAt) : 'now'}</p>${actionTable(t.actions)}`)
-        : html`<p class="empty">The case started at tier ${r.reportFromTier} or above.</p>`,
+        ? r.attemptsToResolve.map((t) => markup`<h3>Tier ${t.number}: ${t.title}</h3><p class="small">From ${time(t.enteredAt)} to ${t.leftAt ? time(t.leftAt) : 'now'}</p>${actionTable(t.actions)}`)
+        : markup`<p class="empty">The case started at tier ${r.reportFromTier} or above.</p>`,
       { id: 'attempts' },
     ),
     ...r.steps.map((s) =>
       section(
         `Step ${s.number}: ${s.title}`,
         s.reached
-          ? html`<div class="grid2"><div>${field('Entered', time(s.enteredAt))}${field('Deadline', time(s.dueAt))}</div><div>${field('Deadline missed', s.breachedAt ? time(s.breachedAt) : 'No')}${field(
+          ? markup`<div class="grid2"><div>${field('Entered', time(s.enteredAt))}${field('Deadline', time(s.dueAt))}</div><div>${field('Deadline missed', s.breachedAt ? time(s.breachedAt) : 'No')}${field(
               'Left',
               s.leftAt ? time(s.leftAt) : 'Current step',
-            )}</div></div>${s.meeting ? field('Meeting', html`${s.meeting.kindLabel} on ${time(s.meeting.at)} (scheduled by ${s.meeting.scheduledBy ?? '—'})`) : ''}<h3>Plan of action</h3>${table(
+            )}</div></div>${s.meeting ? field('Meeting', markup`${s.meeting.kindLabel} on ${time(s.meeting.at)} (scheduled by ${s.meeting.scheduledBy ?? '—'})`) : ''}<h3>Plan of action</h3>${table(
               ['What', 'Who', 'By when', 'Status'],
-              s.plan.map((p) => [html`<span class="prose">${p.what}</span>`, p.owner, time(p.dueAt), p.status === 'done' ? 'Done' : 'Open']),
+              s.plan.map((p) => [markup`<span class="prose">${p.what}</span>`, p.owner, time(p.dueAt), p.status === 'done' ? 'Done' : 'Open']),
               'No plan agreed at this step',
             )}<h3>Discussion and actions</h3>${actionTable(s.actions)}`
-          : html`<p class="empty">Not reached.</p><p class="small">${s.clause}</p>`,
+          : markup`<p class="empty">Not reached.</p><p class="small">${s.clause}</p>`,
         { id: `step-${s.number}` },
       ),
     ),
     section(
       'Outcome',
-      html`${field('Status', r.outcome.label)}${field('Closed', r.outcome.closedAt ? time(r.outcome.closedAt) : 'Open')}${
+      markup`${field('Status', r.outcome.label)}${field('Closed', r.outcome.closedAt ? time(r.outcome.closedAt) : 'Open')}${
         r.decision
-          ? html`${field('Final and binding decision', html`${time(r.decision.decidedAt)} by ${actorText(r.decision.chair.name, r.decision.chairRole)}${r.finalRoute ? html` (${r.finalRoute.label})` : ''}`)}${prose(r.decision.text)}`
+          ? markup`${field('Final and binding decision', markup`${time(r.decision.decidedAt)} by ${actorText(r.decision.chair.name, r.decision.chairRole)}${r.finalRoute ? markup` (${r.finalRoute.label})` : ''}`)}${prose(r.decision.text)}`
           : r.outcome.closedAt
             ? prose(r.outcome.statement)
             : ''
-      }${field('Learning points', r.learning ? html`Referred ${time(r.learning.at)} to the ${r.learning.subGroup}${r.learning.text ? html`: ${r.learning.text}` : ''}` : 'None referred')}${field(
+      }${field('Learning points', r.learning ? markup`Referred ${time(r.learning.at)} to the ${r.learning.subGroup}${r.learning.text ? markup`: ${r.learning.text}` : ''}` : 'None referred')}${field(
         'Deadlines missed',
         r.breaches.length ? r.breaches.map((b) => `tier ${b.tier} (due ${formatDate(b.dueAt)})`).join('; ') : 'None',
       )}`,

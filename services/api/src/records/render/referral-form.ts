@@ -7,7 +7,7 @@ import {
   type CaseRecord,
 } from './case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
-import { field, formatDate, html, prose, section, signatureLine, table, time } from './html';
+import { field, formatDate, markup, prose, section, signatureLines, table, time } from './html';
 
 /**
  * Sutton LSCP Appendix B, "LSCP Escalation Referral Form", field by field. The one record that
@@ -111,9 +111,9 @@ export function renderReferralFormHtml(doc: ReferralForm): string {
     [
       section(
         'Child or children',
-        html`${field('Mosaic ID no.', f.mosaicId)}${table(
+        markup`${field('Mosaic ID no.', f.mosaicId)}${table(
           ['Name of child / children', 'Date of birth'],
-          f.children.map((ch) => [ch.name, ch.dateOfBirth ? html`<time datetime="${ch.dateOfBirth}">${formatDate(ch.dateOfBirth)}</time>` : '—']),
+          f.children.map((ch) => [ch.name, ch.dateOfBirth ? markup`<time datetime="${ch.dateOfBirth}">${formatDate(ch.dateOfBirth)}</time>` : '—']),
           'No child recorded on the case',
         )}`,
         { id: 'children' },
@@ -127,23 +127,23 @@ export function renderReferralFormHtml(doc: ReferralForm): string {
       section('Outcomes sought', prose(f.outcomesSought), { id: 'outcomes-sought' }),
       section(
         'Actions agreed by safeguarding advisor',
-        html`<p class="small">To be completed by the referring safeguarding advisor.</p>${table(
+        markup`<p class="small">To be completed by the referring safeguarding advisor.</p>${table(
           ['Date', 'By', 'Action', 'What was agreed'],
-          f.actionsAgreedBySafeguardingAdvisor.map((a) => [time(a.at), a.by, a.action, html`<span class="prose">${a.text}</span>`]),
+          f.actionsAgreedBySafeguardingAdvisor.map((a) => [time(a.at), a.by, a.action, markup`<span class="prose">${a.text}</span>`]),
           'No actions recorded by a safeguarding advisor of the referring agency',
         )}`,
         { id: 'sa-actions' },
       ),
       section(
         'Should the Head of Service be contacted?',
-        html`<p><span class="answer">${f.headOfServiceContacted.answer === 'yes' ? 'Yes' : 'No'}</span> <span class="small">(${f.headOfServiceContacted.basis})</span></p>`,
+        markup`<p><span class="answer">${f.headOfServiceContacted.answer === 'yes' ? 'Yes' : 'No'}</span> <span class="small">(${f.headOfServiceContacted.basis})</span></p>`,
         { id: 'head-of-service' },
       ),
       section(
         'Identify the following',
         table(
           ['Who will do what?', 'What will be undertaken?', 'By when?', 'Status'],
-          f.actions.map((a) => [actorText(a.who, null, a.who === a.agency ? null : a.agency), html`<span class="prose">${a.what}</span>`, time(a.byWhen), a.status === 'done' ? 'Done' : 'Open']),
+          f.actions.map((a) => [actorText(a.who, null, a.who === a.agency ? null : a.agency), markup`<span class="prose">${a.what}</span>`, time(a.byWhen), a.status === 'done' ? 'Done' : 'Open']),
           'No plan of action recorded',
         ),
         { id: 'who-what-when' },
@@ -151,19 +151,15 @@ export function renderReferralFormHtml(doc: ReferralForm): string {
       section(
         'Outcome achieved following completion of actions',
         f.outcomeAchieved
-          ? html`${field('Outcome', html`${f.outcomeAchieved.label} (${time(f.outcomeAchieved.at)})`)}${prose(f.outcomeAchieved.statement)}`
-          : html`<p class="empty">Not yet achieved: the case is open at tier ${doc.case.currentTier.number}.</p>`,
+          ? markup`${field('Outcome', markup`${f.outcomeAchieved.label} (${time(f.outcomeAchieved.at)})`)}${prose(f.outcomeAchieved.statement)}`
+          : markup`<p class="empty">Not yet achieved: the case is open at tier ${doc.case.currentTier.number}.</p>`,
         { id: 'outcome' },
       ),
       section(
         'Referrer and safeguarding advisor',
-        html`<div class="grid2"><div>${field('Name of referrer', f.referrer.name)}${field('Department', f.referrer.department)}${signatureLine(
-          'Referrer',
-          f.referrer.name,
+        markup`<div class="grid2"><div>${field('Name of referrer', f.referrer.name)}${field('Department', f.referrer.department)}${signatureLines(
           `Raised in Resolve on ${formatDate(f.referrer.raisedAt)}`,
-        )}</div><div>${field('Safeguarding advisor', f.safeguardingAdvisor?.name ?? null)}${field('Department', f.safeguardingAdvisor?.department ?? null)}${signatureLine(
-          'Safeguarding advisor',
-          f.safeguardingAdvisor?.name ?? null,
+        )}</div><div>${field('Safeguarding advisor', f.safeguardingAdvisor?.name ?? null)}${field('Department', f.safeguardingAdvisor?.department ?? null)}${signatureLines(
           f.safeguardingAdvisor ? `First acted in Resolve on ${formatDate(f.safeguardingAdvisor.firstActedAt)}` : null,
         )}</div></div>`,
         { id: 'signatures' },

@@ -19,7 +19,7 @@ import {
 } from './case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
 import { toCsv } from './csv';
-import { field, formatDate, html, page, prose, section, table, time } from './html';
+import { field, formatDate, markup, page, prose, section, table, time } from './html';
 
 /**
  * Sefton SSCP Appendix 1, the Agency Escalation Summary Log ("Respective Managers should record
@@ -99,7 +99,7 @@ export function renderSummaryLogEntryHtml(doc: SummaryLogEntry): string {
   return casePage(doc, [
     section(
       'Log entry',
-      html`<div class="grid2"><div>${field('Date raised', time(e.dateRaised))}${field('Category', e.category.label)}${field(
+      markup`<div class="grid2"><div>${field('Date raised', time(e.dateRaised))}${field('Category', e.category.label)}${field(
         'Raised by',
         actorText(e.raisedBy.name, null, e.raisingAgency.name),
       )}${field('Raised with', actorText(e.raisedWith.name, null, e.receivingAgency.name))}</div><div>${field(
@@ -120,14 +120,14 @@ export function renderSummaryLogEntryHtml(doc: SummaryLogEntry): string {
     ),
     section(
       'Plan of action',
-      table(['What', 'Who', 'By when', 'Status'], e.planOfAction.map((p) => [html`<span class="prose">${p.what}</span>`, p.owner, time(p.dueAt), p.status === 'done' ? 'Done' : 'Open']), 'No plan of action recorded'),
+      table(['What', 'Who', 'By when', 'Status'], e.planOfAction.map((p) => [markup`<span class="prose">${p.what}</span>`, p.owner, time(p.dueAt), p.status === 'done' ? 'Done' : 'Open']), 'No plan of action recorded'),
       { id: 'plan' },
     ),
     section(
       'Outcome',
-      html`${field('Status', e.statusLabel)}${field('Date closed', e.dateClosed ? time(e.dateClosed) : 'Open')}${e.dateClosed ? prose(e.outcome) : ''}${field(
+      markup`${field('Status', e.statusLabel)}${field('Date closed', e.dateClosed ? time(e.dateClosed) : 'Open')}${e.dateClosed ? prose(e.outcome) : ''}${field(
         'Learning referred',
-        e.learningReferred ? html`${time(e.learningReferred.at)} to the ${e.learningReferred.subGroup}` : 'No',
+        e.learningReferred ? markup`${time(e.learningReferred.at)} to the ${e.learningReferred.subGroup}` : 'No',
       )}`,
       { id: 'outcome' },
     ),
@@ -293,16 +293,16 @@ export function renderAgencyLogHtml(log: AgencyLog): string {
       table(
         ['Reference', 'Raised', 'Side', 'Protocol', 'Category', 'Raised by', 'Raised with', 'Highest tier', 'Tiers entered', 'Status', 'Closed', 'Missed deadlines', 'Learning'],
         log.rows.map((r) => [
-          html`<strong>${r.reference}</strong>`,
+          markup`<strong>${r.reference}</strong>`,
           time(r.raisedAt),
           r.agencySide === 'raised' ? 'Raised' : 'Received',
           `${r.protocolId} v${r.protocolVersion}`,
           r.categoryLabel,
           `${r.raisedBy}, ${r.raisingAgency}`,
           `${r.raisedWith}, ${r.receivingAgency}`,
-          html`${r.highestTier}<div class="small">${r.highestTierTitle}</div>`,
+          markup`${r.highestTier}<div class="small">${r.highestTierTitle}</div>`,
           r.tierDates,
-          html`${statusLabel(r.status)}${r.immediateRisk ? html` <span class="badge">Immediate risk</span>` : ''}${r.finalRoute ? html`<div class="small">Final decision: ${r.finalRoute}</div>` : ''}`,
+          markup`${statusLabel(r.status)}${r.immediateRisk ? markup` <span class="badge">Immediate risk</span>` : ''}${r.finalRoute ? markup`<div class="small">Final decision: ${r.finalRoute}</div>` : ''}`,
           r.closedAt ? time(r.closedAt, true) : 'Open',
           r.breaches,
           r.learningReferredAt ? time(r.learningReferredAt, true) : '—',

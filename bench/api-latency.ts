@@ -1,0 +1,156 @@
+/**
+ * API latency at a fixed request rate (open loop: request i is sent at t0 + i/rate whether or not
+ * earlier ones have answered, so a slow server cannot slow the load down and hide its own delay).
+ * Two phases: GET /escalations/:id of one escalation, then POST /escalations/:id/notes. Latency is
+ * measured from the scheduled send instant (includes any queueing in the client) and, apart,
+ * from the actual send.
+ *
+ *   node -r ./infra/runtime/register.js bench/api-latency.ts [--rate 100] [--seconds 30] [--note-targets 10]
+ *
+ * The API runs in its own process from bench/support/api-main.ts: main.ts's wiring with the
+ * per-client rate limit lifted (main.ts allows one client address 1,200 requests a minute).
+ */
+import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
+import { pool, raiseBody, type ApiClient, type HttpResult } from './lib/http';
+import { startStack, type Stack } from './lib/stack';
+import { fmt, summarise } from './lib/stats';
+
+const args = parseArgs();
+const RATE = num(args, 'rate', 100);
+const SECONDS = num(args, 'seconds', 30);
+const NOTE_TARGETS = num(args, 'note-targets', 10);
+const TARGET_P99_MS = 50;
+
+async function fixedRate(api: ApiClient, rate: number, seconds: number, request: (i: number) => Promise<HttpResult>) {
+  const total = Math.round(rate * seconds);
+  const fromSchedule: number[] = [];
+  const fromSend: number[] = [];
+  const statuses: Record<string, number> = {};
+  const t0 = performance.now() + 50;
+  const pending: Promise<void>[] = [];
+  let lateSends = 0;
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    if (performance.now() - due > 5) lateSends += 1;
+    pending.push(
+      request(i).then((r) => {
+        fromSend.push(r.ms);
+        fromSchedule.push(performance.now() - due);
+        const k = r.error ? `error: ${r.error}` : String(r.status);
+        statuses[k] = (statuses[k] ?? 0) + 1;
+      }),
+    );
+  }
+  const sentIn = (performance.now() - t0) / 1000;
+  await Promise.all(pending);
+  const doneIn = (performance.now() - t0) / 1000;
+  void api;
+  return {
+    requests: total,
+    targetRate: rate,
+    achievedSendRate: total / sentIn,
+    achievedCompletionRate: total / doneIn,
+    lateSends,
+    statuses,
+    latencyMs: summarise(fromSchedule),
+    serviceMs: summarise(fromSend),
+  };
+}
+
+async function main() {
+  let stack: Stack | null = null;
+  watchdog(15 * 60_000, async () => stack?.stop());
+  const quiet = await waitForQuiet(Number(args['max-load'] ?? 1.5), Number(args['quiet-wait'] ?? 600) * 1000);
+  stack = await startStack({ name: 'latency', apiEntry: 'bench' });
+  const s = stack;
+  try {
+    const token = await s.token('sefton-sscp-csc-practitioner');
+    const raise = (ref: string) =>
+      s.api.request('POST', '/escalations', { token, body: raiseBody('sefton-sscp', 'sefton-sscp', 'thresholds', ref) });
+    const target = await raise(`LAT-READ-${process.pid}`);
+    if (target.status !== 201) throw new Error(`raise failed: ${target.status} ${JSON.stringify(target.body)}`);
+    const noteTargets = await pool(Array.from({ length: NOTE_TARGETS }, (_, i) => `LAT-NOTE-${process.pid}-${i}`), 4, async (ref) => {
+      const r = await raise(ref);
+      if (r.status !== 201) throw new Error(`raise failed: ${r.status}`);
+      return r.body.id as string;
+    });
+    const id = target.body.id as string;
+    // Warm up both paths (JIT, pools) and let the raises' notifications drain.
+    for (let i = 0; i < 50; i++) await s.api.request('GET', `/escalations/${id}`, { token });
+    for (let i = 0; i < 20; i++) await s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, { token, body: { text: `warm-up ${i}` } });
+    await sleep(5000);
+    const loadBefore = machine().load;
+    console.log(`GET /escalations/:id at ${RATE}/s for ${SECONDS} s`);
+    const read = await fixedRate(s.api, RATE, SECONDS, () => s.api.request('GET', `/escalations/${id}`, { token }));
+    console.log(`  p50 ${fmt(read.latencyMs.p50)} ms, p99 ${fmt(read.latencyMs.p99)} ms, statuses ${JSON.stringify(read.statuses)}`);
+    await sleep(5000);
+    console.log(`POST /escalations/:id/notes at ${RATE}/s for ${SECONDS} s over ${NOTE_TARGETS} escalations`);
+    const note = await fixedRate(s.api, RATE, SECONDS, (i) =>
+      s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, { token, body: { text: `Bench note ${i}: spoke to the duty manager.` } }),
+    );
+    console.log(`  p50 ${fmt(note.latencyMs.p50)} ms, p99 ${fmt(note.latencyMs.p99)} ms, statuses ${JSON.stringify(note.statuses)}`);
+    // Did every note reach its workflow and the timeline? (bounded wait)
+    let noted = 0;
+    for (let t = 0; t < 60; t++) {
+      const [{ n }] = await s.db.query(`SELECT count(*)::int AS n FROM escalation_event WHERE type = 'note-added' AND escalation_id = ANY($1::uuid[])`, [noteTargets]);
+      noted = n;
+      if (t % 5 === 0) console.log(`  notes in timelines: ${noted}`);
+      if (noted >= note.requests + 20) break;
+      await sleep(2000);
+    }
+    const loadAfter = machine().load;
+    const [{ history }] = await s.db.query(`SELECT count(*)::int AS history FROM escalation_event WHERE escalation_id = $1`, [id]);
+    const result = {
+      benchmark: 'api-latency',
+      at: new Date().toISOString(),
+      commit: gitCommit(),
+      command: `node -r ./infra/runtime/register.js bench/api-latency.ts --rate ${RATE} --seconds ${SECONDS} --note-targets ${NOTE_TARGETS}`,
+      machine: { ...machine(), loadBefore, loadAfter, quietWait: quiet },
+      setup: {
+        api: 'bench/support/api-main.ts in its own process (main.ts wiring; rate limit lifted); every request is authenticated (ES256 JWT) and audited (hash-chained audit_log row)',
+        readTarget: `one sefton-sscp escalation with ${history} timeline entries`,
+        noteTargets: `${NOTE_TARGETS} sefton-sscp escalations, round robin`,
+        client: 'open-loop fixed-rate generator in node (bench/api-latency.ts), keep-alive, up to 64 sockets',
+      },
+      read,
+      note: { ...note, notesInTimelineAfterRun: noted, notesSent: note.requests + 20 },
+      target: {
+        p99Ms: TARGET_P99_MS,
+        readMet: read.latencyMs.p99 <= TARGET_P99_MS && read.achievedSendRate >= RATE * 0.95,
+        noteMet: note.latencyMs.p99 <= TARGET_P99_MS && note.achievedSendRate >= RATE * 0.95,
+      },
+    };
+    const line = (label: string, r: typeof read) =>
+      `| ${label} | ${r.requests} | ${fmt(r.achievedSendRate)} | ${fmt(r.achievedCompletionRate)} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ${fmt(r.serviceMs.p99)} | ${Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(', ')} |`;
+    const md = `# api-latency
+
+${result.at} · commit ${result.commit} · ${result.machine.nproc} cores · load before ${loadBefore.join(' / ')}, after ${loadAfter.join(' / ')}
+
+\`${result.command}\`
+
+Open loop at ${RATE} req/s for ${SECONDS} s per phase; latency from the scheduled send instant (ms).
+
+| request | sent | achieved send /s | completed /s | p50 | p99 | max | p99 from actual send | statuses |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${line('GET /escalations/:id', read)}
+${line('POST /escalations/:id/notes', note)}
+
+Target p99 ≤ ${TARGET_P99_MS} ms at ${RATE} req/s: GET **${result.target.readMet ? 'met' : 'missed'}**, POST notes **${result.target.noteMet ? 'met' : 'missed'}**.
+Notes in the timelines afterwards: ${noted} of ${note.requests + 20} sent.
+`;
+    writeResults('api-latency', result, md);
+    console.log(md);
+  } finally {
+    await s.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,417 @@
+/**
+ * The whole Resolve stack as separate processes, for benchmarks, the chaos run and fuzzing:
+ * a real PostgreSQL server (embedded binaries), the Temporal CLI dev server, an SMTP server in
+ * this process, and the worker, notifier and API each in its own node process started from its
+ * own entry point (`node -r ./infra/runtime/register.js services/<name>/src/main.ts`), so that
+ * each can be measured (RSS) or killed (kill -9) alone. Everything lives under one temporary
+ * folder and on free loopback ports; stop() (or process exit) ends every child.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import { openDatabase, seedDemoDirectory, startEmbeddedPostgres, type EmbeddedPostgres } from '@resolve/persistence';
+import { listProtocols } from '@resolve/protocols';
+import { startDevServer, type DevServer } from '@resolve/temporal';
+import { freePort } from '@resolve/testing';
+import { loadOrCreateLocalIssuer, type LocalIssuer } from '../../services/api/src/auth/local-issuer';
+import { root, sleep } from './cli';
+import { ApiClient } from './http';
+import { startBenchSmtp, type BenchSmtp } from './smtp';
+
+export type ServiceName = 'worker' | 'notifier' | 'api';
+export type ComponentName = ServiceName | 'temporal' | 'postgres';
+
+export interface StackOptions {
+  name: string;
+  /** Postgres with fsync on (the embedded default's setting). Default true. */
+  durable?: boolean;
+  /** Temporal dev server persisted to a SQLite file (--db-filename). Default true. */
+  temporalDb?: boolean;
+  services?: ServiceName[];
+  /** 'main': services/api/src/main.ts; 'bench': bench/support/api-main.ts (configurable rate limit). */
+  apiEntry?: 'main' | 'bench';
+  apiRateLimitPerMinute?: number;
+  notifierConcurrency?: number;
+  /** Restart a service that exits by itself (not killed by us), and record it. Default false. */
+  supervise?: boolean;
+  log?: (line: string) => void;
+  keepDir?: boolean;
+}
+
+const ENTRY: Record<ServiceName, string> = {
+  worker: 'services/worker/src/main.ts',
+  notifier: 'services/notifier/src/main.ts',
+  api: 'services/api/src/main.ts',
+};
+
+const READY: Record<ServiceName, RegExp> = {
+  worker: /escalation worker running/,
+  notifier: /notifier running/,
+  api: /api listening/,
+};
+
+export interface ServiceEvent {
+  at: number;
+  service: string;
+  what: 'started' | 'killed' | 'exited' | 'restarted' | 'start-failed';
+  detail?: string;
+}
+
+/** One node service process that can be killed and started again. */
+export class ServiceProcess {
+  proc: ChildProcess | null = null;
+  private killedByUs = false;
+  private log: WriteStream;
+  private stopping = false;
+  readonly events: ServiceEvent[];
+  startedAt = 0;
+  restarts = 0;
+
+  constructor(
+    readonly name: ServiceName,
+    private readonly entry: string,
+    private readonly env: Record<string, string>,
+    logFile: string,
+    events: ServiceEvent[],
+    private readonly supervise: boolean,
+    private readonly say: (s: string) => void,
+  ) {
+    this.log = createWriteStream(logFile, { flags: 'a' });
+    this.events = events;
+  }
+
+  get pid(): number | null {
+    return this.proc && this.proc.exitCode === null && this.proc.signalCode === null ? (this.proc.pid ?? null) : null;
+  }
+
+  /** Starts the process and resolves once it logs that it is ready (bounded). */
+  async start(timeoutMs = 180_000): Promise<void> {
+    this.killedByUs = false;
+    const child = spawn(process.execPath, ['-r', './infra/runtime/register.js', this.entry], {
+      cwd: root,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = child;
+    this.startedAt = Date.now();
+    let seen = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} not ready within ${timeoutMs} ms`)), timeoutMs);
+      const onData = (b: Buffer) => {
+        this.log.write(b);
+        if (seen !== null) {
+          seen = (seen + b.toString()).slice(-20_000);
+          if (READY[this.name].test(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${code ?? signal}) while starting: ${seen.slice(-1500)}`));
+      });
+    });
+    child.once('exit', (code, signal) => {
+      if (this.killedByUs || this.stopping) return;
+      this.events.push({ at: Date.now(), service: this.name, what: 'exited', detail: `exit ${code ?? signal} by itself` });
+      this.say(`${this.name} exited by itself (${code ?? signal})`);
+      if (this.supervise) {
+        void sleep(1000).then(() => {
+          if (this.stopping || this.pid) return;
+          this.restarts += 1;
+          return this.start().then(
+            () => this.events.push({ at: Date.now(), service: this.name, what: 'restarted', detail: 'by supervisor' }),
+            (err) => this.events.push({ at: Date.now(), service: this.name, what: 'start-failed', detail: String(err.message).slice(0, 300) }),
+          );
+        });
+      }
+    });
+    await ready;
+    this.events.push({ at: Date.now(), service: this.name, what: 'started' });
+  }
+
+  kill9(): void {
+    const pid = this.pid;
+    if (!pid) return;
+    this.killedByUs = true;
+    process.kill(pid, 'SIGKILL');
+    this.events.push({ at: Date.now(), service: this.name, what: 'killed' });
+  }
+
+  async waitExit(timeoutMs = 10_000): Promise<void> {
+    const child = this.proc;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await Promise.race([new Promise((r) => child.once('exit', r)), sleep(timeoutMs)]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.proc;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      this.killedByUs = true;
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(10_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    this.log.end();
+  }
+}
+
+export interface Stack {
+  dir: string;
+  pgPort: number;
+  databaseUrl: string;
+  temporalAddress: string;
+  apiPort: number;
+  smtp: BenchSmtp;
+  services: Partial<Record<ServiceName, ServiceProcess>>;
+  events: ServiceEvent[];
+  /** The bench's own connection to the database (small pool). */
+  db: DataSource;
+  temporal: Client;
+  api: ApiClient;
+  issuer: LocalIssuer;
+  token(personId: string): Promise<string>;
+  postgresPid(): number | null;
+  temporalPid(): number | null;
+  kill9(component: ComponentName): void;
+  restart(component: ComponentName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const liveChildren = new Set<() => void>();
+let exitHookInstalled = false;
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const k of liveChildren) {
+      try {
+        k();
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** TEMPORAL_CLI_PATH from the environment, else from infra/provision/provision.sh (as npm start does). */
+export function ensureTemporalCli(): void {
+  if (process.env.TEMPORAL_CLI_PATH) return;
+  const out = execFileSync('bash', ['infra/provision/provision.sh', '--print-env'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  for (const line of out.split('\n')) {
+    const m = /^(?:export\s+)?([A-Z_]+)=["']?([^"']*)["']?$/.exec(line.trim());
+    if (m) process.env[m[1]] = m[2];
+  }
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  installExitHook();
+  ensureTemporalCli();
+  const say = options.log ?? ((s: string) => console.log(`[stack] ${s}`));
+  const dir = path.join(tmpdir(), `resolve-bench-${options.name}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755); // Postgres runs as the postgres user when we are root
+  const events: ServiceEvent[] = [];
+  const [pgPort, temporalPort, smtpPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const pgDir = path.join(dir, 'pg');
+  const temporalDb = options.temporalDb === false ? undefined : path.join(dir, 'temporal.db');
+
+  const startPg = async (): Promise<EmbeddedPostgres> => {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        return await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, durable: options.durable !== false });
+      } catch (err) {
+        // After kill -9 the old backends may hold the shared memory for a moment.
+        if (Date.now() > deadline) throw err;
+        await sleep(1000);
+      }
+    }
+  };
+  const postgresPid = () => {
+    try {
+      const pid = Number(readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      return pid && pidAlive(pid) ? pid : null;
+    } catch {
+      return null;
+    }
+  };
+  let pg = await startPg();
+  liveChildren.add(() => {
+    const pid = postgresPid();
+    if (pid) process.kill(pid, 'SIGKILL');
+  });
+  await pg.createDatabase('resolve');
+  const databaseUrl = pg.url('resolve');
+  const db = await openDatabase(databaseUrl, { migrate: true, poolSize: 4 });
+  const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
+  await seedDemoDirectory(db, [...partnerships].map(([id, name]) => ({ id, name })));
+  say(`postgres on ${pgPort} (${options.durable === false ? 'fsync off' : 'durable'}), migrated and seeded`);
+
+  const startTemporal = () =>
+    startDevServer({ port: temporalPort, dbFile: temporalDb, cliPath: process.env.TEMPORAL_CLI_PATH });
+  let temporalServer: DevServer = await startTemporal();
+  liveChildren.add(() => {
+    if (pidAlive(temporalServer.pid)) process.kill(temporalServer.pid, 'SIGKILL');
+  });
+  const temporalAddress = temporalServer.address;
+  say(`temporal dev server on ${temporalAddress}${temporalDb ? ' (SQLite file)' : ' (in memory)'}`);
+  const connection = await Connection.connect({ address: temporalAddress });
+  const temporal = new Client({ connection, namespace: 'default' });
+
+  const smtp = await startBenchSmtp(smtpPort);
+  const keyFile = path.join(dir, 'auth', 'issuer.json');
+  const issuer = await loadOrCreateLocalIssuer(keyFile, 'resolve-local', 'resolve-api');
+
+  const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default' };
+  const envs: Record<ServiceName, Record<string, string>> = {
+    worker: { ...common },
+    notifier: {
+      ...common,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'resolve@resolve.test',
+      PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+      SMS_PROVIDER: 'outbox',
+      NOTIFIER_CONCURRENCY: String(options.notifierConcurrency ?? 10),
+    },
+    api: {
+      ...common,
+      PORT: String(apiPort),
+      AUTH_LOCAL_KEY_FILE: keyFile,
+      AUTH_ISSUER: 'resolve-local',
+      AUTH_AUDIENCE: 'resolve-api',
+      RUN_MIGRATIONS: 'false',
+      LOG_LEVEL: 'info',
+      BENCH_RATE_LIMIT_PER_MINUTE: String(options.apiRateLimitPerMinute ?? 1_000_000),
+    },
+  };
+  const services: Partial<Record<ServiceName, ServiceProcess>> = {};
+  const wanted = options.services ?? ['worker', 'notifier', 'api'];
+  for (const name of wanted) {
+    const entry = name === 'api' && options.apiEntry === 'bench' ? 'bench/support/api-main.ts' : ENTRY[name];
+    const svc = new ServiceProcess(name, entry, envs[name], path.join(dir, `${name}.log`), events, options.supervise ?? false, say);
+    services[name] = svc;
+    liveChildren.add(() => {
+      if (svc.pid) process.kill(svc.pid, 'SIGKILL');
+    });
+  }
+  // Start in parallel: the three transpile and connect independently.
+  await Promise.all(wanted.map((n) => services[n]!.start()));
+  say(`services up: ${wanted.map((n) => `${n} pid ${services[n]!.pid}`).join(', ')}`);
+
+  const api = new ApiClient(apiPort);
+  const tokens = new Map<string, string>();
+  const stack: Stack = {
+    dir,
+    pgPort,
+    databaseUrl,
+    temporalAddress,
+    apiPort,
+    smtp,
+    services,
+    events,
+    db,
+    temporal,
+    api,
+    issuer,
+    async token(personId) {
+      let t = tokens.get(personId);
+      if (!t) {
+        t = await issuer.mint(personId, { expiresIn: '12h' });
+        tokens.set(personId, t);
+      }
+      return t;
+    },
+    postgresPid,
+    temporalPid: () => (pidAlive(temporalServer.pid) ? temporalServer.pid : null),
+    kill9(component) {
+      if (component === 'postgres') {
+        const pid = postgresPid();
+        if (pid) process.kill(pid, 'SIGKILL');
+        events.push({ at: Date.now(), service: 'postgres', what: 'killed', detail: `pid ${pid}` });
+      } else if (component === 'temporal') {
+        if (pidAlive(temporalServer.pid)) process.kill(temporalServer.pid, 'SIGKILL');
+        events.push({ at: Date.now(), service: 'temporal', what: 'killed', detail: `pid ${temporalServer.pid}` });
+      } else {
+        services[component]?.kill9();
+      }
+    },
+    async restart(component) {
+      if (component === 'postgres') {
+        // The postmaster is gone; its backends notice and exit. Wait for the port to be free.
+        const deadline = Date.now() + 30_000;
+        while (postgresPid() && Date.now() < deadline) await sleep(200);
+        pg = await startPg();
+        events.push({ at: Date.now(), service: 'postgres', what: 'restarted', detail: `pid ${postgresPid()}` });
+      } else if (component === 'temporal') {
+        const deadline = Date.now() + 30_000;
+        while (pidAlive(temporalServer.pid) && Date.now() < deadline) await sleep(200);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            temporalServer = await startTemporal();
+            break;
+          } catch (err) {
+            if (attempt >= 5) throw err;
+            await sleep(2000);
+          }
+        }
+        events.push({ at: Date.now(), service: 'temporal', what: 'restarted', detail: `pid ${temporalServer.pid}` });
+      } else {
+        const svc = services[component]!;
+        await svc.waitExit();
+        await svc.start();
+        events.push({ at: Date.now(), service: component, what: 'restarted' });
+      }
+    },
+    async stop() {
+      api.close();
+      for (const name of ['api', 'notifier', 'worker'] as const) await services[name]?.stop();
+      await connection.close().catch(() => undefined);
+      await smtp.stop().catch(() => undefined);
+      await temporalServer.stop().catch(() => undefined);
+      await db.destroy().catch(() => undefined);
+      await pg.stop().catch(() => undefined);
+      const pid = postgresPid();
+      if (pid) process.kill(pid, 'SIGKILL');
+      if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
+      else say(`kept ${dir}`);
+    },
+  };
+  return stack;
+}
+
+export function readVmRss(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export { existsSync };

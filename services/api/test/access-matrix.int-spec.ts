@@ -1,0 +1,305 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadOrCreateLocalIssuer } from '../src/auth/local-issuer';
+import { person, raiseBody, startStack, type Stack } from './support/harness';
+
+/**
+ * Need to know, endpoint by endpoint and caller by caller, against the real stack (Sefton's
+ * protocol). Each cell of the table below is one test with its expected answer written out:
+ *
+ * - people outside the case (another agency of the partnership, the partnership administrator,
+ *   anyone of another partnership) get 404 on everything, exactly as for an id that does not
+ *   exist: they do not learn that the case exists;
+ * - no token, or a token the API did not issue: 401;
+ * - the two agencies and the partnership's board roles see the case;
+ * - a role rule the API itself knows is refused with 403 (only the raiser withdraws; only the
+ *   board reads a case's audit trail); what the protocol engine refuses now answers 409 with the
+ *   engine's reason code and message (e.g. only the independent chair records the final decision,
+ *   and only at the final tier; the board is not a party to acknowledge, plan, resolve, escalate).
+ */
+jest.setTimeout(600_000);
+
+const P = 'sefton-sscp';
+
+const CALLERS = {
+  raiser: person(P, 'csc', 'practitioner'),
+  raisingColleague: person(P, 'csc', 'line-manager'),
+  receiver: person(P, 'police', 'practitioner'),
+  receivingManager: person(P, 'police', 'line-manager'),
+  businessManager: person(P, null, 'business-manager'),
+  chair: person(P, null, 'independent-chair'),
+  uninvolved: person(P, 'school', 'practitioner'),
+  administrator: person(P, null, 'partnership-administrator'),
+  otherPartnership: person('bscb', null, 'business-manager'),
+  unauthenticated: null,
+  badToken: 'forged',
+} as const;
+type Who = keyof typeof CALLERS;
+
+/** 200/403/404/401, a 409 with the engine's reason, or (for the list) whether the case is listed. */
+type Expected = 200 | 401 | 403 | 404 | 'listed' | 'not listed' | { status: 409; reason: string; message?: RegExp };
+const refused = (reason: string, message?: RegExp): Expected => ({ status: 409, reason, message });
+const WRONG_SIDE = refused('wrong-side', /only the two agencies in the disagreement/);
+const NOT_THE_CHAIR = refused('not-the-chair', /^only the independent chair records the final decision$/);
+
+const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+interface Row {
+  endpoint: string;
+  /** The case the cell runs against: at tier 1 just raised, or at Sefton's final tier 4. */
+  stage: 'tier1' | 'tier4';
+  method: 'get' | 'post';
+  path: (id: string) => string;
+  body?: () => object;
+  cells: Record<Who, Expected>;
+}
+
+const action = (name: string, body: () => object = () => ({ reason: 'Matrix test.' })) => ({
+  method: 'post' as const,
+  path: (id: string) => `/escalations/${id}/${name}`,
+  body,
+});
+
+// prettier-ignore
+const MATRIX: Row[] = [
+  {
+    endpoint: 'GET /escalations/:id', stage: 'tier1', method: 'get', path: (id) => `/escalations/${id}`,
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'GET /escalations (is the case listed)', stage: 'tier1', method: 'get', path: () => '/escalations?limit=200',
+    cells: { raiser: 'listed', raisingColleague: 'listed', receiver: 'listed', receivingManager: 'listed', businessManager: 'listed', chair: 'listed',
+      uninvolved: 'not listed', administrator: 'not listed', otherPartnership: 'not listed', unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST acknowledge', stage: 'tier1', ...action('acknowledge'),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: WRONG_SIDE, chair: WRONG_SIDE,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST respond', stage: 'tier1', ...action('respond'),
+    cells: {
+      raiser: refused('wrong-side', /the response comes from the agency the concern was raised with/),
+      raisingColleague: refused('wrong-side', /the response comes from the agency the concern was raised with/),
+      receiver: 200, receivingManager: 200,
+      businessManager: refused('wrong-side', /the response comes from the agency the concern was raised with/),
+      chair: refused('wrong-side', /the response comes from the agency the concern was raised with/),
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST plan', stage: 'tier1',
+    ...action('plan', () => ({ reason: 'Matrix test.', items: [{ what: 'Strategy discussion', ownerAgencyId: `${P}-police`, dueAt: future(7) }] })),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: WRONG_SIDE, chair: WRONG_SIDE,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST resolve', stage: 'tier1', ...action('resolve'),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: WRONG_SIDE, chair: WRONG_SIDE,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST escalate', stage: 'tier1', ...action('escalate'),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: WRONG_SIDE, chair: WRONG_SIDE,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST immediate-risk', stage: 'tier1', ...action('immediate-risk'),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    // Sefton's protocol sets no extended timetable.
+    endpoint: 'POST extension', stage: 'tier1', ...action('extension', () => ({ reason: 'Matrix test.', dueAt: future(30) })),
+    cells: {
+      raiser: refused('extensions-not-allowed'), raisingColleague: refused('extensions-not-allowed'),
+      receiver: refused('extensions-not-allowed'), receivingManager: refused('extensions-not-allowed'),
+      businessManager: refused('extensions-not-allowed'), chair: refused('extensions-not-allowed'),
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST extension/accept', stage: 'tier1', ...action('extension/accept'),
+    cells: {
+      raiser: refused('no-extension'), raisingColleague: refused('no-extension'), receiver: refused('no-extension'),
+      receivingManager: refused('no-extension'), businessManager: refused('no-extension'), chair: refused('no-extension'),
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST extension/decline', stage: 'tier1', ...action('extension/decline'),
+    cells: {
+      raiser: refused('no-extension'), raisingColleague: refused('no-extension'), receiver: refused('no-extension'),
+      receivingManager: refused('no-extension'), businessManager: refused('no-extension'), chair: refused('no-extension'),
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    // Step 1 is a professional-to-professional discussion: no chaired meeting to schedule yet.
+    endpoint: 'POST meeting (tier 1)', stage: 'tier1', ...action('meeting', () => ({ reason: 'Matrix test.', kind: 'chaired-meeting', at: future(3) })),
+    cells: {
+      raiser: refused('no-meeting-here'), raisingColleague: refused('no-meeting-here'), receiver: refused('no-meeting-here'),
+      receivingManager: refused('no-meeting-here'), businessManager: refused('no-meeting-here'), chair: refused('no-meeting-here'),
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST meeting (tier 4)', stage: 'tier4', ...action('meeting', () => ({ reason: 'Matrix test.', kind: 'chaired-meeting', at: future(3) })),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST decision (tier 1)', stage: 'tier1', ...action('decision', () => ({ decision: 'Matrix test decision.' })),
+    cells: { raiser: NOT_THE_CHAIR, raisingColleague: NOT_THE_CHAIR, receiver: NOT_THE_CHAIR, receivingManager: NOT_THE_CHAIR, businessManager: NOT_THE_CHAIR,
+      chair: refused('not-final-tier', /the final decision is made at tier 4; the case is at tier 1/),
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST decision (tier 4)', stage: 'tier4', ...action('decision', () => ({ decision: 'Matrix test decision.' })),
+    cells: { raiser: NOT_THE_CHAIR, raisingColleague: NOT_THE_CHAIR, receiver: NOT_THE_CHAIR, receivingManager: NOT_THE_CHAIR, businessManager: NOT_THE_CHAIR,
+      chair: 200,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST learning-referral', stage: 'tier1', ...action('learning-referral'),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST withdraw', stage: 'tier1', ...action('withdraw'),
+    cells: { raiser: 200, raisingColleague: 403, receiver: 403, receivingManager: 403, businessManager: 403, chair: 403,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'POST notes', stage: 'tier1', ...action('notes', () => ({ text: 'Matrix test note.' })),
+    cells: { raiser: 200, raisingColleague: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    endpoint: 'GET /audit?escalationId', stage: 'tier1', method: 'get', path: (id) => `/audit?escalationId=${id}`,
+    cells: { raiser: 403, raisingColleague: 403, receiver: 403, receivingManager: 403, businessManager: 200, chair: 200,
+      uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
+  },
+  {
+    // Not about one case: the whole chain, for any partnership's business manager or chair.
+    endpoint: 'GET /audit/verify', stage: 'tier1', method: 'get', path: () => '/audit/verify',
+    cells: { raiser: 403, raisingColleague: 403, receiver: 403, receivingManager: 403, businessManager: 200, chair: 200,
+      uninvolved: 403, administrator: 403, otherPartnership: 200, unauthenticated: 401, badToken: 401 },
+  },
+];
+
+const label = (e: Expected) => (typeof e === 'object' ? `409 ${e.reason}` : String(e));
+
+const CELLS = MATRIX.flatMap((row) =>
+  (Object.keys(CALLERS) as Who[]).map((who) => ({ row, who, expected: row.cells[who], title: `${row.endpoint} as ${who} → ${label(row.cells[who])}` })),
+);
+
+describe('Access matrix: endpoint × caller (Sefton)', () => {
+  let stack: Stack;
+  let forge: (subject: string) => Promise<string>;
+  let references = 0;
+  const shared = new Map<string, Promise<string>>();
+
+  beforeAll(async () => {
+    stack = await startStack();
+    // Same issuer and audience names, another key: a token the API did not issue.
+    const impostor = await loadOrCreateLocalIssuer(path.join(mkdtempSync(path.join(tmpdir(), 'resolve-forged-')), 'issuer.json'), stack.issuer.issuer, stack.issuer.audience);
+    forge = (subject) => impostor.mint(subject);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  async function auth(who: Who): Promise<string | null> {
+    const id = CALLERS[who];
+    if (id === null) return null;
+    if (id === 'forged') return `Bearer ${await forge(CALLERS.chair)}`;
+    return stack.as(id);
+  }
+
+  async function send(method: 'get' | 'post', url: string, who: Who, body?: object) {
+    let req = stack.http()[method](url);
+    const header = await auth(who);
+    if (header) req = req.set('Authorization', header);
+    return body ? req.send(body) : req;
+  }
+
+  async function newCase(stage: Row['stage']): Promise<string> {
+    const reference = `MX-2026-${String(++references).padStart(4, '0')}`;
+    const raised = await send('post', '/escalations', 'raiser', raiseBody(P, reference));
+    expect(raised.status).toBe(201);
+    const id = raised.body.id as string;
+    if (stage === 'tier4') {
+      for (let i = 0; i < 3; i++) {
+        const up = await send('post', `/escalations/${id}/escalate`, 'raiser', { reason: 'Not resolved at this step.' });
+        expect(up.status).toBe(200);
+      }
+      expect(up4(await send('get', `/escalations/${id}`, 'raiser'))).toBe(4);
+    }
+    return id;
+  }
+  const up4 = (res: { body: { tier: { number: number } } }) => res.body.tier.number;
+
+  /** A cell that changes the case gets a case of its own; the others of a row share one. */
+  function caseFor(row: Row, expected: Expected): Promise<string> {
+    if (expected === 200 && row.method === 'post') return newCase(row.stage);
+    if (!shared.has(row.endpoint)) shared.set(row.endpoint, newCase(row.stage));
+    return shared.get(row.endpoint)!;
+  }
+
+  it('has a cell for every endpoint and every caller', () => {
+    expect(CELLS).toHaveLength(MATRIX.length * Object.keys(CALLERS).length);
+    for (const row of MATRIX) expect(Object.keys(row.cells).sort()).toEqual(Object.keys(CALLERS).sort());
+  });
+
+  it.each(CELLS)('$title', async ({ row, who, expected }) => {
+    const id = await caseFor(row, expected);
+    const res = await send(row.method, row.path(id), who, row.body?.());
+    const seen = { status: res.status, error: res.body?.error, reason: res.body?.reason, message: res.body?.message };
+
+    if (expected === 'listed' || expected === 'not listed') {
+      expect(seen.status).toBe(200);
+      const ids = (res.body.items as { id: string }[]).map((i) => i.id);
+      if (expected === 'listed') expect(ids).toContain(id);
+      else expect(ids).not.toContain(id);
+    } else if (typeof expected === 'object') {
+      expect(seen).toMatchObject({ status: 409, error: 'action-refused', reason: expected.reason });
+      if (expected.message) expect(seen.message).toMatch(expected.message);
+    } else if (expected === 404) {
+      // Exactly what a case that does not exist answers: nothing tells the two apart.
+      const nowhere = '00000000-0000-4000-a000-000000000000';
+      const absent = await send(row.method, row.path(nowhere), who, row.body?.());
+      const strip = (body: Record<string, unknown>, caseId: string) =>
+        JSON.parse(JSON.stringify({ ...body, requestId: undefined }).split(caseId).join('<id>'));
+      expect(seen.status).toBe(404);
+      expect(absent.status).toBe(404);
+      expect(strip(res.body, id)).toEqual(strip(absent.body, nowhere));
+      expect(seen.error).toBe('not-found');
+    } else {
+      expect(seen.status).toBe(expected);
+      if (expected === 401) expect(seen.error).toBe('unauthenticated');
+      if (expected === 403) expect(seen.error).toBe('forbidden');
+      if (expected === 200 && row.method === 'post') expect(res.body.accepted).toBe(true);
+      if (expected === 200 && row.method === 'get' && row.path(id).startsWith('/escalations/')) expect(res.body.id).toBe(id);
+    }
+  });
+
+  it.each([
+    ['not-an-id'],
+    ['------------------------------------'],
+    ['zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz'],
+    ['00000000-0000-4000-a000-00000000000g'],
+  ])('an id that is not a UUID (%s) answers 404, never 500', async (bad) => {
+    expect((await send('get', `/escalations/${bad}`, 'businessManager')).status).toBe(404);
+    expect((await send('post', `/escalations/${bad}/notes`, 'businessManager', { text: 'x' })).status).toBe(404);
+    expect((await send('get', `/audit?escalationId=${bad}`, 'businessManager')).status).toBe(400);
+    // A list cursor is opaque, but a crafted one must not reach Postgres either.
+    const cursor = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', bad.padEnd(36, '-').slice(0, 36)])).toString('base64url');
+    expect((await send('get', `/escalations?cursor=${cursor}`, 'businessManager')).status).toBe(400);
+  });
+
+  it('a crafted cursor whose instant JavaScript reads but Postgres would not answers 200 or 400, never 500', async () => {
+    for (const at of ['1', 'March 7, 2026', '275760-09-13']) {
+      const cursor = Buffer.from(JSON.stringify([at, '00000000-0000-4000-a000-000000000000'])).toString('base64url');
+      const res = await send('get', `/escalations?cursor=${cursor}`, 'businessManager');
+      expect([200, 400]).toContain(res.status);
+    }
+  });
+});
