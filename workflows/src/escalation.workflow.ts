@@ -69,12 +69,17 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   const tag = (effects: Effect[], correlationId: string): Queued[] => effects.map((e) => ({ ...e, correlationId }));
   const queue: Queued[] = tag(started.effects, input.correlationId ?? input.actionId);
   let busy = false;
-  let dirty = true;
+  // Every change bumps `changes`; `published` is the change count last written to Postgres.
+  // A counter, not a flag: an action arriving while a projection is being written must not be
+  // marked as written by it.
+  let changes = 1;
+  let published = 0;
+  const dirty = () => changes > published;
   let calendarChanged = false;
 
   const run = (action: EscalationAction) => {
     queue.push(...tag(applyAction(protocol, state, action, now()), action.correlationId ?? action.actionId));
-    dirty = true;
+    changes += 1;
   };
 
   for (const kind of Object.keys(actionUpdates) as UpdateActionKind[]) {
@@ -86,7 +91,8 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         run({ ...(args as object), kind } as EscalationAction);
         // Answer once the effects (a new tier's deadline, the projection) are carried out, so
         // the caller sees the escalation as it now stands.
-        await condition(() => queue.length === 0 && !busy && !dirty);
+        const mine = changes;
+        await condition(() => queue.length === 0 && !busy && published >= mine);
         return summarise(state);
       },
       {
@@ -152,8 +158,9 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     upsertMemo({
       summary: `${state.reference}: ${protocol.title}, tier ${state.tier.number} (${currentTier(protocol, state).title}), ${state.status}`,
     });
+    const target = changes;
     await bookkeeping.recordProjection(state);
-    dirty = false;
+    published = target;
   };
 
   while (true) {
@@ -171,16 +178,16 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         protocol,
       });
       queue.push(...applyDeadline(state, result, now(), true));
-      dirty = true;
+      changes += 1;
       continue;
     }
-    if (dirty) await publish();
+    if (dirty()) await publish();
     busy = false;
     if (queue.length > 0) continue;
     if (isClosed(state)) break;
 
     const wakeAt = nextWakeAt(state);
-    const woken = () => queue.length > 0 || dirty || calendarChanged;
+    const woken = () => queue.length > 0 || dirty() || calendarChanged;
     if (wakeAt === null) {
       await condition(woken);
     } else {
@@ -188,7 +195,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
       if (ms > 0) await condition(woken, ms);
     }
     queue.push(...tag(fireTimers(protocol, state, now()), `${workflowInfo().workflowId}@${now().toISOString()}`));
-    if (queue.length > 0) dirty = true;
+    if (queue.length > 0) changes += 1;
   }
 
   // Let in-flight update handlers return before the workflow completes.

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { getProtocol, type Protocol } from '@resolve/protocols';
-import type { CaseAction, CaseActor, CaseEvent, CasePlanItem, CaseRecord, CaseSubject, Ref } from './render/case-record';
+import type {
+  CaseAction,
+  CaseActor,
+  CaseEvent,
+  CasePlanItem,
+  CaseRecord,
+  CaseSubject,
+  Ref,
+} from './render/case-record';
 
 /** The escalation row as Postgres returns it (the columns the records use). */
 export interface EscalationRowForRecords {
@@ -27,7 +35,8 @@ export interface EscalationRowForRecords {
   closed_at: Date | null;
 }
 
-const iso = (d: Date | string | null | undefined): string | null => (d === null || d === undefined ? null : new Date(d).toISOString());
+const iso = (d: Date | string | null | undefined): string | null =>
+  d === null || d === undefined ? null : new Date(d).toISOString();
 
 function protocolOrNull(id: string): Protocol | null {
   try {
@@ -67,23 +76,65 @@ export class CaseRecordsRepository {
           WHERE e.escalation_id = ANY($1) ORDER BY e.escalation_id, e.seq`,
         [ids],
       ) as Promise<
-        { escalation_id: string; seq: number; at: Date; type: string; tier: number; actor: { personId: string; agencyId: string | null; role: string; side: CaseActor['side'] } | null; action_id: string | null; detail: Record<string, unknown>; text: string | null }[]
+        {
+          escalation_id: string;
+          seq: number;
+          at: Date;
+          type: string;
+          tier: number;
+          actor: { personId: string; agencyId: string | null; role: string; side: CaseActor['side'] } | null;
+          action_id: string | null;
+          detail: Record<string, unknown>;
+          text: string | null;
+        }[]
       >,
       this.ds.query(
         `SELECT id, escalation_id, kind, person_id, agency_id, role, text, outcome, created_at
            FROM action_record WHERE escalation_id = ANY($1) ORDER BY created_at, id`,
         [ids],
-      ) as Promise<{ id: string; escalation_id: string; kind: string; person_id: string; agency_id: string | null; role: string; text: string | null; outcome: CaseAction['outcome']; created_at: Date }[]>,
+      ) as Promise<
+        {
+          id: string;
+          escalation_id: string;
+          kind: string;
+          person_id: string;
+          agency_id: string | null;
+          role: string;
+          text: string | null;
+          outcome: CaseAction['outcome'];
+          created_at: Date;
+        }[]
+      >,
       this.ds.query(
         `SELECT id, escalation_id, action_id, owner_agency_id, owner_person_id, description, due_at, status
            FROM plan_item WHERE escalation_id = ANY($1) ORDER BY due_at, id`,
         [ids],
-      ) as Promise<{ id: string; escalation_id: string; action_id: string; owner_agency_id: string; owner_person_id: string | null; description: string; due_at: Date; status: 'open' | 'done' }[]>,
+      ) as Promise<
+        {
+          id: string;
+          escalation_id: string;
+          action_id: string;
+          owner_agency_id: string;
+          owner_person_id: string | null;
+          description: string;
+          due_at: Date;
+          status: 'open' | 'done';
+        }[]
+      >,
       options.withSubject
         ? (this.ds.query(
             `SELECT escalation_id, subject_kind, people, case_identifier, nature_of_concern, outcomes_sought FROM escalation_subject WHERE escalation_id = ANY($1)`,
             [ids],
-          ) as Promise<{ escalation_id: string; subject_kind: string; people: CaseSubject['people']; case_identifier: string | null; nature_of_concern: string; outcomes_sought: string }[]>)
+          ) as Promise<
+            {
+              escalation_id: string;
+              subject_kind: string;
+              people: CaseSubject['people'];
+              case_identifier: string | null;
+              nature_of_concern: string;
+              outcomes_sought: string;
+            }[]
+          >)
         : Promise.resolve([]),
     ]);
 
@@ -107,9 +158,13 @@ export class CaseRecordsRepository {
     }
     const partnershipIds = [...new Set(usable.map((r) => r.partnership_id))];
     const [people, agencies, partnerships] = await Promise.all([
-      this.ds.query(`SELECT id, display_name AS name FROM person WHERE id = ANY($1)`, [[...personIds]]) as Promise<Ref[]>,
+      this.ds.query(`SELECT id, display_name AS name FROM person WHERE id = ANY($1)`, [
+        [...personIds],
+      ]) as Promise<Ref[]>,
       this.ds.query(`SELECT id, name FROM agency WHERE id = ANY($1)`, [[...agencyIds]]) as Promise<Ref[]>,
-      this.ds.query(`SELECT id, name FROM partnership WHERE id = ANY($1)`, [partnershipIds]) as Promise<Ref[]>,
+      this.ds.query(`SELECT id, name FROM partnership WHERE id = ANY($1)`, [partnershipIds]) as Promise<
+        Ref[]
+      >,
     ]);
     const personName = new Map(people.map((p) => [p.id, p.name]));
     const agencyName = new Map(agencies.map((a) => [a.id, a.name]));
@@ -148,7 +203,14 @@ export class CaseRecordsRepository {
         at: iso(e.at)!,
         type: e.type,
         tier: e.tier,
-        actor: e.actor ? { person: person(e.actor.personId), agency: e.actor.agencyId ? agency(e.actor.agencyId) : null, role: e.actor.role, side: e.actor.side } : null,
+        actor: e.actor
+          ? {
+              person: person(e.actor.personId),
+              agency: e.actor.agencyId ? agency(e.actor.agencyId) : null,
+              role: e.actor.role,
+              side: e.actor.side,
+            }
+          : null,
         actionId: e.action_id,
         detail: e.detail ?? {},
         text: e.text,
@@ -171,7 +233,10 @@ export class CaseRecordsRepository {
       return {
         id: r.id,
         reference: r.reference,
-        partnership: { id: r.partnership_id, name: partnershipName.get(r.partnership_id) ?? r.partnership_id },
+        partnership: {
+          id: r.partnership_id,
+          name: partnershipName.get(r.partnership_id) ?? r.partnership_id,
+        },
         protocol: protocolOrNull(r.protocol_id)!,
         protocolVersion: r.protocol_version,
         category: r.category,

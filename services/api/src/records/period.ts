@@ -28,7 +28,8 @@ export function parseBound(name: 'from' | 'to', value: unknown): string | undefi
   if (m) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
     const check = new Date(Date.UTC(y, mo - 1, d));
-    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) throw bad();
+    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d)
+      throw bad();
     try {
       return localInstant(name === 'to' ? nextDate(value) : value, '00:00').toISOString();
     } catch {
@@ -50,13 +51,20 @@ export interface Period {
   to: string | null;
 }
 
-export function parsePeriod(query: Record<string, unknown>, defaults: { from?: (to: string) => string; to?: () => string } = {}): Period {
+export function parsePeriod(
+  query: Record<string, unknown>,
+  defaults: { from?: (to: string) => string; to?: () => string } = {},
+): Period {
   let to = parseBound('to', query.to) ?? null;
   if (to === null && defaults.to) to = defaults.to();
   let from = parseBound('from', query.from) ?? null;
   if (from === null && defaults.from && to) from = defaults.from(to);
   if (from && to && !(from < to)) {
-    throw new ApiError('validation-failed', `from: must be before to (the period is [from, to)); got from ${from}, to ${to}`, { fields: ['from'] });
+    throw new ApiError(
+      'validation-failed',
+      `from: must be before to (the period is [from, to)); got from ${from}, to ${to}`,
+      { fields: ['from'] },
+    );
   }
   return { from, to };
 }
@@ -65,6 +73,10 @@ export function parsePeriod(query: Record<string, unknown>, defaults: { from?: (
 export function onlyKnownParameters(query: Record<string, unknown>, known: string[]): void {
   const unknown = Object.keys(query).filter((k) => !known.includes(k));
   if (unknown.length) {
-    throw new ApiError('validation-failed', `unknown query parameter(s): ${unknown.join(', ')}; known: ${known.join(', ')}`, { fields: unknown });
+    throw new ApiError(
+      'validation-failed',
+      `unknown query parameter(s): ${unknown.join(', ')}; known: ${known.join(', ')}`,
+      { fields: unknown },
+    );
   }
 }

@@ -11,13 +11,21 @@ export function documentHeaders(res: Response, type: 'html' | 'csv' | 'json', fi
   res.setHeader('Cache-Control', 'no-store');
   if (type === 'html') {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
   }
   if (type === 'csv') res.setHeader('Content-Type', 'text/csv; charset=utf-8; header=present');
-  if (filename) res.setHeader('Content-Disposition', `${type === 'csv' ? 'attachment' : 'inline'}; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
+  if (filename)
+    res.setHeader(
+      'Content-Disposition',
+      `${type === 'csv' ? 'attachment' : 'inline'}; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+    );
 }
 
-const SAME_AS_CASE = 'Who may fetch it: the people who may see the case (GET /escalations/:id); anyone else gets 404.';
+const SAME_AS_CASE =
+  'Who may fetch it: the people who may see the case (GET /escalations/:id); anyone else gets 404.';
 
 /**
  * The records the protocols ask for, per case, as JSON and as print-ready HTML (`.html`).
@@ -43,33 +51,61 @@ export class RecordsController {
   }
 
   @Get(':id/records/referral-form')
-  @ApiOperation({ summary: 'Sutton Appendix B escalation referral form (JSON); carries the child’s or children’s names and dates of birth', description: SAME_AS_CASE })
-  referralForm(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary:
+      'Sutton Appendix B escalation referral form (JSON); carries the child’s or children’s names and dates of birth',
+    description: SAME_AS_CASE,
+  })
+  referralForm(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.json(c, id, 'referral-form', res);
   }
 
   @Get(':id/records/referral-form.html')
   @ApiProduces('text/html')
-  @ApiOperation({ summary: 'Sutton Appendix B escalation referral form, print-ready HTML', description: SAME_AS_CASE })
-  referralFormHtml(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary: 'Sutton Appendix B escalation referral form, print-ready HTML',
+    description: SAME_AS_CASE,
+  })
+  referralFormHtml(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.html(c, id, 'referral-form', res);
   }
 
   @Get(':id/records/summary-log')
-  @ApiOperation({ summary: 'Sefton Appendix 1 Agency Escalation Summary Log entry for this case (JSON)', description: SAME_AS_CASE })
+  @ApiOperation({
+    summary: 'Sefton Appendix 1 Agency Escalation Summary Log entry for this case (JSON)',
+    description: SAME_AS_CASE,
+  })
   summaryLog(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
     return this.json(c, id, 'summary-log', res);
   }
 
   @Get(':id/records/summary-log.html')
   @ApiProduces('text/html')
-  @ApiOperation({ summary: 'Sefton Appendix 1 Agency Escalation Summary Log entry, print-ready HTML', description: SAME_AS_CASE })
-  summaryLogHtml(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary: 'Sefton Appendix 1 Agency Escalation Summary Log entry, print-ready HTML',
+    description: SAME_AS_CASE,
+  })
+  summaryLogHtml(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.html(c, id, 'summary-log', res);
   }
 
   @Get(':id/records/report-to-partnership')
-  @ApiOperation({ summary: 'Sefton Appendix 2 Report to SSCP: steps 3-4 and the outcome (JSON)', description: SAME_AS_CASE })
+  @ApiOperation({
+    summary: 'Sefton Appendix 2 Report to SSCP: steps 3-4 and the outcome (JSON)',
+    description: SAME_AS_CASE,
+  })
   report(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
     return this.json(c, id, 'report-to-partnership', res);
   }
@@ -82,33 +118,60 @@ export class RecordsController {
   }
 
   @Get(':id/records/monitoring-form')
-  @ApiOperation({ summary: 'BSCB monitoring form (JSON); 409 before stage 3 is reached', description: SAME_AS_CASE })
-  monitoringForm(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary: 'BSCB monitoring form (JSON); 409 before stage 3 is reached',
+    description: SAME_AS_CASE,
+  })
+  monitoringForm(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.json(c, id, 'monitoring-form', res);
   }
 
   @Get(':id/records/monitoring-form.html')
   @ApiProduces('text/html')
-  @ApiOperation({ summary: 'BSCB monitoring form, print-ready HTML; 409 before stage 3 is reached', description: SAME_AS_CASE })
-  monitoringFormHtml(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary: 'BSCB monitoring form, print-ready HTML; 409 before stage 3 is reached',
+    description: SAME_AS_CASE,
+  })
+  monitoringFormHtml(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.html(c, id, 'monitoring-form', res);
   }
 
   @Get(':id/records/decision')
-  @ApiOperation({ summary: 'Record of the chaired meeting / mediation / panel and the final binding decision (JSON); 409 before a decision exists', description: SAME_AS_CASE })
+  @ApiOperation({
+    summary:
+      'Record of the chaired meeting / mediation / panel and the final binding decision (JSON); 409 before a decision exists',
+    description: SAME_AS_CASE,
+  })
   decision(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
     return this.json(c, id, 'decision', res);
   }
 
   @Get(':id/records/decision.html')
   @ApiProduces('text/html')
-  @ApiOperation({ summary: 'Record of the meeting and the final binding decision, print-ready HTML; 409 before a decision exists', description: SAME_AS_CASE })
-  decisionHtml(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary:
+      'Record of the meeting and the final binding decision, print-ready HTML; 409 before a decision exists',
+    description: SAME_AS_CASE,
+  })
+  decisionHtml(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.html(c, id, 'decision', res);
   }
 }
 
-const LOG_WHO = "Who may fetch it: the agency's managers (any role there above practitioner) and the partnership's business manager, independent chair and quality assurance manager (403 for others in the partnership; 404 outside it).";
+const LOG_WHO =
+  "Who may fetch it: the agency's managers (any role there above practitioner) and the partnership's business manager, independent chair and quality assurance manager (403 for others in the partnership; 404 outside it).";
 
 /** Sefton Appendix 1: the Agency Escalation Summary Log of one agency, as JSON, CSV and HTML. */
 @ApiTags('records')
@@ -124,10 +187,27 @@ export class AgencyLogController {
   }
 
   @Get(':agencyId/escalation-log')
-  @ApiOperation({ summary: 'Agency Escalation Summary Log: every case the agency raised or received, raised in [from, to) (JSON)', description: LOG_WHO })
-  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD (Europe/London) or an ISO-8601 instant; inclusive' })
-  @ApiQuery({ name: 'to', required: false, description: 'YYYY-MM-DD (that whole day included) or an ISO-8601 instant (exclusive)' })
-  async json(@CurrentCaller() c: Caller, @Param('agencyId') agencyId: string, @Query() q: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary:
+      'Agency Escalation Summary Log: every case the agency raised or received, raised in [from, to) (JSON)',
+    description: LOG_WHO,
+  })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'YYYY-MM-DD (Europe/London) or an ISO-8601 instant; inclusive',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'YYYY-MM-DD (that whole day included) or an ISO-8601 instant (exclusive)',
+  })
+  async json(
+    @CurrentCaller() c: Caller,
+    @Param('agencyId') agencyId: string,
+    @Query() q: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const log = await this.log(c, agencyId, q);
     documentHeaders(res, 'json');
     return log;
@@ -135,10 +215,18 @@ export class AgencyLogController {
 
   @Get(':agencyId/escalation-log.csv')
   @ApiProduces('text/csv')
-  @ApiOperation({ summary: 'Agency Escalation Summary Log as CSV (RFC 4180, header row)', description: LOG_WHO })
+  @ApiOperation({
+    summary: 'Agency Escalation Summary Log as CSV (RFC 4180, header row)',
+    description: LOG_WHO,
+  })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
-  async csv(@CurrentCaller() c: Caller, @Param('agencyId') agencyId: string, @Query() q: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
+  async csv(
+    @CurrentCaller() c: Caller,
+    @Param('agencyId') agencyId: string,
+    @Query() q: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const log = await this.log(c, agencyId, q);
     documentHeaders(res, 'csv', `escalation-log-${agencyId}-${log.generatedAt.slice(0, 10)}.csv`);
     return this.records.agencyLogCsv(log);
@@ -146,10 +234,18 @@ export class AgencyLogController {
 
   @Get(':agencyId/escalation-log.html')
   @ApiProduces('text/html')
-  @ApiOperation({ summary: 'Agency Escalation Summary Log, print-ready HTML (landscape)', description: LOG_WHO })
+  @ApiOperation({
+    summary: 'Agency Escalation Summary Log, print-ready HTML (landscape)',
+    description: LOG_WHO,
+  })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
-  async html(@CurrentCaller() c: Caller, @Param('agencyId') agencyId: string, @Query() q: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
+  async html(
+    @CurrentCaller() c: Caller,
+    @Param('agencyId') agencyId: string,
+    @Query() q: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const log = await this.log(c, agencyId, q);
     documentHeaders(res, 'html', `escalation-log-${agencyId}.html`);
     return this.records.agencyLogHtml(log);

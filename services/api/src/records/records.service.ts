@@ -6,21 +6,43 @@ import { CaseRecordsRepository } from './case-records.repository';
 import type { Period } from './period';
 import type { CaseRecord } from './render/case-record';
 import { buildDecisionRecord, decisionNotYet, renderDecisionRecordHtml } from './render/decision-record';
-import { buildMonitoringForm, monitoringFormNotYet, renderMonitoringFormHtml } from './render/monitoring-form';
+import {
+  buildMonitoringForm,
+  monitoringFormNotYet,
+  renderMonitoringFormHtml,
+} from './render/monitoring-form';
 import { buildPartnershipReport, renderPartnershipReportHtml } from './render/partnership-report';
 import { buildReferralForm, renderReferralFormHtml } from './render/referral-form';
-import { buildAgencyLog, buildSummaryLogEntry, renderAgencyLogCsv, renderAgencyLogHtml, renderSummaryLogEntryHtml, type AgencyLog } from './render/summary-log';
+import {
+  buildAgencyLog,
+  buildSummaryLogEntry,
+  renderAgencyLogCsv,
+  renderAgencyLogHtml,
+  renderSummaryLogEntryHtml,
+  type AgencyLog,
+} from './render/summary-log';
 
 /** The partnership roles that read partnership-wide logs and reports. */
 export const BOARD_ROLES = ['business-manager', 'independent-chair', 'quality-assurance-manager'] as const;
 
-export const CASE_DOCUMENTS = ['referral-form', 'summary-log', 'report-to-partnership', 'monitoring-form', 'decision'] as const;
+export const CASE_DOCUMENTS = [
+  'referral-form',
+  'summary-log',
+  'report-to-partnership',
+  'monitoring-form',
+  'decision',
+] as const;
 export type CaseDocumentKind = (typeof CASE_DOCUMENTS)[number];
 
 /** What each case document needs from the record and how it is built. */
 const DOCUMENTS: Record<
   CaseDocumentKind,
-  { withSubject: boolean; notYet?: (c: CaseRecord) => string | null; json: (c: CaseRecord, at: string) => object; html: (c: CaseRecord, at: string) => string }
+  {
+    withSubject: boolean;
+    notYet?: (c: CaseRecord) => string | null;
+    json: (c: CaseRecord, at: string) => object;
+    html: (c: CaseRecord, at: string) => string;
+  }
 > = {
   'referral-form': {
     withSubject: true,
@@ -61,20 +83,39 @@ export class RecordsService {
   /** The case record if the caller may see the case (the rule of GET /escalations/:id); otherwise 404. */
   async visibleCase(caller: Caller, id: string, withSubject: boolean): Promise<CaseRecord> {
     const row = await this.cases.row(id);
-    const actor = row && actorFor(caller, { partnershipId: row.partnership_id, raisingAgencyId: row.raising_agency_id, receivingAgencyId: row.receiving_agency_id });
+    const actor =
+      row &&
+      actorFor(caller, {
+        partnershipId: row.partnership_id,
+        raisingAgencyId: row.raising_agency_id,
+        receivingAgencyId: row.receiving_agency_id,
+      });
     if (!row || !actor) throw notFound(`escalation ${id}`);
     const [record] = await this.cases.load([row], { withSubject });
-    if (!record) throw new ApiError('conflict', `escalation ${row.reference} runs protocol ${row.protocol_id}, which this server no longer knows`, { reason: 'unknown-protocol' });
+    if (!record)
+      throw new ApiError(
+        'conflict',
+        `escalation ${row.reference} runs protocol ${row.protocol_id}, which this server no longer knows`,
+        { reason: 'unknown-protocol' },
+      );
     return record;
   }
 
-  async caseDocument(caller: Caller, id: string, kind: CaseDocumentKind, format: 'json' | 'html'): Promise<{ reference: string; body: object | string }> {
+  async caseDocument(
+    caller: Caller,
+    id: string,
+    kind: CaseDocumentKind,
+    format: 'json' | 'html',
+  ): Promise<{ reference: string; body: object | string }> {
     const doc = DOCUMENTS[kind];
     const record = await this.visibleCase(caller, id, doc.withSubject);
     const why = doc.notYet?.(record);
     if (why) throw new ApiError('conflict', why, { reason: `${kind}-not-available` });
     const at = new Date().toISOString();
-    return { reference: record.reference, body: format === 'html' ? doc.html(record, at) : doc.json(record, at) };
+    return {
+      reference: record.reference,
+      body: format === 'html' ? doc.html(record, at) : doc.json(record, at),
+    };
   }
 
   /**
@@ -82,11 +123,16 @@ export class RecordsService {
    * practitioner) and the partnership's board roles. Outside the partnership the agency is not found.
    */
   async agencyLog(caller: Caller, agencyId: string, period: Period): Promise<AgencyLog> {
-    const [agency] = (await this.ds.query(`SELECT id, name, partnership_id FROM agency WHERE id = $1`, [agencyId])) as { id: string; name: string; partnership_id: string }[];
+    const [agency] = (await this.ds.query(`SELECT id, name, partnership_id FROM agency WHERE id = $1`, [
+      agencyId,
+    ])) as { id: string; name: string; partnership_id: string }[];
     const inAgency = caller.agencyRoles.filter((r) => r.agencyId === agencyId);
-    if (!agency || (caller.partnershipId !== agency.partnership_id && inAgency.length === 0)) throw notFound(`agency ${agencyId}`);
+    if (!agency || (caller.partnershipId !== agency.partnership_id && inAgency.length === 0))
+      throw notFound(`agency ${agencyId}`);
     const manager = inAgency.some((r) => r.role !== 'practitioner');
-    const board = caller.partnershipId === agency.partnership_id && caller.partnershipRoles.some((r) => (BOARD_ROLES as readonly string[]).includes(r));
+    const board =
+      caller.partnershipId === agency.partnership_id &&
+      caller.partnershipRoles.some((r) => (BOARD_ROLES as readonly string[]).includes(r));
     if (!manager && !board) {
       throw new ApiError(
         'forbidden',
@@ -105,8 +151,16 @@ export class RecordsService {
     }
     const rows = await this.cases.rows(where.join(' AND '), params);
     const records = await this.cases.load(rows, { withSubject: false });
-    const [partnership] = (await this.ds.query(`SELECT id, name FROM partnership WHERE id = $1`, [agency.partnership_id])) as { id: string; name: string }[];
-    return buildAgencyLog({ id: agency.id, name: agency.name }, partnership ?? { id: agency.partnership_id, name: agency.partnership_id }, records, period, new Date().toISOString());
+    const [partnership] = (await this.ds.query(`SELECT id, name FROM partnership WHERE id = $1`, [
+      agency.partnership_id,
+    ])) as { id: string; name: string }[];
+    return buildAgencyLog(
+      { id: agency.id, name: agency.name },
+      partnership ?? { id: agency.partnership_id, name: agency.partnership_id },
+      records,
+      period,
+      new Date().toISOString(),
+    );
   }
 
   agencyLogCsv(log: AgencyLog): string {

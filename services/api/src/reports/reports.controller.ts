@@ -20,20 +20,41 @@ export class ReportsController {
 
   @Get(':partnershipId/reports/disputes')
   @ApiOperation({
-    summary: 'Annual report of disputes and panel findings (BSCB 003 section 3): JSON, or print-ready HTML with inline SVG charts (format=html)',
+    summary:
+      'Annual report of disputes and panel findings (BSCB 003 section 3): JSON, or print-ready HTML with inline SVG charts (format=html)',
     description:
       "For the partnership's business manager, independent chair and quality assurance manager (403 for the partnership's other people, 404 outside it). " +
       'Period [from, to); default: the 365 days to now.',
   })
-  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD (Europe/London) or an ISO-8601 instant; inclusive; default: 365 days before `to`' })
-  @ApiQuery({ name: 'to', required: false, description: 'YYYY-MM-DD (that whole day included) or an ISO-8601 instant (exclusive); default: now' })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description:
+      'YYYY-MM-DD (Europe/London) or an ISO-8601 instant; inclusive; default: 365 days before `to`',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'YYYY-MM-DD (that whole day included) or an ISO-8601 instant (exclusive); default: now',
+  })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'html'] })
   @ApiProduces('application/json', 'text/html')
-  async disputes(@CurrentCaller() c: Caller, @Param('partnershipId') partnershipId: string, @Query() q: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
+  async disputes(
+    @CurrentCaller() c: Caller,
+    @Param('partnershipId') partnershipId: string,
+    @Query() q: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     onlyKnownParameters(q, ['from', 'to', 'format']);
     const format = q.format ?? 'json';
-    if (format !== 'json' && format !== 'html') throw new ApiError('validation-failed', `format: json or html; got ${JSON.stringify(q.format)}`, { fields: ['format'] });
-    const period = parsePeriod(q, { to: () => new Date().toISOString(), from: (to) => new Date(Date.parse(to) - YEAR_MS).toISOString() });
+    if (format !== 'json' && format !== 'html')
+      throw new ApiError('validation-failed', `format: json or html; got ${JSON.stringify(q.format)}`, {
+        fields: ['format'],
+      });
+    const period = parsePeriod(q, {
+      to: () => new Date().toISOString(),
+      from: (to) => new Date(Date.parse(to) - YEAR_MS).toISOString(),
+    });
     const report = await this.reports.disputes(c, partnershipId, { from: period.from!, to: period.to! });
     if (format === 'html') {
       documentHeaders(res, 'html', `disputes-report-${partnershipId}-${report.period.to.slice(0, 10)}.html`);

@@ -112,7 +112,9 @@ export interface TierPeriod {
 }
 
 export function tierDefinition(protocol: Protocol, numberOrKey: number | string): Tier | undefined {
-  return protocol.tiers.find((t) => (typeof numberOrKey === 'number' ? t.number === numberOrKey : t.key === numberOrKey));
+  return protocol.tiers.find((t) =>
+    typeof numberOrKey === 'number' ? t.number === numberOrKey : t.key === numberOrKey,
+  );
 }
 
 export function tierTitle(protocol: Protocol, numberOrKey: number | string): string {
@@ -127,9 +129,14 @@ export function tierTimeline(c: CaseRecord): TierPeriod[] {
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (e.type !== 'tier-entered') continue;
-    const key = typeof e.detail.key === 'string' ? e.detail.key : tierDefinition(c.protocol, e.tier)?.key ?? String(e.tier);
+    const key =
+      typeof e.detail.key === 'string'
+        ? e.detail.key
+        : (tierDefinition(c.protocol, e.tier)?.key ?? String(e.tier));
     const def = tierDefinition(c.protocol, key) ?? tierDefinition(c.protocol, e.tier);
-    const escalated = [...events.slice(0, i)].reverse().find((x) => x.type === 'escalated' && x.seq < e.seq && Number(x.detail.to) === e.tier);
+    const escalated = [...events.slice(0, i)]
+      .reverse()
+      .find((x) => x.type === 'escalated' && x.seq < e.seq && Number(x.detail.to) === e.tier);
     periods.push({
       number: e.tier,
       key,
@@ -214,9 +221,14 @@ export function categoryLabel(protocol: Protocol, id: string): string {
 }
 
 /** The first tier at which the protocol asks for a record of this kind, if any. */
-export function recordRequiredAt(protocol: Protocol, kind: RecordKind): { tier: number; title: string; ref: string | null }[] {
+export function recordRequiredAt(
+  protocol: Protocol,
+  kind: RecordKind,
+): { tier: number; title: string; ref: string | null }[] {
   return protocol.tiers.flatMap((t) =>
-    t.records.filter((r) => r.kind === kind).map((r) => ({ tier: t.number, title: r.title, ref: r.ref ?? null })),
+    t.records
+      .filter((r) => r.kind === kind)
+      .map((r) => ({ tier: t.number, title: r.title, ref: r.ref ?? null })),
   );
 }
 
@@ -311,7 +323,8 @@ export function outcomeOf(c: CaseRecord): Outcome {
   else if (c.status === 'referred-for-learning') chosen = texts(['refer-learning']);
   const withText = chosen.filter((a) => a.text && a.text.trim());
   let statement = withText.map((a) => a.text!.trim()).join('\n\n') || null;
-  if (!statement && c.status === 'referred-for-learning') statement = `Referred to the ${c.protocol.learning.subGroup}.`;
+  if (!statement && c.status === 'referred-for-learning')
+    statement = `Referred to the ${c.protocol.learning.subGroup}.`;
   return {
     status: c.status,
     label: statusLabel(c.status),
@@ -369,7 +382,9 @@ export interface DecisionFact {
 export function decisionOf(c: CaseRecord): DecisionFact | null {
   const action = acceptedActions(c).find((a) => a.kind === 'record-decision');
   if (!action) return null;
-  const recorded = c.events.find((e) => e.type === 'final-decision-recorded' && (e.actionId === action.id || !e.actionId));
+  const recorded = c.events.find(
+    (e) => e.type === 'final-decision-recorded' && (e.actionId === action.id || !e.actionId),
+  );
   const communicated = c.events.find((e) => e.type === 'final-decision-communicated');
   const outcome = (recorded?.detail.outcome as string | null | undefined) ?? c.decisionOutcome ?? null;
   return {
@@ -392,18 +407,37 @@ export interface FinalRouteFact {
 /** Mediation or panel (or chaired meeting) where the record says so: decision outcome, then meeting kind, then the protocol's route. */
 export function finalRouteOf(c: CaseRecord): FinalRouteFact {
   const decision = decisionOf(c);
-  const routeLabel = (key: string) => c.protocol.finalRoutes.find((r) => r.key === key || r.kind === key)?.title ?? MEETING_LABELS[key] ?? key;
+  const routeLabel = (key: string) =>
+    c.protocol.finalRoutes.find((r) => r.key === key || r.kind === key)?.title ?? MEETING_LABELS[key] ?? key;
   if (decision?.outcome === 'mediation' || decision?.outcome === 'resolution-panel') {
-    return { route: decision.outcome, label: MEETING_LABELS[decision.outcome], basis: `the chair recorded the outcome "${decision.outcome}"` };
+    return {
+      route: decision.outcome,
+      label: MEETING_LABELS[decision.outcome],
+      basis: `the chair recorded the outcome "${decision.outcome}"`,
+    };
   }
   const meeting = meetingOf(c);
   if (meeting && ['mediation', 'resolution-panel', 'chaired-meeting'].includes(meeting.kind)) {
-    return { route: meeting.kind as FinalRouteFact['route'], label: meeting.kindLabel, basis: `a ${meeting.kindLabel.toLowerCase()} was scheduled` };
+    return {
+      route: meeting.kind as FinalRouteFact['route'],
+      label: meeting.kindLabel,
+      basis: `a ${meeting.kindLabel.toLowerCase()} was scheduled`,
+    };
   }
   const last = tierDefinition(c.protocol, c.tierKey);
   const route = last?.route ? c.protocol.finalRoutes.find((r) => r.key === last.route) : undefined;
-  if (route && (route.kind === 'chaired-meeting' || route.kind === 'mediation' || route.kind === 'resolution-panel' || route.kind === 'written-decision')) {
-    return { route: route.kind, label: routeLabel(route.key), basis: `the protocol's route at tier ${last!.number}` };
+  if (
+    route &&
+    (route.kind === 'chaired-meeting' ||
+      route.kind === 'mediation' ||
+      route.kind === 'resolution-panel' ||
+      route.kind === 'written-decision')
+  ) {
+    return {
+      route: route.kind,
+      label: routeLabel(route.key),
+      basis: `the protocol's route at tier ${last!.number}`,
+    };
   }
   return { route: 'not-recorded', label: 'Not recorded', basis: 'no outcome, meeting or route names it' };
 }
@@ -418,7 +452,12 @@ export interface LearningFact {
 export function learningOf(c: CaseRecord): LearningFact | null {
   const e = c.events.find((x) => x.type === 'learning-referred');
   if (!e) return null;
-  return { at: e.at, subGroup: String(e.detail.subGroup ?? c.protocol.learning.subGroup), by: e.actor?.person.name ?? null, text: e.text };
+  return {
+    at: e.at,
+    subGroup: String(e.detail.subGroup ?? c.protocol.learning.subGroup),
+    by: e.actor?.person.name ?? null,
+    text: e.text,
+  };
 }
 
 export interface BreachFact {
@@ -430,7 +469,11 @@ export interface BreachFact {
 export function breachesOf(c: CaseRecord): BreachFact[] {
   return c.events
     .filter((e) => e.type === 'deadline-breached')
-    .map((e) => ({ tier: e.tier, at: e.at, dueAt: typeof e.detail.dueAt === 'string' ? e.detail.dueAt : null }));
+    .map((e) => ({
+      tier: e.tier,
+      at: e.at,
+      dueAt: typeof e.detail.dueAt === 'string' ? e.detail.dueAt : null,
+    }));
 }
 
 /** People who acted for the case (accepted actions), with the tier and side they acted at. */
@@ -447,7 +490,15 @@ export function participants(c: CaseRecord): Participant[] {
   const seen = new Map<string, Participant>();
   for (const a of acceptedActions(c)) {
     const key = `${a.person.id}|${a.agency?.id ?? ''}|${a.role}`;
-    if (!seen.has(key)) seen.set(key, { personId: a.person.id, name: a.person.name, agency: a.agency?.name ?? null, role: a.role, tier: actionTier(c, a), firstAt: a.at });
+    if (!seen.has(key))
+      seen.set(key, {
+        personId: a.person.id,
+        name: a.person.name,
+        agency: a.agency?.name ?? null,
+        role: a.role,
+        tier: actionTier(c, a),
+        firstAt: a.at,
+      });
   }
   return [...seen.values()];
 }

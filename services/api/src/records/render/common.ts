@@ -81,7 +81,11 @@ export function timelineSection(timeline: TierPeriod[]): SafeHtml {
 }
 
 /** The page around a case document: header with reference, protocol and version; timeline; footer. */
-export function casePage<K extends string>(doc: DocumentEnvelope<K>, body: SafeHtml[], options: { marking?: string; landscape?: boolean } = {}): string {
+export function casePage<K extends string>(
+  doc: DocumentEnvelope<K>,
+  body: SafeHtml[],
+  options: { marking?: string; landscape?: boolean } = {},
+): string {
   const c = doc.case;
   return page({
     header: {
@@ -90,9 +94,15 @@ export function casePage<K extends string>(doc: DocumentEnvelope<K>, body: SafeH
       marking: options.marking,
       reference: c.reference,
       metaFields: [
-        { label: 'Protocol', value: markup`${c.protocol.title} <span class="badge">${c.protocol.id} v${c.protocol.version}</span>` },
+        {
+          label: 'Protocol',
+          value: markup`${c.protocol.title} <span class="badge">${c.protocol.id} v${c.protocol.version}</span>`,
+        },
         { label: 'Partnership', value: c.partnership.name },
-        { label: 'Status', value: markup`${c.statusLabel}${c.immediateRisk ? markup` <span class="badge">Immediate risk</span>` : ''}` },
+        {
+          label: 'Status',
+          value: markup`${c.statusLabel}${c.immediateRisk ? markup` <span class="badge">Immediate risk</span>` : ''}`,
+        },
         { label: 'Raised', value: time(c.raisedAt) },
         { label: 'Current or last tier', value: `${c.currentTier.number}: ${c.currentTier.title}` },
         { label: 'Closed', value: c.closedAt ? time(c.closedAt) : 'Open' },
@@ -104,7 +114,11 @@ export function casePage<K extends string>(doc: DocumentEnvelope<K>, body: SafeH
   });
 }
 
-export function actorText(name: string | null | undefined, role?: string | null, agency?: string | null): string {
+export function actorText(
+  name: string | null | undefined,
+  role?: string | null,
+  agency?: string | null,
+): string {
   if (!name) return '—';
   const parts = [role ? roleLabel(role) : null, agency].filter(Boolean);
   return parts.length ? `${name} (${parts.join(', ')})` : name;

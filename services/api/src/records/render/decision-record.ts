@@ -31,7 +31,14 @@ export interface DecisionRecord extends DocumentEnvelope<'decision'> {
     /** People who acted at the decision tier (the parties' representatives and the chair). */
     attendees: { name: string; role: string; agency: string | null }[];
     /** Submissions made at the decision tier, in the words recorded. */
-    submissions: { at: string; by: string; role: string; agency: string | null; action: string; text: string }[];
+    submissions: {
+      at: string;
+      by: string;
+      role: string;
+      agency: string | null;
+      action: string;
+      text: string;
+    }[];
     decision: DecisionFact & { finalAndBinding: string };
     learning: LearningFact | null;
   };
@@ -42,14 +49,17 @@ export function decisionNotYet(c: CaseRecord): string | null {
   const last = Math.max(...c.protocol.tiers.map((t) => t.number));
   return (
     `no final decision is recorded for escalation ${c.reference}: the ${roleLabel(c.protocol.finalDecision.by).toLowerCase()} records it at tier ${last}` +
-    (c.status === 'open' ? `, and the case is at tier ${c.tierNumber}` : `, and the case closed as ${c.status} without one`)
+    (c.status === 'open'
+      ? `, and the case is at tier ${c.tierNumber}`
+      : `, and the case closed as ${c.status} without one`)
   );
 }
 
 function titleFor(route: FinalRouteFact, meeting: MeetingFact | null): string {
   if (route.route === 'mediation') return 'Record of mediation and final decision';
   if (route.route === 'resolution-panel') return 'Record of the Resolution Panel and final decision';
-  if (route.route === 'chaired-meeting' || meeting?.kind === 'chaired-meeting') return 'Record of the independently chaired meeting and final decision';
+  if (route.route === 'chaired-meeting' || meeting?.kind === 'chaired-meeting')
+    return 'Record of the independently chaired meeting and final decision';
   return 'Record of the final and binding decision';
 }
 
@@ -58,7 +68,14 @@ export function buildDecisionRecord(c: CaseRecord, generatedAt: string): Decisio
   if (!decision) throw new Error(decisionNotYet(c) ?? 'no decision');
   const meeting = meetingOf(c);
   const route = finalRouteOf(c);
-  const env = envelope(c, 'decision', titleFor(route, meeting), `${c.protocol.finalDecision.clause}`, ['meeting-record', 'decision'], generatedAt);
+  const env = envelope(
+    c,
+    'decision',
+    titleFor(route, meeting),
+    `${c.protocol.finalDecision.clause}`,
+    ['meeting-record', 'decision'],
+    generatedAt,
+  );
   const tier = decision.tier;
   const atTier = acceptedActions(c).filter((a) => actionTier(c, a) === tier);
   const tierDef = tierDefinition(c.protocol, c.tierKey);
@@ -72,7 +89,14 @@ export function buildDecisionRecord(c: CaseRecord, generatedAt: string): Decisio
         .map((p) => ({ name: p.name, role: p.role, agency: p.agency })),
       submissions: atTier
         .filter((a) => a.kind !== 'record-decision' && a.text && a.text.trim())
-        .map((a) => ({ at: a.at, by: a.person.name, role: a.role, agency: a.agency?.name ?? null, action: actionLabel(a.kind), text: a.text!.trim() })),
+        .map((a) => ({
+          at: a.at,
+          by: a.person.name,
+          role: a.role,
+          agency: a.agency?.name ?? null,
+          action: actionLabel(a.kind),
+          text: a.text!.trim(),
+        })),
       decision: {
         ...decision,
         finalAndBinding: `${tierDef?.final ? 'Final and binding. ' : ''}${c.protocol.finalDecision.clause}`,
@@ -98,12 +122,24 @@ export function renderDecisionRecordHtml(doc: DecisionRecord): string {
     ),
     section(
       'Present or represented at the final tier',
-      table(['Name', 'Role', 'Agency'], r.attendees.map((a) => [a.name, roleLabel(a.role), a.agency ?? 'Partnership'])),
+      table(
+        ['Name', 'Role', 'Agency'],
+        r.attendees.map((a) => [a.name, roleLabel(a.role), a.agency ?? 'Partnership']),
+      ),
       { id: 'attendees' },
     ),
     section(
       'Representations recorded at the final tier',
-      table(['Date', 'Who', 'Action', 'Recorded words'], r.submissions.map((s) => [time(s.at), actorText(s.by, s.role, s.agency), s.action, markup`<span class="prose">${s.text}</span>`]), 'No representations recorded'),
+      table(
+        ['Date', 'Who', 'Action', 'Recorded words'],
+        r.submissions.map((s) => [
+          time(s.at),
+          actorText(s.by, s.role, s.agency),
+          s.action,
+          markup`<span class="prose">${s.text}</span>`,
+        ]),
+        'No representations recorded',
+      ),
       { id: 'submissions' },
     ),
     section(
@@ -113,9 +149,10 @@ export function renderDecisionRecordHtml(doc: DecisionRecord): string {
     ),
     section(
       'Learning',
-      r.learning ? markup`<p>Referred ${time(r.learning.at)} to the ${r.learning.subGroup}.</p>` : markup`<p class="empty">No learning referral recorded.</p>`,
+      r.learning
+        ? markup`<p>Referred ${time(r.learning.at)} to the ${r.learning.subGroup}.</p>`
+        : markup`<p class="empty">No learning referral recorded.</p>`,
       { id: 'learning' },
     ),
   ]);
 }
-

@@ -1,5 +1,13 @@
 import { isWorkingDay, localDateOf, type Nation } from '@resolve/calendar';
-import { categoryLabel, decisionOf, finalRouteOf, learningOf, tierTimeline, type CaseRecord, type Ref } from './case-record';
+import {
+  categoryLabel,
+  decisionOf,
+  finalRouteOf,
+  learningOf,
+  tierTimeline,
+  type CaseRecord,
+  type Ref,
+} from './case-record';
 import { field, markup, page, prose, section, table, time, type SafeHtml } from './html';
 import { barChart, formatNumber } from './svg';
 
@@ -42,20 +50,50 @@ export interface DisputesReport {
     closedByStatus: Record<'resolved' | 'decided' | 'withdrawn' | 'referred-for-learning', number>;
     openAtPeriodEnd: number;
   };
-  byProtocol: { protocolId: string; title: string; raised: number; closed: number; openAtPeriodEnd: number }[];
+  byProtocol: {
+    protocolId: string;
+    title: string;
+    raised: number;
+    closed: number;
+    openAtPeriodEnd: number;
+  }[];
   byCategory: { category: string; label: string; count: number }[];
   byHighestTier: TierCount[];
   byAgencyPair: { raisingAgency: Ref; receivingAgency: Ref; count: number }[];
   timeToResolution: Stats & { byProtocol: (Stats & { protocolId: string; title: string })[] };
   breaches: { total: number; casesAffected: number; byTier: TierCount[] };
-  learningReferrals: { total: number; bySubGroup: { subGroup: string; count: number }[]; references: string[] };
+  learningReferrals: {
+    total: number;
+    bySubGroup: { subGroup: string; count: number }[];
+    references: string[];
+  };
   finalDecisions: {
     total: number;
     byRoute: { route: string; label: string; count: number }[];
     /** The findings: each final decision in the chair's recorded words. */
-    decisions: { reference: string; protocolId: string; decidedAt: string; route: string; routeLabel: string; outcome: string | null; chair: string; finding: string }[];
+    decisions: {
+      reference: string;
+      protocolId: string;
+      decidedAt: string;
+      route: string;
+      routeLabel: string;
+      outcome: string | null;
+      chair: string;
+      finding: string;
+    }[];
   };
-  openAtPeriodEnd: { count: number; byTier: TierCount[]; cases: { reference: string; protocolId: string; raisedAt: string; tier: number; tierTitle: string; ageDays: number }[] };
+  openAtPeriodEnd: {
+    count: number;
+    byTier: TierCount[];
+    cases: {
+      reference: string;
+      protocolId: string;
+      raisedAt: string;
+      tier: number;
+      tierTitle: string;
+      ageDays: number;
+    }[];
+  };
   footer: string;
 }
 
@@ -97,7 +135,9 @@ export function workingDaysBetween(fromIso: string, toIso: string, nation: Natio
 
 function stats(cases: CaseRecord[]): Stats {
   const days = cases.map((c) => (Date.parse(c.closedAt!) - Date.parse(c.raisedAt)) / DAY);
-  const wd = cases.map((c) => workingDaysBetween(c.raisedAt, c.closedAt!, c.protocol.nation)).filter((n): n is number => n !== null);
+  const wd = cases
+    .map((c) => workingDaysBetween(c.raisedAt, c.closedAt!, c.protocol.nation))
+    .filter((n): n is number => n !== null);
   return {
     count: cases.length,
     medianDays: round1(median(days)),
@@ -126,7 +166,12 @@ function tierAt(c: CaseRecord, instant: string) {
   return periods.length ? periods.reduce((a, b) => (b.number >= a.number ? b : a)) : tierTimeline(c)[0];
 }
 
-export function buildDisputesReport(input: { partnership: Ref; period: { from: string; to: string }; cases: CaseRecord[]; generatedAt: string }): DisputesReport {
+export function buildDisputesReport(input: {
+  partnership: Ref;
+  period: { from: string; to: string };
+  cases: CaseRecord[];
+  generatedAt: string;
+}): DisputesReport {
   const { from, to } = input.period;
   const inPeriod = (iso: string | null | undefined) => !!iso && iso >= from && iso < to;
   const cases = input.cases.filter((c) => c.raisedAt < to);
@@ -137,9 +182,17 @@ export function buildDisputesReport(input: { partnership: Ref; period: { from: s
 
   const protocols = new Map(cases.map((c) => [c.protocol.id, c.protocol]));
   const tierCount = (list: { c: CaseRecord; tier: number; title: string }[]): TierCount[] =>
-    (countBy(list, (x) => `${x.c.protocol.id}|${x.tier}|${x.title}`, (x, count) => ({ protocolId: x.c.protocol.id, tier: x.tier, title: x.title, count })) as TierCount[]).sort(tierSort);
+    (
+      countBy(
+        list,
+        (x) => `${x.c.protocol.id}|${x.tier}|${x.title}`,
+        (x, count) => ({ protocolId: x.c.protocol.id, tier: x.tier, title: x.title, count }),
+      ) as TierCount[]
+    ).sort(tierSort);
 
-  const breachEvents = cases.flatMap((c) => c.events.filter((e) => e.type === 'deadline-breached' && inPeriod(e.at)).map((e) => ({ c, e })));
+  const breachEvents = cases.flatMap((c) =>
+    c.events.filter((e) => e.type === 'deadline-breached' && inPeriod(e.at)).map((e) => ({ c, e })),
+  );
   const learning = cases.map((c) => ({ c, l: learningOf(c) })).filter((x) => x.l && inPeriod(x.l.at));
   const decisions = cases.map((c) => ({ c, d: decisionOf(c) })).filter((x) => x.d && inPeriod(x.d.decidedAt));
 
@@ -150,27 +203,34 @@ export function buildDisputesReport(input: { partnership: Ref; period: { from: s
   }));
 
   const closedByStatus = { resolved: 0, decided: 0, withdrawn: 0, 'referred-for-learning': 0 };
-  for (const c of closed) if (c.status in closedByStatus) closedByStatus[c.status as keyof typeof closedByStatus]++;
+  for (const c of closed)
+    if (c.status in closedByStatus) closedByStatus[c.status as keyof typeof closedByStatus]++;
 
   const report: DisputesReport = {
     document: {
       kind: 'disputes-report',
       title: `Annual report of disputes and panel findings: ${input.partnership.name}`,
-      source: 'BSCB Escalation Procedures, section 3 (Further notes): a report of disputes and findings of Panels to the Board on an annual basis',
+      source:
+        'BSCB Escalation Procedures, section 3 (Further notes): a report of disputes and findings of Panels to the Board on an annual basis',
     },
     partnership: input.partnership,
     period: { from, to },
     generatedAt: input.generatedAt,
     definitions: {
-      period: 'From `from` (inclusive) to `to` (exclusive), instants in UTC; a date given alone is midnight Europe/London, and a `to` date includes that whole day.',
-      raised: 'Escalations raised in the period: the base of categories, highest tier reached (as at the period end) and agency pairs.',
+      period:
+        'From `from` (inclusive) to `to` (exclusive), instants in UTC; a date given alone is midnight Europe/London, and a `to` date includes that whole day.',
+      raised:
+        'Escalations raised in the period: the base of categories, highest tier reached (as at the period end) and agency pairs.',
       closed: 'Escalations closed in the period, by how they closed.',
       timeToResolution:
         'Escalations resolved or decided in the period: time from raising to closing, in calendar days (1 decimal) and in working days of the protocol’s nation (days after the day raised, up to and including the day closed). Median; p90 by nearest rank.',
-      breaches: 'Deadlines that passed in the period without the tier’s outcome (timeline deadline-breached entries), by the tier whose deadline it was.',
+      breaches:
+        'Deadlines that passed in the period without the tier’s outcome (timeline deadline-breached entries), by the tier whose deadline it was.',
       learningReferrals: 'Escalations referred to the partnership’s learning sub-group in the period.',
-      finalDecisions: 'Final and binding decisions recorded in the period; the route (mediation, Resolution Panel, chaired meeting) where the record says so: the chair’s outcome, else the meeting scheduled, else the protocol’s route.',
-      openAtPeriodEnd: 'Escalations raised before the period end and not closed by it, whenever raised; tier as at the period end.',
+      finalDecisions:
+        'Final and binding decisions recorded in the period; the route (mediation, Resolution Panel, chaired meeting) where the record says so: the chair’s outcome, else the meeting scheduled, else the protocol’s route.',
+      openAtPeriodEnd:
+        'Escalations raised before the period end and not closed by it, whenever raised; tier as at the period end.',
     },
     totals: {
       raised: raised.length,
@@ -189,41 +249,79 @@ export function buildDisputesReport(input: { partnership: Ref; period: { from: s
       }))
       .filter((x) => x.raised + x.closed + x.openAtPeriodEnd > 0)
       .sort((a, b) => a.protocolId.localeCompare(b.protocolId)),
-    byCategory: (countBy(raised, (c) => c.category, (c, count) => ({ category: c.category, label: categoryLabel(c.protocol, c.category), count })) as DisputesReport['byCategory']).sort(
-      (a, b) => b.count - a.count || a.label.localeCompare(b.label),
-    ),
+    byCategory: (
+      countBy(
+        raised,
+        (c) => c.category,
+        (c, count) => ({ category: c.category, label: categoryLabel(c.protocol, c.category), count }),
+      ) as DisputesReport['byCategory']
+    ).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
     byHighestTier: tierCount(
       raised.map((c) => {
         const t = tierAt(c, to);
         return { c, tier: t.number, title: t.title };
       }),
     ),
-    byAgencyPair: (countBy(
-      raised,
-      (c) => `${c.raisingAgency.id}>${c.receivingAgency.id}`,
-      (c, count) => ({ raisingAgency: c.raisingAgency, receivingAgency: c.receivingAgency, count }),
-    ) as DisputesReport['byAgencyPair']).sort((a, b) => b.count - a.count || a.raisingAgency.name.localeCompare(b.raisingAgency.name) || a.receivingAgency.name.localeCompare(b.receivingAgency.name)),
+    byAgencyPair: (
+      countBy(
+        raised,
+        (c) => `${c.raisingAgency.id}>${c.receivingAgency.id}`,
+        (c, count) => ({ raisingAgency: c.raisingAgency, receivingAgency: c.receivingAgency, count }),
+      ) as DisputesReport['byAgencyPair']
+    ).sort(
+      (a, b) =>
+        b.count - a.count ||
+        a.raisingAgency.name.localeCompare(b.raisingAgency.name) ||
+        a.receivingAgency.name.localeCompare(b.receivingAgency.name),
+    ),
     timeToResolution: { ...stats(resolvedOrDecided), byProtocol: byProtocolStats },
     breaches: {
       total: breachEvents.length,
       casesAffected: new Set(breachEvents.map((x) => x.c.id)).size,
-      byTier: tierCount(breachEvents.map(({ c, e }) => ({ c, tier: e.tier, title: tierTimeline(c).find((t) => t.number === e.tier)?.title ?? `Tier ${e.tier}` }))),
+      byTier: tierCount(
+        breachEvents.map(({ c, e }) => ({
+          c,
+          tier: e.tier,
+          title: tierTimeline(c).find((t) => t.number === e.tier)?.title ?? `Tier ${e.tier}`,
+        })),
+      ),
     },
     learningReferrals: {
       total: learning.length,
-      bySubGroup: (countBy(learning, (x) => x.l!.subGroup, (x, count) => ({ subGroup: x.l!.subGroup, count })) as { subGroup: string; count: number }[]).sort((a, b) => b.count - a.count),
+      bySubGroup: (
+        countBy(
+          learning,
+          (x) => x.l!.subGroup,
+          (x, count) => ({ subGroup: x.l!.subGroup, count }),
+        ) as { subGroup: string; count: number }[]
+      ).sort((a, b) => b.count - a.count),
       references: learning.map((x) => x.c.reference).sort(),
     },
     finalDecisions: (() => {
       const list = decisions
         .map(({ c, d }) => {
           const r = finalRouteOf(c);
-          return { reference: c.reference, protocolId: c.protocol.id, decidedAt: d!.decidedAt, route: r.route, routeLabel: r.label, outcome: d!.outcome, chair: d!.chair.name, finding: d!.text };
+          return {
+            reference: c.reference,
+            protocolId: c.protocol.id,
+            decidedAt: d!.decidedAt,
+            route: r.route,
+            routeLabel: r.label,
+            outcome: d!.outcome,
+            chair: d!.chair.name,
+            finding: d!.text,
+          };
         })
         .sort((a, b) => a.decidedAt.localeCompare(b.decidedAt));
       return {
         total: list.length,
-        byRoute: (countBy(list, (x) => x.route, (x, count) => ({ route: x.route, label: x.routeLabel, count })) as { route: string; label: string; count: number }[]).sort((a, b) => b.count - a.count || a.route.localeCompare(b.route)),
+        byRoute: (
+          countBy(
+            list,
+            (x) => x.route,
+            (x, count) => ({ route: x.route, label: x.routeLabel, count }),
+          ) as { route: string; label: string; count: number }[]
+        ).sort((a, b) => b.count - a.count || a.route.localeCompare(b.route)),
         decisions: list,
       };
     })(),
@@ -238,7 +336,14 @@ export function buildDisputesReport(input: { partnership: Ref; period: { from: s
       cases: open
         .map((c) => {
           const t = tierAt(c, to);
-          return { reference: c.reference, protocolId: c.protocol.id, raisedAt: c.raisedAt, tier: t.number, tierTitle: t.title, ageDays: round1((Date.parse(to) - Date.parse(c.raisedAt)) / DAY)! };
+          return {
+            reference: c.reference,
+            protocolId: c.protocol.id,
+            raisedAt: c.raisedAt,
+            tier: t.number,
+            tierTitle: t.title,
+            ageDays: round1((Date.parse(to) - Date.parse(c.raisedAt)) / DAY)!,
+          };
         })
         .sort((a, b) => a.raisedAt.localeCompare(b.raisedAt)),
     },
@@ -254,8 +359,10 @@ export function buildDisputesReport(input: { partnership: Ref; period: { from: s
 // HTML
 
 /** "Stage 3: ..." as the protocol titles it, or "3: ..." where the title carries no number. */
-const tierName = (tier: number, title: string) => (/^(stage|step|tier)\s*\d/i.test(title) ? title : `${tier}: ${title}`);
-const tierLabel = (t: TierCount, multi: boolean) => `${multi ? `${t.protocolId} ` : ''}${tierName(t.tier, t.title)}`;
+const tierName = (tier: number, title: string) =>
+  /^(stage|step|tier)\s*\d/i.test(title) ? title : `${tier}: ${title}`;
+const tierLabel = (t: TierCount, multi: boolean) =>
+  `${multi ? `${t.protocolId} ` : ''}${tierName(t.tier, t.title)}`;
 
 /** Agency names without the partnership's name in front (demo directories name them so), for chart labels. */
 function shortAgency(name: string, partnership: string): string {
@@ -323,8 +430,12 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
       section(
         'Agencies in dispute',
         markup`${barChart({
-          title: 'Escalations raised in the period, by escalating agency and the agency the concern was raised with',
-          bars: r.byAgencyPair.map((p) => ({ label: `${shortAgency(p.raisingAgency.name, r.partnership.name)} → ${shortAgency(p.receivingAgency.name, r.partnership.name)}`, value: p.count })),
+          title:
+            'Escalations raised in the period, by escalating agency and the agency the concern was raised with',
+          bars: r.byAgencyPair.map((p) => ({
+            label: `${shortAgency(p.raisingAgency.name, r.partnership.name)} → ${shortAgency(p.receivingAgency.name, r.partnership.name)}`,
+            value: p.count,
+          })),
           id: 'chart-agencies',
         })}${table(
           ['Escalating agency', 'Raised with', 'Escalations'],
@@ -337,15 +448,37 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
         'Time to resolution',
         markup`${barChart({
           title: 'Median days from raising to resolution or decision, by protocol (marker: p90)',
-          bars: t.byProtocol.map((p) => ({ label: p.protocolId, value: p.medianDays ?? 0, marker: p.p90Days })),
+          bars: t.byProtocol.map((p) => ({
+            label: p.protocolId,
+            value: p.medianDays ?? 0,
+            marker: p.p90Days,
+          })),
           unit: ' d',
           markerLabel: 'p90',
           id: 'chart-time',
         })}${table(
           ['Protocol', 'Cases', 'Median days', 'p90 days', 'Median working days', 'p90 working days'],
           [
-            ...t.byProtocol.map((p) => [p.protocolId, p.count, days(p.medianDays), days(p.p90Days), days(p.medianWorkingDays), days(p.p90WorkingDays)]),
-            ...(t.count ? [[markup`<strong>All</strong>`, t.count, days(t.medianDays), days(t.p90Days), days(t.medianWorkingDays), days(t.p90WorkingDays)]] : []),
+            ...t.byProtocol.map((p) => [
+              p.protocolId,
+              p.count,
+              days(p.medianDays),
+              days(p.p90Days),
+              days(p.medianWorkingDays),
+              days(p.p90WorkingDays),
+            ]),
+            ...(t.count
+              ? [
+                  [
+                    markup`<strong>All</strong>`,
+                    t.count,
+                    days(t.medianDays),
+                    days(t.p90Days),
+                    days(t.medianWorkingDays),
+                    days(t.p90WorkingDays),
+                  ],
+                ]
+              : []),
           ],
           'No escalation was resolved or decided in the period',
         )}`,
@@ -353,18 +486,26 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
       ),
       section(
         'Deadlines missed',
-        markup`${field('Breaches in the period', `${r.breaches.total} (in ${r.breaches.casesAffected} escalation(s))`)}${barChart({
-          title: 'Deadlines missed in the period, by tier',
-          bars: r.breaches.byTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })),
-          id: 'chart-breaches',
-        })}`,
+        markup`${field('Breaches in the period', `${r.breaches.total} (in ${r.breaches.casesAffected} escalation(s))`)}${barChart(
+          {
+            title: 'Deadlines missed in the period, by tier',
+            bars: r.breaches.byTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })),
+            id: 'chart-breaches',
+          },
+        )}`,
         { id: 'breaches' },
       ),
       section(
         'Final decisions and panel findings',
         markup`${barChart({ title: 'Final and binding decisions in the period, by route', bars: r.finalDecisions.byRoute.map((x) => ({ label: x.label, value: x.count })), id: 'chart-decisions' })}${table(
           ['Reference', 'Decided', 'Route', 'Chair', 'Finding'],
-          r.finalDecisions.decisions.map((d) => [markup`<strong>${d.reference}</strong><div class="small">${d.protocolId}</div>`, time(d.decidedAt), d.routeLabel, d.chair, prose(d.finding)]),
+          r.finalDecisions.decisions.map((d) => [
+            markup`<strong>${d.reference}</strong><div class="small">${d.protocolId}</div>`,
+            time(d.decidedAt),
+            d.routeLabel,
+            d.chair,
+            prose(d.finding),
+          ]),
           'No final decisions in the period',
         )}`,
         { id: 'final-decisions' },
@@ -382,12 +523,22 @@ export function renderDisputesReportHtml(r: DisputesReport): string {
         'Open at the period end',
         markup`${barChart({ title: 'Escalations open at the period end, by tier', bars: r.openAtPeriodEnd.byTier.map((x) => ({ label: tierLabel(x, multi), value: x.count })), id: 'chart-open' })}${table(
           ['Reference', 'Protocol', 'Raised', 'Tier at period end', 'Age (days)'],
-          r.openAtPeriodEnd.cases.map((c) => [markup`<strong>${c.reference}</strong>`, c.protocolId, time(c.raisedAt, true), tierName(c.tier, c.tierTitle), formatNumber(c.ageDays)]),
+          r.openAtPeriodEnd.cases.map((c) => [
+            markup`<strong>${c.reference}</strong>`,
+            c.protocolId,
+            time(c.raisedAt, true),
+            tierName(c.tier, c.tierTitle),
+            formatNumber(c.ageDays),
+          ]),
           'None open at the period end',
         )}`,
         { id: 'open' },
       ),
-      section('How the figures are counted', markup`<dl>${Object.entries(r.definitions).map(([k, v]) => markup`<dt><strong>${DEFINITION_LABELS[k] ?? k}</strong></dt><dd class="small">${v}</dd>`)}</dl>`, { id: 'definitions' }),
+      section(
+        'How the figures are counted',
+        markup`<dl>${Object.entries(r.definitions).map(([k, v]) => markup`<dt><strong>${DEFINITION_LABELS[k] ?? k}</strong></dt><dd class="small">${v}</dd>`)}</dl>`,
+        { id: 'definitions' },
+      ),
     ],
     footer: r.footer,
   });

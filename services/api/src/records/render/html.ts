@@ -11,7 +11,13 @@ export class SafeHtml {
   }
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Escapes text for element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -57,7 +63,12 @@ const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
   minute: '2-digit',
   hourCycle: 'h23',
 });
-const DATE_ONLY = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'numeric', year: 'numeric' });
+const DATE_ONLY = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'numeric',
+  year: 'numeric',
+});
 
 /** "Mon 18 May 2026, 09:30" (Europe/London), or a dash when absent. */
 export function formatDateTime(iso: string | Date | null | undefined): string {
@@ -97,7 +108,11 @@ export function field(label: string, value: Renderable): SafeHtml {
   return markup`<div class="field"><div class="label">${label}</div><div class="value">${new SafeHtml(v === '' ? '<span class="empty">—</span>' : v)}</div></div>`;
 }
 
-export function section(title: string, body: Renderable, options: { id?: string; cls?: string } = {}): SafeHtml {
+export function section(
+  title: string,
+  body: Renderable,
+  options: { id?: string; cls?: string } = {},
+): SafeHtml {
   return markup`<section${options.id ? markup` id="${options.id}"` : ''} class="${['block', options.cls ?? ''].join(' ').trim()}"><h2>${title}</h2>${body}</section>`;
 }
 
@@ -185,9 +200,14 @@ export function page(options: {
 }): string {
   const h = options.header;
   const title = h.reference ? `${h.reference}: ${h.title}` : h.title;
-  return `<!doctype html>\n${markup`<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="Resolve"><title>${title}</title><style>${new SafeHtml(
-    CSS,
-  )}</style></head><body${options.landscape ? markup` class="landscape"` : ''}><header class="doc"><div class="marking">${h.marking ?? 'OFFICIAL-SENSITIVE'}</div><h1>${h.title}</h1><div class="source">${h.source}</div><div class="meta">${
-    h.reference ? markup`<div class="field reference"><div class="label">Case reference</div><div class="value">${h.reference}</div></div>` : ''
-  }${h.metaFields.map((f) => field(f.label, f.value))}</div></header><main>${options.body}</main><footer class="doc">${options.footer}</footer></body></html>`.value}\n`;
+  return `<!doctype html>\n${
+    markup`<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="Resolve"><title>${title}</title><style>${new SafeHtml(
+      CSS,
+    )}</style></head><body${options.landscape ? markup` class="landscape"` : ''}><header class="doc"><div class="marking">${h.marking ?? 'OFFICIAL-SENSITIVE'}</div><h1>${h.title}</h1><div class="source">${h.source}</div><div class="meta">${
+      h.reference
+        ? markup`<div class="field reference"><div class="label">Case reference</div><div class="value">${h.reference}</div></div>`
+        : ''
+    }${h.metaFields.map((f) => field(f.label, f.value))}</div></header><main>${options.body}</main><footer class="doc">${options.footer}</footer></body></html>`
+      .value
+  }\n`;
 }

@@ -23,12 +23,32 @@ export interface MonitoringForm extends DocumentEnvelope<'monitoring-form'> {
     /** "In all cases the BSCB Business Manager must be informed that a Stage 3 escalation has been made." */
     businessManagerInformedAt: string | null;
     preStage: string | null;
-    issuesRequiringResolution: { category: { id: string; label: string }; natureOfConcern: string | null; outcomesSought: string | null };
-    stages: { number: number; title: string; enteredAt: string; enteredBecause: string; dueAt: string | null; breachedAt: string | null; leftAt: string | null; endedBy: string | null }[];
+    issuesRequiringResolution: {
+      category: { id: string; label: string };
+      natureOfConcern: string | null;
+      outcomesSought: string | null;
+    };
+    stages: {
+      number: number;
+      title: string;
+      enteredAt: string;
+      enteredBecause: string;
+      dueAt: string | null;
+      breachedAt: string | null;
+      leftAt: string | null;
+      endedBy: string | null;
+    }[];
     actionsAgreed: { what: string; owner: string; dueAt: string; status: 'open' | 'done' }[];
     /** "how any outstanding issues will be pursued": the plan items still open. */
     outstandingIssues: { what: string; owner: string; dueAt: string }[];
-    agreedOutcome: { status: string; label: string; statement: string | null; at: string | null; by: string[]; route: string | null } | null;
+    agreedOutcome: {
+      status: string;
+      label: string;
+      statement: string | null;
+      at: string | null;
+      by: string[];
+      route: string | null;
+    } | null;
     learning: LearningFact | null;
   };
 }
@@ -52,14 +72,24 @@ export function monitoringFormNotYet(c: CaseRecord): string | null {
 export function buildMonitoringForm(c: CaseRecord, generatedAt: string): MonitoringForm {
   const why = monitoringFormNotYet(c);
   if (why) throw new Error(why);
-  const env = envelope(c, 'monitoring-form', 'Escalation monitoring form', 'BSCB Escalation Procedures, section 3 (Further notes) and Stage 3; flowchart notes', ['monitoring-form'], generatedAt);
+  const env = envelope(
+    c,
+    'monitoring-form',
+    'Escalation monitoring form',
+    'BSCB Escalation Procedures, section 3 (Further notes) and Stage 3; flowchart notes',
+    ['monitoring-form'],
+    generatedAt,
+  );
   const from = monitoringFormFromTier(c);
   const timeline = tierTimeline(c);
   const issued = timeline.find((t) => t.number >= from);
-  const informed = c.events.find((e) => e.type === 'informed' && e.detail.partnershipRole === 'business-manager' && e.tier >= from);
+  const informed = c.events.find(
+    (e) => e.type === 'informed' && e.detail.partnershipRole === 'business-manager' && e.tier >= from,
+  );
   const outcome = outcomeOf(c);
   const decision = decisionOf(c);
-  const owner = (p: CaseRecord['planItems'][number]) => (p.ownerPerson ? `${p.ownerPerson.name} (${p.ownerAgency.name})` : p.ownerAgency.name);
+  const owner = (p: CaseRecord['planItems'][number]) =>
+    p.ownerPerson ? `${p.ownerPerson.name} (${p.ownerAgency.name})` : p.ownerAgency.name;
   return {
     ...env,
     form: {
@@ -72,13 +102,36 @@ export function buildMonitoringForm(c: CaseRecord, generatedAt: string): Monitor
         natureOfConcern: c.subject?.natureOfConcern ?? null,
         outcomesSought: c.subject?.outcomesSought ?? null,
       },
-      stages: timeline.map((t) => ({ number: t.number, title: t.title, enteredAt: t.enteredAt, enteredBecause: t.enteredBecause, dueAt: t.dueAt, breachedAt: t.breachedAt, leftAt: t.leftAt, endedBy: t.endedBy })),
-      actionsAgreed: c.planItems.map((p) => ({ what: p.what, owner: owner(p), dueAt: p.dueAt, status: p.status })),
-      outstandingIssues: c.planItems.filter((p) => p.status === 'open').map((p) => ({ what: p.what, owner: owner(p), dueAt: p.dueAt })),
+      stages: timeline.map((t) => ({
+        number: t.number,
+        title: t.title,
+        enteredAt: t.enteredAt,
+        enteredBecause: t.enteredBecause,
+        dueAt: t.dueAt,
+        breachedAt: t.breachedAt,
+        leftAt: t.leftAt,
+        endedBy: t.endedBy,
+      })),
+      actionsAgreed: c.planItems.map((p) => ({
+        what: p.what,
+        owner: owner(p),
+        dueAt: p.dueAt,
+        status: p.status,
+      })),
+      outstandingIssues: c.planItems
+        .filter((p) => p.status === 'open')
+        .map((p) => ({ what: p.what, owner: owner(p), dueAt: p.dueAt })),
       agreedOutcome:
         c.status === 'open'
           ? null
-          : { status: outcome.status, label: outcome.label, statement: outcome.statement, at: outcome.closedAt, by: outcome.by, route: decision ? finalRouteOf(c).label : null },
+          : {
+              status: outcome.status,
+              label: outcome.label,
+              statement: outcome.statement,
+              at: outcome.closedAt,
+              by: outcome.by,
+              route: decision ? finalRouteOf(c).label : null,
+            },
       learning: learningOf(c),
     },
   };
@@ -103,13 +156,31 @@ export function renderMonitoringFormHtml(doc: MonitoringForm): string {
       'Stages and dates',
       markup`${f.preStage ? markup`<p class="small">Before stage 1: ${f.preStage}.</p>` : ''}${table(
         ['Stage', 'Reached', 'Why', 'Response due', 'Missed', 'Left'],
-        f.stages.map((s) => [markup`<strong>${s.number}</strong> ${s.title}`, time(s.enteredAt), becauseLabel(s.enteredBecause), time(s.dueAt), s.breachedAt ? time(s.breachedAt) : 'No', s.leftAt ? markup`${time(s.leftAt)}<div class="small">${becauseLabel(s.endedBy)}</div>` : 'Current stage']),
+        f.stages.map((s) => [
+          markup`<strong>${s.number}</strong> ${s.title}`,
+          time(s.enteredAt),
+          becauseLabel(s.enteredBecause),
+          time(s.dueAt),
+          s.breachedAt ? time(s.breachedAt) : 'No',
+          s.leftAt
+            ? markup`${time(s.leftAt)}<div class="small">${becauseLabel(s.endedBy)}</div>`
+            : 'Current stage',
+        ]),
       )}`,
       { id: 'stages' },
     ),
     section(
       'Actions agreed',
-      table(['What', 'Who', 'By when', 'Status'], f.actionsAgreed.map((a) => [markup`<span class="prose">${a.what}</span>`, a.owner, time(a.dueAt), a.status === 'done' ? 'Done' : 'Open']), 'No actions agreed'),
+      table(
+        ['What', 'Who', 'By when', 'Status'],
+        f.actionsAgreed.map((a) => [
+          markup`<span class="prose">${a.what}</span>`,
+          a.owner,
+          time(a.dueAt),
+          a.status === 'done' ? 'Done' : 'Open',
+        ]),
+        'No actions agreed',
+      ),
       { id: 'actions' },
     ),
     section(
@@ -119,7 +190,11 @@ export function renderMonitoringFormHtml(doc: MonitoringForm): string {
             f.agreedOutcome.statement,
           )}${markup`<h3>Outstanding issues and how they will be pursued</h3>`}${table(
             ['What', 'Who', 'By when'],
-            f.outstandingIssues.map((o) => [markup`<span class="prose">${o.what}</span>`, o.owner, time(o.dueAt)]),
+            f.outstandingIssues.map((o) => [
+              markup`<span class="prose">${o.what}</span>`,
+              o.owner,
+              time(o.dueAt),
+            ]),
             'None outstanding',
           )}`
         : markup`<p class="empty">No outcome agreed yet: the case is open at stage ${doc.case.currentTier.number}.</p>`,
@@ -127,7 +202,9 @@ export function renderMonitoringFormHtml(doc: MonitoringForm): string {
     ),
     section(
       'Learning',
-      f.learning ? markup`<p>Referred ${time(f.learning.at)} to the ${f.learning.subGroup}.</p>${f.learning.text ? prose(f.learning.text) : ''}` : markup`<p class="empty">No general issues referred for learning.</p>`,
+      f.learning
+        ? markup`<p>Referred ${time(f.learning.at)} to the ${f.learning.subGroup}.</p>${f.learning.text ? prose(f.learning.text) : ''}`
+        : markup`<p class="empty">No general issues referred for learning.</p>`,
       { id: 'learning' },
     ),
   ]);

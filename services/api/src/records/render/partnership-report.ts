@@ -60,7 +60,13 @@ export interface PartnershipReport extends DocumentEnvelope<'report-to-partnersh
     natureOfDispute: string | null;
     outcomesSought: string | null;
     /** The tiers before the report's: what was tried, when, by whom. */
-    attemptsToResolve: { number: number; title: string; enteredAt: string; leftAt: string | null; actions: ActionLine[] }[];
+    attemptsToResolve: {
+      number: number;
+      title: string;
+      enteredAt: string;
+      leftAt: string | null;
+      actions: ActionLine[];
+    }[];
     steps: ReportStep[];
     decision: DecisionFact | null;
     finalRoute: FinalRouteFact | null;
@@ -75,11 +81,25 @@ export interface PartnershipReport extends DocumentEnvelope<'report-to-partnersh
 function lines(c: CaseRecord, tier: number): ActionLine[] {
   return acceptedActions(c)
     .filter((a) => a.kind !== 'raise' && actionTier(c, a) === tier)
-    .map((a) => ({ at: a.at, by: a.person.name, role: a.role, agency: a.agency?.name ?? null, action: actionLabel(a.kind), text: a.text }));
+    .map((a) => ({
+      at: a.at,
+      by: a.person.name,
+      role: a.role,
+      agency: a.agency?.name ?? null,
+      action: actionLabel(a.kind),
+      text: a.text,
+    }));
 }
 
 export function buildPartnershipReport(c: CaseRecord, generatedAt: string): PartnershipReport {
-  const env = envelope(c, 'report-to-partnership', `Report to ${c.partnership.name}`, 'Sefton SSCP Escalating Concerns, Steps 3 and 4 and Appendix 2 (Report to SSCP)', ['report'], generatedAt);
+  const env = envelope(
+    c,
+    'report-to-partnership',
+    `Report to ${c.partnership.name}`,
+    'Sefton SSCP Escalating Concerns, Steps 3 and 4 and Appendix 2 (Report to SSCP)',
+    ['report'],
+    generatedAt,
+  );
   const reportFromTier = Math.min(recordRequiredAt(c.protocol, 'report')[0]?.tier ?? 3, 3);
   const timeline = tierTimeline(c);
   const numbers = [...new Set(c.protocol.tiers.map((t) => t.number))].filter((n) => n >= reportFromTier);
@@ -88,7 +108,11 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
     const period = timeline.find((t) => t.number === n);
     const def = c.protocol.tiers.find((t) => (period ? t.key === period.key : t.number === n))!;
     const actions = period ? lines(c, n) : [];
-    const actionIds = new Set(acceptedActions(c).filter((a) => actionTier(c, a) === n).map((a) => a.id));
+    const actionIds = new Set(
+      acceptedActions(c)
+        .filter((a) => actionTier(c, a) === n)
+        .map((a) => a.id),
+    );
     return {
       number: n,
       title: period?.title ?? def.title,
@@ -101,7 +125,12 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
       actions,
       plan: c.planItems
         .filter((p) => actionIds.has(p.actionId))
-        .map((p) => ({ what: p.what, owner: p.ownerPerson ? `${p.ownerPerson.name} (${p.ownerAgency.name})` : p.ownerAgency.name, dueAt: p.dueAt, status: p.status })),
+        .map((p) => ({
+          what: p.what,
+          owner: p.ownerPerson ? `${p.ownerPerson.name} (${p.ownerAgency.name})` : p.ownerAgency.name,
+          dueAt: p.dueAt,
+          status: p.status,
+        })),
       meeting: meeting && meeting.tier === n ? meeting : null,
     };
   });
@@ -110,7 +139,11 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
   for (const a of acceptedActions(c)) {
     if (!reportTiers.has(actionTier(c, a))) continue;
     if (a.role === 'head-of-service' || a.role === c.protocol.finalDecision.by) {
-      reportedBy.set(`${a.person.id}|${a.role}`, { name: a.person.name, role: a.role, agency: a.agency?.name ?? null });
+      reportedBy.set(`${a.person.id}|${a.role}`, {
+        name: a.person.name,
+        role: a.role,
+        agency: a.agency?.name ?? null,
+      });
     }
   }
   const decision = decisionOf(c);
@@ -126,7 +159,13 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
       outcomesSought: c.subject?.outcomesSought ?? null,
       attemptsToResolve: timeline
         .filter((t) => t.number < reportFromTier)
-        .map((t) => ({ number: t.number, title: t.title, enteredAt: t.enteredAt, leftAt: t.leftAt, actions: lines(c, t.number) })),
+        .map((t) => ({
+          number: t.number,
+          title: t.title,
+          enteredAt: t.enteredAt,
+          leftAt: t.leftAt,
+          actions: lines(c, t.number),
+        })),
       steps,
       decision,
       finalRoute: decision ? finalRouteOf(c) : null,
@@ -141,7 +180,12 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
 function actionTable(actions: ActionLine[]): SafeHtml {
   return table(
     ['Date', 'Who', 'Action', 'Recorded words'],
-    actions.map((a) => [time(a.at), actorText(a.by, a.role, a.agency), a.action, a.text ? markup`<span class="prose">${a.text}</span>` : '—']),
+    actions.map((a) => [
+      time(a.at),
+      actorText(a.by, a.role, a.agency),
+      a.action,
+      a.text ? markup`<span class="prose">${a.text}</span>` : '—',
+    ]),
     'No actions recorded',
   );
 }
@@ -162,7 +206,10 @@ export function renderPartnershipReportHtml(doc: PartnershipReport): string {
     section(
       'Attempts to resolve before the report',
       r.attemptsToResolve.length
-        ? r.attemptsToResolve.map((t) => markup`<h3>Tier ${t.number}: ${t.title}</h3><p class="small">From ${time(t.enteredAt)} to ${t.leftAt ? time(t.leftAt) : 'now'}</p>${actionTable(t.actions)}`)
+        ? r.attemptsToResolve.map(
+            (t) =>
+              markup`<h3>Tier ${t.number}: ${t.title}</h3><p class="small">From ${time(t.enteredAt)} to ${t.leftAt ? time(t.leftAt) : 'now'}</p>${actionTable(t.actions)}`,
+          )
         : markup`<p class="empty">The case started at tier ${r.reportFromTier} or above.</p>`,
       { id: 'attempts' },
     ),
@@ -175,7 +222,12 @@ export function renderPartnershipReportHtml(doc: PartnershipReport): string {
               s.leftAt ? time(s.leftAt) : 'Current step',
             )}</div></div>${s.meeting ? field('Meeting', markup`${s.meeting.kindLabel} on ${time(s.meeting.at)} (scheduled by ${s.meeting.scheduledBy ?? '—'})`) : ''}<h3>Plan of action</h3>${table(
               ['What', 'Who', 'By when', 'Status'],
-              s.plan.map((p) => [markup`<span class="prose">${p.what}</span>`, p.owner, time(p.dueAt), p.status === 'done' ? 'Done' : 'Open']),
+              s.plan.map((p) => [
+                markup`<span class="prose">${p.what}</span>`,
+                p.owner,
+                time(p.dueAt),
+                p.status === 'done' ? 'Done' : 'Open',
+              ]),
               'No plan agreed at this step',
             )}<h3>Discussion and actions</h3>${actionTable(s.actions)}`
           : markup`<p class="empty">Not reached.</p><p class="small">${s.clause}</p>`,
@@ -192,10 +244,11 @@ export function renderPartnershipReportHtml(doc: PartnershipReport): string {
             : ''
       }${field('Learning points', r.learning ? markup`Referred ${time(r.learning.at)} to the ${r.learning.subGroup}${r.learning.text ? markup`: ${r.learning.text}` : ''}` : 'None referred')}${field(
         'Deadlines missed',
-        r.breaches.length ? r.breaches.map((b) => `tier ${b.tier} (due ${formatDate(b.dueAt)})`).join('; ') : 'None',
+        r.breaches.length
+          ? r.breaches.map((b) => `tier ${b.tier} (due ${formatDate(b.dueAt)})`).join('; ')
+          : 'None',
       )}`,
       { id: 'outcome' },
     ),
   ]);
 }
-

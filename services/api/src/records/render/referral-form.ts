@@ -31,7 +31,14 @@ export interface ReferralForm extends DocumentEnvelope<'referral-form'> {
     /** "Should the Head of Service be contacted? Yes No" */
     headOfServiceContacted: { answer: 'yes' | 'no'; basis: string };
     /** "Who will do what? What will be undertaken? By when?" */
-    actions: { who: string; agency: string; what: string; byWhen: string; status: 'open' | 'done'; agreedAt: string | null }[];
+    actions: {
+      who: string;
+      agency: string;
+      what: string;
+      byWhen: string;
+      status: 'open' | 'done';
+      agreedAt: string | null;
+    }[];
     /** "Outcome achieved following completion of actions"; null while the case is open. */
     outcomeAchieved: { status: string; label: string; statement: string | null; at: string | null } | null;
     /** "Name of referrer", "Department". */
@@ -39,7 +46,11 @@ export interface ReferralForm extends DocumentEnvelope<'referral-form'> {
     /** "Safeguarding advisor": the referring agency's safeguarding advisor who acted on the case. */
     safeguardingAdvisor: { name: string; department: string; firstActedAt: string } | null;
     /** The signature and date lines; the system records who acted and when, the paper carries the signatures. */
-    signatures: { for: 'referrer' | 'safeguarding-advisor'; name: string | null; recordedAt: string | null }[];
+    signatures: {
+      for: 'referrer' | 'safeguarding-advisor';
+      name: string | null;
+      recordedAt: string | null;
+    }[];
   };
 }
 
@@ -47,7 +58,14 @@ const SA_ROLE = 'safeguarding-lead';
 
 export function buildReferralForm(c: CaseRecord, generatedAt: string): ReferralForm {
   if (!c.subject) throw new Error('the referral form needs the case subject');
-  const env = envelope(c, 'referral-form', 'LSCP Escalation Referral Form', 'Sutton LSCP escalation procedure, Appendix B (Escalation Referral Template); 004 sections 5 and 7.2', ['referral-form'], generatedAt);
+  const env = envelope(
+    c,
+    'referral-form',
+    'LSCP Escalation Referral Form',
+    'Sutton LSCP escalation procedure, Appendix B (Escalation Referral Template); 004 sections 5 and 7.2',
+    ['referral-form'],
+    generatedAt,
+  );
   const actions = acceptedActions(c);
   const saActions = actions.filter((a) => a.role === SA_ROLE && a.agency?.id === c.raisingAgency.id);
   const advisor = saActions[0] ?? null;
@@ -55,14 +73,27 @@ export function buildReferralForm(c: CaseRecord, generatedAt: string): ReferralF
   const timeline = tierTimeline(c);
   const hosTier = timeline.find((t) => {
     const def = tierDefinition(c.protocol, t.key) ?? tierDefinition(c.protocol, t.number);
-    return !!def && (def.roles.raising.includes('head-of-service') || def.roles.receiving.includes('head-of-service'));
+    return (
+      !!def &&
+      (def.roles.raising.includes('head-of-service') || def.roles.receiving.includes('head-of-service'))
+    );
   });
   const hosAction = actions.find((a) => a.role === 'head-of-service');
   const headOfServiceContacted: ReferralForm['form']['headOfServiceContacted'] = hosTier
-    ? { answer: 'yes', basis: `tier ${hosTier.number} (${hosTier.title}) entered ${formatDate(hosTier.enteredAt)}` }
+    ? {
+        answer: 'yes',
+        basis: `tier ${hosTier.number} (${hosTier.title}) entered ${formatDate(hosTier.enteredAt)}`,
+      }
     : hosAction
-      ? { answer: 'yes', basis: `${hosAction.person.name} (head of service, ${hosAction.agency?.name ?? 'agency'}) acted on ${formatDate(hosAction.at)}` }
-      : { answer: 'no', basis: 'the case has not reached a tier for heads of service and no head of service has acted on it' };
+      ? {
+          answer: 'yes',
+          basis: `${hosAction.person.name} (head of service, ${hosAction.agency?.name ?? 'agency'}) acted on ${formatDate(hosAction.at)}`,
+        }
+      : {
+          answer: 'no',
+          basis:
+            'the case has not reached a tier for heads of service and no head of service has acted on it',
+        };
 
   const outcome = outcomeOf(c);
   return {
@@ -79,7 +110,12 @@ export function buildReferralForm(c: CaseRecord, generatedAt: string): ReferralF
           .map((a) => ({ at: a.at, by: a.person.name, action: actionLabel(a.kind), text: a.text!.trim() })),
         ...c.planItems
           .filter((p) => saActions.some((a) => a.id === p.actionId))
-          .map((p) => ({ at: p.agreedAt ?? '', by: p.agreedBy?.name ?? advisor?.person.name ?? '', action: 'Plan item agreed', text: `${p.what} (${p.ownerAgency.name}, by ${formatDate(p.dueAt)})` })),
+          .map((p) => ({
+            at: p.agreedAt ?? '',
+            by: p.agreedBy?.name ?? advisor?.person.name ?? '',
+            action: 'Plan item agreed',
+            text: `${p.what} (${p.ownerAgency.name}, by ${formatDate(p.dueAt)})`,
+          })),
       ].sort((a, b) => a.at.localeCompare(b.at)),
       headOfServiceContacted,
       actions: c.planItems
@@ -93,9 +129,23 @@ export function buildReferralForm(c: CaseRecord, generatedAt: string): ReferralF
           status: p.status,
           agreedAt: p.agreedAt,
         })),
-      outcomeAchieved: c.status === 'open' ? null : { status: outcome.status, label: outcome.label, statement: outcome.statement, at: outcome.closedAt },
+      outcomeAchieved:
+        c.status === 'open'
+          ? null
+          : {
+              status: outcome.status,
+              label: outcome.label,
+              statement: outcome.statement,
+              at: outcome.closedAt,
+            },
       referrer: { name: c.raisedBy.name, department: c.raisingAgency.name, raisedAt: c.raisedAt },
-      safeguardingAdvisor: advisor ? { name: advisor.person.name, department: advisor.agency?.name ?? c.raisingAgency.name, firstActedAt: advisor.at } : null,
+      safeguardingAdvisor: advisor
+        ? {
+            name: advisor.person.name,
+            department: advisor.agency?.name ?? c.raisingAgency.name,
+            firstActedAt: advisor.at,
+          }
+        : null,
       signatures: [
         { for: 'referrer', name: c.raisedBy.name, recordedAt: c.raisedAt },
         { for: 'safeguarding-advisor', name: advisor?.person.name ?? null, recordedAt: advisor?.at ?? null },
@@ -113,23 +163,38 @@ export function renderReferralFormHtml(doc: ReferralForm): string {
         'Child or children',
         markup`${field('Mosaic ID no.', f.mosaicId)}${table(
           ['Name of child / children', 'Date of birth'],
-          f.children.map((ch) => [ch.name, ch.dateOfBirth ? markup`<time datetime="${ch.dateOfBirth}">${formatDate(ch.dateOfBirth)}</time>` : '—']),
+          f.children.map((ch) => [
+            ch.name,
+            ch.dateOfBirth
+              ? markup`<time datetime="${ch.dateOfBirth}">${formatDate(ch.dateOfBirth)}</time>`
+              : '—',
+          ]),
           'No child recorded on the case',
         )}`,
         { id: 'children' },
       ),
       section(
         'Name of practitioner and agency with which there is a concern',
-        table(['Name', 'Agency'], f.practitionersOfConcern.map((p) => [p.name, p.agency])),
+        table(
+          ['Name', 'Agency'],
+          f.practitionersOfConcern.map((p) => [p.name, p.agency]),
+        ),
         { id: 'practitioner-of-concern' },
       ),
-      section('Brief description of nature of concern', prose(f.natureOfConcern), { id: 'nature-of-concern' }),
+      section('Brief description of nature of concern', prose(f.natureOfConcern), {
+        id: 'nature-of-concern',
+      }),
       section('Outcomes sought', prose(f.outcomesSought), { id: 'outcomes-sought' }),
       section(
         'Actions agreed by safeguarding advisor',
         markup`<p class="small">To be completed by the referring safeguarding advisor.</p>${table(
           ['Date', 'By', 'Action', 'What was agreed'],
-          f.actionsAgreedBySafeguardingAdvisor.map((a) => [time(a.at), a.by, a.action, markup`<span class="prose">${a.text}</span>`]),
+          f.actionsAgreedBySafeguardingAdvisor.map((a) => [
+            time(a.at),
+            a.by,
+            a.action,
+            markup`<span class="prose">${a.text}</span>`,
+          ]),
           'No actions recorded by a safeguarding advisor of the referring agency',
         )}`,
         { id: 'sa-actions' },
@@ -143,7 +208,12 @@ export function renderReferralFormHtml(doc: ReferralForm): string {
         'Identify the following',
         table(
           ['Who will do what?', 'What will be undertaken?', 'By when?', 'Status'],
-          f.actions.map((a) => [actorText(a.who, null, a.who === a.agency ? null : a.agency), markup`<span class="prose">${a.what}</span>`, time(a.byWhen), a.status === 'done' ? 'Done' : 'Open']),
+          f.actions.map((a) => [
+            actorText(a.who, null, a.who === a.agency ? null : a.agency),
+            markup`<span class="prose">${a.what}</span>`,
+            time(a.byWhen),
+            a.status === 'done' ? 'Done' : 'Open',
+          ]),
           'No plan of action recorded',
         ),
         { id: 'who-what-when' },
@@ -160,7 +230,9 @@ export function renderReferralFormHtml(doc: ReferralForm): string {
         markup`<div class="grid2"><div>${field('Name of referrer', f.referrer.name)}${field('Department', f.referrer.department)}${signatureLines(
           `Raised in Resolve on ${formatDate(f.referrer.raisedAt)}`,
         )}</div><div>${field('Safeguarding advisor', f.safeguardingAdvisor?.name ?? null)}${field('Department', f.safeguardingAdvisor?.department ?? null)}${signatureLines(
-          f.safeguardingAdvisor ? `First acted in Resolve on ${formatDate(f.safeguardingAdvisor.firstActedAt)}` : null,
+          f.safeguardingAdvisor
+            ? `First acted in Resolve on ${formatDate(f.safeguardingAdvisor.firstActedAt)}`
+            : null,
         )}</div></div>`,
         { id: 'signatures' },
       ),
@@ -168,4 +240,3 @@ export function renderReferralFormHtml(doc: ReferralForm): string {
     { marking: 'OFFICIAL-SENSITIVE: PERSONAL DATA. Share only with people involved in this case.' },
   );
 }
-

@@ -61,7 +61,14 @@ export interface SummaryLogEntry extends DocumentEnvelope<'summary-log'> {
 }
 
 export function buildSummaryLogEntry(c: CaseRecord, generatedAt: string): SummaryLogEntry {
-  const env = envelope(c, 'summary-log', 'Agency Escalation Summary Log: case entry', 'Sefton SSCP Escalating Concerns, Step 2 and Appendix 1 (Agency Escalation Summary Log)', ['log-entry'], generatedAt);
+  const env = envelope(
+    c,
+    'summary-log',
+    'Agency Escalation Summary Log: case entry',
+    'Sefton SSCP Escalating Concerns, Step 2 and Appendix 1 (Agency Escalation Summary Log)',
+    ['log-entry'],
+    generatedAt,
+  );
   const mt = managersTier(c);
   const timeline = tierTimeline(c);
   const top = highestTier(c);
@@ -82,7 +89,12 @@ export function buildSummaryLogEntry(c: CaseRecord, generatedAt: string): Summar
       managersTier: mt,
       peopleInvolved: participants(c),
       highestTier: { number: top.number, title: top.title },
-      planOfAction: c.planItems.map((p) => ({ what: p.what, owner: p.ownerPerson ? `${p.ownerPerson.name} (${p.ownerAgency.name})` : p.ownerAgency.name, dueAt: p.dueAt, status: p.status })),
+      planOfAction: c.planItems.map((p) => ({
+        what: p.what,
+        owner: p.ownerPerson ? `${p.ownerPerson.name} (${p.ownerAgency.name})` : p.ownerAgency.name,
+        dueAt: p.dueAt,
+        status: p.status,
+      })),
       immediateRisk: c.immediateRisk,
       breaches: breachesOf(c),
       status: c.status,
@@ -107,7 +119,9 @@ export function renderSummaryLogEntryHtml(doc: SummaryLogEntry): string {
         e.escalatedToManagersAt ? time(e.escalatedToManagersAt) : 'Not escalated to managers',
       )}${field('Highest tier reached', `${e.highestTier.number}: ${e.highestTier.title}`)}${field('Immediate risk', e.immediateRisk ? 'Yes' : 'No')}${field(
         'Deadlines missed',
-        e.breaches.length ? e.breaches.map((b) => `tier ${b.tier} (due ${formatDate(b.dueAt)})`).join('; ') : 'None',
+        e.breaches.length
+          ? e.breaches.map((b) => `tier ${b.tier} (due ${formatDate(b.dueAt)})`).join('; ')
+          : 'None',
       )}</div></div>`,
       { id: 'entry' },
     ),
@@ -115,19 +129,39 @@ export function renderSummaryLogEntryHtml(doc: SummaryLogEntry): string {
     section('Outcomes sought', prose(e.outcomesSought), { id: 'outcomes-sought' }),
     section(
       'People involved',
-      table(['Name', 'Role', 'Agency', 'First acted', 'At tier'], e.peopleInvolved.map((p) => [p.name, roleLabel(p.role), p.agency ?? 'Partnership', time(p.firstAt), p.tier])),
+      table(
+        ['Name', 'Role', 'Agency', 'First acted', 'At tier'],
+        e.peopleInvolved.map((p) => [
+          p.name,
+          roleLabel(p.role),
+          p.agency ?? 'Partnership',
+          time(p.firstAt),
+          p.tier,
+        ]),
+      ),
       { id: 'people' },
     ),
     section(
       'Plan of action',
-      table(['What', 'Who', 'By when', 'Status'], e.planOfAction.map((p) => [markup`<span class="prose">${p.what}</span>`, p.owner, time(p.dueAt), p.status === 'done' ? 'Done' : 'Open']), 'No plan of action recorded'),
+      table(
+        ['What', 'Who', 'By when', 'Status'],
+        e.planOfAction.map((p) => [
+          markup`<span class="prose">${p.what}</span>`,
+          p.owner,
+          time(p.dueAt),
+          p.status === 'done' ? 'Done' : 'Open',
+        ]),
+        'No plan of action recorded',
+      ),
       { id: 'plan' },
     ),
     section(
       'Outcome',
       markup`${field('Status', e.statusLabel)}${field('Date closed', e.dateClosed ? time(e.dateClosed) : 'Open')}${e.dateClosed ? prose(e.outcome) : ''}${field(
         'Learning referred',
-        e.learningReferred ? markup`${time(e.learningReferred.at)} to the ${e.learningReferred.subGroup}` : 'No',
+        e.learningReferred
+          ? markup`${time(e.learningReferred.at)} to the ${e.learningReferred.subGroup}`
+          : 'No',
       )}`,
       { id: 'outcome' },
     ),
@@ -176,7 +210,12 @@ export interface AgencyLog {
 }
 
 function londonDate(iso: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date(iso));
 }
 
 export function agencyLogRow(c: CaseRecord, agencyId: string): AgencyLogRow {
@@ -218,7 +257,9 @@ export function buildAgencyLog(
   period: { from: string | null; to: string | null },
   generatedAt: string,
 ): AgencyLog {
-  const rows = cases.map((c) => agencyLogRow(c, agency.id)).sort((a, b) => a.raisedAt.localeCompare(b.raisedAt) || a.reference.localeCompare(b.reference));
+  const rows = cases
+    .map((c) => agencyLogRow(c, agency.id))
+    .sort((a, b) => a.raisedAt.localeCompare(b.raisedAt) || a.reference.localeCompare(b.reference));
   return {
     document: {
       kind: 'agency-escalation-log',
@@ -291,7 +332,21 @@ export function renderAgencyLogHtml(log: AgencyLog): string {
     body: section(
       'Cases raised or received',
       table(
-        ['Reference', 'Raised', 'Side', 'Protocol', 'Category', 'Raised by', 'Raised with', 'Highest tier', 'Tiers entered', 'Status', 'Closed', 'Missed deadlines', 'Learning'],
+        [
+          'Reference',
+          'Raised',
+          'Side',
+          'Protocol',
+          'Category',
+          'Raised by',
+          'Raised with',
+          'Highest tier',
+          'Tiers entered',
+          'Status',
+          'Closed',
+          'Missed deadlines',
+          'Learning',
+        ],
         log.rows.map((r) => [
           markup`<strong>${r.reference}</strong>`,
           time(r.raisedAt),
@@ -314,4 +369,3 @@ export function renderAgencyLogHtml(log: AgencyLog): string {
     footer: log.footer,
   });
 }
-

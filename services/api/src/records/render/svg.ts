@@ -48,11 +48,15 @@ export function barChart(o: BarChartOptions): SafeHtml {
     const markerX = b.marker !== undefined && b.marker !== null ? LABEL_WIDTH + scale(b.marker) : null;
     const valueText = `${formatNumber(b.value)}${unit}${markerX !== null && o.markerLabel ? ` (${o.markerLabel} ${formatNumber(b.marker!)}${unit})` : ''}`;
     return markup`<g class="bar"><title>${b.label}: ${valueText}</title><text x="${LABEL_WIDTH - 6}" y="${y + BAR - 3}" text-anchor="end">${short(b.label)}</text><rect x="${LABEL_WIDTH}" y="${y}" width="${w}" height="${BAR}" fill="#1d4f91"></rect>${
-      markerX !== null ? markup`<line x1="${markerX}" x2="${markerX}" y1="${y - 2}" y2="${y + BAR + 2}" stroke="#b35900" stroke-width="2"></line>` : ''
+      markerX !== null
+        ? markup`<line x1="${markerX}" x2="${markerX}" y1="${y - 2}" y2="${y + BAR + 2}" stroke="#b35900" stroke-width="2"></line>`
+        : ''
     }<text x="${LABEL_WIDTH + Math.max(w, markerX !== null ? markerX - LABEL_WIDTH : 0) + 4}" y="${y + BAR - 3}">${valueText}</text></g>`;
   });
   const axisY = 6 + o.bars.length * ROW;
   return markup`<figure class="chart"${o.id ? markup` id="${o.id}"` : ''}><svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${o.title}"><title>${o.title}</title><line x1="${LABEL_WIDTH}" x2="${LABEL_WIDTH}" y1="0" y2="${axisY}" stroke="#555" stroke-width="1"></line>${rows}<text x="${LABEL_WIDTH}" y="${axisY + 14}" fill="#555">0</text><text x="${LABEL_WIDTH + plot}" y="${axisY + 14}" text-anchor="end" fill="#555">${formatNumber(max)}${unit}</text>${
-    o.markerLabel ? markup`<line x1="${LABEL_WIDTH}" x2="${LABEL_WIDTH + 12}" y1="${axisY + 24}" y2="${axisY + 24}" stroke="#b35900" stroke-width="2"></line><text x="${LABEL_WIDTH + 16}" y="${axisY + 28}" fill="#555">${o.markerLabel}</text>` : ''
+    o.markerLabel
+      ? markup`<line x1="${LABEL_WIDTH}" x2="${LABEL_WIDTH + 12}" y1="${axisY + 24}" y2="${axisY + 24}" stroke="#b35900" stroke-width="2"></line><text x="${LABEL_WIDTH + 16}" y="${axisY + 28}" fill="#555">${o.markerLabel}</text>`
+      : ''
   }</svg><figcaption class="small">${o.title}</figcaption></figure>`;
 }
