@@ -94,6 +94,10 @@ beforeAll(async () => {
   h = await startHarness();
 }, 120_000);
 
+beforeEach(() => {
+  if (process.env.TRACE_CASES) process.stderr.write(`>>> ${new Date().toISOString()} ${expect.getState().currentTestName}\n`);
+});
+
 afterEach(async () => {
   // A case that ends with its escalation still open (or fails half-way) must not leave timers
   // that would fire during the next case's clock skips.

@@ -51,8 +51,8 @@ describe('mergeGovUkFiles', () => {
       added: [{ date: '2027-06-07', title: 'Extra bank holiday', notes: '' }],
       removed: [],
       renamed: [],
-      keptYears: [2018, 2019, 2028, 2029, 2030],
-      coverage: { from: '2018-01-01', to: '2030-12-31' },
+      keptYears: [2018, 2019, ...Array.from({ length: 2045 - 2028 + 1 }, (_, i) => 2028 + i)],
+      coverage: { from: '2018-01-01', to: '2045-12-31' },
     });
     expect(result.changes['northern-ireland'].added).toEqual([
       { date: '2027-07-13', title: 'Battle of the Boyne (Orangemen’s Day)', notes: '' },
@@ -81,7 +81,7 @@ describe('mergeGovUkFiles', () => {
     const later = validateGovUkFile({
       'england-and-wales': {
         division: 'england-and-wales',
-        events: [{ title: 'X', date: '2032-01-01', notes: '', bunting: true }],
+        events: [{ title: 'X', date: '2047-01-01', notes: '', bunting: true }],
       },
       scotland: {
         division: 'scotland',
@@ -93,7 +93,7 @@ describe('mergeGovUkFiles', () => {
       },
     });
     expect(() => mergeGovUkFiles(existing(), later, { version: 'v', source: 's' })).toThrow(
-      '"england-and-wales.events" has no bank holidays in 2031',
+      '"england-and-wales.events" has no bank holidays in 2046',
     );
   });
 

@@ -320,20 +320,20 @@ describe('holiday data and options', () => {
 
 describe('errors', () => {
   it('a date outside the data range throws, naming the range', () => {
-    expect(() => addWorkingDays(new Date('2030-12-30T10:00:00Z'), 5, EW)).toThrow(
-      /2031-01-01 is outside the bank holiday data for england-and-wales, which covers 2018-01-01 to 2030-12-31 \(data version /,
+    expect(() => addWorkingDays(new Date('2045-12-29T10:00:00Z'), 5, EW)).toThrow(
+      /2046-01-01 is outside the bank holiday data for england-and-wales, which covers 2018-01-01 to 2045-12-31 \(data version /,
     );
     expect(() => addWorkingDays(new Date('2017-12-29T10:00:00Z'), 1, EW)).toThrow(
-      /covers 2018-01-01 to 2030-12-31/,
+      /covers 2018-01-01 to 2045-12-31/,
     );
-    expect(() => isWorkingDay('2031-01-02', 'scotland')).toThrow(
+    expect(() => isWorkingDay('2046-01-02', 'scotland')).toThrow(
       /outside the bank holiday data for scotland/,
     );
-    expect(() => closeOfBusinessToday(new Date('2031-01-02T10:00:00Z'), NI)).toThrow(
-      /covers 2018-01-01 to 2030-12-31/,
+    expect(() => closeOfBusinessToday(new Date('2046-01-02T10:00:00Z'), NI)).toThrow(
+      /covers 2018-01-01 to 2045-12-31/,
     );
     expect(() => addWorkingHours(new Date('2030-12-31T16:00:00Z'), 2, EW)).toThrow(
-      /covers 2018-01-01 to 2030-12-31/,
+      /covers 2018-01-01 to 2045-12-31/,
     );
   });
 

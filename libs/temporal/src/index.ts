@@ -2,3 +2,4 @@ export * from './executables';
 export * from './dev-server';
 export * from './workflow-bundle';
 export * from './search-attributes';
+export * from './codec';

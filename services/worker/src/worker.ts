@@ -1,9 +1,11 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { TASK_QUEUES } from '@resolve/contracts';
 import { openDatabase } from '@resolve/persistence';
 import { escalationWorkflowBundle } from '@resolve/temporal';
 import { createEscalationActivities } from './activities';
+import { instrumentEscalationActivities } from './metrics';
 
 export interface EscalationWorkerOptions {
   temporalAddress: string;
@@ -13,6 +15,8 @@ export interface EscalationWorkerOptions {
   dataSource?: DataSource;
   connection?: NativeConnection;
   taskQueue?: string;
+  /** Payload encryption: createDataConverter(RESOLVE_ENCRYPTION_KEYS) from @resolve/temporal. */
+  dataConverter?: DataConverter;
 }
 
 export interface RunningWorker {
@@ -33,7 +37,8 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUES.escalations,
     workflowBundle: await escalationWorkflowBundle(),
-    activities: createEscalationActivities({ dataSource }),
+    activities: instrumentEscalationActivities(createEscalationActivities({ dataSource }), { dataSource }),
+    dataConverter: options.dataConverter,
   });
   const running = worker.run();
   return {

@@ -1,0 +1,90 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { parseEncryptionKeys, type EncryptionKey } from './keys';
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const KEY_ID_METADATA = 'encryption-key-id';
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | null | undefined) => (b ? Buffer.from(b).toString('utf8') : undefined);
+
+/** A payload that cannot be decrypted: unknown key id, altered bytes, or the wrong key. */
+export class PayloadDecryptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadDecryptionError';
+  }
+}
+
+/**
+ * Encrypts every payload with AES-256-GCM before it leaves the process, so nothing Temporal
+ * stores (inputs, results, update and signal arguments, memos, activity inputs) is readable
+ * without a key. The whole original payload (metadata and data) is the plaintext; the key id
+ * is authenticated as additional data. Search attributes and headers are not payloads the SDK
+ * runs through codecs, so they must never carry personal data (they carry ids).
+ *
+ * Decoding passes through payloads that are not encrypted (written before encryption was on).
+ */
+export class EncryptionCodec implements PayloadCodec {
+  private readonly keys: EncryptionKey[];
+
+  constructor(keys: EncryptionKey[] | string) {
+    this.keys = typeof keys === 'string' ? parseEncryptionKeys(keys) : keys;
+    if (this.keys.length === 0) throw new Error('EncryptionCodec needs at least one key');
+  }
+
+  /** The id of the key that encrypts. */
+  get encryptingKeyId(): string {
+    return this.keys[0].id;
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    const { id, key } = this.keys[0];
+    return payloads.map((payload) => {
+      const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      cipher.setAAD(Buffer.from(id, 'utf8'));
+      const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      return {
+        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(id) },
+        data: new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()])),
+      };
+    });
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
+      const id = text(payload.metadata?.[KEY_ID_METADATA]);
+      if (!id) throw new PayloadDecryptionError(`encrypted payload has no ${KEY_ID_METADATA} metadata`);
+      const entry = this.keys.find((k) => k.id === id);
+      if (!entry) {
+        throw new PayloadDecryptionError(
+          `payload was encrypted with key "${id}", which is not in the key ring (RESOLVE_ENCRYPTION_KEYS has: ${this.keys.map((k) => k.id).join(', ')})`,
+        );
+      }
+      const data = Buffer.from(payload.data ?? new Uint8Array());
+      if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload (key "${id}") is truncated`);
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', entry.key, data.subarray(0, IV_BYTES));
+        decipher.setAAD(Buffer.from(id, 'utf8'));
+        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+        const plaintext = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+        return temporal.api.common.v1.Payload.decode(plaintext) as Payload;
+      } catch {
+        throw new PayloadDecryptionError(
+          `payload encrypted with key "${id}" failed authentication: the ciphertext was altered or key "${id}" is not the key that encrypted it`,
+        );
+      }
+    });
+  }
+}
+
+/** The data converter of every Temporal client and worker of Resolve. */
+export function createDataConverter(keys: EncryptionKey[] | string | EncryptionCodec): DataConverter {
+  return { payloadCodecs: [keys instanceof EncryptionCodec ? keys : new EncryptionCodec(keys)] };
+}
