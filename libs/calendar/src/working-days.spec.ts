@@ -332,7 +332,7 @@ describe('errors', () => {
     expect(() => closeOfBusinessToday(new Date('2046-01-02T10:00:00Z'), NI)).toThrow(
       /covers 2018-01-01 to 2045-12-31/,
     );
-    expect(() => addWorkingHours(new Date('2030-12-31T16:00:00Z'), 2, EW)).toThrow(
+    expect(() => addWorkingHours(new Date('2045-12-31T16:00:00Z'), 2, EW)).toThrow(
       /covers 2018-01-01 to 2045-12-31/,
     );
   });

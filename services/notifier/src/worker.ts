@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { TASK_QUEUES } from '@resolve/contracts';
@@ -13,6 +14,8 @@ export interface NotifierWorkerDeps extends NotifierDeps {
   /** Default TASK_QUEUES.notifications. */
   taskQueue?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Payload encryption: createDataConverter(RESOLVE_ENCRYPTION_KEYS) from @resolve/temporal. */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -33,6 +36,7 @@ export async function createNotifierWorker(deps: NotifierWorkerDeps): Promise<Wo
     taskQueue: deps.taskQueue ?? TASK_QUEUES.notifications,
     activities: createNotifierActivities(deps),
     maxConcurrentActivityTaskExecutions: safeConcurrency(deps.maxConcurrentActivityTaskExecutions ?? 10, poolMax),
+    dataConverter: deps.dataConverter,
   });
 }
 
@@ -64,6 +68,8 @@ export interface StartNotifierOptions {
   /** Reuse a Temporal connection; otherwise one is made to temporalAddress. */
   connection?: NativeConnection;
   taskQueue?: string;
+  /** Payload encryption, as the escalation worker's (createDataConverter from @resolve/temporal). */
+  dataConverter?: DataConverter;
   logger?: NotifierLogger;
   clock?: () => Date;
 }
@@ -78,7 +84,7 @@ export interface RunningNotifier {
   shutdown(): Promise<void>;
 }
 
-const OPTION_ENV: Record<Exclude<keyof StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'logger' | 'clock'>, string> = {
+const OPTION_ENV: Record<Exclude<keyof StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'>, string> = {
   databaseUrl: 'DATABASE_URL',
   temporalAddress: 'TEMPORAL_ADDRESS',
   namespace: 'TEMPORAL_NAMESPACE',
@@ -117,7 +123,7 @@ export async function startNotifier(options: StartNotifierOptions): Promise<Runn
 
 export async function startNotifierWithConfig(
   config: NotifierConfig,
-  extras: Pick<StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'logger' | 'clock'> = {},
+  extras: Pick<StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'> = {},
 ): Promise<RunningNotifier> {
   const logger = extras.logger ?? jsonLogger();
   const ownsDb = !extras.dataSource;
@@ -142,6 +148,7 @@ export async function startNotifierWithConfig(
     namespace: config.temporal.namespace,
     taskQueue: extras.taskQueue,
     maxConcurrentActivityTaskExecutions: config.concurrency,
+    dataConverter: extras.dataConverter,
   });
   const running = worker.run();
   logger.info('notifier running', {

@@ -1,22 +1,44 @@
+import { Runtime } from '@temporalio/worker';
 import { z } from 'zod';
-import { postgresUrl, readConfig, temporalSettings } from '@resolve/config';
+import { ConfigurationError, postgresUrl, readConfig, temporalSettings } from '@resolve/config';
+import { createDataConverter, encryptionKeysFromEnv, EncryptionKeyError } from '@resolve/temporal';
+import { workerTelemetryOptions } from './metrics';
 import { startEscalationWorker } from './worker';
 
 const config = readConfig(
-  z.object({ DATABASE_URL: postgresUrl, ...temporalSettings }),
+  z.object({
+    DATABASE_URL: postgresUrl,
+    ...temporalSettings,
+    /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
+    METRICS_BIND_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port or off')]).default('0.0.0.0:9464'),
+  }),
   process.env,
 );
 
+function dataConverter() {
+  try {
+    return createDataConverter(encryptionKeysFromEnv(process.env));
+  } catch (err) {
+    if (err instanceof EncryptionKeyError) throw new ConfigurationError([err.message]);
+    throw err;
+  }
+}
+
 async function main() {
+  // Once per process, before any connection: the Runtime's Prometheus exporter.
+  if (config.METRICS_BIND_ADDRESS !== 'off') Runtime.install({ telemetryOptions: workerTelemetryOptions(config.METRICS_BIND_ADDRESS) });
   const running = await startEscalationWorker({
     databaseUrl: config.DATABASE_URL,
     temporalAddress: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(),
   });
   const stop = () => void running.shutdown().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.log(JSON.stringify({ level: 'info', msg: 'escalation worker running', taskQueue: 'resolve-escalations' }));
+  console.log(
+    JSON.stringify({ level: 'info', msg: 'escalation worker running', taskQueue: 'resolve-escalations', metrics: config.METRICS_BIND_ADDRESS }),
+  );
   await running.running;
 }
 
