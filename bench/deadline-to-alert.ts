@@ -11,7 +11,7 @@
 import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
 import { raiseBody } from './lib/http';
 import { messageIdFor } from './lib/smtp';
-import { startStack, type Stack } from './lib/stack';
+import { cpuDelta, stackCpu, startStack, type Stack } from './lib/stack';
 import { fmt, summarise, type Summary } from './lib/stats';
 
 const args = parseArgs();
@@ -90,6 +90,7 @@ async function main() {
     const loadBefore = machine().load;
     const ids: string[] = [];
     const failures: string[] = [];
+    const cpuBefore = stackCpu(s);
     const t0 = Date.now();
     console.log(`raising ${N} demo escalations at ${RATE}/s (${Math.round(N / RATE)} s)`);
     // Fixed-rate schedule: request i is sent at t0 + i/RATE (at most C in flight).
@@ -134,6 +135,7 @@ async function main() {
       if (complete >= ids.length || Date.now() > deadline) break;
     }
     const runSeconds = (Date.now() - t0) / 1000;
+    const cpuSeconds = cpuDelta(cpuBefore, stackCpu(s));
     const loadAfter = machine().load;
     const tier1 = stats(breaches.filter((b) => b.tier === 1));
     const later = stats(breaches.filter((b) => b.tier > 1));
@@ -152,6 +154,8 @@ async function main() {
         raiseRatePerSecond: RATE,
         raisedInSeconds: raisedIn,
         runSeconds,
+        cpuSeconds,
+        emailsAccepted: s.smtp.mails.length,
         notifierConcurrency: NOTIFIER_CONCURRENCY,
         processes: 'API (bench/support/api-main.ts), worker and notifier (their main.ts) in own processes; Temporal dev server (SQLite file); Postgres fsync on',
       },
@@ -182,6 +186,8 @@ ${row('tier 1: first alert email accepted', tier1.firstEmailMs)}
 ${row('tier 1: timer fired', tier1.timerFiredMs)}
 ${row('tier 1: timer fired → first email', tier1.firedToFirstEmailMs)}
 ${row('later tiers: last alert email accepted', later.lastEmailMs)}
+
+CPU seconds over the run: ${JSON.stringify(cpuSeconds)}; ${s.smtp.mails.length} emails accepted in all.
 
 Tier-1 breaches ${tier1.breaches}/${ids.length}, alerted ${tier1.alerted}. Target p99 ≤ ${TARGET_P99_MS} ms (tier 1, last email): **${p99 <= TARGET_P99_MS ? 'met' : 'missed'}** (${fmt(p99, 0)} ms).
 `;

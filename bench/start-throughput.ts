@@ -12,7 +12,7 @@ import { getProtocol } from '@resolve/protocols';
 import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
 import { pool, raiseBody } from './lib/http';
 import { messageIdFor } from './lib/smtp';
-import { startStack, type Stack } from './lib/stack';
+import { cpuDelta, stackCpu, startStack, type Stack } from './lib/stack';
 import { fmt, summarise } from './lib/stats';
 
 const args = parseArgs();
@@ -25,6 +25,7 @@ async function noopPhase(stack: Stack, n: number, label: string) {
   const ids = Array.from({ length: n }, (_, i) => `bench-noop-${label}-${i}`);
   const startMs: number[] = [];
   const completedAt: number[] = [];
+  const cpuBefore = stackCpu(stack);
   const t0 = Date.now();
   let startsDoneAt = 0;
   await pool(ids, C, async (workflowId) => {
@@ -38,6 +39,7 @@ async function noopPhase(stack: Stack, n: number, label: string) {
   const end = Math.max(...completedAt);
   return {
     n,
+    cpuSeconds: cpuDelta(cpuBefore, stackCpu(stack)),
     startCallMs: summarise(startMs),
     startsPerSecond: n / ((startsDoneAt - t0) / 1000),
     completedPerSecond: n / ((end - t0) / 1000),
@@ -53,6 +55,7 @@ async function escalationPhase(stack: Stack, n: number, label: string) {
   const raiseMs: number[] = [];
   const failures: string[] = [];
   const ids = new Map<string, string>();
+  const cpuBefore = stackCpu(stack);
   const t0 = Date.now();
   let raisesDoneAt = 0;
   const sentAt = new Map<string, number>();
@@ -96,8 +99,10 @@ async function escalationPhase(stack: Stack, n: number, label: string) {
   }
   const end = firstEmailAt.size ? Math.max(...firstEmailAt.values()) : Date.now();
   const latencyMs = [...firstEmailAt].map(([id, at]) => at - sentAt.get(id)!);
+  const cpuSeconds = cpuDelta(cpuBefore, stackCpu(stack));
   return {
     n,
+    cpuSeconds,
     raised: ids.size,
     failures,
     reachedFirstEmail: firstEmailAt.size,
@@ -168,6 +173,8 @@ ${result.at} · commit ${result.commit} · ${result.machine.nproc} cores · load
 | escalation: POST → first email accepted by SMTP | ${esc.reachedFirstEmail}/${N} | **${fmt(esc.endToEndPerSecond)}** | ${fmt(esc.raiseCallMs.p50)} | ${fmt(esc.raiseCallMs.p99)} |
 | escalation: POST → first delivery row queued | ${N} | ${fmt(esc.firstQueuedPerSecond)} | | |
 | escalation: POST calls only | ${N} | ${fmt(esc.raisesPerSecond)} | | |
+
+CPU seconds used during each phase: no-op ${JSON.stringify(noop.cpuSeconds)}; escalations ${JSON.stringify(esc.cpuSeconds)} (the escalation phase includes its wait for the emails).
 
 Each escalation from its POST to its first email at the SMTP server: p50 ${fmt(esc.postToFirstEmailMs.p50)} ms, p99 ${fmt(esc.postToFirstEmailMs.p99)} ms, max ${fmt(esc.postToFirstEmailMs.max)} ms.
 

@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { openDatabase, seedDemoDirectory, startEmbeddedPostgres, type EmbeddedPostgres } from '@resolve/persistence';
 import { listProtocols } from '@resolve/protocols';
-import { startDevServer, type DevServer } from '@resolve/temporal';
+import { createDataConverter, generateEncryptionKey, startDevServer, type DevServer } from '@resolve/temporal';
 import { freePort } from '@resolve/testing';
 import { loadOrCreateLocalIssuer, type LocalIssuer } from '../../services/api/src/auth/local-issuer';
 import { root, sleep } from './cli';
@@ -87,6 +87,29 @@ export class ServiceProcess {
     return this.proc && this.proc.exitCode === null && this.proc.signalCode === null ? (this.proc.pid ?? null) : null;
   }
 
+  private starting: Promise<void> | null = null;
+
+  /**
+   * Starts the process unless one is running or starting, retrying a start that fails (its
+   * database or Temporal may still be coming back) a bounded number of times.
+   */
+  ensureRunning(attempts = 8): Promise<void> {
+    if (this.pid) return Promise.resolve();
+    this.starting ??= (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.start();
+          return;
+        } catch (err) {
+          this.events.push({ at: Date.now(), service: this.name, what: 'start-failed', detail: String((err as Error).message).slice(0, 300) });
+          if (attempt >= attempts || this.stopping) throw err;
+          await sleep(2000 * attempt);
+        }
+      }
+    })().finally(() => (this.starting = null));
+    return this.starting;
+  }
+
   /** Starts the process and resolves once it logs that it is ready (bounded). */
   async start(timeoutMs = 180_000): Promise<void> {
     this.killedByUs = false;
@@ -98,13 +121,18 @@ export class ServiceProcess {
     this.proc = child;
     this.startedAt = Date.now();
     let seen = '';
+    let isReady = false;
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} not ready within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${this.name} not ready within ${timeoutMs} ms`));
+      }, timeoutMs);
       const onData = (b: Buffer) => {
         this.log.write(b);
-        if (seen !== null) {
+        if (!isReady) {
           seen = (seen + b.toString()).slice(-20_000);
           if (READY[this.name].test(seen)) {
+            isReady = true;
             clearTimeout(timer);
             resolve();
           }
@@ -114,22 +142,21 @@ export class ServiceProcess {
       child.stderr!.on('data', onData);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${code ?? signal}) while starting: ${seen.slice(-1500)}`));
+        if (!isReady) reject(new Error(`${this.name} exited (${code ?? signal}) while starting: ${seen.slice(-1500)}`));
       });
     });
     child.once('exit', (code, signal) => {
-      if (this.killedByUs || this.stopping) return;
+      if (!isReady || this.killedByUs || this.stopping || this.proc !== child) return;
       this.events.push({ at: Date.now(), service: this.name, what: 'exited', detail: `exit ${code ?? signal} by itself` });
       this.say(`${this.name} exited by itself (${code ?? signal})`);
       if (this.supervise) {
-        void sleep(1000).then(() => {
-          if (this.stopping || this.pid) return;
-          this.restarts += 1;
-          return this.start().then(
+        this.restarts += 1;
+        void sleep(1000)
+          .then(() => (this.stopping ? undefined : this.ensureRunning(20)))
+          .then(
             () => this.events.push({ at: Date.now(), service: this.name, what: 'restarted', detail: 'by supervisor' }),
-            (err) => this.events.push({ at: Date.now(), service: this.name, what: 'start-failed', detail: String(err.message).slice(0, 300) }),
+            () => undefined,
           );
-        });
       }
     });
     await ready;
@@ -175,6 +202,8 @@ export interface Stack {
   /** The bench's own connection to the database (small pool). */
   db: DataSource;
   temporal: Client;
+  /** The stack's payload codec, for other clients and workers of the bench. */
+  dataConverter: ReturnType<typeof createDataConverter>;
   api: ApiClient;
   issuer: LocalIssuer;
   token(personId: string): Promise<string>;
@@ -236,7 +265,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755); // Postgres runs as the postgres user when we are root
   const events: ServiceEvent[] = [];
-  const [pgPort, temporalPort, smtpPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [pgPort, temporalPort, smtpPort, apiPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const pgDir = path.join(dir, 'pg');
   const temporalDb = options.temporalDb === false ? undefined : path.join(dir, 'temporal.db');
 
@@ -280,16 +309,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const temporalAddress = temporalServer.address;
   say(`temporal dev server on ${temporalAddress}${temporalDb ? ' (SQLite file)' : ' (in memory)'}`);
+  // Payload encryption: one key ring for every process of the stack and the bench's own client.
+  const encryptionKeys = generateEncryptionKey('bench-1');
+  const dataConverter = createDataConverter(encryptionKeys);
   const connection = await Connection.connect({ address: temporalAddress });
-  const temporal = new Client({ connection, namespace: 'default' });
+  const temporal = new Client({ connection, namespace: 'default', dataConverter });
 
   const smtp = await startBenchSmtp(smtpPort);
   const keyFile = path.join(dir, 'auth', 'issuer.json');
   const issuer = await loadOrCreateLocalIssuer(keyFile, 'resolve-local', 'resolve-api');
 
-  const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default' };
+  const common = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    RESOLVE_ENCRYPTION_KEYS: encryptionKeys,
+  };
   const envs: Record<ServiceName, Record<string, string>> = {
-    worker: { ...common },
+    // The worker's Prometheus endpoint defaults to a fixed port (9464): a free loopback one here.
+    worker: { ...common, METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}` },
     notifier: {
       ...common,
       SMTP_URL: smtp.url,
@@ -312,7 +350,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
   const wanted = options.services ?? ['worker', 'notifier', 'api'];
   for (const name of wanted) {
-    const entry = name === 'api' && options.apiEntry === 'bench' ? 'bench/support/api-main.ts' : ENTRY[name];
+    const entry =
+      name === 'api' && options.apiEntry === 'bench'
+        ? 'bench/support/api-main.ts'
+        : name === 'notifier'
+          ? 'bench/support/notifier-main.ts' // main.ts plus the payload codec it lacks at ffeddd9
+          : ENTRY[name];
     const svc = new ServiceProcess(name, entry, envs[name], path.join(dir, `${name}.log`), events, options.supervise ?? false, say);
     services[name] = svc;
     liveChildren.add(() => {
@@ -336,6 +379,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     events,
     db,
     temporal,
+    dataConverter,
     api,
     issuer,
     async token(personId) {
@@ -383,7 +427,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       } else {
         const svc = services[component]!;
         await svc.waitExit();
-        await svc.start();
+        await svc.ensureRunning();
         events.push({ at: Date.now(), service: component, what: 'restarted' });
       }
     },
@@ -415,3 +459,45 @@ export function readVmRss(pid: number): number | null {
 }
 
 export { existsSync };
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number | null): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used by each component so far (Postgres: the postmaster and its backends). */
+export function stackCpu(stack: Stack): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of ['worker', 'notifier', 'api'] as const) {
+    const v = cpuSeconds(stack.services[name]?.pid ?? null);
+    if (v !== null) out[name] = v;
+  }
+  const t = cpuSeconds(stack.temporalPid());
+  if (t !== null) out.temporal = t;
+  const pg = stack.postgresPid();
+  if (pg) {
+    let total = 0;
+    try {
+      const children = readFileSync(`/proc/${pg}/task/${pg}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      for (const p of [pg, ...children]) total += cpuSeconds(p) ?? 0;
+    } catch {
+      total = cpuSeconds(pg) ?? 0;
+    }
+    out.postgres = total;
+  }
+  out.bench = process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+  return out;
+}
+
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(after)) out[k] = Math.round((after[k] - (before[k] ?? 0)) * 10) / 10;
+  return out;
+}

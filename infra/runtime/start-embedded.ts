@@ -3,20 +3,23 @@
  * ./var: a real PostgreSQL server, the Temporal dev server with its Web UI, the escalation worker,
  * the notifier, a local SMTP capture with a page to read what was sent, and the API.
  * Ports can be moved with environment variables (API_PORT, PG_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT,
- * SMTP_PORT, MAIL_UI_PORT). With DATABASE_URL or TEMPORAL_ADDRESS set, those are used instead.
+ * SMTP_PORT, MAIL_UI_PORT, WORKER_METRICS_PORT). With DATABASE_URL or TEMPORAL_ADDRESS set, those are used instead.
+ * Payloads are encrypted with RESOLVE_ENCRYPTION_KEYS when set, else with a key generated once
+ * and kept in var/encryption-keys (it must stay beside var/temporal.db to read its histories).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createApiApp, createTokenVerifier, loadOrCreateLocalIssuer } from '@resolve/api';
 import { readSmsOutbox, startNotifier } from '@resolve/notifier';
 import { openDatabase, seedDemoDirectory, startEmbeddedPostgres } from '@resolve/persistence';
 import { listProtocols } from '@resolve/protocols';
-import { startDevServer } from '@resolve/temporal';
+import { createDataConverter, EncryptionCodec, loadOrCreateEncryptionKeys, startDevServer } from '@resolve/temporal';
 import { startSmtpCapture, type CapturedMail } from '@resolve/testing';
 import { startEscalationWorker } from '@resolve/worker';
+import { workerTelemetryOptions } from '../../services/worker/src/metrics';
 
 const root = path.resolve(__dirname, '..', '..');
 const varDir = path.join(root, 'var');
@@ -28,6 +31,12 @@ async function main() {
   mkdirSync(varDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const say = (msg: string) => console.log(`[resolve] ${msg}`);
+  // Once per process, before any Temporal connection: the SDK's and the worker's Prometheus metrics.
+  const workerMetrics = `127.0.0.1:${port('WORKER_METRICS_PORT', 9464)}`;
+  Runtime.install({ telemetryOptions: workerTelemetryOptions(workerMetrics) });
+  // Payload encryption for every client and worker below, and the API's /codec.
+  const codec = new EncryptionCodec(process.env.RESOLVE_ENCRYPTION_KEYS || loadOrCreateEncryptionKeys(path.join(varDir, 'encryption-keys')));
+  const dataConverter = createDataConverter(codec);
 
   // Postgres
   let databaseUrl = process.env.DATABASE_URL;
@@ -92,7 +101,7 @@ async function main() {
   }
 
   // Workers
-  const worker = await startEscalationWorker({ temporalAddress, namespace: 'default', dataSource, connection: native });
+  const worker = await startEscalationWorker({ temporalAddress, namespace: 'default', dataSource, connection: native, dataConverter });
   stops.unshift(() => worker.shutdown());
   const apiPort = port('API_PORT', 3000);
   const notifier = await startNotifier({
@@ -106,6 +115,7 @@ async function main() {
     concurrency: 3,
     dataSource,
     connection: native,
+    dataConverter,
   });
   stops.unshift(() => notifier.shutdown());
 
@@ -113,8 +123,10 @@ async function main() {
   const issuer = await loadOrCreateLocalIssuer(path.join(varDir, 'auth', 'local-issuer.json'), 'resolve-local', 'resolve-api');
   const app = await createApiApp({
     dataSource,
-    temporal: new Client({ connection, namespace: 'default' }),
+    temporal: new Client({ connection, namespace: 'default', dataConverter }),
     verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, localPublicJwk: issuer.publicJwk }),
+    // The Web UI decodes payloads through /codec (a business manager's or chair's token; docs/operators.md).
+    codec: { codec, corsOrigins: uiUrl ? [uiUrl, uiUrl.replace('127.0.0.1', 'localhost')] : [] },
   });
   await app.listen(apiPort, '127.0.0.1');
   stops.unshift(() => app.close());
@@ -129,6 +141,8 @@ async function main() {
   console.log(`
   API and its docs     http://127.0.0.1:${apiPort}/docs
   Temporal Web UI      ${uiUrl ?? `(external server ${temporalAddress})`}
+  Payload codec        http://127.0.0.1:${apiPort}/codec  (docs/operators.md)
+  Metrics              http://127.0.0.1:${apiPort}/metrics (API), http://${workerMetrics}/metrics (worker)
   Captured mail + SMS  ${mailUi ?? `(SMTP ${smtpUrl})`}
   Demo bearer tokens   var/demo-tokens.json  (e.g. "sefton-sscp-csc-practitioner")
 

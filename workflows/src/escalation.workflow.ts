@@ -166,8 +166,11 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   while (true) {
     busy = true;
     while (queue.length > 0) await carryOut(queue.shift()!);
-    if (calendarChanged && !isClosed(state) && state.tier.dueAt && !state.tier.metAt) {
-      calendarChanged = false;
+    // Consume the flag even when there is nothing to recompute (no deadline, met, closed): left
+    // set, it would keep `woken` true and the loop below would spin without yielding.
+    const recompute = calendarChanged && !isClosed(state) && !!state.tier.dueAt && !state.tier.metAt;
+    calendarChanged = false;
+    if (recompute) {
       const result = await bookkeeping.computeDeadline({
         tierNumber: state.tier.number,
         tierKey: state.tier.key,

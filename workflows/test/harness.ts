@@ -1,7 +1,9 @@
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import {
+  actionUpdates,
   ESCALATION_WORKFLOW_TYPE,
   escalationWorkflowId,
   snapshotQuery,
@@ -128,32 +130,132 @@ export async function raise(
 }
 
 /**
- * Waits (in real time, without moving the test server's clock) until the workflow is idle: no
- * deadline being computed and its last state projected into Postgres. The projection is the last
- * thing the workflow does after carrying out a batch of effects (notifications included), so a
- * projected timeline as long as the queried one means nothing is left in flight.
+ * Waits (in real time, without moving the test server's clock) until the workflow is idle, by its
+ * history: no workflow task outstanding and no activity running (or the run closed); then until
+ * `until` holds for its state. Throws with the last events when it does not settle in time.
  */
 export async function settle(
   c: Case,
   until: (s: EscalationSnapshot) => boolean = () => true,
-  timeoutMs = 15_000,
+  timeoutMs = 20_000,
 ): Promise<EscalationSnapshot> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = await c.handle.query(snapshotQuery);
-    if (!state.tier.deadlinePending && until(state)) {
-      const [row] = await c.h.db.dataSource.query(`SELECT state_seq FROM escalation WHERE id = $1`, [c.input.escalationId]);
-      if (Number(row?.state_seq) === state.timeline.length) return state;
+    const events = (await c.handle.fetchHistory()).events ?? [];
+    if (!busy(events)) {
+      const state = await c.handle.query(snapshotQuery);
+      if (until(state)) return state;
+      if (Date.now() > deadline) return state; // the caller's assertions say what is wrong
+    } else if (Date.now() > deadline) {
+      const last = events.slice(-6).map((e) => `${String(e.eventId)} ${EventType[e.eventType ?? 0]}`);
+      throw new Error(`${c.handle.workflowId} did not settle in ${timeoutMs} ms; last events: ${last.join(', ')}`);
     }
-    if (Date.now() > deadline) return state; // the caller's assertions say what is wrong
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A timer due this soon is let fire before the test sends an update or a signal. The time-skipping
+ * server cannot take a workflow task that cancels a timer which fired while the task was with the
+ * worker: it refuses the completion ("invalid history builder state for action", see
+ * temporalio/sdk-java#3088) and never hands the task out again, which strands the run and, with
+ * it, the server's clock. Our workflow cancels its sleep timer whenever an update wakes it, so an
+ * update must not race a timer. (A real server has no such problem.)
+ */
+const TIMER_GUARD_MS = 10_000;
+
+/**
+ * Makes the workflow safe to send an update to: idle, and no timer due within TIMER_GUARD_MS (the
+ * test server's clock runs at real pace between skips). A timer that close is skipped past, which
+ * may change the state; the tests only send updates far from deadlines, and assert the state.
+ */
+export async function quiesce(c: Case): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await settle(c);
+    const events = (await c.handle.fetchHistory()).events ?? [];
+    const due = pendingTimersDueAt(events);
+    if (due.length === 0) return;
+    const dueIn = Math.min(...due) - (await c.h.env.currentTimeMs());
+    if (dueIn > TIMER_GUARD_MS) return;
+    await c.h.env.sleep(Math.max(dueIn, 0) + 1);
+  }
+  throw new Error(`${c.handle.workflowId} keeps re-arming a timer due within ${TIMER_GUARD_MS} ms`);
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const { EventType } = temporal.api.enums.v1;
+const CLOSED_EVENTS = new Set<number>([
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);
+
+/** A workflow task or an activity is outstanding, and the run has not closed. */
+function busy(events: readonly HistoryEvent[]): boolean {
+  let task = false;
+  const activities = new Set<string>();
+  for (const e of events) {
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+        task = true;
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+        task = false;
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        activities.add(String(e.eventId));
+        break;
+      default: {
+        const ended =
+          e.activityTaskCompletedEventAttributes ??
+          e.activityTaskFailedEventAttributes ??
+          e.activityTaskTimedOutEventAttributes ??
+          e.activityTaskCanceledEventAttributes;
+        if (ended?.scheduledEventId != null) activities.delete(String(ended.scheduledEventId));
+      }
+    }
+  }
+  if (CLOSED_EVENTS.has(events[events.length - 1]?.eventType ?? 0)) return false;
+  return task || activities.size > 0;
+}
+
+/** When each timer started and neither fired nor cancelled is due (ms since the epoch). */
+function pendingTimersDueAt(events: readonly HistoryEvent[]): number[] {
+  const pending = new Map<string, number>();
+  for (const e of events) {
+    const started = e.timerStartedEventAttributes;
+    if (started?.timerId) pending.set(started.timerId, protoMs(e.eventTime) + protoMs(started.startToFireTimeout));
+    const ended = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
+    if (ended?.timerId) pending.delete(ended.timerId);
+  }
+  return [...pending.values()];
+}
+
+function protoMs(v: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined): number {
+  return Number(v?.seconds?.toString() ?? 0) * 1000 + Math.floor((v?.nanos ?? 0) / 1e6);
 }
 
 /** Moves the test server's clock to `atMs` (no-op when already past it). */
 export async function sleepUntil(h: Harness, atMs: number): Promise<void> {
   const now = await h.env.currentTimeMs();
   if (atMs > now) await h.env.sleep(atMs - now);
+}
+
+export type UpdateName = keyof typeof actionUpdates;
+
+/**
+ * Sends one action update (after `quiesce`) and returns the workflow's answer: the summary of the
+ * escalation after the action. A fresh actionId is added unless `args` has one.
+ */
+export async function update(c: Case, kind: UpdateName, args: Record<string, unknown>) {
+  await quiesce(c);
+  const def = actionUpdates[kind] as unknown as (typeof actionUpdates)['acknowledge'];
+  return c.handle.executeUpdate(def, { args: [{ actionId: actionId(), ...args } as never] });
 }
 
 let actionSeq = 0;

@@ -1,9 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  actionUpdates,
   snapshotQuery,
-  type EscalationSnapshot,
   type EscalationWorkflowResult,
   type NotifyRequest,
 } from '@resolve/contracts';
@@ -20,18 +18,20 @@ import {
 } from '@resolve/protocols';
 import { handWorkingDays } from './hand-calendar';
 import {
-  actionId,
   lastTierNumber,
   partnership,
   party,
+  quiesce,
   raise,
   settle,
   sleepUntil,
   startHarness,
   tierActor,
   tierByKey,
+  update,
   type Case,
   type Harness,
+  type UpdateName,
 } from './harness';
 
 /**
@@ -108,6 +108,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  if (process.env.TRACE_CASES && h) process.stderr.write(`test server clock at the end: ${new Date(await h.env.currentTimeMs()).toISOString()}\n`);
   await h?.stop();
 });
 
@@ -184,6 +185,7 @@ async function runThrough(c: Case, schedule: TimelineTier[], options: { stopAtLa
   let state = await settle(c);
   for (let i = 0; i < schedule.length; i++) {
     const step = schedule[i];
+    if (process.env.TRACE_CASES) process.stderr.write(`>>> ${new Date().toISOString()} step ${step.key}\n`);
     const tier = tierByKey(c.protocol, step.key);
     const last = i === schedule.length - 1;
     state = await settle(c, (s) => s.tier.key === step.key);
@@ -232,15 +234,11 @@ async function runThrough(c: Case, schedule: TimelineTier[], options: { stopAtLa
   return state;
 }
 
-type UpdateName = keyof typeof actionUpdates;
-
-async function act(c: Case, kind: UpdateName, args: Record<string, unknown>) {
-  const update = actionUpdates[kind] as unknown as (typeof actionUpdates)['acknowledge'];
-  return c.handle.executeUpdate(update, { args: [{ actionId: actionId(), ...args } as never] });
-}
+const act = update;
 
 /** The update is refused by its validator with the protocol's reason, and nothing changes. */
 async function expectRefused(c: Case, kind: UpdateName, args: Record<string, unknown>, code: string, reason: RegExp) {
+  await quiesce(c);
   const before = await c.handle.query(snapshotQuery);
   const err = await act(c, kind, args).then(
     () => null,
@@ -296,6 +294,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     if (routeOf(protocol, endTier)?.kind === 'learning-referral') {
       // Lincolnshire step 4, non-urgent: referred to the sub-group for learning, which closes it.
       expect(state.status).toBe('referred-for-learning');
+      expect(state.tier.deadlinePending).toBe(false); // no deadline to compute for a referral
       expectJustAfter(state.closedAt, end.startsAt, 'closedAt');
       expectJustAfter(state.learningReferredAt, end.startsAt, 'learningReferredAt');
       expect(requestsOf(c, 'learning-referred')[0].audience.partnershipRoles).toEqual(

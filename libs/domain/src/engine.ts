@@ -211,7 +211,8 @@ function tierEntryEffects(protocol: Protocol, state: EscalationState, tier: Tier
   const route = routeOf(protocol, tier);
   if (route?.kind === 'learning-referral') {
     // Lincolnshire step 4b: a non-urgent case is referred to the named sub-group for learning;
-    // the disagreement leaves the escalation route there.
+    // the disagreement leaves the escalation route there. No deadline is computed for it.
+    state.tier.deadlinePending = false;
     effects.push(notify(state, 'tier-entered', tierAudience(protocol, tier), tier.key));
     effects.push(...referLearning(protocol, state, now, null, null));
     effects.push(...close(protocol, state, 'referred-for-learning', now));

@@ -3,6 +3,7 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import helmet from 'helmet';
 import { DataSource } from 'typeorm';
 import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS, requestIdMiddleware } from './audit/audit.module';
@@ -21,6 +22,8 @@ import { ProtocolsController } from './protocols/protocols.controller';
 import { RECORDS_CONTROLLERS, RECORDS_PROVIDERS } from './records';
 import { REPORTS_CONTROLLERS, REPORTS_PROVIDERS } from './reports';
 import { CALLBACK_SECRETS, ProviderCallbacksController, type CallbackSecrets } from './notifications/provider-callbacks.controller';
+import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessionController } from './codec';
+import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 
 export interface ApiDependencies {
   dataSource: DataSource;
@@ -33,20 +36,27 @@ export interface ApiDependencies {
   rateLimitPerMinute?: number;
   /** Provider delivery-receipt secrets; a provider without them has no callback route. */
   callbackSecrets?: CallbackSecrets;
+  /** Payload codec for the Temporal UI and CLI at /codec (docs/operators.md); absent: no /codec. */
+  codec?: { codec: PayloadCodec; corsOrigins?: string[] };
+  /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
 }
 
 @Module({})
 class ApiModule {
-  static with(deps: ApiDependencies): DynamicModule {
+  static with(deps: ApiDependencies, metrics: ApiMetrics): DynamicModule {
     return {
       module: ApiModule,
       imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
-      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ProviderCallbacksController, ...AUDIT_CONTROLLERS, ...RECORDS_CONTROLLERS, ...REPORTS_CONTROLLERS, ...(deps.extraControllers ?? [])],
+      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ProviderCallbacksController, ...AUDIT_CONTROLLERS, ...RECORDS_CONTROLLERS, ...REPORTS_CONTROLLERS, MetricsController, ...(deps.codec ? [CodecController, CodecSessionController] : []), ...(deps.extraControllers ?? [])],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
         { provide: TOKEN_VERIFIER, useValue: deps.verifier },
         { provide: CALLBACK_SECRETS, useValue: deps.callbackSecrets ?? {} },
+        { provide: API_METRICS, useValue: metrics },
+        { provide: METRICS_TOKEN, useValue: deps.metricsToken },
+        ...(deps.codec ? [{ provide: CODEC_SETTINGS, useValue: { codec: deps.codec.codec, namespace: deps.temporal.options.namespace } }] : []),
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         AuthGuard,
         EscalationsService,
@@ -70,10 +80,17 @@ function validationMessages(errors: import('class-validator').ValidationError[],
 
 /** Builds the NestJS application: used by main.ts, the embedded starter and the tests. */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
-  const app = await NestFactory.create(ApiModule.with(deps), { logger: ['error', 'warn'], bodyParser: false });
+  const metrics = createApiMetrics(deps.dataSource);
+  const app = await NestFactory.create(ApiModule.with(deps, metrics), { logger: ['error', 'warn'], bodyParser: false });
   const express = await import('express');
+  app.use(metrics.httpTimer);
   app.use(requestIdMiddleware);
   app.use(requestContextMiddleware);
+  // The codec's CORS (the Temporal UI's origin only) and larger bodies (workflow inputs carry the protocol).
+  if (deps.codec) {
+    app.use('/codec', codecCors(deps.codec.corsOrigins ?? []), codecCookieAuth, express.json({ limit: '4mb' }));
+    app.use('/codec/session', express.urlencoded({ extended: false, limit: '20kb' }));
+  }
   app.use(express.json({ limit: '100kb' }));
   app.use('/callbacks/twilio', express.urlencoded({ extended: false, limit: '20kb' }));
   app.use(helmet());

@@ -1,17 +1,21 @@
 import { Connection, Client } from '@temporalio/client';
 import { readConfig } from '@resolve/config';
 import { openDatabase } from '@resolve/persistence';
+import { createDataConverter } from '@resolve/temporal';
 import { createApiApp } from './app';
 import { loadOrCreateLocalIssuer } from './auth/local-issuer';
 import { createTokenVerifier } from './auth/token-verifier';
 import { logger } from './common/logger';
 import { apiConfigSchema } from './config';
+import { codecFromEnv } from './codec';
 
 async function main() {
   const config = readConfig(apiConfigSchema, process.env);
+  // Payload encryption (RESOLVE_ENCRYPTION_KEYS, required) and the UI's codec origins (CODEC_CORS_ORIGINS).
+  const codec = codecFromEnv(process.env);
   const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS === 'true' });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec.codec) });
   const localIssuer = config.AUTH_LOCAL_KEY_FILE
     ? await loadOrCreateLocalIssuer(config.AUTH_LOCAL_KEY_FILE, config.AUTH_ISSUER, config.AUTH_AUDIENCE)
     : null;
@@ -31,6 +35,8 @@ async function main() {
       twilioCallbackUrl: config.TWILIO_CALLBACK_URL,
     },
     corsOrigins: config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean),
+    codec,
+    metricsToken: process.env.METRICS_TOKEN || undefined,
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
+import type { PayloadCodec } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { demoPersonId, seedDemoDirectory } from '@resolve/persistence';
@@ -11,6 +12,7 @@ import {
   devServerEnvironment,
   startSmtpCapture,
   startTestDatabase,
+  testDataConverter,
   type SmtpCapture,
   type TestDatabase,
 } from '@resolve/testing';
@@ -32,14 +34,20 @@ export interface Stack {
   notifier: RunningNotifier;
   app: INestApplication;
   issuer: LocalIssuer;
+  /** The run's payload codec (the worker's, the notifier's, the API client's and /codec's). */
+  codec: PayloadCodec;
   /** `Authorization` header value for a directory person. */
   as(personId: string): Promise<string>;
   http(): ReturnType<typeof request>;
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
-  const [env, db, smtp] = await Promise.all([devServerEnvironment(), startTestDatabase(), startSmtpCapture()]);
+/** `temporalUiPort` starts the dev server's Web UI; `codecCorsOrigins` lets those origins call /codec. */
+export async function startStack(options: { temporalUiPort?: number; codecCorsOrigins?: string[] } = {}): Promise<Stack> {
+  const [env, db, smtp] = await Promise.all([devServerEnvironment({ uiPort: options.temporalUiPort }), startTestDatabase(), startSmtpCapture()]);
+  // Payloads are encrypted with a key generated for this run (env's clients and workers too).
+  const dataConverter = testDataConverter();
+  const codec = dataConverter.payloadCodecs![0];
   const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
   await seedDemoDirectory(db.dataSource, [...partnerships].map(([id, name]) => ({ id, name })));
   const worker = await startEscalationWorker({
@@ -47,6 +55,7 @@ export async function startStack(): Promise<Stack> {
     namespace: 'default',
     dataSource: db.dataSource,
     connection: env.nativeConnection,
+    dataConverter,
   });
   const notifier = await startNotifier({
     databaseUrl: db.url,
@@ -56,6 +65,7 @@ export async function startStack(): Promise<Stack> {
     publicBaseUrl: 'http://localhost:3000',
     smsProvider: 'outbox',
     connection: env.nativeConnection,
+    dataConverter,
   });
   const issuer = await loadOrCreateLocalIssuer(
     path.join(mkdtempSync(path.join(tmpdir(), 'resolve-auth-')), 'issuer.json'),
@@ -66,6 +76,7 @@ export async function startStack(): Promise<Stack> {
     dataSource: db.dataSource,
     temporal: env.client,
     verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, localPublicJwk: issuer.publicJwk }),
+    codec: { codec, corsOrigins: options.codecCorsOrigins },
   });
   await app.init();
   return {
@@ -76,6 +87,7 @@ export async function startStack(): Promise<Stack> {
     notifier,
     app,
     issuer,
+    codec,
     as: async (personId) => `Bearer ${await issuer.mint(personId)}`,
     http: () => request(app.getHttpServer()),
     async stop() {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Fuzzes the running API from its committed OpenAPI document (docs/openapi.json) with
+# schemathesis: no 5xx (not_a_server_error), every 4xx has a message (fuzz/hooks.py), and no
+# operation that ignores authentication (ignored_auth). Starts its own stack (fuzz/stack.ts:
+# Postgres, Temporal dev server, worker, notifier, API from main.ts, on free loopback ports),
+# fuzzes as two demo people (a practitioner: escalations, records, reports; the partnership
+# administrator: the directory), stops the stack, and exits non-zero on any failure.
+#
+#   bash fuzz/run.sh [--max-examples N] [--seed S]      (defaults: 40 per operation, seed 1)
+#
+# Reports: fuzz/results/<who>.junit.xml and fuzz/results/<who>.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MAX_EXAMPLES=40
+SEED=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --max-examples) MAX_EXAMPLES="$2"; shift 2 ;;
+    --seed) SEED="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+VENV="${RESOLVE_FUZZ_VENV:-$HOME/.cache/resolve-tools/fuzz-venv}"
+if [ ! -x "$VENV/bin/st" ]; then
+  echo "installing schemathesis into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q 'schemathesis>=4,<5'
+fi
+
+eval "$(bash infra/provision/provision.sh --print-env)"
+STATE="$(mktemp /tmp/resolve-fuzz-XXXXXX.json)"
+rm -f "$STATE"
+LOG="$(mktemp /tmp/resolve-fuzz-stack-XXXXXX.log)"
+node -r ./infra/runtime/register.js fuzz/stack.ts --out "$STATE" --max-minutes 60 >"$LOG" 2>&1 &
+STACK_PID=$!
+cleanup() {
+  kill -TERM "$STACK_PID" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$STACK_PID" 2>/dev/null || break; sleep 1; done
+  kill -KILL "$STACK_PID" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 1 300); do
+  [ -s "$STATE" ] && break
+  kill -0 "$STACK_PID" 2>/dev/null || { echo "stack failed to start:"; tail -n 40 "$LOG"; exit 1; }
+  sleep 1
+done
+[ -s "$STATE" ] || { echo "stack not ready in 300 s"; tail -n 40 "$LOG"; exit 1; }
+URL="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$STATE")"
+token() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tokens"][sys.argv[2]])' "$STATE" "$1"; }
+echo "stack up at $URL"
+
+mkdir -p fuzz/results
+status=0
+run() {
+  local who="$1"; shift
+  echo "== fuzzing as $who"
+  RESOLVE_FUZZ_STATE="$STATE" SCHEMATHESIS_HOOKS=hooks PYTHONPATH=fuzz \
+    "$VENV/bin/st" run docs/openapi.json --url "$URL" \
+      -H "Authorization: Bearer $(token "$who")" \
+      --checks not_a_server_error,ignored_auth,error_has_message \
+      --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 2 \
+      --request-timeout 30 --suppress-health-check all \
+      --report junit --report-junit-path "fuzz/results/$who.junit.xml" \
+      "$@" 2>&1 | tee "fuzz/results/$who.log" || status=1
+}
+run sefton-sscp-csc-practitioner --exclude-tag directory
+run sefton-sscp-partnership-administrator --include-tag directory
+exit $status

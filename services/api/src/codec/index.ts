@@ -1,0 +1,4 @@
+export * from './codec.controller';
+export * from './codec-cors';
+export * from './config';
+export * from './codec-session';

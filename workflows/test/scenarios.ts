@@ -1,0 +1,250 @@
+import { addNoteSignal, calendarChangedSignal, type EscalationSnapshot } from '@resolve/contracts';
+import { tierAt } from '@resolve/protocols';
+import {
+  actionId,
+  lastTierNumber,
+  partnership,
+  party,
+  raise,
+  settle,
+  sleepUntil,
+  tierActor,
+  tierByKey,
+  update,
+  type Case,
+  type Harness,
+} from './harness';
+
+/**
+ * The cases whose histories are kept as replay fixtures (workflows/test/fixtures/histories/).
+ * Each drives one escalation under the time-skipping server through a mix of timers, updates and
+ * signals, and leaves it closed (or terminated, like a workflow still running when the code
+ * changes). Together they cover every protocol and every action; see docs/workflow-evolution.md.
+ *
+ * A scenario's name is its fixture's file name. Never change what a recorded scenario does:
+ * add a new scenario (a new name) instead, so the old fixture keeps standing for the workflows
+ * that ran the old way.
+ */
+export interface Scenario {
+  name: string;
+  protocolId: string;
+  immediateRisk?: boolean;
+  run(c: Case, h: Harness): Promise<void>;
+}
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/** Lets the current tier's deadline pass; resolves once the workflow has dealt with it. */
+async function breachCurrentTier(c: Case, h: Harness): Promise<EscalationSnapshot> {
+  const before = await settle(c);
+  if (!before.tier.dueAt) throw new Error(`${c.input.reference}: tier ${before.tier.key} has no deadline`);
+  await sleepUntil(h, Date.parse(before.tier.dueAt) + 1000);
+  return settle(c, (s) => s.breaches > before.breaches);
+}
+
+async function escalateTo(c: Case, n: number): Promise<EscalationSnapshot> {
+  let state = await settle(c);
+  while (state.tier.number < n && state.status === 'open') {
+    await update(c, 'escalate', { actor: tierActor(c.input, tierByKey(c.protocol, state.tier.key), 'raising') });
+    state = await settle(c);
+  }
+  return state;
+}
+
+async function resolveBoth(c: Case, options: { referLearning?: boolean } = {}) {
+  const tier = tierByKey(c.protocol, (await settle(c)).tier.key);
+  await update(c, 'resolve', { actor: tierActor(c.input, tier, 'raising') });
+  await update(c, 'resolve', { actor: tierActor(c.input, tier, 'receiving'), ...options });
+}
+
+async function decide(c: Case, options: { outcome?: string; referLearning?: boolean } = {}) {
+  await update(c, 'record-decision', { actor: partnership(c.input, c.protocol.finalDecision.by), ...options });
+}
+
+async function expectStatus(c: Case, status: string) {
+  const state = await settle(c);
+  if (state.status !== status) throw new Error(`${c.input.reference}: expected ${status}, got ${state.status}`);
+}
+
+const inFuture = async (h: Harness, ms: number) => new Date((await h.env.currentTimeMs()) + ms).toISOString();
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'sefton-sscp.breached-then-resolved-at-tier-2',
+    protocolId: 'sefton-sscp',
+    async run(c, h) {
+      await breachCurrentTier(c, h);
+      await resolveBoth(c);
+      await expectStatus(c, 'resolved');
+    },
+  },
+  {
+    name: 'sefton-sscp.escalated-to-chair-meeting-decided',
+    protocolId: 'sefton-sscp',
+    async run(c, h) {
+      await escalateTo(c, lastTierNumber(c.protocol));
+      await update(c, 'schedule-meeting', { actor: partnership(c.input, 'independent-chair'), meetingKind: 'sscp-chaired', at: await inFuture(h, 2 * DAY) });
+      await decide(c, { referLearning: true });
+      await expectStatus(c, 'decided');
+    },
+  },
+  {
+    name: 'lincolnshire-lscp.nobody-acts-referred-for-learning',
+    protocolId: 'lincolnshire-lscp',
+    async run(c, h) {
+      for (let i = 0; i < 3; i++) await breachCurrentTier(c, h);
+      await expectStatus(c, 'referred-for-learning');
+    },
+  },
+  {
+    name: 'lincolnshire-joint-children.immediate-risk-chaired-meeting-decided',
+    protocolId: 'lincolnshire-joint-children',
+    immediateRisk: true,
+    async run(c, h) {
+      await breachCurrentTier(c, h);
+      await escalateTo(c, lastTierNumber(c.protocol));
+      await update(c, 'schedule-meeting', { actor: partnership(c.input, 'independent-chair'), meetingKind: 'urgent-chaired', at: await inFuture(h, 4 * HOUR) });
+      await decide(c);
+      await expectStatus(c, 'decided');
+    },
+  },
+  {
+    name: 'lincolnshire-joint-adults.flagged-mid-tier-plan-agreed-resolved',
+    protocolId: 'lincolnshire-joint-adults',
+    async run(c, h) {
+      await sleepUntil(h, c.t0 + 2 * HOUR);
+      await update(c, 'flag-immediate-risk', { actor: c.input.raisedBy });
+      const tier = tierAt(c.protocol, 1);
+      await update(c, 'acknowledge', { actor: tierActor(c.input, tier, 'receiving') });
+      await update(c, 'agree-plan', {
+        actor: tierActor(c.input, tier, 'raising'),
+        items: [{ itemId: '00000000-0000-4000-b000-000000000001', ownerAgencyId: c.input.receivingAgencyId, dueAt: await inFuture(h, 3 * DAY) }],
+      });
+      await sleepUntil(h, c.t0 + 4 * DAY); // plan item reminder and overdue alert fire
+      await update(c, 'complete-plan-item', { actor: tierActor(c.input, tier, 'receiving'), itemId: '00000000-0000-4000-b000-000000000001' });
+      await resolveBoth(c);
+      await expectStatus(c, 'resolved');
+    },
+  },
+  {
+    name: 'lincolnshire-joint-s117.note-refusal-withdrawn',
+    protocolId: 'lincolnshire-joint-s117',
+    async run(c) {
+      await c.handle.signal(addNoteSignal, { actor: c.input.raisedBy, actionId: actionId() });
+      // Refused by the validator: never reaches the history as an accepted update.
+      await update(c, 'withdraw', { actor: party(c.input, 'receiving', 'practitioner') }).then(
+        () => {
+          throw new Error('withdraw by the receiving practitioner was accepted');
+        },
+        () => undefined,
+      );
+      await update(c, 'withdraw', { actor: c.input.raisedBy });
+      await expectStatus(c, 'withdrawn');
+    },
+  },
+  {
+    name: 'bscb.extension-agreed-then-chair-decides',
+    protocolId: 'bscb',
+    async run(c, h) {
+      const state = await settle(c);
+      const tier = tierAt(c.protocol, 1);
+      const oldDue = Date.parse(state.tier.dueAt!);
+      await update(c, 'propose-extension', { actor: tierActor(c.input, tier, 'receiving'), dueAt: new Date(oldDue + 2 * DAY).toISOString() });
+      await update(c, 'accept-extension', { actor: tierActor(c.input, tier, 'raising') });
+      await sleepUntil(h, oldDue + HOUR); // the old deadline passes without a breach
+      await update(c, 'respond', { actor: tierActor(c.input, tier, 'receiving') });
+      await escalateTo(c, 4);
+      await update(c, 'acknowledge', { actor: tierActor(c.input, tierAt(c.protocol, 4), 'receiving') });
+      await decide(c, { outcome: 'resolution-panel' });
+      await expectStatus(c, 'decided');
+    },
+  },
+  {
+    name: 'bscb.extension-breached-at-new-deadline',
+    protocolId: 'bscb',
+    async run(c, h) {
+      const state = await settle(c);
+      const tier = tierAt(c.protocol, 1);
+      const newDue = Date.parse(state.tier.dueAt!) + 1 * DAY;
+      await update(c, 'propose-extension', { actor: tierActor(c.input, tier, 'receiving'), dueAt: new Date(newDue).toISOString() });
+      await update(c, 'accept-extension', { actor: tierActor(c.input, tier, 'raising') });
+      await sleepUntil(h, newDue + 1000);
+      await settle(c, (s) => s.tier.number === 2);
+      await resolveBoth(c);
+      await expectStatus(c, 'resolved');
+    },
+  },
+  {
+    name: 'sutton-lscp.plan-items-resolved-with-learning',
+    protocolId: 'sutton-lscp',
+    async run(c, h) {
+      const tier = tierAt(c.protocol, 1);
+      await update(c, 'acknowledge', { actor: tierActor(c.input, tier, 'receiving') });
+      await update(c, 'agree-plan', {
+        actor: tierActor(c.input, tier, 'raising'),
+        items: [
+          { itemId: '00000000-0000-4000-b000-000000000002', ownerAgencyId: c.input.raisingAgencyId, dueAt: await inFuture(h, 2 * DAY) },
+          { itemId: '00000000-0000-4000-b000-000000000003', ownerAgencyId: c.input.receivingAgencyId, dueAt: await inFuture(h, 5 * DAY) },
+        ],
+      });
+      await sleepUntil(h, c.t0 + 3 * DAY);
+      await update(c, 'complete-plan-item', { actor: tierActor(c.input, tier, 'raising'), itemId: '00000000-0000-4000-b000-000000000002' });
+      await resolveBoth(c, { referLearning: true });
+      await expectStatus(c, 'resolved');
+    },
+  },
+  {
+    name: 'sutton-cp-conference.extension-declined-responded-escalated-resolved',
+    protocolId: 'sutton-cp-conference',
+    async run(c) {
+      const state = await settle(c);
+      const tier = tierAt(c.protocol, 1);
+      await update(c, 'propose-extension', { actor: tierActor(c.input, tier, 'raising'), dueAt: new Date(Date.parse(state.tier.dueAt!) + DAY).toISOString() });
+      await update(c, 'decline-extension', { actor: tierActor(c.input, tier, 'receiving') });
+      await update(c, 'respond', { actor: tierActor(c.input, tier, 'receiving') });
+      await escalateTo(c, 2);
+      await update(c, 'schedule-meeting', { actor: partnership(c.input, 'safeguarding-manager'), meetingKind: 'review-conference', at: new Date(Date.parse(state.tier.dueAt!) + 3 * DAY).toISOString() });
+      await resolveBoth(c);
+      await expectStatus(c, 'resolved');
+    },
+  },
+  {
+    name: 'sutton-strategic.fast-track-untimed-final-tier-decided',
+    protocolId: 'sutton-strategic',
+    immediateRisk: true,
+    async run(c, h) {
+      await breachCurrentTier(c, h); // tier 2 (fast track) -> tier 3, untimed
+      await c.handle.signal(calendarChangedSignal, { version: 'test' });
+      await update(c, 'refer-learning', { actor: partnership(c.input, 'independent-chair') });
+      await decide(c);
+      await expectStatus(c, 'decided');
+    },
+  },
+  {
+    name: 'demo.nobody-acts-breached-final-tier-then-decided',
+    protocolId: 'demo',
+    async run(c, h) {
+      for (let i = 0; i < 4; i++) await breachCurrentTier(c, h);
+      await decide(c);
+      await expectStatus(c, 'decided');
+    },
+  },
+  {
+    name: 'demo.escalated-then-terminated-while-open',
+    protocolId: 'demo',
+    async run(c) {
+      await escalateTo(c, 2);
+      await c.handle.terminate('fixture: a workflow still running when the code changes');
+    },
+  },
+];
+
+/** Runs one scenario on a fresh escalation and returns its workflow handle once it has closed. */
+export async function runScenario(h: Harness, s: Scenario): Promise<Case> {
+  const c = await raise(h, s.protocolId, `FX-${s.name}`.slice(0, 60), { immediateRisk: s.immediateRisk ?? false });
+  await s.run(c, h);
+  const description = await c.handle.describe();
+  if (description.status.name === 'RUNNING') throw new Error(`${s.name}: the workflow is still running`);
+  return c;
+}
