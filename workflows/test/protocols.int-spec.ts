@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  calendarChangedSignal,
   snapshotQuery,
   type EscalationWorkflowResult,
   type NotifyRequest,
@@ -176,8 +177,8 @@ function handDueAts(protocolId: (typeof PROTOCOL_IDS)[number], t0: number, which
 
 /**
  * Lets the clock run through `schedule` with nobody acting: at each tier, checks it was entered
- * at the instant the schedule says and alerted the right people; 1 s before its deadline nothing
- * has moved; 1 s after, the next tier has been entered (or, at an alert-only last tier, the
+ * at the instant the schedule says and alerted the right people; just before its deadline (a minute,
+ * or a quarter of a minute-scale tier) nothing has moved; 1 s after, the next tier has been entered (or, at an alert-only last tier, the
  * breach recorded). Returns the state at the last tier reached, or at the last tier before its
  * deadline when `stopAtLast`.
  */
@@ -205,7 +206,9 @@ async function runThrough(c: Case, schedule: TimelineTier[], options: { stopAtLa
     if (last && options.stopAtLast) return state;
 
     const due = ms(state.tier.dueAt);
-    await sleepUntil(h, due - SECOND);
+    // "Just before": far enough that the server's clock, which runs at real pace between skips,
+    // cannot reach the deadline while a slow machine checks the state.
+    await sleepUntil(h, due - Math.min(60 * SECOND, Math.floor((due - ms(state.tier.startedAt)) / 4)));
     state = await settle(c);
     expect({ key: state.tier.key, breaches: state.breaches, status: state.status }).toEqual({
       key: step.key,
@@ -390,6 +393,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       expect(meeting.dueAt).toBeNull(); // met
       expect(requestsOf(c, 'meeting-scheduled')).toHaveLength(1);
     }
+    await expectRefused(c, 'escalate', { actor: tierActor(c.input, finalTier, 'raising') }, 'final-tier', /is the final step/);
     const decided = await act(c, 'record-decision', {
       actor: chair(c),
       ...(finalTier.outcomes.length ? { outcome: finalTier.outcomes[0] } : {}),
@@ -503,7 +507,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       expect({ tier: state.tier.number, breaches: state.breaches }).toEqual({ tier: 1, breaches: 0 });
       expect(requestsOf(c, 'deadline-breached')).toHaveLength(0);
 
-      await sleepUntil(h, newDue - SECOND);
+      await sleepUntil(h, newDue - 60 * SECOND);
       expect((await settle(c)).tier.number).toBe(1);
       await sleepUntil(h, newDue + SECOND);
       state = await settle(c, (s) => s.tier.number === 2);
@@ -594,5 +598,32 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     expect(withdrawn.status).toBe('withdrawn');
     await expectResult(c, 'withdrawn');
     expect(requestsOf(c, 'closed')).toHaveLength(1);
+  });
+});
+
+describe('calendar-changed signal', () => {
+  it('recomputes a live deadline, and leaves a met tier alone without stalling the workflow', async () => {
+    const c = await raiseCase('sefton-sscp');
+    const before = await settle(c);
+    await quiesce(c);
+    await c.handle.signal(calendarChangedSignal, { version: 'same-data' });
+    // Same bank-holiday data: the deadline is recomputed to the same instant.
+    let state = await settle(c);
+    expect(state.tier.dueAt).toBe(before.tier.dueAt);
+
+    const tier = tierAt(c.protocol, 1);
+    await act(c, 'agree-plan', {
+      actor: tierActor(c.input, tier, 'raising'),
+      items: [{ itemId: '00000000-0000-4000-b000-0000000000aa', ownerAgencyId: c.input.receivingAgencyId, dueAt: new Date(c.t0 + 3 * 86_400_000).toISOString() }],
+    });
+    state = await settle(c);
+    expect(state.tier.metAt).not.toBeNull();
+    // Nothing to recompute now: the workflow must still answer (it used to spin on the flag).
+    await quiesce(c);
+    await c.handle.signal(calendarChangedSignal, { version: 'same-data-again' });
+    await act(c, 'resolve', { actor: tierActor(c.input, tier, 'raising') });
+    const done = await act(c, 'resolve', { actor: tierActor(c.input, tier, 'receiving') });
+    expect(done.status).toBe('resolved');
+    await expectResult(c, 'resolved');
   });
 });

@@ -20,7 +20,7 @@ const DOB = '2014-07-19';
 const DOB_WORDS = '19 July 2014';
 const MOSAIC = 'MOS-88317702';
 /** Searched for case-insensitively in the text of everything Temporal holds. */
-const DETAILS = ['raisedBy', CHILD, SIBLING, 'Keziah', 'Tobiah', 'Blackwood', 'Ferreira', DOB, DOB_WORDS, MOSAIC, '88317702'];
+const DETAILS = [CHILD, SIBLING, 'Keziah', 'Tobiah', 'Blackwood', 'Ferreira', DOB, DOB_WORDS, MOSAIC, '88317702'];
 const about = `${CHILD} (born ${DOB_WORDS}, ${DOB}, Mosaic ${MOSAIC}) and ${SIBLING}`;
 
 const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
