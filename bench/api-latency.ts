@@ -11,8 +11,8 @@
  * per-client rate limit lifted (main.ts allows one client address 1,200 requests a minute).
  */
 import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
-import { pool, raiseBody, type ApiClient, type HttpResult } from './lib/http';
-import { startStack, type Stack } from './lib/stack';
+import { pool, raiseBody, type HttpResult } from './lib/http';
+import { cpuDelta, stackCpu, startStack, type Stack } from './lib/stack';
 import { fmt, summarise } from './lib/stats';
 
 const args = parseArgs();
@@ -21,7 +21,8 @@ const SECONDS = num(args, 'seconds', 30);
 const NOTE_TARGETS = num(args, 'note-targets', 10);
 const TARGET_P99_MS = 50;
 
-async function fixedRate(api: ApiClient, rate: number, seconds: number, request: (i: number) => Promise<HttpResult>) {
+async function fixedRate(stack: Stack, rate: number, seconds: number, request: (i: number) => Promise<HttpResult>) {
+  const cpuBefore = stackCpu(stack);
   const total = Math.round(rate * seconds);
   const fromSchedule: number[] = [];
   const fromSend: number[] = [];
@@ -46,8 +47,8 @@ async function fixedRate(api: ApiClient, rate: number, seconds: number, request:
   const sentIn = (performance.now() - t0) / 1000;
   await Promise.all(pending);
   const doneIn = (performance.now() - t0) / 1000;
-  void api;
   return {
+    cpuSeconds: cpuDelta(cpuBefore, stackCpu(stack)),
     requests: total,
     targetRate: rate,
     achievedSendRate: total / sentIn,
@@ -83,11 +84,11 @@ async function main() {
     await sleep(5000);
     const loadBefore = machine().load;
     console.log(`GET /escalations/:id at ${RATE}/s for ${SECONDS} s`);
-    const read = await fixedRate(s.api, RATE, SECONDS, () => s.api.request('GET', `/escalations/${id}`, { token }));
+    const read = await fixedRate(s, RATE, SECONDS, () => s.api.request('GET', `/escalations/${id}`, { token }));
     console.log(`  p50 ${fmt(read.latencyMs.p50)} ms, p99 ${fmt(read.latencyMs.p99)} ms, statuses ${JSON.stringify(read.statuses)}`);
     await sleep(5000);
     console.log(`POST /escalations/:id/notes at ${RATE}/s for ${SECONDS} s over ${NOTE_TARGETS} escalations`);
-    const note = await fixedRate(s.api, RATE, SECONDS, (i) =>
+    const note = await fixedRate(s, RATE, SECONDS, (i) =>
       s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, { token, body: { text: `Bench note ${i}: spoke to the duty manager.` } }),
     );
     console.log(`  p50 ${fmt(note.latencyMs.p50)} ms, p99 ${fmt(note.latencyMs.p99)} ms, statuses ${JSON.stringify(note.statuses)}`);
@@ -146,6 +147,8 @@ ${line('GET /escalations/:id', read)}
 ${line('POST /escalations/:id/notes', note)}
 
 Target p99 ≤ ${TARGET_P99_MS} ms at ${RATE} req/s: GET **${result.target.readMet ? 'met' : 'missed'}**, POST notes **${result.target.noteMet ? 'met' : 'missed'}**.
+CPU seconds per phase (${SECONDS} s each): GET ${JSON.stringify(read.cpuSeconds)}; POST notes ${JSON.stringify(note.cpuSeconds)}.
+
 Notes afterwards: ${note.requests + 20} sent (with the warm-up), ${inWorkflows} in the workflows' state, ${noted} in the Postgres timeline (escalation_event).
 `;
     writeResults('api-latency', result, md);

@@ -17,6 +17,8 @@
  * reported apart, with the kill that explains them.
  *
  *   node -r ./infra/runtime/register.js bench/chaos.ts [--n 500] [--raise-seconds 60] [--seed 1]
+ *        [--gap-min 20 --gap-max 60]   seconds between kills
+ *        [--settle-minutes 30]         bound on the whole run before the checks
  */
 import { getProtocol } from '@resolve/protocols';
 import { applyDeadline, fireTimers, nextWakeAt, startEscalation, type Effect, type EscalationState } from '@resolve/domain';
@@ -34,6 +36,8 @@ const N = num(args, 'n', 500);
 const RAISE_SECONDS = num(args, 'raise-seconds', 60);
 const SEED = num(args, 'seed', Date.now() % 1_000_000);
 const SETTLE_MINUTES = num(args, 'settle-minutes', 30);
+const GAP_MIN = num(args, 'gap-min', 20);
+const GAP_MAX = num(args, 'gap-max', 60);
 const COMPONENTS: ComponentName[] = ['worker', 'notifier', 'api', 'temporal', 'postgres'];
 
 /** mulberry32: a small seeded PRNG, so a run can be repeated with --seed. */
@@ -110,7 +114,7 @@ async function restartWithRetry(stack: Stack, c: ComponentName) {
 
 async function chaos(stack: Stack, kills: Kill[]) {
   const order = [...COMPONENTS].sort(() => random() - 0.5);
-  await sleep(between(10_000, 20_000));
+  await sleep(between(10_000, GAP_MAX * 1000));
   for (const c of order) {
     const downMs = between(1000, 6000);
     log(`kill -9 ${c}`);
@@ -121,7 +125,7 @@ async function chaos(stack: Stack, kills: Kill[]) {
     await restartWithRetry(stack, c);
     k.restartedAt = Date.now();
     log(`${c} back after ${((k.restartedAt - k.killedAt) / 1000).toFixed(1)} s`);
-    await sleep(between(8_000, 25_000));
+    await sleep(between(GAP_MIN * 1000, GAP_MAX * 1000));
   }
   const downMs = between(2000, 6000);
   log('kill -9 all five together');
@@ -340,7 +344,7 @@ async function main() {
             key: d.delivery_key,
             times: received.length,
             attempts: d.attempts,
-            cause: `kill -9 ${cause.component} at +${((cause.killedAt - t0) / 1000).toFixed(1)} s, ${cause.killedAt - first} ms after the first 250; resent on attempt ${d.attempts}`,
+            cause: `kill -9 ${cause.component} at +${((cause.killedAt - t0) / 1000).toFixed(1)} s (${cause.killedAt - first} ms from the first 250); sent again on attempt ${d.attempts}`,
           });
         } else {
           unexplainedDuplicates.push(`${d.delivery_key} ×${received.length} (attempts ${d.attempts})`);
@@ -381,7 +385,7 @@ async function main() {
       benchmark: 'chaos',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/chaos.ts --n ${N} --raise-seconds ${RAISE_SECONDS} --seed ${SEED}`,
+      command: `node -r ./infra/runtime/register.js bench/chaos.ts --n ${N} --raise-seconds ${RAISE_SECONDS} --seed ${SEED} --gap-min ${GAP_MIN} --gap-max ${GAP_MAX}`,
       machine: machine(),
       passed: failures.length === 0,
       failures,

@@ -11,7 +11,7 @@ export const CODEC_SETTINGS = Symbol('CODEC_SETTINGS');
 
 export interface CodecSettings {
   codec: PayloadCodec;
-  /** The Temporal namespace whose payloads this codec serves (X-Namespace must name it when sent). */
+  /** The Temporal namespace whose payloads this codec serves (a non-empty X-Namespace must name it). */
   namespace: string;
 }
 
@@ -47,7 +47,8 @@ export class CodecController {
     if (!caller.partnershipRoles.some((r) => (CODEC_ROLES as readonly string[]).includes(r))) {
       throw new ApiError('forbidden', "only the partnership's business manager or independent chair may use the codec");
     }
-    if (namespace !== undefined && namespace !== this.settings.namespace) {
+    // The CLI sends an empty X-Namespace; the UI sends the namespace it shows.
+    if (namespace && namespace !== this.settings.namespace) {
       throw new ApiError('validation-failed', `X-Namespace: this codec serves namespace "${this.settings.namespace}"`);
     }
     let payloads;
