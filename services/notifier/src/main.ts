@@ -1,3 +1,4 @@
+import { createDataConverter, encryptionKeysFromEnv, EncryptionKeyError } from '@resolve/temporal';
 import { ConfigurationError, loadNotifierConfig } from './config';
 import { jsonLogger } from './logger';
 import { startNotifierWithConfig } from './worker';
@@ -6,16 +7,19 @@ import { startNotifierWithConfig } from './worker';
 async function main() {
   const logger = jsonLogger();
   let config;
+  let dataConverter;
   try {
     config = loadNotifierConfig(process.env);
+    // Workflow payloads are encrypted: the notifier decodes its inputs with the same keys.
+    dataConverter = createDataConverter(encryptionKeysFromEnv(process.env));
   } catch (err) {
-    if (err instanceof ConfigurationError) {
+    if (err instanceof ConfigurationError || err instanceof EncryptionKeyError) {
       console.error(`notifier: ${err.message}`);
       process.exit(1);
     }
     throw err;
   }
-  const notifier = await startNotifierWithConfig(config, { logger });
+  const notifier = await startNotifierWithConfig(config, { logger, dataConverter });
   const stop = (signal: string) => {
     logger.info('shutting down', { signal });
     void notifier.shutdown().then(

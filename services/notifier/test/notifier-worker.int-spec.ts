@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { TASK_QUEUES } from '@resolve/contracts';
-import { devServerEnvironment, startSmtpCapture, startTestDatabase, type SmtpCapture, type TestDatabase } from '@resolve/testing';
+import { devServerEnvironment, startSmtpCapture, startTestDatabase, testDataConverter, type SmtpCapture, type TestDatabase } from '@resolve/testing';
 import { silentLogger } from '../src/logger';
 import { startNotifier, type RunningNotifier } from '../src/worker';
 import { agencyEmail, agencyPerson, audience, deliveryRows, insertEscalation, request, seedDirectory, WORKING_HOURS } from './support/escalations';
@@ -37,6 +37,8 @@ beforeAll(async () => {
     publicBaseUrl: 'https://resolve.example.test',
     logger: silentLogger,
     clock: () => WORKING_HOURS,
+    // Payloads are encrypted in every test environment: decode with the same keys.
+    dataConverter: testDataConverter(),
   });
   workflowWorker = await Worker.create({
     connection: env.nativeConnection,

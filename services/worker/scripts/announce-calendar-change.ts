@@ -7,13 +7,18 @@ import { z } from 'zod';
 import { DEFAULT_HOLIDAYS } from '@resolve/calendar';
 import { postgresUrl, readConfig, temporalSettings } from '@resolve/config';
 import { openDatabase } from '@resolve/persistence';
+import { createDataConverter, encryptionKeysFromEnv } from '@resolve/temporal';
 import { announceCalendarChange } from '../src/announce-calendar-change';
 
 async function main() {
   const config = readConfig(z.object({ DATABASE_URL: postgresUrl, ...temporalSettings }), process.env);
   const dataSource = await openDatabase(config.DATABASE_URL, { migrate: false });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: createDataConverter(encryptionKeysFromEnv(process.env)),
+  });
   const result = await announceCalendarChange({ dataSource, client }, DEFAULT_HOLIDAYS.version);
   console.log(JSON.stringify({ calendarVersion: DEFAULT_HOLIDAYS.version, ...result }));
   await connection.close();
