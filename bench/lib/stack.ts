@@ -350,12 +350,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
   const wanted = options.services ?? ['worker', 'notifier', 'api'];
   for (const name of wanted) {
-    const entry =
-      name === 'api' && options.apiEntry === 'bench'
-        ? 'bench/support/api-main.ts'
-        : name === 'notifier'
-          ? 'bench/support/notifier-main.ts' // main.ts plus the payload codec it lacks at ffeddd9
-          : ENTRY[name];
+    const entry = name === 'api' && options.apiEntry === 'bench' ? 'bench/support/api-main.ts' : ENTRY[name];
     const svc = new ServiceProcess(name, entry, envs[name], path.join(dir, `${name}.log`), events, options.supervise ?? false, say);
     services[name] = svc;
     liveChildren.add(() => {

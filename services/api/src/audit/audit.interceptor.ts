@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AGENCY_ROLES, getProtocol } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, STATUS_BY_CODE } from '../common/api-error';
+import { isNulTextError } from '../common/api-exception.filter';
 import { logger } from '../common/logger';
 import { AuditService, isUuid, type AuditEntry } from './audit.service';
 import { requestIdOf } from './request-id';
@@ -55,6 +56,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof ApiError) return STATUS_BY_CODE[err.code];
   if (err instanceof HttpException) return err.getStatus();
   if (err instanceof SyntaxError) return 400;
+  if (isNulTextError(err)) return 400;
   const status = (err as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) return status;
   return 500;

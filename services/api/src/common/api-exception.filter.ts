@@ -4,6 +4,18 @@ import { ApiError, STATUS_BY_CODE } from './api-error';
 import { logger } from './logger';
 
 /**
+ * Postgres refuses the NUL character (U+0000) in text (22021, "invalid byte sequence") and in
+ * jsonb (22P05, "unsupported Unicode escape sequence"). Every string a client sends reaches a
+ * query before anything else happens, so such a refusal is the client's mistake: a 400 with a
+ * message, not a 500. Found by fuzzing (fuzz/run.sh).
+ */
+export const NUL_TEXT_MESSAGE = 'text must not contain the NUL character (U+0000)';
+export function isNulTextError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
+}
+
+/**
  * One place where errors become HTTP answers. Client mistakes get their 4xx with a message that
  * says what is wrong; anything unexpected is logged (without request bodies, which may hold
  * personal details) and answered 500 with a request id, never a stack trace.
@@ -41,6 +53,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
         ...(Array.isArray(message) ? { fields: message } : {}),
         requestId,
       });
+    }
+    if (isNulTextError(exception)) {
+      return res.status(400).json({ error: 'validation-failed', message: NUL_TEXT_MESSAGE, requestId });
     }
     const err = exception as { type?: string; status?: number; message?: string };
     // body-parser errors (malformed JSON, too large) carry a status of their own.
