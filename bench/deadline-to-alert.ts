@@ -6,7 +6,7 @@
  * breach (Message-ID ↔ delivery key). Breaches of later tiers that fall inside the run are
  * measured too and reported apart.
  *
- *   node -r ./infra/runtime/register.js bench/deadline-to-alert.ts [--n 1000] [--rate 5] [--concurrency 8]
+ *   node -r ./infra/runtime/register.js bench/deadline-to-alert.ts [--n 1000] [--rate 5] [--concurrency 8] [--out name]
  */
 import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
 import { raiseBody } from './lib/http';
@@ -145,7 +145,7 @@ async function main() {
       benchmark: 'deadline-to-alert',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/deadline-to-alert.ts --n ${N} --rate ${RATE} --concurrency ${C} --notifier-concurrency ${NOTIFIER_CONCURRENCY}`,
+      command: `node -r ./infra/runtime/register.js bench/deadline-to-alert.ts --n ${N} --rate ${RATE} --concurrency ${C} --notifier-concurrency ${NOTIFIER_CONCURRENCY}${args.out ? ` --out ${args.out}` : ''}`,
       machine: { ...machine(), loadBefore, loadAfter, quietWait: quiet },
       setup: {
         protocol: 'demo (2-minute tiers, halfway reminders)',
@@ -191,7 +191,7 @@ CPU seconds over the run: ${JSON.stringify(cpuSeconds)}; ${s.smtp.mails.length} 
 
 Tier-1 breaches ${tier1.breaches}/${ids.length}, alerted ${tier1.alerted}. Target p99 ≤ ${TARGET_P99_MS} ms (tier 1, last email): **${p99 <= TARGET_P99_MS ? 'met' : 'missed'}** (${fmt(p99, 0)} ms).
 `;
-    writeResults('deadline-to-alert', result, md);
+    writeResults(args.out ?? 'deadline-to-alert', result, md);
     console.log(md);
   } finally {
     await s.stop();
