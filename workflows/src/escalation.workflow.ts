@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -53,6 +54,14 @@ const bookkeeping = proxyActivities<EscalationActivities>({
 
 // Notifications never fail the escalation: the notifier records permanent failures itself and
 // reports them to the business manager; here it is retried until it answers.
+//
+// Since the patch `notify-in-background`, a notification is scheduled and left to run while the
+// escalation carries on: the next tier's deadline is computed, the projection written and a
+// caller's update answered without waiting for email or SMS (an outage at the provider or a busy
+// notifier used to hold up the whole case, and a tier's halfway reminder was lost when its
+// deadline was computed after the reminder's instant). Runs recorded before the patch replay
+// their notifications one by one, as they were made.
+const NOTIFY_IN_BACKGROUND = 'notify-in-background';
 const notifier = proxyActivities<NotifierActivities>({
   taskQueue: TASK_QUEUES.notifications,
   startToCloseTimeout: '2 minutes',
@@ -76,6 +85,8 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   let published = 0;
   const dirty = () => changes > published;
   let calendarChanged = false;
+  /** Notifications scheduled in the background and not yet answered by the notifier. */
+  let notifying = 0;
 
   const run = (action: EscalationAction) => {
     queue.push(...tag(applyAction(protocol, state, action, now()), action.correlationId ?? action.actionId));
@@ -124,8 +135,8 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         queue.push(...applyDeadline(state, result, now()));
         return;
       }
-      case 'notify':
-        await notifier.notify({
+      case 'notify': {
+        const request = {
           escalationId: state.escalationId,
           event: effect.event,
           tier: effect.tier,
@@ -133,8 +144,25 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
           key: effect.key,
           urgent: effect.urgent,
           correlationId: effect.correlationId,
-        });
+        };
+        if (!patched(NOTIFY_IN_BACKGROUND)) {
+          await notifier.notify(request);
+          return;
+        }
+        notifying += 1;
+        notifier.notify(request).then(
+          () => {
+            notifying -= 1;
+          },
+          (err: unknown) => {
+            // Only a request the notifier refuses outright (InvalidNotifyRequest) ends here; it
+            // is in the history as a failed activity. The escalation itself carries on.
+            notifying -= 1;
+            log.error('notification refused by the notifier', { escalationId: state.escalationId, event: effect.event, key: effect.key, error: String(err) });
+          },
+        );
         return;
+      }
       case 'close':
         return;
     }
@@ -201,8 +229,9 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     if (queue.length > 0) changes += 1;
   }
 
-  // Let in-flight update handlers return before the workflow completes.
-  await condition(allHandlersFinished);
+  // Let in-flight update handlers return, and the closing notices go out, before the workflow
+  // completes: an activity still running when its workflow closes is abandoned.
+  await condition(() => allHandlersFinished() && notifying === 0);
   log.info('escalation closed', { escalationId: state.escalationId, status: state.status, workflowId: workflowInfo().workflowId });
   return { summary: summarise(state), closedAt: state.closedAt };
 }

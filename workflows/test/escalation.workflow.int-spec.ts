@@ -120,4 +120,61 @@ describe('escalationWorkflow (time-skipping)', () => {
       expect(result.summary.status).toBe('resolved');
     });
   });
+  it('carries on while the notifier is down: the deadline is set and an action answers, and the notices follow once it is back', async () => {
+    const workflowBundle = await escalationWorkflowBundle();
+    const escalations = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUES.escalations,
+      workflowBundle,
+      activities: createEscalationActivities({ dataSource: db.dataSource }),
+    });
+    await escalations.runUntil(async () => {
+      const raisedAt = new Date(await env.currentTimeMs());
+      const input = await seedEscalation(db.dataSource, { protocolId: 'sefton-sscp', reference: 'SEF-TS-0002', raisedAt });
+      const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
+        taskQueue: TASK_QUEUES.escalations,
+        workflowId: `escalation-${input.partnershipId}-${input.reference}`,
+        args: [input],
+      });
+      // No notifier polls its task queue: the raised and tier-entered notices wait there, and
+      // the first deadline is computed and written to Postgres all the same.
+      let state = await handle.query(snapshotQuery);
+      for (let i = 0; i < 100 && !state.tier.dueAt; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = await handle.query(snapshotQuery);
+      }
+      expect(state.tier.dueAt).toBe(addWorkingDays(raisedAt, 2, { nation: 'england-and-wales' }).dueAt.toISOString());
+      const described = await handle.describe();
+      const pending = (described.raw.pendingActivities ?? []).map((a) => a.activityType?.name);
+      expect(pending).toEqual(['notify', 'notify']);
+
+      // An action answers without waiting for the notifier.
+      const answered = await Promise.race([
+        handle.executeUpdate(actionUpdates.withdraw, { args: [{ actor: input.raisedBy, actionId: '00000000-0000-4000-a000-000000000101' }] }),
+        new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 15_000)),
+      ]);
+      expect(answered).not.toBe('no answer');
+      expect((answered as { status: string }).status).toBe('withdrawn');
+      const [row] = await db.dataSource.query(`SELECT status FROM escalation WHERE id = $1`, [input.escalationId]);
+      expect(row).toEqual({ status: 'withdrawn' });
+
+      // Closed, but the run stays open until its notices have gone out: none is abandoned.
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      const notifier = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: TASK_QUEUES.notifications,
+        activities: {
+          async notify(request: NotifyRequest) {
+            requests.push(request);
+            return { recipients: 1, sent: 1, alreadySent: 0, failed: 0 };
+          },
+        },
+      });
+      const result = await notifier.runUntil(handle.result());
+      expect(result.summary.status).toBe('withdrawn');
+      const mine = requests.filter((r) => r.escalationId === input.escalationId).map((r) => r.event);
+      expect(mine.sort()).toEqual(['closed', 'escalation-raised', 'tier-entered']);
+    });
+  });
 });

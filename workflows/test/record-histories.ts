@@ -9,9 +9,13 @@
  *   node -r ./infra/runtime/register.js workflows/test/record-histories.ts NAME...    # these (if missing)
  *   node -r ./infra/runtime/register.js workflows/test/record-histories.ts --list
  *
+ *   node -r ./infra/runtime/register.js workflows/test/record-histories.ts --tag T NAME...
+ *        # NAME again, as it runs on today's code, saved as <NAME>@<T>.json beside the old one
+ *
  * An existing fixture is never overwritten: it stands for workflows that ran the code it was
  * recorded with (docs/workflow-evolution.md). `--force` overwrites, for a fixture that was never
- * merged.
+ * merged. After a patched change, `--tag <patch id>` records the new path of a scenario whose
+ * old fixture must stay.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,11 +28,17 @@ export const HISTORIES_DIR = path.join(__dirname, 'fixtures', 'histories');
 
 async function main(argv: string[]): Promise<number> {
   const force = argv.includes('--force');
-  const names = argv.filter((a) => !a.startsWith('--'));
+  const tagAt = argv.indexOf('--tag');
+  const tag = tagAt >= 0 ? argv[tagAt + 1] : undefined;
+  if (tagAt >= 0 && !(tag && /^[a-z0-9-]+$/.test(tag))) {
+    process.stderr.write('--tag needs a name of lower-case letters, digits and hyphens (the patch id)\n');
+    return 2;
+  }
+  const names = argv.filter((a, i) => !a.startsWith('--') && !(tagAt >= 0 && i === tagAt + 1));
+  const fileOf = (name: string) => path.join(HISTORIES_DIR, `${name}${tag ? `@${tag}` : ''}.json`);
   if (argv.includes('--list')) {
     for (const s of SCENARIOS) {
-      const file = path.join(HISTORIES_DIR, `${s.name}.json`);
-      process.stdout.write(`${existsSync(file) ? 'recorded' : 'missing '}  ${s.name}\n`);
+      process.stdout.write(`${existsSync(fileOf(s.name)) ? 'recorded' : 'missing '}  ${s.name}\n`);
     }
     return 0;
   }
@@ -38,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const chosen = SCENARIOS.filter((s) => names.length === 0 || names.includes(s.name));
-  const todo = chosen.filter((s) => force || !existsSync(path.join(HISTORIES_DIR, `${s.name}.json`)));
+  const todo = chosen.filter((s) => force || !existsSync(fileOf(s.name)));
   for (const s of chosen.filter((x) => !todo.includes(x))) {
     process.stdout.write(`kept      ${s.name} (already recorded; --force to overwrite an unmerged fixture)\n`);
   }
@@ -51,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       const started = Date.now();
       const c = await runScenario(h, s);
       const history = await c.handle.fetchHistory();
-      const file = path.join(HISTORIES_DIR, `${s.name}.json`);
+      const file = fileOf(s.name);
       // Payloads decrypted (this run's key is thrown away): plain json/plain payloads, base64 in
       // Temporal's JSON form as the CLI writes them, so a reviewer can check what a fixture
       // holds (ids and non-identifying facts only) and replay needs no key.

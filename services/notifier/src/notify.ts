@@ -7,6 +7,7 @@ import { defaultWorkingDay, fallbackChannel, isSmsHours, planChannels, type Chan
 import { deliveryKey, recordUndeliverable, withDelivery, type DeliverySpec } from './deliveries';
 import { loadDirectorySnapshot, loadEscalationFacts } from './directory';
 import { DeliveryError, errorText, redactContacts } from './errors';
+import { createLimiter } from './limiter';
 import { jsonLogger, type NotifierLogger } from './logger';
 import { EVENT_LABELS, messageVariables, shippedProtocolLookup, type ProtocolLookup } from './message-content';
 import type { Providers } from './providers/provider-factory';
@@ -31,7 +32,13 @@ export interface NotifierDeps {
   /** Working days of a nation (default: @resolve/calendar, bank holidays included). */
   isWorkingDay?: (localDate: string, nation: Nation) => boolean;
   logger?: NotifierLogger;
+  /**
+   * Deliveries sent at once across every notify activity of this process (default 4). Each one
+   * holds a database connection for its lock, so the worker keeps this below its pool size.
+   */
+  maxParallelDeliveries?: number;
 }
+
 
 /** Temporal failure type of the retryable error thrown after transient delivery failures. */
 export const RETRYABLE_FAILURE_TYPE = 'NotificationDeliveryRetryable';
@@ -65,6 +72,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
   const templates = deps.templates ?? loadTemplates();
   const protocols = deps.protocols ?? shippedProtocolLookup;
   const log = deps.logger ?? jsonLogger();
+  const deliverySlot = createLimiter(deps.maxParallelDeliveries ?? 4);
   const workingDay = (nation: Nation) =>
     deps.isWorkingDay ? (d: string) => deps.isWorkingDay!(d, nation) : defaultWorkingDay(nation);
 
@@ -102,7 +110,11 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     };
 
     /** One (person, channel) delivery, exactly once under its key. */
-    async function attempt(spec: DeliverySpec, person: DirectoryPerson, variables: Record<string, string>): Promise<Outcome> {
+    function attempt(spec: DeliverySpec, person: DirectoryPerson, variables: Record<string, string>): Promise<Outcome> {
+      return deliverySlot(() => attemptNow(spec, person, variables));
+    }
+
+    async function attemptNow(spec: DeliverySpec, person: DirectoryPerson, variables: Record<string, string>): Promise<Outcome> {
       const event = spec.event as TemplateEvent;
       try {
         return await withDelivery(ds, spec, async (delivery) => {
@@ -200,11 +212,14 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
       }
     }
 
-    for (const { person } of recipients) {
+    // Recipients are independent (each delivery has its own key and lock), so they go out side by
+    // side: the last of a breach's alerts leaves as soon as the first, not one SMTP exchange later
+    // per person. The delivery slots bound how many run at once.
+    const deliverTo = async (person: DirectoryPerson): Promise<void> => {
       const plan = planChannels(person, ctx);
       if (plan.withheld) {
         log.info('notice withheld for this person', { ...logFields, personId: person.id, reason: plan.withheld });
-        continue;
+        return;
       }
       if (plan.unreachable) {
         const spec: DeliverySpec = {
@@ -219,7 +234,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         await recordUndeliverable(ds, spec, error);
         result.failed += 1;
         await alertBusinessManagers({ key: spec.key, person, channel: plan.wanted, error }, directory, escalation);
-        continue;
+        return;
       }
       const variables = variablesFor(person, request.event);
       for (const channel of plan.channels) {
@@ -241,7 +256,12 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         }
         await alertBusinessManagers({ key: spec.key, person, channel, error: outcome.error }, directory, escalation);
       }
-    }
+    };
+    // allSettled, then the first error: a programming error in one recipient's delivery must not
+    // leave the others running after the activity has answered.
+    const settled = await Promise.allSettled(recipients.map(({ person }) => deliverTo(person)));
+    const crashed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (crashed) throw crashed.reason;
 
     if (transient.length > 0) {
       // Into Temporal's history: keys (ids) and provider errors without addresses or numbers.

@@ -34,7 +34,8 @@ export async function createNotifierWorker(deps: NotifierWorkerDeps): Promise<Wo
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? TASK_QUEUES.notifications,
-    activities: createNotifierActivities(deps),
+    // Deliveries in flight across all activities hold a connection each; one stays free.
+    activities: createNotifierActivities({ ...deps, maxParallelDeliveries: safeConcurrency(deps.maxParallelDeliveries ?? 8, poolMax) }),
     maxConcurrentActivityTaskExecutions: safeConcurrency(deps.maxConcurrentActivityTaskExecutions ?? 10, poolMax),
     dataConverter: deps.dataConverter,
   });

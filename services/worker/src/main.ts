@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { ConfigurationError, postgresUrl, readConfig, temporalSettings } from '@resolve/config';
 import { createDataConverter, encryptionKeysFromEnv, EncryptionKeyError } from '@resolve/temporal';
 import { workerTelemetryOptions } from './metrics';
-import { startEscalationWorker } from './worker';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, startEscalationWorker } from './worker';
 
 const config = readConfig(
   z.object({
     DATABASE_URL: postgresUrl,
     ...temporalSettings,
     /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
+    /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(DEFAULT_MAX_CACHED_WORKFLOWS),
     METRICS_BIND_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port or off')]).default('0.0.0.0:9464'),
   }),
   process.env,
@@ -32,6 +34,7 @@ async function main() {
     temporalAddress: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: dataConverter(),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   const stop = () => void running.shutdown().then(() => process.exit(0));
   process.once('SIGINT', stop);
