@@ -19,6 +19,11 @@ export interface SmtpCapture {
   waitFor(predicate: (m: CapturedMail) => boolean, count?: number, timeoutMs?: number): Promise<CapturedMail[]>;
   /** Recipients the server refuses with a permanent 550. */
   rejectRecipients: Set<string>;
+  /** Milliseconds the server holds each message before its 250 (a slow server); 0 by default. */
+  acceptDelayMs: number;
+  /** The most client connections that were open at once since the start (or the last reset). */
+  readonly peakConnections: number;
+  resetPeakConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -32,8 +37,19 @@ export async function startSmtpCapture(options: { port?: number; onMessage?: (m:
   const messages: CapturedMail[] = [];
   const rejectRecipients = new Set<string>();
   const waiters = new Set<() => void>();
+  let open = 0;
+  let peak = 0;
+  const state = { acceptDelayMs: 0 };
   const server = new SMTPServer({
     authOptional: true,
+    onConnect(_session, callback) {
+      open += 1;
+      peak = Math.max(peak, open);
+      callback();
+    },
+    onClose() {
+      open -= 1;
+    },
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
@@ -55,10 +71,14 @@ export async function startSmtpCapture(options: { port?: number; onMessage?: (m:
             html: typeof parsed.html === 'string' ? parsed.html : '',
             receivedAt: new Date(),
           };
-          messages.push(mail);
-          options.onMessage?.(mail);
-          waiters.forEach((w) => w());
-          callback();
+          const accept = () => {
+            messages.push(mail);
+            options.onMessage?.(mail);
+            waiters.forEach((w) => w());
+            callback();
+          };
+          if (state.acceptDelayMs > 0) setTimeout(accept, state.acceptDelayMs);
+          else accept();
         })
         .catch((err) => callback(err));
     },
@@ -73,6 +93,18 @@ export async function startSmtpCapture(options: { port?: number; onMessage?: (m:
     url: `smtp://127.0.0.1:${port}`,
     messages,
     rejectRecipients,
+    get acceptDelayMs() {
+      return state.acceptDelayMs;
+    },
+    set acceptDelayMs(ms: number) {
+      state.acceptDelayMs = ms;
+    },
+    get peakConnections() {
+      return peak;
+    },
+    resetPeakConnections() {
+      peak = open;
+    },
     waitFor(predicate, count = 1, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

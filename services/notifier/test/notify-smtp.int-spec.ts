@@ -54,6 +54,29 @@ afterAll(async () => {
 });
 
 describe('notify over SMTP and the SMS outbox', () => {
+  it("a notice's recipients are sent side by side, each exactly once, over the provider's pooled connections", async () => {
+    const { notify } = notifierFor(ds, smtpConfig());
+    const escalation = await insertEscalation(ds);
+    smtp.acceptDelayMs = 400; // a slow server: one message at a time would keep one connection
+    smtp.resetPeakConnections();
+    onTestEnd.push(async () => {
+      smtp.acceptDelayMs = 0;
+    });
+    const result = await notify(
+      request(escalation, {
+        audience: audience({ agencyRoles: ['line-manager', 'practitioner'], sides: ['raising', 'receiving'], partnershipRoles: [] }),
+      }),
+    );
+    expect(result).toEqual({ recipients: 4, sent: 4, alreadySent: 0, failed: 0 });
+    expect(smtp.peakConnections).toBeGreaterThanOrEqual(2);
+    const mails = mailsFor(escalation.reference);
+    expect(recipientsOf(mails)).toEqual(
+      [agencyEmail('police', 'line-manager'), agencyEmail('csc', 'line-manager'), agencyEmail('police', 'practitioner'), agencyEmail('csc', 'practitioner')].sort(),
+    );
+    const rows = await deliveryRows(ds, escalation.id);
+    expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+  });
+
   it('a tier change reaches the role holders of both agencies and the partnership, from the directory', async () => {
     const { notify } = notifierFor(ds, smtpConfig());
     const escalation = await insertEscalation(ds);
