@@ -5,6 +5,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -46,11 +47,28 @@ import {
  * the engine's effects through activities.
  */
 
-const bookkeeping = proxyActivities<EscalationActivities>({
+const BOOKKEEPING_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+// Runs recorded before the patch `local-bookkeeping` computed deadlines and wrote the projection
+// as ordinary activities, through the server's task queue.
+const bookkeepingViaServer = proxyActivities<EscalationActivities>({
   taskQueue: TASK_QUEUES.escalations,
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: BOOKKEEPING_RETRY,
 });
+
+// Since the patch, both run as local activities in the worker that runs the workflow: no task
+// queue round trip and no activity events for the server to persist, and only the result (the
+// deadline, or nothing) goes into the history, not the whole state that the projection carries.
+// That halves the server's work per escalation. Replays still never recompute a deadline: the
+// result is in the history as a marker. Both are idempotent, as a local activity whose worker
+// dies is run again by the next one.
+const bookkeepingInWorker = proxyLocalActivities<EscalationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: BOOKKEEPING_RETRY,
+});
+const LOCAL_BOOKKEEPING = 'local-bookkeeping';
+const bookkeeping = (): EscalationActivities => (patched(LOCAL_BOOKKEEPING) ? bookkeepingInWorker : bookkeepingViaServer);
 
 // Notifications never fail the escalation: the notifier records permanent failures itself and
 // reports them to the business manager; here it is retried until it answers.
@@ -131,7 +149,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     switch (effect.type) {
       case 'compute-deadline': {
         const { type: _type, correlationId: _c, ...request } = effect;
-        const result = await bookkeeping.computeDeadline({ ...request, protocol });
+        const result = await bookkeeping().computeDeadline({ ...request, protocol });
         queue.push(...applyDeadline(state, result, now()));
         return;
       }
@@ -187,7 +205,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
       summary: `${state.reference}: ${protocol.title}, tier ${state.tier.number} (${currentTier(protocol, state).title}), ${state.status}`,
     });
     const target = changes;
-    await bookkeeping.recordProjection(state);
+    await bookkeeping().recordProjection(state);
     published = target;
   };
 
@@ -199,7 +217,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     const recompute = calendarChanged && !isClosed(state) && !!state.tier.dueAt && !state.tier.metAt;
     calendarChanged = false;
     if (recompute) {
-      const result = await bookkeeping.computeDeadline({
+      const result = await bookkeeping().computeDeadline({
         tierNumber: state.tier.number,
         tierKey: state.tier.key,
         escalationStartedAt: state.raisedAt,

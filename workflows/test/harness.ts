@@ -249,13 +249,19 @@ export async function sleepUntil(h: Harness, atMs: number): Promise<void> {
 export type UpdateName = keyof typeof actionUpdates;
 
 /**
- * Sends one action update (after `quiesce`) and returns the workflow's answer: the summary of the
- * escalation after the action. A fresh actionId is added unless `args` has one.
+ * Sends one action update (after `quiesce`), waits until the workflow is idle again, and returns
+ * the workflow's answer: the summary of the escalation after the action. A fresh actionId is
+ * added unless `args` has one.
  */
 export async function update(c: Case, kind: UpdateName, args: Record<string, unknown>) {
   await quiesce(c);
   const def = actionUpdates[kind] as unknown as (typeof actionUpdates)['acknowledge'];
-  return c.handle.executeUpdate(def, { args: [{ actionId: actionId(), ...args } as never] });
+  const answer = await c.handle.executeUpdate(def, { args: [{ actionId: actionId(), ...args } as never] });
+  // The workflow answers once the action's state is written; its notices go out in the
+  // background (patch notify-in-background). Tests that look at the notifier's requests after an
+  // action see them once the workflow is idle again.
+  await settle(c);
+  return answer;
 }
 
 let actionSeq = 0;

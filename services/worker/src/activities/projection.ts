@@ -31,11 +31,25 @@ export function createProjectionActivities(deps: { dataSource: DataSource }) {
             state.closedAt,
           ],
         );
-        for (const e of state.timeline) {
+        // The timeline only grows, and each projection writes its new entries in one transaction,
+        // so everything up to the highest stored seq is already there: send only what follows,
+        // in one statement (a case with hundreds of notes used to cost a query per entry, per
+        // projection).
+        const [{ stored }] = await tx.query(
+          `SELECT COALESCE(MAX(seq), 0)::int AS stored FROM escalation_event WHERE escalation_id = $1`,
+          [state.escalationId],
+        );
+        const fresh = state.timeline.filter((e) => e.seq > stored);
+        if (fresh.length > 0) {
           await tx.query(
             `INSERT INTO escalation_event (escalation_id, seq, at, type, tier, actor, action_id, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (escalation_id, seq) DO NOTHING`,
-            [state.escalationId, e.seq, e.at, e.type, e.tier, e.actor ? JSON.stringify(e.actor) : null, e.actionId, JSON.stringify(e.detail)],
+             SELECT $1, e.seq, e.at, e.type, e.tier, e.actor, e."actionId", COALESCE(e.detail, '{}'::jsonb)
+               FROM jsonb_to_recordset($2::jsonb) AS e(seq int, at timestamptz, type text, tier int, actor jsonb, "actionId" uuid, detail jsonb)
+             ON CONFLICT (escalation_id, seq) DO NOTHING`,
+            [
+              state.escalationId,
+              JSON.stringify(fresh.map((e) => ({ seq: e.seq, at: e.at, type: e.type, tier: e.tier, actor: e.actor ?? null, actionId: e.actionId, detail: e.detail }))),
+            ],
           );
         }
         await tx.query(
