@@ -248,8 +248,15 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   }
 
   // Let in-flight update handlers return, and the closing notices go out, before the workflow
-  // completes: an activity still running when its workflow closes is abandoned.
-  await condition(() => allHandlersFinished() && notifying === 0);
+  // completes: an activity still running when its workflow closes is abandoned. A note that
+  // arrives meanwhile (the API refuses notes once the row says closed, but one may cross the
+  // closing action) is still written to Postgres.
+  const lingering = patched(NOTIFY_IN_BACKGROUND);
+  for (;;) {
+    await condition(() => (allHandlersFinished() && notifying === 0) || (lingering && dirty()));
+    if (!(lingering && dirty())) break;
+    await publish();
+  }
   log.info('escalation closed', { escalationId: state.escalationId, status: state.status, workflowId: workflowInfo().workflowId });
   return { summary: summarise(state), closedAt: state.closedAt };
 }

@@ -194,9 +194,23 @@ describe('Personal data never in Temporal', () => {
       const history = await handle.fetchHistory();
       const found = payloadsIn(history);
 
-      // Raw: every payload is encrypted, except search attributes (indexed by the server, ids only).
-      const plain = found.filter((f) => !/searchAttributes|header/i.test(f.path) && utf8(f.payload.metadata!.encoding!) !== ENCRYPTED_ENCODING);
+      // Raw: every payload is encrypted, except search attributes (indexed by the server, ids
+      // only) and the SDK's own bookkeeping in markers, which Temporal writes unencoded: a patch
+      // marker's id, and a local activity marker's metadata (its type, id, attempt and times).
+      // A local activity's result (`details.result`) is encrypted like any other payload.
+      const sdkMarker = (f: (typeof found)[number]) => /markerRecordedEventAttributes\.details\.(patch-data|data)\./.test(f.path);
+      for (const f of found.filter(sdkMarker)) {
+        const meta = JSON.parse(utf8(f.payload.data ?? new Uint8Array())) as Record<string, unknown>;
+        expect(Object.keys(meta).sort()).toEqual(
+          expect.arrayContaining(f.path.includes('patch-data') ? ['deprecated', 'id'] : ['activity_id', 'activity_type', 'attempt', 'seq']),
+        );
+        if (!f.path.includes('patch-data')) expect(['computeDeadline', 'recordProjection']).toContain(meta.activity_type);
+      }
+      const plain = found.filter(
+        (f) => !/searchAttributes|header/i.test(f.path) && !sdkMarker(f) && utf8(f.payload.metadata!.encoding!) !== ENCRYPTED_ENCODING,
+      );
       expect(plain.map((f) => f.path)).toEqual([]);
+      expect(found.filter((f) => /markerRecordedEventAttributes\.details\.result\./.test(f.path)).length).toBeGreaterThan(0);
       encryptedPayloads += found.length - plain.length;
       const raw = textOf(history);
       expectNoDetails(`raw history of ${workflowId}`, raw);
@@ -215,7 +229,12 @@ describe('Personal data never in Temporal', () => {
         decoded.set(f.payload, JSON.stringify(value));
       });
       const readable = textOf(history, decoded);
-      expect(readable).toMatch(/"timeline"/);
+      // Readable once decoded: the deadlines (local activity results) and the notify inputs. The
+      // projected state no longer enters the history at all: a local activity's input stays in
+      // the worker.
+      expect(readable).toMatch(/"dueAt"/);
+      expect(readable).toMatch(/"audience"/);
+      expect(readable).not.toMatch(/"timeline"/);
       expectNoDetails(`decoded history of ${workflowId}`, readable);
 
       // Notify activity inputs: ids, event names and audiences only.

@@ -18,7 +18,7 @@ import {
   type EscalationWorkflowInput,
   type UpdateActionKind,
 } from '@resolve/contracts';
-import { selectTier, type Actor, type EscalationState } from '@resolve/domain';
+import { CLOSED_STATUSES, selectTier, type Actor, type EscalationState } from '@resolve/domain';
 import { getProtocol, listProtocols } from '@resolve/protocols';
 import { actorFor, caseRoles, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
@@ -371,6 +371,15 @@ export class EscalationsService {
        ON CONFLICT (id) DO UPDATE SET agency_id = EXCLUDED.agency_id, role = EXCLUDED.role WHERE action_record.role = 'pending'`,
       [actionId, id, kind, caller.personId, actor.agencyId, actor.role, body.text ?? null, JSON.stringify(body.payload ?? {}), options.requestId ?? currentRequestId() ?? null],
     );
+    // A closed escalation takes no more notes. Its workflow may still be running for a moment
+    // (its closing notices are going out) and would take the signal, so the row decides; the
+    // retry of a note accepted before the closure still answers as the first time.
+    if (kind === 'add-note' && (CLOSED_STATUSES as readonly string[]).includes(row.status)) {
+      const [existing] = await this.ds.query(`SELECT outcome FROM action_record WHERE id = $1`, [actionId]);
+      if (existing?.outcome === 'accepted') return { actionId, accepted: true };
+      await this.ds.query(`UPDATE action_record SET outcome = 'refused' WHERE id = $1`, [actionId]);
+      throw new ApiError('action-refused', `the escalation is ${row.status}; no further actions are possible`, { reason: 'closed' });
+    }
     const handle = this.temporal.workflow.getHandle(row.workflow_id);
     try {
       if (kind === 'add-note') {
