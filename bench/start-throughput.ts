@@ -98,7 +98,8 @@ async function escalationPhase(stack: Stack, n: number, label: string) {
     await sleep(250);
   }
   // When the first notification was queued in Temporal: the first ActivityTaskScheduled of
-  // `notify` in each workflow's history (the notification is then durable, waiting for the notifier).
+  // `notify` (or, since the patch notify-in-background, `notifyBatch`) in each workflow's history
+  // (the notification is then durable, waiting for the notifier).
   const scheduledAt = new Map<string, number>();
   const workflowIds: { id: string; workflow_id: string }[] = await stack.db.query(
     `SELECT id, workflow_id FROM escalation WHERE id = ANY($1::uuid[])`,
@@ -107,7 +108,7 @@ async function escalationPhase(stack: Stack, n: number, label: string) {
   await pool(workflowIds, 8, async ({ id, workflow_id }) => {
     const history = await stack.temporal.workflow.getHandle(workflow_id).fetchHistory();
     const event = history.events?.find(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notify',
+      (e) => ['notify', 'notifyBatch'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
     );
     const t = event?.eventTime;
     if (t) scheduledAt.set(id, Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));

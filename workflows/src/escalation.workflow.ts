@@ -23,6 +23,7 @@ import {
   type EscalationWorkflowInput,
   type EscalationWorkflowResult,
   type NotifierActivities,
+  type NotifyRequest,
   type UpdateActionKind,
 } from '@resolve/contracts';
 import {
@@ -145,6 +146,46 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   setHandler(summaryQuery, () => summarise(state));
   setHandler(snapshotQuery, () => state);
 
+  const notifyRequest = (effect: Extract<Queued, { type: 'notify' }>): NotifyRequest => ({
+    escalationId: state.escalationId,
+    event: effect.event,
+    tier: effect.tier,
+    audience: effect.audience,
+    key: effect.key,
+    urgent: effect.urgent,
+    correlationId: effect.correlationId,
+  });
+
+  /** Every notice queued by one step goes out in one background activity. */
+  const notifyInBackground = (notices: Extract<Queued, { type: 'notify' }>[]) => {
+    notifying += 1;
+    notifier.notifyBatch(notices.map(notifyRequest)).then(
+      () => {
+        notifying -= 1;
+      },
+      (err: unknown) => {
+        // Only requests the notifier refuses outright (InvalidNotifyRequest) end here; it is in
+        // the history as a failed activity. The escalation itself carries on.
+        notifying -= 1;
+        log.error('notifications refused by the notifier', { escalationId: state.escalationId, keys: notices.map((n) => n.key), error: String(err) });
+      },
+    );
+  };
+
+  /** Carries out the queue; on the new path, notices first and without waiting for them. */
+  const drain = async () => {
+    while (queue.length > 0) {
+      if (queue.some((e) => e.type === 'notify') && patched(NOTIFY_IN_BACKGROUND)) {
+        const notices = queue.filter((e): e is Extract<Queued, { type: 'notify' }> => e.type === 'notify');
+        const rest = queue.filter((e) => e.type !== 'notify');
+        queue.splice(0, queue.length, ...rest);
+        notifyInBackground(notices);
+        continue;
+      }
+      await carryOut(queue.shift()!);
+    }
+  };
+
   const carryOut = async (effect: Queued) => {
     switch (effect.type) {
       case 'compute-deadline': {
@@ -153,34 +194,10 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         queue.push(...applyDeadline(state, result, now()));
         return;
       }
-      case 'notify': {
-        const request = {
-          escalationId: state.escalationId,
-          event: effect.event,
-          tier: effect.tier,
-          audience: effect.audience,
-          key: effect.key,
-          urgent: effect.urgent,
-          correlationId: effect.correlationId,
-        };
-        if (!patched(NOTIFY_IN_BACKGROUND)) {
-          await notifier.notify(request);
-          return;
-        }
-        notifying += 1;
-        notifier.notify(request).then(
-          () => {
-            notifying -= 1;
-          },
-          (err: unknown) => {
-            // Only a request the notifier refuses outright (InvalidNotifyRequest) ends here; it
-            // is in the history as a failed activity. The escalation itself carries on.
-            notifying -= 1;
-            log.error('notification refused by the notifier', { escalationId: state.escalationId, event: effect.event, key: effect.key, error: String(err) });
-          },
-        );
+      case 'notify':
+        // Runs recorded before `notify-in-background` (see drain below): one at a time.
+        await notifier.notify(notifyRequest(effect));
         return;
-      }
       case 'close':
         return;
     }
@@ -211,7 +228,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
 
   while (true) {
     busy = true;
-    while (queue.length > 0) await carryOut(queue.shift()!);
+    await drain();
     // Consume the flag even when there is nothing to recompute (no deadline, met, closed): left
     // set, it would keep `woken` true and the loop below would spin without yielding.
     const recompute = calendarChanged && !isClosed(state) && !!state.tier.dueAt && !state.tier.metAt;

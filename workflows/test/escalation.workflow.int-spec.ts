@@ -9,7 +9,7 @@ import {
   type NotifyRequest,
 } from '@resolve/contracts';
 import { escalationWorkflowBundle } from '@resolve/temporal';
-import { startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
+import { recordingNotifierActivities, startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
 import { createEscalationActivities } from '@resolve/worker';
 import { seedEscalation } from './support';
 
@@ -49,12 +49,7 @@ describe('escalationWorkflow (time-skipping)', () => {
     const notifier = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUES.notifications,
-      activities: {
-        async notify(request: NotifyRequest) {
-          requests.push(request);
-          return { recipients: 1, sent: 1, alreadySent: 0, failed: 0 };
-        },
-      },
+      activities: recordingNotifierActivities(requests),
     });
     return notifier.runUntil(escalations.runUntil(fn));
   }
@@ -146,7 +141,7 @@ describe('escalationWorkflow (time-skipping)', () => {
       expect(state.tier.dueAt).toBe(addWorkingDays(raisedAt, 2, { nation: 'england-and-wales' }).dueAt.toISOString());
       const described = await handle.describe();
       const pending = (described.raw.pendingActivities ?? []).map((a) => a.activityType?.name);
-      expect(pending).toEqual(['notify', 'notify']);
+      expect(pending).toEqual(['notifyBatch']); // the raised and tier-entered notices, together
 
       // An action answers without waiting for the notifier.
       const answered = await Promise.race([
@@ -164,12 +159,7 @@ describe('escalationWorkflow (time-skipping)', () => {
       const notifier = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: TASK_QUEUES.notifications,
-        activities: {
-          async notify(request: NotifyRequest) {
-            requests.push(request);
-            return { recipients: 1, sent: 1, alreadySent: 0, failed: 0 };
-          },
-        },
+        activities: recordingNotifierActivities(requests),
       });
       const result = await notifier.runUntil(handle.result());
       expect(result.summary.status).toBe('withdrawn');

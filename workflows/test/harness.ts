@@ -15,7 +15,7 @@ import {
 import type { Actor } from '@resolve/domain';
 import type { Protocol, Tier } from '@resolve/protocols';
 import { escalationWorkflowBundle } from '@resolve/temporal';
-import { startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
+import { recordingNotifierActivities, startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
 import { createEscalationActivities } from '@resolve/worker';
 import { seedEscalation } from './support';
 
@@ -57,12 +57,7 @@ export async function startHarness(): Promise<Harness> {
     const notifier = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUES.notifications,
-      activities: {
-        async notify(request: NotifyRequest) {
-          requests.push(request);
-          return { recipients: 1, sent: 1, alreadySent: 0, failed: 0 };
-        },
-      },
+      activities: recordingNotifierActivities(requests),
     });
     const running = Promise.all([escalations.run(), notifier.run()]);
     return {

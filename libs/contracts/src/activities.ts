@@ -34,4 +34,10 @@ export interface NotifyResult {
 /** Activities of the notifier (services/notifier), on its own task queue. */
 export interface NotifierActivities {
   notify(request: NotifyRequest): Promise<NotifyResult>;
+  /**
+   * Several notices caused by one step (a breach: the breach alert, the next tier's notice and
+   * the informed parties), in one activity: one task for the server instead of one per notice.
+   * Answers with a result per request, in order.
+   */
+  notifyBatch(requests: NotifyRequest[]): Promise<NotifyResult[]>;
 }

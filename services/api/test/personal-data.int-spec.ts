@@ -240,12 +240,15 @@ describe('Personal data never in Temporal', () => {
       // Notify activity inputs: ids, event names and audiences only.
       for (const event of history.events ?? []) {
         const scheduled = event.activityTaskScheduledEventAttributes;
-        if (scheduled?.activityType?.name !== 'notify') continue;
-        const [input] = await stack.codec.decode([...(scheduled.input?.payloads ?? [])]);
-        const request = defaultPayloadConverter.fromPayload<Record<string, unknown>>(input);
-        expect(Object.keys(request).sort()).toEqual(expect.arrayContaining(['audience', 'escalationId', 'event', 'key', 'tier', 'urgent']));
-        expectNoDetails(`notify input of ${workflowId}`, JSON.stringify(request));
-        notifyInputs++;
+        const type = scheduled?.activityType?.name;
+        if (type !== 'notify' && type !== 'notifyBatch') continue;
+        const [input] = await stack.codec.decode([...(scheduled!.input?.payloads ?? [])]);
+        const decodedInput = defaultPayloadConverter.fromPayload<Record<string, unknown> | Record<string, unknown>[]>(input);
+        for (const request of type === 'notifyBatch' ? (decodedInput as Record<string, unknown>[]) : [decodedInput as Record<string, unknown>]) {
+          expect(Object.keys(request).sort()).toEqual(expect.arrayContaining(['audience', 'escalationId', 'event', 'key', 'tier', 'urgent']));
+          expectNoDetails(`notify input of ${workflowId}`, JSON.stringify(request));
+          notifyInputs++;
+        }
       }
 
       // Description: memo (decoded by the client) and search attributes; and the raw response.

@@ -281,7 +281,34 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     return result;
   }
 
-  return { notify };
+  async function notifyBatch(requests: NotifyRequest[]): Promise<NotifyResult[]> {
+    if (!Array.isArray(requests) || requests.length === 0) {
+      throw ApplicationFailure.nonRetryable('notifyBatch needs a non-empty array of notify requests', 'InvalidNotifyRequest');
+    }
+    // Every request is checked before anything is sent: a malformed batch sends nothing.
+    requests.forEach((r, i) => {
+      try {
+        checkRequest(r);
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(`request ${i}: ${(err as Error).message}`, 'InvalidNotifyRequest');
+      }
+    });
+    const settled = await Promise.allSettled(requests.map((r) => notify(r)));
+    const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ i, reason: r.reason as unknown }] : []));
+    if (failed.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<NotifyResult>).value);
+    // A retry sends again only what was not sent (every delivery has its key).
+    const nonRetryable = failed.find((f) => f.reason instanceof ApplicationFailure && f.reason.nonRetryable);
+    if (nonRetryable || failed.some((f) => !(f.reason instanceof ApplicationFailure))) {
+      throw (nonRetryable ?? failed.find((f) => !(f.reason instanceof ApplicationFailure)))!.reason;
+    }
+    const summary = failed.map((f) => `request ${f.i} (${requests[f.i].event}): ${(f.reason as Error).message}`).join('; ');
+    throw ApplicationFailure.retryable(
+      `${failed.length} of ${requests.length} notices could not all be sent yet and will be retried: ${summary}`,
+      RETRYABLE_FAILURE_TYPE,
+    );
+  }
+
+  return { notify, notifyBatch };
 }
 
 function checkRequest(request: NotifyRequest): void {

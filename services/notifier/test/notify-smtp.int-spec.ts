@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { NotifyRequest } from '@resolve/contracts';
 import { startSmtpCapture, startTestDatabase, type CapturedMail, type SmtpCapture, type TestDatabase } from '@resolve/testing';
 import type { DataSource } from 'typeorm';
 import { deliveriesForEscalation } from '../src/deliveries';
@@ -54,6 +55,39 @@ afterAll(async () => {
 });
 
 describe('notify over SMTP and the SMS outbox', () => {
+  it('a batch of the notices of one step sends each once and answers per request; a malformed batch sends nothing', async () => {
+    const { notifyBatch } = notifierFor(ds, smtpConfig());
+    const escalation = await insertEscalation(ds);
+    const breach = request(escalation, {
+      event: 'deadline-breached',
+      tier: 1,
+      key: `${escalation.id}:deadline-breached:1`,
+      audience: audience({ agencyRoles: ['practitioner'], sides: ['raising', 'receiving'] }),
+    });
+    const entered = request(escalation, { audience: audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'] }) });
+    expect(await notifyBatch([breach, entered])).toEqual([
+      { recipients: 2, sent: 2, alreadySent: 0, failed: 0 },
+      { recipients: 2, sent: 2, alreadySent: 0, failed: 0 },
+    ]);
+    // A retried batch (the activity timed out after sending) sends nothing again.
+    expect(await notifyBatch([breach, entered])).toEqual([
+      { recipients: 2, sent: 0, alreadySent: 2, failed: 0 },
+      { recipients: 2, sent: 0, alreadySent: 2, failed: 0 },
+    ]);
+    expect(mailsFor(escalation.reference)).toHaveLength(4);
+
+    const other = await insertEscalation(ds);
+    const bad = { ...request(other, { audience: audience({ parties: true }) }), event: 'no-such-event' } as unknown as NotifyRequest;
+    await expect(notifyBatch([request(other, { audience: audience({ parties: true }) }), bad])).rejects.toMatchObject({
+      type: 'InvalidNotifyRequest',
+      nonRetryable: true,
+      message: expect.stringContaining('request 1: invalid notify request: unknown event "no-such-event"'),
+    });
+    await expect(notifyBatch([])).rejects.toMatchObject({ message: 'notifyBatch needs a non-empty array of notify requests' });
+    expect(mailsFor(other.reference)).toHaveLength(0);
+    expect(await deliveryRows(ds, other.id)).toEqual([]);
+  });
+
   it("a notice's recipients are sent side by side, each exactly once, over the provider's pooled connections", async () => {
     const { notify } = notifierFor(ds, smtpConfig());
     const escalation = await insertEscalation(ds);

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { DEFAULT_HOLIDAYS, localDateOf, type HolidaySet } from '@resolve/calendar';
 import { ESCALATION_WORKFLOW_TYPE, snapshotQuery, TASK_QUEUES, type EscalationSnapshot } from '@resolve/contracts';
 import { escalationWorkflowBundle } from '@resolve/temporal';
-import { startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
+import { recordingNotifierActivities, startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
 import { seedEscalation } from '../../../workflows/test/support';
 import { announceCalendarChange, createEscalationActivities } from '../src';
 
@@ -40,7 +40,7 @@ describe('bank-holiday data change', () => {
     const notifier = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUES.notifications,
-      activities: { notify: async () => ({ recipients: 0, sent: 0, alreadySent: 0, failed: 0 }) },
+      activities: recordingNotifierActivities([]),
     });
     const worker = await Worker.create({
       connection: env.nativeConnection,

@@ -13,7 +13,7 @@ export function notifierFor(
   ds: DataSource,
   config: Pick<NotifierConfig, 'email' | 'sms'>,
   options: { clock?: () => Date } & Partial<Pick<NotifierDeps, 'logger'>> = {},
-): { notify: ReturnType<typeof createNotifierActivities>['notify']; providers: Providers } {
+): ReturnType<typeof createNotifierActivities> & { providers: Providers } {
   const providers = createProviders({ ...config, mailFrom: MAIL_FROM }, ds);
   const activities = createNotifierActivities({
     dataSource: ds,
@@ -22,7 +22,7 @@ export function notifierFor(
     clock: options.clock ?? (() => WORKING_HOURS),
     logger: options.logger ?? silentLogger,
   });
-  return { notify: activities.notify, providers };
+  return { ...activities, providers };
 }
 
 /** Saves the seeded directory so each test can change preferences and get them back after. */
