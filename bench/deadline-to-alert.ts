@@ -145,7 +145,7 @@ async function main() {
       benchmark: 'deadline-to-alert',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/deadline-to-alert.ts --n ${N} --rate ${RATE} --concurrency ${C} --notifier-concurrency ${NOTIFIER_CONCURRENCY}${args.out ? ` --out ${args.out}` : ''}`,
+      command: `${process.env.WORKER_MAX_CACHED_WORKFLOWS ? `WORKER_MAX_CACHED_WORKFLOWS=${process.env.WORKER_MAX_CACHED_WORKFLOWS} ` : ''}node -r ./infra/runtime/register.js bench/deadline-to-alert.ts --n ${N} --rate ${RATE} --concurrency ${C} --notifier-concurrency ${NOTIFIER_CONCURRENCY}${args.out ? ` --out ${args.out}` : ''}`,
       machine: { ...machine(), loadBefore, loadAfter, quietWait: quiet },
       setup: {
         protocol: 'demo (2-minute tiers, halfway reminders)',

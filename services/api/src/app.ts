@@ -24,6 +24,7 @@ import { REPORTS_CONTROLLERS, REPORTS_PROVIDERS } from './reports';
 import { CALLBACK_SECRETS, ProviderCallbacksController, type CallbackSecrets } from './notifications/provider-callbacks.controller';
 import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessionController } from './codec';
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
+import { withValidationConstraints } from './openapi-constraints';
 
 export interface ApiDependencies {
   dataSource: DataSource;
@@ -118,5 +119,5 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .addBearerAuth()
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return withValidationConstraints(SwaggerModule.createDocument(app, config));
 }

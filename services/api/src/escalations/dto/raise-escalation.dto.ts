@@ -20,7 +20,7 @@ export class SubjectPersonDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ example: '2015-03-01' })
+  @ApiPropertyOptional({ example: '2015-03-01', format: 'date' })
   @IsOptional()
   @IsISO8601({ strict: true })
   dateOfBirth?: string;
