@@ -3,7 +3,7 @@
  * each its own process started from its main.ts, with 0 and then with N open escalations that
  * sleep until a working-day deadline (sefton-sscp). The notifier's is recorded too.
  *
- *   node -r ./infra/runtime/register.js bench/memory.ts [--n 10000] [--rate 18]
+ *   node -r ./infra/runtime/register.js bench/memory.ts [--n 10000] [--rate 18] [--out name]
  *
  * The API here is services/api/src/main.ts itself, rate limit included (1,200 requests a minute
  * per client address), so raises are paced under 20/s and a 429 is retried after its wait.
@@ -133,7 +133,7 @@ async function main() {
       benchmark: 'memory',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/memory.ts --n ${N} --rate ${RATE} --concurrency ${C}`,
+      command: `${process.env.WORKER_MAX_CACHED_WORKFLOWS ? `WORKER_MAX_CACHED_WORKFLOWS=${process.env.WORKER_MAX_CACHED_WORKFLOWS} ` : ''}node -r ./infra/runtime/register.js bench/memory.ts --n ${N} --rate ${RATE} --concurrency ${C}${args.out ? ` --out ${args.out}` : ''}`,
       machine: { ...machine(), quietWait: quiet },
       setup: {
         processes: 'worker: services/worker/src/main.ts; api: services/api/src/main.ts; notifier: services/notifier/src/main.ts; each its own node process',
@@ -170,7 +170,7 @@ VmRSS (MiB), each service its own process from its main.ts:
 
 ${raised} raised in ${raiseSeconds.toFixed(0)} s; all sleeping after ${settleSeconds.toFixed(0)} s${settled ? '' : ' (NOT settled within the time limit)'}; ${s.smtp.mails.length} emails accepted.
 `;
-    writeResults('memory', result, md);
+    writeResults(args.out ?? 'memory', result, md);
     console.log(md);
   } finally {
     await s.stop();
