@@ -195,7 +195,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         return;
       }
       case 'notify':
-        // Runs recorded before `notify-in-background` (see drain below): one at a time.
+        // Runs recorded before `notify-in-background` (see drain): one at a time.
         await notifier.notify(notifyRequest(effect));
         return;
       case 'close':
