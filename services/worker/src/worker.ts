@@ -29,7 +29,7 @@ export interface EscalationWorkerOptions {
  * milliseconds) when its timer fires. A busy partnership whose escalations wake often can raise
  * it (WORKER_MAX_CACHED_WORKFLOWS).
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 300;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export interface RunningWorker {
   worker: Worker;
