@@ -38,37 +38,50 @@ describe('escalationWorkflow (time-skipping)', () => {
     requests.length = 0;
   });
 
-  async function withWorkers<T>(fn: () => Promise<T>): Promise<T> {
-    const workflowBundle = await escalationWorkflowBundle();
-    const escalations = await Worker.create({
+  async function escalationWorker() {
+    return Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUES.escalations,
-      workflowBundle,
+      workflowBundle: await escalationWorkflowBundle(),
       activities: createEscalationActivities({ dataSource: db.dataSource }),
     });
-    const notifier = await Worker.create({
+  }
+
+  function notifierWorker() {
+    return Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUES.notifications,
       activities: recordingNotifierActivities(requests),
     });
+  }
+
+  async function withWorkers<T>(fn: () => Promise<T>): Promise<T> {
+    const [escalations, notifier] = [await escalationWorker(), await notifierWorker()];
     return notifier.runUntil(escalations.runUntil(fn));
+  }
+
+  /** Raises a Sefton escalation now and waits (in real time) until its first deadline is set. */
+  async function raiseSefton(reference: string) {
+    const raisedAt = new Date(await env.currentTimeMs());
+    const input = await seedEscalation(db.dataSource, { protocolId: 'sefton-sscp', reference, raisedAt });
+    const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
+      taskQueue: TASK_QUEUES.escalations,
+      workflowId: `escalation-${input.partnershipId}-${input.reference}`,
+      args: [input],
+    });
+    let state = await handle.query(snapshotQuery);
+    for (let i = 0; i < 100 && !state.tier.dueAt; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = await handle.query(snapshotQuery);
+    }
+    return { raisedAt, input, handle, state };
   }
 
   it('advances sefton-sscp to tier 2 at the instant tier 1 is due, and alerts the tier-2 managers', async () => {
     await withWorkers(async () => {
-      const raisedAt = new Date(await env.currentTimeMs());
-      const input = await seedEscalation(db.dataSource, { protocolId: 'sefton-sscp', reference: 'SEF-TS-0001', raisedAt });
-      const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
-        taskQueue: TASK_QUEUES.escalations,
-        workflowId: `escalation-${input.partnershipId}-${input.reference}`,
-        args: [input],
-      });
-      // Let the first tier's deadline be computed.
-      let state = await handle.query(snapshotQuery);
-      for (let i = 0; i < 50 && !state.tier.dueAt; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        state = await handle.query(snapshotQuery);
-      }
+      const raised = await raiseSefton('SEF-TS-0001');
+      const { raisedAt, input, handle } = raised;
+      let { state } = raised;
       // Sefton step 1: 2 working days, to close of business.
       const expectedDue = addWorkingDays(raisedAt, 2, { nation: 'england-and-wales' }).dueAt.toISOString();
       expect(state.tier.number).toBe(1);
@@ -116,28 +129,11 @@ describe('escalationWorkflow (time-skipping)', () => {
     });
   });
   it('carries on while the notifier is down: the deadline is set and an action answers, and the notices follow once it is back', async () => {
-    const workflowBundle = await escalationWorkflowBundle();
-    const escalations = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUES.escalations,
-      workflowBundle,
-      activities: createEscalationActivities({ dataSource: db.dataSource }),
-    });
+    const escalations = await escalationWorker();
     await escalations.runUntil(async () => {
-      const raisedAt = new Date(await env.currentTimeMs());
-      const input = await seedEscalation(db.dataSource, { protocolId: 'sefton-sscp', reference: 'SEF-TS-0002', raisedAt });
-      const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
-        taskQueue: TASK_QUEUES.escalations,
-        workflowId: `escalation-${input.partnershipId}-${input.reference}`,
-        args: [input],
-      });
       // No notifier polls its task queue: the raised and tier-entered notices wait there, and
       // the first deadline is computed and written to Postgres all the same.
-      let state = await handle.query(snapshotQuery);
-      for (let i = 0; i < 100 && !state.tier.dueAt; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        state = await handle.query(snapshotQuery);
-      }
+      const { raisedAt, input, handle, state } = await raiseSefton('SEF-TS-0002');
       expect(state.tier.dueAt).toBe(addWorkingDays(raisedAt, 2, { nation: 'england-and-wales' }).dueAt.toISOString());
       const described = await handle.describe();
       const pending = (described.raw.pendingActivities ?? []).map((a) => a.activityType?.name);
@@ -156,11 +152,7 @@ describe('escalationWorkflow (time-skipping)', () => {
       // Closed, but the run stays open until its notices have gone out: none is abandoned.
       await new Promise((r) => setTimeout(r, 500));
       expect((await handle.describe()).status.name).toBe('RUNNING');
-      const notifier = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: TASK_QUEUES.notifications,
-        activities: recordingNotifierActivities(requests),
-      });
+      const notifier = await notifierWorker();
       const result = await notifier.runUntil(handle.result());
       expect(result.summary.status).toBe('withdrawn');
       const mine = requests.filter((r) => r.escalationId === input.escalationId).map((r) => r.event);

@@ -41,51 +41,25 @@ function setIfAbsent(schema: Record<string, unknown>, key: string, value: unknow
   if (value !== undefined && value !== null && schema[key] === undefined) schema[key] = value;
 }
 
+/** Validator name → the schema keyword it becomes, and which of its constraints gives the value. */
+const FROM_CONSTRAINT: Record<string, [keyword: string, index: number][]> = {
+  isLength: [['minLength', 0], ['maxLength', 1]],
+  minLength: [['minLength', 0]],
+  maxLength: [['maxLength', 0]],
+  arrayMinSize: [['minItems', 0]],
+  arrayMaxSize: [['maxItems', 0]],
+  min: [['minimum', 0]],
+  max: [['maximum', 0]],
+  isIn: [['enum', 0]],
+};
+
+/** Validator name → the `format` it implies. An ISO 8601 field is an instant unless its @ApiProperty says `format: 'date'`. */
+const FORMATS: Record<string, string> = { isUuid: 'uuid', isEmail: 'email', isIso8601: 'date-time' };
+
 function applyConstraint(schema: Record<string, unknown>, name: string, c: unknown[]) {
-  switch (name) {
-    case 'isLength':
-      setIfAbsent(schema, 'minLength', c[0]);
-      setIfAbsent(schema, 'maxLength', c[1]);
-      return;
-    case 'minLength':
-      setIfAbsent(schema, 'minLength', c[0]);
-      return;
-    case 'maxLength':
-      setIfAbsent(schema, 'maxLength', c[0]);
-      return;
-    case 'isNotEmpty':
-      if (schema.type === 'string') setIfAbsent(schema, 'minLength', 1);
-      return;
-    case 'matches':
-      setIfAbsent(schema, 'pattern', c[0] instanceof RegExp ? c[0].source : c[0]);
-      return;
-    case 'isIn':
-      if (Array.isArray(c[0])) setIfAbsent(schema, 'enum', c[0]);
-      return;
-    case 'isUuid':
-      setIfAbsent(schema, 'format', 'uuid');
-      return;
-    case 'isEmail':
-      setIfAbsent(schema, 'format', 'email');
-      return;
-    case 'isIso8601':
-      // An instant; a date-only field says `format: 'date'` in its @ApiProperty.
-      setIfAbsent(schema, 'format', 'date-time');
-      return;
-    case 'arrayMinSize':
-      setIfAbsent(schema, 'minItems', c[0]);
-      return;
-    case 'arrayMaxSize':
-      setIfAbsent(schema, 'maxItems', c[0]);
-      return;
-    case 'min':
-      setIfAbsent(schema, 'minimum', c[0]);
-      return;
-    case 'max':
-      setIfAbsent(schema, 'maximum', c[0]);
-      return;
-    case 'isInt':
-      schema.type = 'integer';
-      return;
-  }
+  for (const [keyword, index] of FROM_CONSTRAINT[name] ?? []) setIfAbsent(schema, keyword, c[index]);
+  if (FORMATS[name]) setIfAbsent(schema, 'format', FORMATS[name]);
+  if (name === 'matches') setIfAbsent(schema, 'pattern', c[0] instanceof RegExp ? c[0].source : c[0]);
+  if (name === 'isNotEmpty' && schema.type === 'string') setIfAbsent(schema, 'minLength', 1);
+  if (name === 'isInt') schema.type = 'integer';
 }
