@@ -21,12 +21,36 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'child_process', 'crypto', 'pg', 'typeorm', '@temporalio/client', '@temporalio/worker'], message: 'workflow code must stay deterministic: no I/O or Node built-ins' }] },
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'http',
+                'https',
+                'net',
+                'child_process',
+                'crypto',
+                'pg',
+                'typeorm',
+                '@temporalio/client',
+                '@temporalio/worker',
+              ],
+              message: 'workflow code must stay deterministic: no I/O or Node built-ins',
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['**/*.spec.ts', '**/test/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
   },
 );

@@ -21,7 +21,12 @@ const SECONDS = num(args, 'seconds', 30);
 const NOTE_TARGETS = num(args, 'note-targets', 10);
 const TARGET_P99_MS = 50;
 
-async function fixedRate(stack: Stack, rate: number, seconds: number, request: (i: number) => Promise<HttpResult>) {
+async function fixedRate(
+  stack: Stack,
+  rate: number,
+  seconds: number,
+  request: (i: number) => Promise<HttpResult>,
+) {
   const cpuBefore = stackCpu(stack);
   const total = Math.round(rate * seconds);
   const fromSchedule: number[] = [];
@@ -69,33 +74,57 @@ async function main() {
   try {
     const token = await s.token('sefton-sscp-csc-practitioner');
     const raise = (ref: string) =>
-      s.api.request('POST', '/escalations', { token, body: raiseBody('sefton-sscp', 'sefton-sscp', 'thresholds', ref) });
+      s.api.request('POST', '/escalations', {
+        token,
+        body: raiseBody('sefton-sscp', 'sefton-sscp', 'thresholds', ref),
+      });
     const target = await raise(`LAT-READ-${process.pid}`);
-    if (target.status !== 201) throw new Error(`raise failed: ${target.status} ${JSON.stringify(target.body)}`);
-    const noteTargets = await pool(Array.from({ length: NOTE_TARGETS }, (_, i) => `LAT-NOTE-${process.pid}-${i}`), 4, async (ref) => {
-      const r = await raise(ref);
-      if (r.status !== 201) throw new Error(`raise failed: ${r.status}`);
-      return r.body.id as string;
-    });
+    if (target.status !== 201)
+      throw new Error(`raise failed: ${target.status} ${JSON.stringify(target.body)}`);
+    const noteTargets = await pool(
+      Array.from({ length: NOTE_TARGETS }, (_, i) => `LAT-NOTE-${process.pid}-${i}`),
+      4,
+      async (ref) => {
+        const r = await raise(ref);
+        if (r.status !== 201) throw new Error(`raise failed: ${r.status}`);
+        return r.body.id as string;
+      },
+    );
     const id = target.body.id as string;
     // Warm up both paths (JIT, pools) and let the raises' notifications drain.
     for (let i = 0; i < 50; i++) await s.api.request('GET', `/escalations/${id}`, { token });
-    for (let i = 0; i < 20; i++) await s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, { token, body: { text: `warm-up ${i}` } });
+    for (let i = 0; i < 20; i++)
+      await s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, {
+        token,
+        body: { text: `warm-up ${i}` },
+      });
     await sleep(5000);
     const loadBefore = machine().load;
     console.log(`GET /escalations/:id at ${RATE}/s for ${SECONDS} s`);
-    const read = await fixedRate(s, RATE, SECONDS, () => s.api.request('GET', `/escalations/${id}`, { token }));
-    console.log(`  p50 ${fmt(read.latencyMs.p50)} ms, p99 ${fmt(read.latencyMs.p99)} ms, statuses ${JSON.stringify(read.statuses)}`);
+    const read = await fixedRate(s, RATE, SECONDS, () =>
+      s.api.request('GET', `/escalations/${id}`, { token }),
+    );
+    console.log(
+      `  p50 ${fmt(read.latencyMs.p50)} ms, p99 ${fmt(read.latencyMs.p99)} ms, statuses ${JSON.stringify(read.statuses)}`,
+    );
     await sleep(5000);
     console.log(`POST /escalations/:id/notes at ${RATE}/s for ${SECONDS} s over ${NOTE_TARGETS} escalations`);
     const note = await fixedRate(s, RATE, SECONDS, (i) =>
-      s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, { token, body: { text: `Bench note ${i}: spoke to the duty manager.` } }),
+      s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, {
+        token,
+        body: { text: `Bench note ${i}: spoke to the duty manager.` },
+      }),
     );
-    console.log(`  p50 ${fmt(note.latencyMs.p50)} ms, p99 ${fmt(note.latencyMs.p99)} ms, statuses ${JSON.stringify(note.statuses)}`);
+    console.log(
+      `  p50 ${fmt(note.latencyMs.p50)} ms, p99 ${fmt(note.latencyMs.p99)} ms, statuses ${JSON.stringify(note.statuses)}`,
+    );
     // Did every note reach its workflow and the timeline? (bounded wait)
     let noted = 0;
     for (let t = 0; t < 30; t++) {
-      const [{ n }] = await s.db.query(`SELECT count(*)::int AS n FROM escalation_event WHERE type = 'note-added' AND escalation_id = ANY($1::uuid[])`, [noteTargets]);
+      const [{ n }] = await s.db.query(
+        `SELECT count(*)::int AS n FROM escalation_event WHERE type = 'note-added' AND escalation_id = ANY($1::uuid[])`,
+        [noteTargets],
+      );
       noted = n;
       if (t % 5 === 0) console.log(`  notes in timelines: ${noted}`);
       if (noted >= note.requests + 20) break;
@@ -105,12 +134,17 @@ async function main() {
     let inWorkflows = 0;
     for (const target of noteTargets) {
       const [row] = await s.db.query(`SELECT workflow_id FROM escalation WHERE id = $1`, [target]);
-      const snap = (await s.temporal.workflow.getHandle(row.workflow_id).query('snapshot')) as { timeline: { type: string }[] };
+      const snap = (await s.temporal.workflow.getHandle(row.workflow_id).query('snapshot')) as {
+        timeline: { type: string }[];
+      };
       inWorkflows += snap.timeline.filter((e) => e.type === 'note-added').length;
     }
     console.log(`  notes in the workflows' own state: ${inWorkflows}; in Postgres: ${noted}`);
     const loadAfter = machine().load;
-    const [{ history }] = await s.db.query(`SELECT count(*)::int AS history FROM escalation_event WHERE escalation_id = $1`, [id]);
+    const [{ history }] = await s.db.query(
+      `SELECT count(*)::int AS history FROM escalation_event WHERE escalation_id = $1`,
+      [id],
+    );
     const result = {
       benchmark: 'api-latency',
       at: new Date().toISOString(),
@@ -124,7 +158,12 @@ async function main() {
         client: 'open-loop fixed-rate generator in node (bench/api-latency.ts), keep-alive, up to 64 sockets',
       },
       read,
-      note: { ...note, notesInTimelineAfterRun: noted, notesInWorkflowState: inWorkflows, notesSent: note.requests + 20 },
+      note: {
+        ...note,
+        notesInTimelineAfterRun: noted,
+        notesInWorkflowState: inWorkflows,
+        notesSent: note.requests + 20,
+      },
       target: {
         p99Ms: TARGET_P99_MS,
         readMet: read.latencyMs.p99 <= TARGET_P99_MS && read.achievedSendRate >= RATE * 0.95,
@@ -132,7 +171,11 @@ async function main() {
       },
     };
     const line = (label: string, r: typeof read) =>
-      `| ${label} | ${r.requests} | ${fmt(r.achievedSendRate)} | ${fmt(r.achievedCompletionRate)} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ${fmt(r.serviceMs.p99)} | ${Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(', ')} |`;
+      `| ${label} | ${r.requests} | ${fmt(r.achievedSendRate)} | ${fmt(r.achievedCompletionRate)} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p99)} | ${fmt(r.latencyMs.max)} | ${fmt(r.serviceMs.p99)} | ${Object.entries(
+        r.statuses,
+      )
+        .map(([k, v]) => `${k}×${v}`)
+        .join(', ')} |`;
     const md = `# api-latency
 
 ${result.at} · commit ${result.commit} · ${result.machine.nproc} cores · load before ${loadBefore.join(' / ')}, after ${loadAfter.join(' / ')}

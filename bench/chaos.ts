@@ -21,7 +21,14 @@
  *        [--settle-minutes 30]         bound on the whole run before the checks
  */
 import { getProtocol } from '@resolve/protocols';
-import { applyDeadline, fireTimers, nextWakeAt, startEscalation, type Effect, type EscalationState } from '@resolve/domain';
+import {
+  applyDeadline,
+  fireTimers,
+  nextWakeAt,
+  startEscalation,
+  type Effect,
+  type EscalationState,
+} from '@resolve/domain';
 import type { Audience } from '@resolve/domain';
 import { createDeadlineActivities } from '../services/worker/src/activities/deadlines';
 import { loadDirectorySnapshot, loadEscalationFacts } from '../services/notifier/src/directory';
@@ -55,7 +62,8 @@ const random = rng(SEED);
 const between = (lo: number, hi: number) => lo + random() * (hi - lo);
 
 const t0 = Date.now();
-const log = (s: string) => console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
+const log = (s: string) =>
+  console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
 
 interface Kill {
   component: ComponentName | 'all';
@@ -144,7 +152,10 @@ async function chaos(stack: Stack, kills: Kill[]) {
 // The oracle: which emails an unanswered demo escalation must produce, from the domain engine and
 // the notifier's recipient rules, run here without the stack.
 
-async function expectedEmails(stack: Stack, sampleEscalationId: string): Promise<{ all: Map<string, number>; byEvent: Map<string, string[]> }> {
+async function expectedEmails(
+  stack: Stack,
+  sampleEscalationId: string,
+): Promise<{ all: Map<string, number>; byEvent: Map<string, string[]> }> {
   const protocol = getProtocol('demo');
   const deadlines = createDeadlineActivities();
   const raisedAt = new Date('2030-01-07T10:00:00Z');
@@ -159,7 +170,12 @@ async function expectedEmails(stack: Stack, sampleEscalationId: string): Promise
       immediateRisk: false,
       raisingAgencyId: 'demo-csc',
       receivingAgencyId: 'demo-police',
-      raisedBy: { personId: 'demo-csc-practitioner', agencyId: 'demo-csc', role: 'practitioner', side: 'raising' },
+      raisedBy: {
+        personId: 'demo-csc-practitioner',
+        agencyId: 'demo-csc',
+        role: 'practitioner',
+        side: 'raising',
+      },
       actionId: '00000000-0000-4000-a000-000000000000',
     } as Parameters<typeof startEscalation>[0],
     raisedAt,
@@ -172,7 +188,13 @@ async function expectedEmails(stack: Stack, sampleEscalationId: string): Promise
       const e = queue.shift()!;
       if (e.type === 'compute-deadline') {
         const { type: _t, ...request } = e;
-        queue.push(...applyDeadline(state as EscalationState, await deadlines.computeDeadline({ ...request, protocol }), now));
+        queue.push(
+          ...applyDeadline(
+            state as EscalationState,
+            await deadlines.computeDeadline({ ...request, protocol }),
+            now,
+          ),
+        );
       } else if (e.type === 'notify') {
         notifies.push({ event: e.event, tier: e.tier, audience: e.audience });
       }
@@ -244,7 +266,14 @@ async function main() {
   let stack: Stack | null = null;
   watchdog((SETTLE_MINUTES + 20) * 60_000, async () => stack?.stop());
   log(`seed ${SEED}; ${N} demo escalations over ${RAISE_SECONDS} s`);
-  stack = await startStack({ name: 'chaos', apiEntry: 'main', supervise: true, durable: true, temporalDb: true, log });
+  stack = await startStack({
+    name: 'chaos',
+    apiEntry: 'main',
+    supervise: true,
+    durable: true,
+    temporalDb: true,
+    log,
+  });
   const s = stack;
   const failures: string[] = [];
   const notes: string[] = [];
@@ -254,7 +283,8 @@ async function main() {
     const hardStop = Date.now() + SETTLE_MINUTES * 60_000;
     const [outcome] = await Promise.all([raiseAll(s, refs, hardStop), chaos(s, kills)]);
     const notRaised = refs.filter((r) => !outcome.get(r)?.id);
-    if (notRaised.length) failures.push(`${notRaised.length} references never got a 201 (first: ${notRaised[0]})`);
+    if (notRaised.length)
+      failures.push(`${notRaised.length} references never got a 201 (first: ${notRaised[0]})`);
     const retried = [...outcome.values()].filter((o) => o.attempts > 1);
     log(`raised ${N - notRaised.length}/${N}; ${retried.length} needed retries`);
 
@@ -267,7 +297,9 @@ async function main() {
     const oracle = await expectedEmails(s, ids[0]);
     const expected = oracle.all;
     const perEscalation = [...expected.values()].reduce((a, b) => a + b, 0);
-    log(`oracle: ${perEscalation} emails per unanswered demo escalation when every reminder fires (${expected.size} distinct event/tier/person)`);
+    log(
+      `oracle: ${perEscalation} emails per unanswered demo escalation when every reminder fires (${expected.size} distinct event/tier/person)`,
+    );
     const settled = await settle(s, ids, hardStop);
     if (!settled) failures.push(`did not settle within ${SETTLE_MINUTES} minutes`);
 
@@ -275,12 +307,17 @@ async function main() {
     log('checking rows against workflows');
     const byRef = new Map<string, number>();
     for (const r of rows) byRef.set(r.reference, (byRef.get(r.reference) ?? 0) + 1);
-    for (const ref of refs) if ((byRef.get(ref) ?? 0) !== 1) failures.push(`reference ${ref}: ${byRef.get(ref) ?? 0} rows`);
+    for (const ref of refs)
+      if ((byRef.get(ref) ?? 0) !== 1) failures.push(`reference ${ref}: ${byRef.get(ref) ?? 0} rows`);
     const workflowIds = new Set<string>();
-    for await (const wf of s.temporal.workflow.list({ query: `WorkflowType = "escalationWorkflow"` })) workflowIds.add(wf.workflowId);
+    for await (const wf of s.temporal.workflow.list({ query: `WorkflowType = "escalationWorkflow"` }))
+      workflowIds.add(wf.workflowId);
     const rowWorkflowIds = new Set(rows.map((r) => r.workflow_id));
-    const orphanWorkflows = [...workflowIds].filter((w) => w.startsWith(`escalation-demo-CH-${SEED}-`) && !rowWorkflowIds.has(w));
-    if (orphanWorkflows.length) failures.push(`${orphanWorkflows.length} workflows without a row (first: ${orphanWorkflows[0]})`);
+    const orphanWorkflows = [...workflowIds].filter(
+      (w) => w.startsWith(`escalation-demo-CH-${SEED}-`) && !rowWorkflowIds.has(w),
+    );
+    if (orphanWorkflows.length)
+      failures.push(`${orphanWorkflows.length} workflows without a row (first: ${orphanWorkflows[0]})`);
 
     // ---- 1. each row against its workflow's own state
     const mismatches: string[] = [];
@@ -292,7 +329,8 @@ async function main() {
               (SELECT count(*)::int FROM escalation_event v WHERE v.escalation_id = e.id) AS events
          FROM escalation e WHERE e.id = ANY($1::uuid[])`,
       [ids],
-    )) dbRows[r.id] = r;
+    ))
+      dbRows[r.id] = r;
     await pool(rows, 8, async (r) => {
       const row = dbRows[r.id];
       const handle = s.temporal.workflow.getHandle(r.workflow_id);
@@ -313,23 +351,38 @@ async function main() {
       if (row.tier_number !== snap.tier.number) diffs.push(`tier ${row.tier_number}≠${snap.tier.number}`);
       if (row.breaches !== snap.breaches) diffs.push(`breaches ${row.breaches}≠${snap.breaches}`);
       if (rowDue !== dueAt) diffs.push(`dueAt ${rowDue}≠${dueAt}`);
-      if (Number(row.state_seq) !== snap.timeline.length) diffs.push(`state_seq ${row.state_seq}≠${snap.timeline.length}`);
-      if (row.events !== snap.timeline.length) diffs.push(`timeline rows ${row.events}≠${snap.timeline.length}`);
+      if (Number(row.state_seq) !== snap.timeline.length)
+        diffs.push(`state_seq ${row.state_seq}≠${snap.timeline.length}`);
+      if (row.events !== snap.timeline.length)
+        diffs.push(`timeline rows ${row.events}≠${snap.timeline.length}`);
       if (row.workflow_state !== 'started') diffs.push(`workflow_state ${row.workflow_state}`);
       if (snap.breaches !== 4) diffs.push(`workflow has ${snap.breaches} breaches, not 4`);
       if (diffs.length) mismatches.push(`${r.reference}: ${diffs.join(', ')}`);
     });
-    if (rowsWithoutWorkflow.length) failures.push(`${rowsWithoutWorkflow.length} rows without a workflow (first: ${rowsWithoutWorkflow[0]})`);
-    if (mismatches.length) failures.push(`${mismatches.length} rows disagree with their workflow (first: ${mismatches[0]})`);
+    if (rowsWithoutWorkflow.length)
+      failures.push(
+        `${rowsWithoutWorkflow.length} rows without a workflow (first: ${rowsWithoutWorkflow[0]})`,
+      );
+    if (mismatches.length)
+      failures.push(`${mismatches.length} rows disagree with their workflow (first: ${mismatches[0]})`);
 
     // ---- 3. emails
     log('checking emails');
-    const deliveries: { escalation_id: string; delivery_key: string; event: string; tier: number; recipient_person_id: string; channel: string; status: string; attempts: number; updated_at: Date }[] =
-      await s.db.query(
-        `SELECT escalation_id, delivery_key, event, tier, recipient_person_id, channel, status, attempts, updated_at
+    const deliveries: {
+      escalation_id: string;
+      delivery_key: string;
+      event: string;
+      tier: number;
+      recipient_person_id: string;
+      channel: string;
+      status: string;
+      attempts: number;
+      updated_at: Date;
+    }[] = await s.db.query(
+      `SELECT escalation_id, delivery_key, event, tier, recipient_person_id, channel, status, attempts, updated_at
            FROM notification_delivery WHERE escalation_id = ANY($1::uuid[])`,
-        [ids],
-      );
+      [ids],
+    );
     const missing: string[] = [];
     const extra: string[] = [];
     const notSent: string[] = [];
@@ -354,7 +407,10 @@ async function main() {
         const first = received[0].receivedAt;
         const last = received[received.length - 1].receivedAt;
         const cause = kills.find(
-          (k) => ['notifier', 'postgres', 'all'].includes(k.component) && k.killedAt >= first - 1000 && k.killedAt <= last,
+          (k) =>
+            ['notifier', 'postgres', 'all'].includes(k.component) &&
+            k.killedAt >= first - 1000 &&
+            k.killedAt <= last,
         );
         if (cause && d.attempts > 1) {
           documentedDuplicates.push({
@@ -381,11 +437,15 @@ async function main() {
     // is the workflow's clock); any other missing reminder is a loss.
     let expectedTotal = 0;
     let remindersSkipped = 0;
-    const skipReasons = { 'deadline computed after the reminder instant': 0, 'first workflow task after the reminder instant ran at or after the deadline': 0 };
+    const skipReasons = {
+      'deadline computed after the reminder instant': 0,
+      'first workflow task after the reminder instant ran at or after the deadline': 0,
+    };
     const unexplainedSkips: string[] = [];
     const firstTaskAtOrAfter = async (workflowId: string, atMs: number): Promise<number | null> => {
       const events = (await s.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-      const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(String(t?.seconds ?? 0)) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+      const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+        Number(String(t?.seconds ?? 0)) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
       const startedAt = new Map<string, number>();
       for (const e of events) {
         if (e.workflowTaskStartedEventAttributes) startedAt.set(String(e.eventId), ms(e.eventTime));
@@ -421,38 +481,63 @@ async function main() {
           continue;
         }
         const ranAt = set ? await firstTaskAtOrAfter(String(dbRows[id].workflow_id), halfway) : null;
-        if (ranAt !== null && ranAt >= due) skipReasons['first workflow task after the reminder instant ran at or after the deadline'] += 1;
-        else unexplainedSkips.push(`${id} tier ${tier} (first task after the reminder instant at ${ranAt === null ? 'none' : new Date(ranAt).toISOString()}, due ${new Date(due).toISOString()})`);
+        if (ranAt !== null && ranAt >= due)
+          skipReasons['first workflow task after the reminder instant ran at or after the deadline'] += 1;
+        else
+          unexplainedSkips.push(
+            `${id} tier ${tier} (first task after the reminder instant at ${ranAt === null ? 'none' : new Date(ranAt).toISOString()}, due ${new Date(due).toISOString()})`,
+          );
       }
       expectedTotal += [...want.values()].reduce((a, b) => a + b, 0);
       const got = perEsc.get(id) ?? new Map<string, number>();
       for (const [k, n] of want) if ((got.get(k) ?? 0) < n) missing.push(`${id} ${k}`);
       for (const [k, n] of got) if (n > (want.get(k) ?? 0)) extra.push(`${id} ${k} ×${n}`);
     }
-    if (unexplainedSkips.length) failures.push(`${unexplainedSkips.length} halfway reminders missing from timelines for no reason the engine has (first: ${unexplainedSkips[0]})`);
+    if (unexplainedSkips.length)
+      failures.push(
+        `${unexplainedSkips.length} halfway reminders missing from timelines for no reason the engine has (first: ${unexplainedSkips[0]})`,
+      );
     if (remindersSkipped) {
       const why = Object.entries(skipReasons)
         .filter(([, n]) => n > 0)
         .map(([reason, n]) => `${n}: ${reason}`)
         .join('; ');
-      notes.push(`${remindersSkipped} of ${ids.length * 4} halfway reminders were dropped by the engine's rules (${why}); their emails are not expected`);
+      notes.push(
+        `${remindersSkipped} of ${ids.length * 4} halfway reminders were dropped by the engine's rules (${why}); their emails are not expected`,
+      );
     }
     const strangers = s.smtp.mails.filter((m) => !knownIds.has(m.messageId));
-    if (missing.length) failures.push(`${missing.length} expected emails with no delivery row (first: ${missing[0]})`);
+    if (missing.length)
+      failures.push(`${missing.length} expected emails with no delivery row (first: ${missing[0]})`);
     if (extra.length) failures.push(`${extra.length} unexpected delivery rows (first: ${extra[0]})`);
     if (notSent.length) failures.push(`${notSent.length} delivery rows not sent (first: ${notSent[0]})`);
-    if (lost.length) failures.push(`${lost.length} deliveries marked but never received by SMTP (first: ${lost[0]})`);
-    if (unexplainedDuplicates.length) failures.push(`${unexplainedDuplicates.length} unexplained duplicate emails (first: ${unexplainedDuplicates[0]})`);
-    if (strangers.length) failures.push(`${strangers.length} emails at SMTP with no delivery row (first: ${strangers[0].messageId} "${strangers[0].subject}")`);
+    if (lost.length)
+      failures.push(`${lost.length} deliveries marked but never received by SMTP (first: ${lost[0]})`);
+    if (unexplainedDuplicates.length)
+      failures.push(
+        `${unexplainedDuplicates.length} unexplained duplicate emails (first: ${unexplainedDuplicates[0]})`,
+      );
+    if (strangers.length)
+      failures.push(
+        `${strangers.length} emails at SMTP with no delivery row (first: ${strangers[0].messageId} "${strangers[0].subject}")`,
+      );
     if (documentedDuplicates.length) {
-      notes.push(`${documentedDuplicates.length} documented SMTP at-least-once duplicate(s) (crash between the 250 reply and the status update; docs/notifications.md)`);
+      notes.push(
+        `${documentedDuplicates.length} documented SMTP at-least-once duplicate(s) (crash between the 250 reply and the status update; docs/notifications.md)`,
+      );
     }
 
     // ---- 4. audit chain
     let audit: unknown = null;
-    const verify = await s.api.request('GET', '/audit/verify', { token: await s.token('demo-business-manager'), timeoutMs: 120_000 });
+    const verify = await s.api.request('GET', '/audit/verify', {
+      token: await s.token('demo-business-manager'),
+      timeoutMs: 120_000,
+    });
     if (verify.status === 404) notes.push('GET /audit/verify not present: audit chain not checked');
-    else if (verify.status !== 200) failures.push(`GET /audit/verify answered ${verify.status}: ${JSON.stringify(verify.body).slice(0, 200)}`);
+    else if (verify.status !== 200)
+      failures.push(
+        `GET /audit/verify answered ${verify.status}: ${JSON.stringify(verify.body).slice(0, 200)}`,
+      );
     else {
       audit = verify.body;
       if (!verify.body.ok) failures.push(`audit chain broken: ${JSON.stringify(verify.body)}`);
@@ -460,7 +545,9 @@ async function main() {
 
     const exitedByThemselves = s.events.filter((e) => e.what === 'exited');
     if (exitedByThemselves.length) {
-      notes.push(`services that exited by themselves and were restarted by the supervisor: ${exitedByThemselves.map((e) => `${e.service} at +${((e.at - t0) / 1000).toFixed(0)} s (${e.detail})`).join('; ')}`);
+      notes.push(
+        `services that exited by themselves and were restarted by the supervisor: ${exitedByThemselves.map((e) => `${e.service} at +${((e.at - t0) / 1000).toFixed(0)} s (${e.detail})`).join('; ')}`,
+      );
     }
     const result = {
       benchmark: 'chaos',
@@ -472,7 +559,13 @@ async function main() {
       failures,
       notes,
       escalations: { wanted: N, rows: rows.length, raiseRetries: retried.length, settled },
-      oracle: { emailsPerEscalationWhenEveryReminderFires: perEscalation, expectedFromTimelines: expectedTotal, remindersSkipped, skipReasons, recipients: Object.fromEntries(oracle.byEvent) },
+      oracle: {
+        emailsPerEscalationWhenEveryReminderFires: perEscalation,
+        expectedFromTimelines: expectedTotal,
+        remindersSkipped,
+        skipReasons,
+        recipients: Object.fromEntries(oracle.byEvent),
+      },
       emails: {
         deliveryRows: deliveries.length,
         smtpAccepted: s.smtp.mails.length,
@@ -484,9 +577,17 @@ async function main() {
         unexplainedDuplicates: unexplainedDuplicates.slice(0, 20),
         strangers: strangers.length,
       },
-      rows: { mismatches: mismatches.slice(0, 20), rowsWithoutWorkflow: rowsWithoutWorkflow.slice(0, 20), orphanWorkflows: orphanWorkflows.slice(0, 20) },
+      rows: {
+        mismatches: mismatches.slice(0, 20),
+        rowsWithoutWorkflow: rowsWithoutWorkflow.slice(0, 20),
+        orphanWorkflows: orphanWorkflows.slice(0, 20),
+      },
       audit,
-      kills: kills.map((k) => ({ ...k, killedAtS: (k.killedAt - t0) / 1000, backAfterS: k.restartedAt ? (k.restartedAt - k.killedAt) / 1000 : null })),
+      kills: kills.map((k) => ({
+        ...k,
+        killedAtS: (k.killedAt - t0) / 1000,
+        backAfterS: k.restartedAt ? (k.restartedAt - k.killedAt) / 1000 : null,
+      })),
       events: s.events.map((e) => ({ ...e, atS: (e.at - t0) / 1000 })),
       seconds: (Date.now() - t0) / 1000,
     };

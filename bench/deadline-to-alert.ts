@@ -70,7 +70,9 @@ function stats(breaches: Breach[]) {
     breaches: breaches.length,
     alerted: done.length,
     firstEmailMs: summarise(done.map((b) => b.firstEmailAt! - b.dueAt)),
-    lastEmailMs: summarise(done.filter((b) => b.emails >= b.expectedEmails).map((b) => b.lastEmailAt! - b.dueAt)),
+    lastEmailMs: summarise(
+      done.filter((b) => b.emails >= b.expectedEmails).map((b) => b.lastEmailAt! - b.dueAt),
+    ),
     timerFiredMs: summarise(breaches.map((b) => b.firedAt - b.dueAt)),
     firedToFirstEmailMs: summarise(done.map((b) => b.firstEmailAt! - b.firedAt)),
   };
@@ -83,7 +85,11 @@ async function main() {
   let stack: Stack | null = null;
   watchdog(30 * 60_000, async () => stack?.stop());
   const quiet = await waitForQuiet(Number(args['max-load'] ?? 1.5), Number(args['quiet-wait'] ?? 600) * 1000);
-  stack = await startStack({ name: 'deadline', apiEntry: 'bench', notifierConcurrency: NOTIFIER_CONCURRENCY });
+  stack = await startStack({
+    name: 'deadline',
+    apiEntry: 'bench',
+    notifierConcurrency: NOTIFIER_CONCURRENCY,
+  });
   const s = stack;
   try {
     const token = await s.token('demo-csc-practitioner');
@@ -113,7 +119,8 @@ async function main() {
               ids.push(r.body.id);
               return;
             }
-            if (attempt === 3) failures.push(`${reference}: ${r.status} ${r.error ?? JSON.stringify(r.body).slice(0, 200)}`);
+            if (attempt === 3)
+              failures.push(`${reference}: ${r.status} ${r.error ?? JSON.stringify(r.body).slice(0, 200)}`);
             await sleep(500);
           }
         })().finally(() => (inFlight -= 1)),
@@ -122,7 +129,9 @@ async function main() {
     }
     await Promise.all(pending);
     const raisedIn = (Date.now() - t0) / 1000;
-    console.log(`raised ${ids.length} in ${raisedIn.toFixed(1)} s; waiting for every tier-1 breach and its alert`);
+    console.log(
+      `raised ${ids.length} in ${raisedIn.toFixed(1)} s; waiting for every tier-1 breach and its alert`,
+    );
     // Until every escalation's tier-1 breach has all its alert emails (bounded).
     const deadline = Date.now() + 120_000 + raisedIn * 1000 + 300_000;
     let breaches: Breach[] = [];
@@ -131,7 +140,9 @@ async function main() {
       breaches = await collect(s, ids);
       const t1 = breaches.filter((b) => b.tier === 1);
       const complete = t1.filter((b) => b.expectedEmails > 0 && b.emails >= b.expectedEmails).length;
-      console.log(`  ${Math.round((Date.now() - t0) / 1000)} s: tier-1 breaches ${t1.length}/${ids.length}, fully alerted ${complete}; load ${machine().load[0]}`);
+      console.log(
+        `  ${Math.round((Date.now() - t0) / 1000)} s: tier-1 breaches ${t1.length}/${ids.length}, fully alerted ${complete}; load ${machine().load[0]}`,
+      );
       if (complete >= ids.length || Date.now() > deadline) break;
     }
     const runSeconds = (Date.now() - t0) / 1000;
@@ -157,10 +168,12 @@ async function main() {
         cpuSeconds,
         emailsAccepted: s.smtp.mails.length,
         notifierConcurrency: NOTIFIER_CONCURRENCY,
-        processes: 'API (bench/support/api-main.ts), worker and notifier (their main.ts) in own processes; Temporal dev server (SQLite file); Postgres fsync on',
+        processes:
+          'API (bench/support/api-main.ts), worker and notifier (their main.ts) in own processes; Temporal dev server (SQLite file); Postgres fsync on',
       },
       definitions: {
-        lastEmailMs: 'due instant → SMTP accepted the LAST of the breach alert emails (every recipient alerted); the headline',
+        lastEmailMs:
+          'due instant → SMTP accepted the LAST of the breach alert emails (every recipient alerted); the headline',
         firstEmailMs: 'due instant → SMTP accepted the FIRST alert email of the breach',
         timerFiredMs: "due instant → the workflow's timer fired (timeline entry 'at', workflow task time)",
         firedToFirstEmailMs: 'timer fired → first alert email accepted',

@@ -45,7 +45,9 @@ async function settle(stack: Stack, expectedOpen: number, timeoutMs: number, log
               count(*) FILTER (WHERE status = 'open' AND current_due_at IS NOT NULL)::int AS dated
          FROM escalation`,
     );
-    const [{ waiting }] = await stack.db.query(`SELECT count(*)::int AS waiting FROM notification_delivery WHERE status IN ('queued', 'sending')`);
+    const [{ waiting }] = await stack.db.query(
+      `SELECT count(*)::int AS waiting FROM notification_delivery WHERE status IN ('queued', 'sending')`,
+    );
     const running = await stack.temporal.workflow.count(`ExecutionStatus = "Running"`);
     const state = `open rows ${open}, with deadline ${dated}, running workflows ${running.count}, emails waiting ${waiting}, emails accepted ${stack.smtp.mails.length}`;
     if (state !== last) log(`  ${state}`);
@@ -92,12 +94,19 @@ async function main() {
     }
     for (const id of warm) {
       await s.api.request('GET', `/escalations/${id}`, { token });
-      await s.api.request('POST', `/escalations/${id}/withdraw`, { token, body: { reason: 'benchmark warm-up' } });
+      await s.api.request('POST', `/escalations/${id}/withdraw`, {
+        token,
+        body: { reason: 'benchmark warm-up' },
+      });
     }
     await settle(s, 0, 120_000, log);
-    const [{ open: openAtBaseline }] = await s.db.query(`SELECT count(*)::int AS open FROM escalation WHERE status = 'open'`);
+    const [{ open: openAtBaseline }] = await s.db.query(
+      `SELECT count(*)::int AS open FROM escalation WHERE status = 'open'`,
+    );
     const baseline = await sampleRss(s, 15);
-    log(`baseline (${openAtBaseline} open): worker ${fmt(baseline.worker / MiB)} MiB, api ${fmt(baseline.api / MiB)} MiB, notifier ${fmt(baseline.notifier / MiB)} MiB`);
+    log(
+      `baseline (${openAtBaseline} open): worker ${fmt(baseline.worker / MiB)} MiB, api ${fmt(baseline.api / MiB)} MiB, notifier ${fmt(baseline.notifier / MiB)} MiB`,
+    );
 
     log(`raising ${N} sefton-sscp escalations at ≤ ${RATE}/s`);
     const t0 = Date.now();
@@ -115,7 +124,10 @@ async function main() {
           .then(() => undefined)
           .finally(() => (inFlight -= 1)),
       );
-      if (i % 1000 === 999) log(`  ${i + 1} sent (${Math.round((Date.now() - t0) / 1000)} s), worker ${fmt(readVmRss(s.services.worker!.pid!)! / MiB)} MiB`);
+      if (i % 1000 === 999)
+        log(
+          `  ${i + 1} sent (${Math.round((Date.now() - t0) / 1000)} s), worker ${fmt(readVmRss(s.services.worker!.pid!)! / MiB)} MiB`,
+        );
     }
     await Promise.all(pending);
     const raiseSeconds = (Date.now() - t0) / 1000;
@@ -128,7 +140,9 @@ async function main() {
       api: (loaded.api - baseline.api) / MiB,
       notifier: (loaded.notifier - baseline.notifier) / MiB,
     };
-    log(`with ${raised} open: worker ${fmt(loaded.worker / MiB)} MiB (+${fmt(growth.worker)}), api ${fmt(loaded.api / MiB)} MiB (+${fmt(growth.api)})`);
+    log(
+      `with ${raised} open: worker ${fmt(loaded.worker / MiB)} MiB (+${fmt(growth.worker)}), api ${fmt(loaded.api / MiB)} MiB (+${fmt(growth.api)})`,
+    );
     const result = {
       benchmark: 'memory',
       at: new Date().toISOString(),
@@ -136,7 +150,8 @@ async function main() {
       command: `${process.env.WORKER_MAX_CACHED_WORKFLOWS ? `WORKER_MAX_CACHED_WORKFLOWS=${process.env.WORKER_MAX_CACHED_WORKFLOWS} ` : ''}node -r ./infra/runtime/register.js bench/memory.ts --n ${N} --rate ${RATE} --concurrency ${C}${args.out ? ` --out ${args.out}` : ''}`,
       machine: { ...machine(), quietWait: quiet },
       setup: {
-        processes: 'worker: services/worker/src/main.ts; api: services/api/src/main.ts; notifier: services/notifier/src/main.ts; each its own node process',
+        processes:
+          'worker: services/worker/src/main.ts; api: services/api/src/main.ts; notifier: services/notifier/src/main.ts; each its own node process',
         protocol: 'sefton-sscp (working-day deadlines: every escalation sleeps on a timer days away)',
         baseline: `after a warm-up of 20 escalations raised, read and withdrawn: ${openAtBaseline} open`,
         measurement: 'median VmRSS of 15 (baseline) / 30 (loaded) one-second samples',
@@ -148,11 +163,19 @@ async function main() {
         emailsAccepted: s.smtp.mails.length,
       },
       rssMiB: {
-        baseline: { worker: baseline.worker / MiB, api: baseline.api / MiB, notifier: baseline.notifier / MiB },
+        baseline: {
+          worker: baseline.worker / MiB,
+          api: baseline.api / MiB,
+          notifier: baseline.notifier / MiB,
+        },
         loaded: { worker: loaded.worker / MiB, api: loaded.api / MiB, notifier: loaded.notifier / MiB },
         growth,
       },
-      target: { growthMiB: TARGET_GROWTH_MIB, workerMet: growth.worker < TARGET_GROWTH_MIB, apiMet: growth.api < TARGET_GROWTH_MIB },
+      target: {
+        growthMiB: TARGET_GROWTH_MIB,
+        workerMet: growth.worker < TARGET_GROWTH_MIB,
+        apiMet: growth.api < TARGET_GROWTH_MIB,
+      },
     };
     const md = `# memory
 

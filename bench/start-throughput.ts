@@ -30,7 +30,11 @@ async function noopPhase(stack: Stack, n: number, label: string) {
   let startsDoneAt = 0;
   await pool(ids, C, async (workflowId) => {
     const s = performance.now();
-    const handle = await stack.temporal.workflow.start('benchNoopWorkflow', { taskQueue: 'bench-noop', workflowId, args: [] });
+    const handle = await stack.temporal.workflow.start('benchNoopWorkflow', {
+      taskQueue: 'bench-noop',
+      workflowId,
+      args: [],
+    });
     startMs.push(performance.now() - s);
     startsDoneAt = Date.now();
     await handle.result();
@@ -67,7 +71,8 @@ async function escalationPhase(stack: Stack, n: number, label: string) {
     });
     raiseMs.push(r.ms);
     raisesDoneAt = Date.now();
-    if (r.status !== 201) failures.push(`${reference}: ${r.status} ${r.error ?? JSON.stringify(r.body).slice(0, 200)}`);
+    if (r.status !== 201)
+      failures.push(`${reference}: ${r.status} ${r.error ?? JSON.stringify(r.body).slice(0, 200)}`);
     else {
       ids.set(reference, r.body.id);
       sentAt.set(r.body.id, sent);
@@ -107,8 +112,8 @@ async function escalationPhase(stack: Stack, n: number, label: string) {
   );
   await pool(workflowIds, 8, async ({ id, workflow_id }) => {
     const history = await stack.temporal.workflow.getHandle(workflow_id).fetchHistory();
-    const event = history.events?.find(
-      (e) => ['notify', 'notifyBatch'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
+    const event = history.events?.find((e) =>
+      ['notify', 'notifyBatch'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
     );
     const t = event?.eventTime;
     if (t) scheduledAt.set(id, Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
@@ -126,7 +131,9 @@ async function escalationPhase(stack: Stack, n: number, label: string) {
     postToFirstEmailMs: summarise(latencyMs),
     raisesPerSecond: n / ((raisesDoneAt - t0) / 1000),
     endToEndPerSecond: firstEmailAt.size / ((end - t0) / 1000),
-    firstScheduledPerSecond: scheduledAt.size ? scheduledAt.size / ((Math.max(...scheduledAt.values()) - t0) / 1000) : 0,
+    firstScheduledPerSecond: scheduledAt.size
+      ? scheduledAt.size / ((Math.max(...scheduledAt.values()) - t0) / 1000)
+      : 0,
     postToFirstScheduledMs: summarise([...scheduledAt].map(([id, at]) => at - sentAt.get(id)!)),
     firstQueuedPerSecond: queuedAt.size ? queuedAt.size / ((Math.max(...queuedAt.values()) - t0) / 1000) : 0,
     seconds: (end - t0) / 1000,
@@ -139,7 +146,9 @@ async function main() {
   const quiet = await waitForQuiet(Number(args['max-load'] ?? 1.5), Number(args['quiet-wait'] ?? 600) * 1000);
   stack = await startStack({ name: 'throughput', apiEntry: 'bench' });
   const noopWorker = await Worker.create({
-    connection: await (await import('@temporalio/worker')).NativeConnection.connect({ address: stack.temporalAddress }),
+    connection: await (
+      await import('@temporalio/worker')
+    ).NativeConnection.connect({ address: stack.temporalAddress }),
     namespace: 'default',
     taskQueue: 'bench-noop',
     workflowsPath: path.join(__dirname, 'workflows', 'noop.ts'),
@@ -155,7 +164,9 @@ async function main() {
     console.log(`  ${fmt(noop.completedPerSecond)} workflows/s started and completed`);
     console.log(`escalations: ${N}, ${C} in flight`);
     const esc = await escalationPhase(stack, N, 'run');
-    console.log(`  ${fmt(esc.endToEndPerSecond)} escalations/s to first email (${esc.reachedFirstEmail}/${N}); failures ${esc.failures.length}`);
+    console.log(
+      `  ${fmt(esc.endToEndPerSecond)} escalations/s to first email (${esc.reachedFirstEmail}/${N}); failures ${esc.failures.length}`,
+    );
     const ratio = esc.endToEndPerSecond / noop.completedPerSecond;
     const ratioScheduled = esc.firstScheduledPerSecond / noop.completedPerSecond;
     const result = {

@@ -47,7 +47,9 @@ async function main() {
     if (r.status !== 201) throw new Error(`seeding failed: ${r.status} ${JSON.stringify(r.body)}`);
     escalations.push(r.body.id);
   }
-  const [{ roleid }] = await stack.db.query(`SELECT id::text AS roleid FROM agency_role LIMIT 1`).catch(() => [{ roleid: null }]);
+  const [{ roleid }] = await stack.db
+    .query(`SELECT id::text AS roleid FROM agency_role LIMIT 1`)
+    .catch(() => [{ roleid: null }]);
   writeFileSync(
     out,
     JSON.stringify(

@@ -45,13 +45,19 @@ export function machine(): MachineInfo {
  * Waits (bounded) until the 1-minute load average is under `max`, so final figures are taken on a
  * quiet machine. Returns the load seen; never throws: a busy machine is recorded, not hidden.
  */
-export async function waitForQuiet(max: number, timeoutMs: number, log = console.log): Promise<{ quiet: boolean; load: number[] }> {
+export async function waitForQuiet(
+  max: number,
+  timeoutMs: number,
+  log = console.log,
+): Promise<{ quiet: boolean; load: number[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const load = loadavg();
     if (load[0] < max) return { quiet: true, load };
     if (Date.now() > deadline) {
-      log(`machine still busy after ${Math.round(timeoutMs / 1000)} s (load ${load.map((l) => l.toFixed(2)).join(' ')}); measuring anyway`);
+      log(
+        `machine still busy after ${Math.round(timeoutMs / 1000)} s (load ${load.map((l) => l.toFixed(2)).join(' ')}); measuring anyway`,
+      );
       return { quiet: false, load };
     }
     log(`waiting for a quiet machine: load ${load[0].toFixed(2)} ≥ ${max}`);

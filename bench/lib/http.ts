@@ -36,7 +36,9 @@ export class ApiClient {
           headers: {
             accept: 'application/json',
             ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-            ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+              : {}),
             ...options.headers,
           },
           timeout: options.timeoutMs ?? 30_000,
@@ -54,11 +56,15 @@ export class ApiClient {
             }
             resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - started });
           });
-          res.on('error', (err) => resolve({ status: 0, body: null, ms: performance.now() - started, error: err.message }));
+          res.on('error', (err) =>
+            resolve({ status: 0, body: null, ms: performance.now() - started, error: err.message }),
+          );
         },
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err) => resolve({ status: 0, body: null, ms: performance.now() - started, error: err.message }));
+      req.on('error', (err) =>
+        resolve({ status: 0, body: null, ms: performance.now() - started, error: err.message }),
+      );
       if (payload) req.write(payload);
       req.end();
     });
@@ -84,7 +90,11 @@ export function raiseBody(partnershipId: string, protocolId: string, category: s
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight. */
-export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {

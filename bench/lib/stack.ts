@@ -7,14 +7,32 @@
  * folder and on free loopback ports; stop() (or process exit) ends every child.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  type WriteStream,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { openDatabase, seedDemoDirectory, startEmbeddedPostgres, type EmbeddedPostgres } from '@resolve/persistence';
+import {
+  openDatabase,
+  seedDemoDirectory,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '@resolve/persistence';
 import { listProtocols } from '@resolve/protocols';
-import { createDataConverter, generateEncryptionKey, startDevServer, type DevServer } from '@resolve/temporal';
+import {
+  createDataConverter,
+  generateEncryptionKey,
+  startDevServer,
+  type DevServer,
+} from '@resolve/temporal';
 import { freePort } from '@resolve/testing';
 import { loadOrCreateLocalIssuer, type LocalIssuer } from '../../services/api/src/auth/local-issuer';
 import { root, sleep } from './cli';
@@ -84,7 +102,9 @@ export class ServiceProcess {
   }
 
   get pid(): number | null {
-    return this.proc && this.proc.exitCode === null && this.proc.signalCode === null ? (this.proc.pid ?? null) : null;
+    return this.proc && this.proc.exitCode === null && this.proc.signalCode === null
+      ? (this.proc.pid ?? null)
+      : null;
   }
 
   private starting: Promise<void> | null = null;
@@ -101,7 +121,12 @@ export class ServiceProcess {
           await this.start();
           return;
         } catch (err) {
-          this.events.push({ at: Date.now(), service: this.name, what: 'start-failed', detail: String((err as Error).message).slice(0, 300) });
+          this.events.push({
+            at: Date.now(),
+            service: this.name,
+            what: 'start-failed',
+            detail: String((err as Error).message).slice(0, 300),
+          });
           if (attempt >= attempts || this.stopping) throw err;
           await sleep(2000 * attempt);
         }
@@ -142,19 +167,31 @@ export class ServiceProcess {
       child.stderr!.on('data', onData);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        if (!isReady) reject(new Error(`${this.name} exited (${code ?? signal}) while starting: ${seen.slice(-1500)}`));
+        if (!isReady)
+          reject(new Error(`${this.name} exited (${code ?? signal}) while starting: ${seen.slice(-1500)}`));
       });
     });
     child.once('exit', (code, signal) => {
       if (!isReady || this.killedByUs || this.stopping || this.proc !== child) return;
-      this.events.push({ at: Date.now(), service: this.name, what: 'exited', detail: `exit ${code ?? signal} by itself` });
+      this.events.push({
+        at: Date.now(),
+        service: this.name,
+        what: 'exited',
+        detail: `exit ${code ?? signal} by itself`,
+      });
       this.say(`${this.name} exited by itself (${code ?? signal})`);
       if (this.supervise) {
         this.restarts += 1;
         void sleep(1000)
           .then(() => (this.stopping ? undefined : this.ensureRunning(20)))
           .then(
-            () => this.events.push({ at: Date.now(), service: this.name, what: 'restarted', detail: 'by supervisor' }),
+            () =>
+              this.events.push({
+                at: Date.now(),
+                service: this.name,
+                what: 'restarted',
+                detail: 'by supervisor',
+              }),
             () => undefined,
           );
       }
@@ -249,7 +286,10 @@ function pidAlive(pid: number): boolean {
 /** TEMPORAL_CLI_PATH from the environment, else from infra/provision/provision.sh (as npm start does). */
 export function ensureTemporalCli(): void {
   if (process.env.TEMPORAL_CLI_PATH) return;
-  const out = execFileSync('bash', ['infra/provision/provision.sh', '--print-env'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  const out = execFileSync('bash', ['infra/provision/provision.sh', '--print-env'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString();
   for (const line of out.split('\n')) {
     const m = /^(?:export\s+)?([A-Z_]+)=["']?([^"']*)["']?$/.exec(line.trim());
     if (m) process.env[m[1]] = m[2];
@@ -265,7 +305,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755); // Postgres runs as the postgres user when we are root
   const events: ServiceEvent[] = [];
-  const [pgPort, temporalPort, smtpPort, apiPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [pgPort, temporalPort, smtpPort, apiPort, metricsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const pgDir = path.join(dir, 'pg');
   const temporalDb = options.temporalDb === false ? undefined : path.join(dir, 'temporal.db');
 
@@ -273,7 +319,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const deadline = Date.now() + 90_000;
     for (;;) {
       try {
-        return await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, durable: options.durable !== false });
+        return await startEmbeddedPostgres({
+          dataDir: pgDir,
+          port: pgPort,
+          durable: options.durable !== false,
+        });
       } catch (err) {
         // After kill -9 the old backends may hold the shared memory for a moment.
         if (Date.now() > deadline) throw err;
@@ -298,7 +348,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const databaseUrl = pg.url('resolve');
   const db = await openDatabase(databaseUrl, { migrate: true, poolSize: 4 });
   const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
-  await seedDemoDirectory(db, [...partnerships].map(([id, name]) => ({ id, name })));
+  await seedDemoDirectory(
+    db,
+    [...partnerships].map(([id, name]) => ({ id, name })),
+  );
   say(`postgres on ${pgPort} (${options.durable === false ? 'fsync off' : 'durable'}), migrated and seeded`);
 
   const startTemporal = () =>
@@ -351,7 +404,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const wanted = options.services ?? ['worker', 'notifier', 'api'];
   for (const name of wanted) {
     const entry = name === 'api' && options.apiEntry === 'bench' ? 'bench/support/api-main.ts' : ENTRY[name];
-    const svc = new ServiceProcess(name, entry, envs[name], path.join(dir, `${name}.log`), events, options.supervise ?? false, say);
+    const svc = new ServiceProcess(
+      name,
+      entry,
+      envs[name],
+      path.join(dir, `${name}.log`),
+      events,
+      options.supervise ?? false,
+      say,
+    );
     services[name] = svc;
     liveChildren.add(() => {
       if (svc.pid) process.kill(svc.pid, 'SIGKILL');
@@ -394,7 +455,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         events.push({ at: Date.now(), service: 'postgres', what: 'killed', detail: `pid ${pid}` });
       } else if (component === 'temporal') {
         if (pidAlive(temporalServer.pid)) process.kill(temporalServer.pid, 'SIGKILL');
-        events.push({ at: Date.now(), service: 'temporal', what: 'killed', detail: `pid ${temporalServer.pid}` });
+        events.push({
+          at: Date.now(),
+          service: 'temporal',
+          what: 'killed',
+          detail: `pid ${temporalServer.pid}`,
+        });
       } else {
         services[component]?.kill9();
       }
@@ -405,7 +471,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         const deadline = Date.now() + 30_000;
         while (postgresPid() && Date.now() < deadline) await sleep(200);
         pg = await startPg();
-        events.push({ at: Date.now(), service: 'postgres', what: 'restarted', detail: `pid ${postgresPid()}` });
+        events.push({
+          at: Date.now(),
+          service: 'postgres',
+          what: 'restarted',
+          detail: `pid ${postgresPid()}`,
+        });
       } else if (component === 'temporal') {
         const deadline = Date.now() + 30_000;
         while (pidAlive(temporalServer.pid) && Date.now() < deadline) await sleep(200);
@@ -418,7 +489,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             await sleep(2000);
           }
         }
-        events.push({ at: Date.now(), service: 'temporal', what: 'restarted', detail: `pid ${temporalServer.pid}` });
+        events.push({
+          at: Date.now(),
+          service: 'temporal',
+          what: 'restarted',
+          detail: `pid ${temporalServer.pid}`,
+        });
       } else {
         const svc = services[component]!;
         await svc.waitExit();
@@ -480,7 +556,11 @@ export function stackCpu(stack: Stack): Record<string, number> {
   if (pg) {
     let total = 0;
     try {
-      const children = readFileSync(`/proc/${pg}/task/${pg}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      const children = readFileSync(`/proc/${pg}/task/${pg}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
       for (const p of [pg, ...children]) total += cpuSeconds(p) ?? 0;
     } catch {
       total = cpuSeconds(pg) ?? 0;
@@ -491,7 +571,10 @@ export function stackCpu(stack: Stack): Record<string, number> {
   return out;
 }
 
-export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+export function cpuDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of Object.keys(after)) out[k] = Math.round((after[k] - (before[k] ?? 0)) * 10) / 10;
   return out;

@@ -9,6 +9,7 @@ const app = require('../../services/api/src/app') as typeof import('../../servic
 
 const limit = Number(process.env.BENCH_RATE_LIMIT_PER_MINUTE ?? 1200);
 const original = app.createApiApp;
-(app as { createApiApp: typeof original }).createApiApp = (deps) => original({ ...deps, rateLimitPerMinute: limit });
+(app as { createApiApp: typeof original }).createApiApp = (deps) =>
+  original({ ...deps, rateLimitPerMinute: limit });
 
 require('../../services/api/src/main');

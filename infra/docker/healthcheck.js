@@ -62,7 +62,9 @@ async function checkTemporalPoller() {
     done(
       mine.length > 0,
       `${type} task queue ${queue} on ${address}/${namespace}: ` +
-        (mine.length > 0 ? `polled by ${mine.join(', ')}` : `no poller from ${host} (pollers: ${pollers.join(', ') || 'none'})`),
+        (mine.length > 0
+          ? `polled by ${mine.join(', ')}`
+          : `no poller from ${host} (pollers: ${pollers.join(', ') || 'none'})`),
     );
   } finally {
     await connection.close().catch(() => undefined);

@@ -13,7 +13,9 @@ async function main() {
   const hoursAt = args.indexOf('--hours');
   const hours = hoursAt >= 0 ? Number(args[hoursAt + 1]) : 8;
   if (!subject || !/^[a-z0-9-]{2,100}$/.test(subject) || !(hours > 0 && hours <= 24)) {
-    console.error('usage: npm run -s token -- <person-id> [--hours 1-24]   (person ids: var/demo-tokens.json or GET /partnerships/:id/people)');
+    console.error(
+      'usage: npm run -s token -- <person-id> [--hours 1-24]   (person ids: var/demo-tokens.json or GET /partnerships/:id/people)',
+    );
     process.exit(2);
   }
   const file = path.resolve(__dirname, '..', '..', 'var', 'auth', 'local-issuer.json');

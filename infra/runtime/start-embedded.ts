@@ -16,7 +16,12 @@ import { createApiApp, createTokenVerifier, loadOrCreateLocalIssuer } from '@res
 import { readSmsOutbox, startNotifier } from '@resolve/notifier';
 import { openDatabase, seedDemoDirectory, startEmbeddedPostgres } from '@resolve/persistence';
 import { listProtocols } from '@resolve/protocols';
-import { createDataConverter, EncryptionCodec, loadOrCreateEncryptionKeys, startDevServer } from '@resolve/temporal';
+import {
+  createDataConverter,
+  EncryptionCodec,
+  loadOrCreateEncryptionKeys,
+  startDevServer,
+} from '@resolve/temporal';
 import { startSmtpCapture, type CapturedMail } from '@resolve/testing';
 import { startEscalationWorker } from '@resolve/worker';
 import { workerTelemetryOptions } from '../../services/worker/src/metrics';
@@ -35,20 +40,30 @@ async function main() {
   const workerMetrics = `127.0.0.1:${port('WORKER_METRICS_PORT', 9464)}`;
   Runtime.install({ telemetryOptions: workerTelemetryOptions(workerMetrics) });
   // Payload encryption for every client and worker below, and the API's /codec.
-  const codec = new EncryptionCodec(process.env.RESOLVE_ENCRYPTION_KEYS || loadOrCreateEncryptionKeys(path.join(varDir, 'encryption-keys')));
+  const codec = new EncryptionCodec(
+    process.env.RESOLVE_ENCRYPTION_KEYS || loadOrCreateEncryptionKeys(path.join(varDir, 'encryption-keys')),
+  );
   const dataConverter = createDataConverter(codec);
 
   // Postgres
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(varDir, 'postgres'), port: port('PG_PORT', 5433), durable: true, log: say });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(varDir, 'postgres'),
+      port: port('PG_PORT', 5433),
+      durable: true,
+      log: say,
+    });
     stops.push(() => pg.stop());
     await pg.createDatabase('resolve');
     databaseUrl = pg.url('resolve');
   }
   const dataSource = await openDatabase(databaseUrl);
   const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
-  await seedDemoDirectory(dataSource, [...partnerships].map(([id, name]) => ({ id, name })));
+  await seedDemoDirectory(
+    dataSource,
+    [...partnerships].map(([id, name]) => ({ id, name })),
+  );
   say(`postgres ready, migrated, demonstration directory seeded (${partnerships.size} partnerships)`);
 
   // Temporal
@@ -83,10 +98,16 @@ async function main() {
         .then((sms) => {
           const mails = [...mail]
             .reverse()
-            .map((m) => `<article><h3>${escape(m.subject)}</h3><p><b>To</b> ${escape(m.to.join(', '))} · ${m.receivedAt.toISOString()}</p><pre>${escape(m.text)}</pre></article>`)
+            .map(
+              (m) =>
+                `<article><h3>${escape(m.subject)}</h3><p><b>To</b> ${escape(m.to.join(', '))} · ${m.receivedAt.toISOString()}</p><pre>${escape(m.text)}</pre></article>`,
+            )
             .join('<hr>');
           const texts = sms
-            .map((m) => `<li><b>${escape(m.to)}</b> · ${new Date(m.createdAt).toISOString()}<br>${escape(m.body)}</li>`)
+            .map(
+              (m) =>
+                `<li><b>${escape(m.to)}</b> · ${new Date(m.createdAt).toISOString()}<br>${escape(m.body)}</li>`,
+            )
             .join('');
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
           res.end(
@@ -101,7 +122,13 @@ async function main() {
   }
 
   // Workers
-  const worker = await startEscalationWorker({ temporalAddress, namespace: 'default', dataSource, connection: native, dataConverter });
+  const worker = await startEscalationWorker({
+    temporalAddress,
+    namespace: 'default',
+    dataSource,
+    connection: native,
+    dataConverter,
+  });
   stops.unshift(() => worker.shutdown());
   const apiPort = port('API_PORT', 3000);
   const notifier = await startNotifier({
@@ -120,11 +147,19 @@ async function main() {
   stops.unshift(() => notifier.shutdown());
 
   // API with the local token issuer
-  const issuer = await loadOrCreateLocalIssuer(path.join(varDir, 'auth', 'local-issuer.json'), 'resolve-local', 'resolve-api');
+  const issuer = await loadOrCreateLocalIssuer(
+    path.join(varDir, 'auth', 'local-issuer.json'),
+    'resolve-local',
+    'resolve-api',
+  );
   const app = await createApiApp({
     dataSource,
     temporal: new Client({ connection, namespace: 'default', dataConverter }),
-    verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, localPublicJwk: issuer.publicJwk }),
+    verifier: createTokenVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      localPublicJwk: issuer.publicJwk,
+    }),
     // The Web UI decodes payloads through /codec (a business manager's or chair's token; docs/operators.md).
     codec: { codec, corsOrigins: uiUrl ? [uiUrl, uiUrl.replace('127.0.0.1', 'localhost')] : [] },
   });

@@ -48,7 +48,11 @@ import {
  * the engine's effects through activities.
  */
 
-const BOOKKEEPING_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+const BOOKKEEPING_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+} as const;
 
 // Runs recorded before the patch `local-bookkeeping` computed deadlines and wrote the projection
 // as ordinary activities, through the server's task queue.
@@ -69,7 +73,8 @@ const bookkeepingInWorker = proxyLocalActivities<EscalationActivities>({
   retry: BOOKKEEPING_RETRY,
 });
 const LOCAL_BOOKKEEPING = 'local-bookkeeping';
-const bookkeeping = (): EscalationActivities => (patched(LOCAL_BOOKKEEPING) ? bookkeepingInWorker : bookkeepingViaServer);
+const bookkeeping = (): EscalationActivities =>
+  patched(LOCAL_BOOKKEEPING) ? bookkeepingInWorker : bookkeepingViaServer;
 
 // Notifications never fail the escalation: the notifier records permanent failures itself and
 // reports them to the business manager; here it is retried until it answers.
@@ -94,7 +99,8 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   const state = started.state;
   // Each effect keeps the id of the request (or timer) that caused it, for the notifier's logs.
   type Queued = Effect & { correlationId?: string };
-  const tag = (effects: Effect[], correlationId: string): Queued[] => effects.map((e) => ({ ...e, correlationId }));
+  const tag = (effects: Effect[], correlationId: string): Queued[] =>
+    effects.map((e) => ({ ...e, correlationId }));
   const queue: Queued[] = tag(started.effects, input.correlationId ?? input.actionId);
   let busy = false;
   // Every change bumps `changes`; `published` is the change count last written to Postgres.
@@ -114,7 +120,10 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
 
   for (const kind of Object.keys(actionUpdates) as UpdateActionKind[]) {
     // One handler for every action update: the engine dispatches on `kind`.
-    const update = actionUpdates[kind] as unknown as import('@temporalio/common').UpdateDefinition<ReturnType<typeof summarise>, [object]>;
+    const update = actionUpdates[kind] as unknown as import('@temporalio/common').UpdateDefinition<
+      ReturnType<typeof summarise>,
+      [object]
+    >;
     setHandler(
       update,
       async (args: object) => {
@@ -131,7 +140,11 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
             validateAction(protocol, state, { ...(args as object), kind } as EscalationAction, now());
           } catch (err) {
             if (err instanceof ActionRefused) {
-              throw ApplicationFailure.create({ type: 'ActionRefused', message: err.message, details: [err.code] });
+              throw ApplicationFailure.create({
+                type: 'ActionRefused',
+                message: err.message,
+                details: [err.code],
+              });
             }
             throw err;
           }
@@ -167,7 +180,11 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         // Only requests the notifier refuses outright (InvalidNotifyRequest) end here; it is in
         // the history as a failed activity. The escalation itself carries on.
         notifying -= 1;
-        log.error('notifications refused by the notifier', { escalationId: state.escalationId, keys: notices.map((n) => n.key), error: String(err) });
+        log.error('notifications refused by the notifier', {
+          escalationId: state.escalationId,
+          keys: notices.map((n) => n.key),
+          error: String(err),
+        });
       },
     );
   };
@@ -260,7 +277,9 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
       const ms = Date.parse(wakeAt) - Date.now();
       if (ms > 0) await condition(woken, ms);
     }
-    queue.push(...tag(fireTimers(protocol, state, now()), `${workflowInfo().workflowId}@${now().toISOString()}`));
+    queue.push(
+      ...tag(fireTimers(protocol, state, now()), `${workflowInfo().workflowId}@${now().toISOString()}`),
+    );
     if (queue.length > 0) changes += 1;
   }
 
@@ -274,6 +293,10 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     if (!(lingering && dirty())) break;
     await publish();
   }
-  log.info('escalation closed', { escalationId: state.escalationId, status: state.status, workflowId: workflowInfo().workflowId });
+  log.info('escalation closed', {
+    escalationId: state.escalationId,
+    status: state.status,
+    workflowId: workflowInfo().workflowId,
+  });
   return { summary: summarise(state), closedAt: state.closedAt };
 }

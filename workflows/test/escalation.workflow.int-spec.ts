@@ -9,7 +9,12 @@ import {
   type NotifyRequest,
 } from '@resolve/contracts';
 import { escalationWorkflowBundle } from '@resolve/temporal';
-import { recordingNotifierActivities, startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
+import {
+  recordingNotifierActivities,
+  startTestDatabase,
+  timeSkippingEnvironment,
+  type TestDatabase,
+} from '@resolve/testing';
 import { createEscalationActivities } from '@resolve/worker';
 import { seedEscalation } from './support';
 
@@ -109,7 +114,10 @@ describe('escalationWorkflow (time-skipping)', () => {
       expect(tier2Alert?.audience.sides).toEqual(['raising', 'receiving']);
 
       // The Postgres row follows the workflow.
-      const [row] = await db.dataSource.query(`SELECT tier_number, breaches, status FROM escalation WHERE id = $1`, [input.escalationId]);
+      const [row] = await db.dataSource.query(
+        `SELECT tier_number, breaches, status FROM escalation WHERE id = $1`,
+        [input.escalationId],
+      );
       expect(row).toEqual({ tier_number: 2, breaches: 1, status: 'open' });
 
       // Resolution needs both sides where the protocol says so; each side confirms.
@@ -119,7 +127,9 @@ describe('escalationWorkflow (time-skipping)', () => {
         role: 'line-manager' as const,
         side,
       });
-      await handle.executeUpdate(actionUpdates.resolve, { args: [{ actor: actor('raising'), actionId: '00000000-0000-4000-a000-000000000001' }] });
+      await handle.executeUpdate(actionUpdates.resolve, {
+        args: [{ actor: actor('raising'), actionId: '00000000-0000-4000-a000-000000000001' }],
+      });
       const after = await handle.executeUpdate(actionUpdates.resolve, {
         args: [{ actor: actor('receiving'), actionId: '00000000-0000-4000-a000-000000000002' }],
       });
@@ -134,19 +144,25 @@ describe('escalationWorkflow (time-skipping)', () => {
       // No notifier polls its task queue: the raised and tier-entered notices wait there, and
       // the first deadline is computed and written to Postgres all the same.
       const { raisedAt, input, handle, state } = await raiseSefton('SEF-TS-0002');
-      expect(state.tier.dueAt).toBe(addWorkingDays(raisedAt, 2, { nation: 'england-and-wales' }).dueAt.toISOString());
+      expect(state.tier.dueAt).toBe(
+        addWorkingDays(raisedAt, 2, { nation: 'england-and-wales' }).dueAt.toISOString(),
+      );
       const described = await handle.describe();
       const pending = (described.raw.pendingActivities ?? []).map((a) => a.activityType?.name);
       expect(pending).toEqual(['notifyBatch']); // the raised and tier-entered notices, together
 
       // An action answers without waiting for the notifier.
       const answered = await Promise.race([
-        handle.executeUpdate(actionUpdates.withdraw, { args: [{ actor: input.raisedBy, actionId: '00000000-0000-4000-a000-000000000101' }] }),
+        handle.executeUpdate(actionUpdates.withdraw, {
+          args: [{ actor: input.raisedBy, actionId: '00000000-0000-4000-a000-000000000101' }],
+        }),
         new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 15_000)),
       ]);
       expect(answered).not.toBe('no answer');
       expect((answered as { status: string }).status).toBe('withdrawn');
-      const [row] = await db.dataSource.query(`SELECT status FROM escalation WHERE id = $1`, [input.escalationId]);
+      const [row] = await db.dataSource.query(`SELECT status FROM escalation WHERE id = $1`, [
+        input.escalationId,
+      ]);
       expect(row).toEqual({ status: 'withdrawn' });
 
       // Closed, but the run stays open until its notices have gone out: none is abandoned.

@@ -15,7 +15,12 @@ import {
 import type { Actor } from '@resolve/domain';
 import type { Protocol, Tier } from '@resolve/protocols';
 import { escalationWorkflowBundle } from '@resolve/temporal';
-import { recordingNotifierActivities, startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
+import {
+  recordingNotifierActivities,
+  startTestDatabase,
+  timeSkippingEnvironment,
+  type TestDatabase,
+} from '@resolve/testing';
 import { createEscalationActivities } from '@resolve/worker';
 import { seedEscalation } from './support';
 
@@ -143,7 +148,9 @@ export async function settle(
       if (Date.now() > deadline) return state; // the caller's assertions say what is wrong
     } else if (Date.now() > deadline) {
       const last = events.slice(-6).map((e) => `${String(e.eventId)} ${EventType[e.eventType ?? 0]}`);
-      throw new Error(`${c.handle.workflowId} did not settle in ${timeoutMs} ms; last events: ${last.join(', ')}`);
+      throw new Error(
+        `${c.handle.workflowId} did not settle in ${timeoutMs} ms; last events: ${last.join(', ')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -224,14 +231,17 @@ function pendingTimersDueAt(events: readonly HistoryEvent[]): number[] {
   const pending = new Map<string, number>();
   for (const e of events) {
     const started = e.timerStartedEventAttributes;
-    if (started?.timerId) pending.set(started.timerId, protoMs(e.eventTime) + protoMs(started.startToFireTimeout));
+    if (started?.timerId)
+      pending.set(started.timerId, protoMs(e.eventTime) + protoMs(started.startToFireTimeout));
     const ended = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
     if (ended?.timerId) pending.delete(ended.timerId);
   }
   return [...pending.values()];
 }
 
-function protoMs(v: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined): number {
+function protoMs(
+  v: { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined,
+): number {
   return Number(v?.seconds?.toString() ?? 0) * 1000 + Math.floor((v?.nanos ?? 0) / 1e6);
 }
 
@@ -274,7 +284,12 @@ export function party(input: EscalationWorkflowInput, side: 'raising' | 'receivi
 
 /** The person in a partnership role (independent chair, business manager...). */
 export function partnership(input: EscalationWorkflowInput, role: string): Actor {
-  return { personId: `${input.partnershipId}-${role}`, agencyId: null, role: role as Actor['role'], side: 'partnership' };
+  return {
+    personId: `${input.partnershipId}-${role}`,
+    agencyId: null,
+    role: role as Actor['role'],
+    side: 'partnership',
+  };
 }
 
 /** The first role a side has at a tier: the person who would act there. */

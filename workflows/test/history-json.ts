@@ -28,7 +28,9 @@ const protojson = require(
 type History = temporal.api.history.v1.History;
 const HistoryMessage = temporal.api.history.v1.History;
 
-const patched = patchProtobufRoot(require('@temporalio/proto')) as unknown as { lookupType(name: string): unknown };
+const patched = patchProtobufRoot(require('@temporalio/proto')) as unknown as {
+  lookupType(name: string): unknown;
+};
 const historyType = patched.lookupType('temporal.api.history.v1.History');
 
 export function historyToJson(history: temporal.api.history.v1.IHistory): unknown {
@@ -48,25 +50,35 @@ export function historyFromJson(json: unknown): History {
 type JsonPayload = { metadata?: Record<string, string>; data?: string };
 
 const isPayload = (v: unknown): v is JsonPayload =>
-  typeof v === 'object' && v !== null && typeof (v as JsonPayload).metadata === 'object' && typeof (v as JsonPayload).metadata?.encoding === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as JsonPayload).metadata === 'object' &&
+  typeof (v as JsonPayload).metadata?.encoding === 'string';
 
 /**
  * Runs every payload of a history (JSON form) through the codecs' `decode`, wherever it sits
  * (inputs, results, update arguments and outcomes, memos, failures), so a fixture holds plain
  * `json/plain` payloads a reviewer can read, not ciphertext only this test run's key opens.
  */
-export async function decodeHistoryPayloads(json: unknown, codecs: readonly PayloadCodec[]): Promise<unknown> {
+export async function decodeHistoryPayloads(
+  json: unknown,
+  codecs: readonly PayloadCodec[],
+): Promise<unknown> {
   const visit = async (v: unknown): Promise<unknown> => {
     if (Array.isArray(v)) return Promise.all(v.map(visit));
     if (typeof v !== 'object' || v === null) return v;
     if (isPayload(v)) {
       let payload: Payload = {
-        metadata: Object.fromEntries(Object.entries(v.metadata ?? {}).map(([k, b64]) => [k, Buffer.from(b64, 'base64')])),
+        metadata: Object.fromEntries(
+          Object.entries(v.metadata ?? {}).map(([k, b64]) => [k, Buffer.from(b64, 'base64')]),
+        ),
         data: Buffer.from(v.data ?? '', 'base64'),
       };
       for (const codec of [...codecs].reverse()) [payload] = await codec.decode([payload]);
       return {
-        metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, b]) => [k, Buffer.from(b).toString('base64')])),
+        metadata: Object.fromEntries(
+          Object.entries(payload.metadata ?? {}).map(([k, b]) => [k, Buffer.from(b).toString('base64')]),
+        ),
         ...(payload.data?.length ? { data: Buffer.from(payload.data).toString('base64') } : {}),
       };
     }

@@ -65,7 +65,10 @@ const PROTOCOL_IDS = [
  * escalation was raised (or clock minutes for the demo protocol) at which each timed tier is
  * due if nobody acts. `fast`: the same under immediate risk (fast track), from its start tier.
  */
-const TOTALS: Record<(typeof PROTOCOL_IDS)[number], { unit: 'working-days' | 'minutes'; normal: number[]; fast: number[] }> = {
+const TOTALS: Record<
+  (typeof PROTOCOL_IDS)[number],
+  { unit: 'working-days' | 'minutes'; normal: number[]; fast: number[] }
+> = {
   // 000 / 001: step 1 "48 hours (2 working days)"; step 2 "within 5 working days of step 1";
   // step 3 2 working days from its start (7); step 4 non-urgent: learning referral, untimed.
   // Fast track: at most 1 working day per step, step 4 urgent meeting date "within 24 hours".
@@ -96,7 +99,8 @@ beforeAll(async () => {
 }, 120_000);
 
 beforeEach(() => {
-  if (process.env.TRACE_CASES) process.stderr.write(`>>> ${new Date().toISOString()} ${expect.getState().currentTestName}\n`);
+  if (process.env.TRACE_CASES)
+    process.stderr.write(`>>> ${new Date().toISOString()} ${expect.getState().currentTestName}\n`);
 });
 
 afterEach(async () => {
@@ -109,7 +113,10 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.TRACE_CASES && h) process.stderr.write(`test server clock at the end: ${new Date(await h.env.currentTimeMs()).toISOString()}\n`);
+  if (process.env.TRACE_CASES && h)
+    process.stderr.write(
+      `test server clock at the end: ${new Date(await h.env.currentTimeMs()).toISOString()}\n`,
+    );
   await h?.stop();
 });
 
@@ -133,7 +140,9 @@ const ms = (iso: string | null | undefined) => {
 function expectJustAfter(actual: string | null | undefined, expected: string | number, what: string) {
   const late = ms(actual) - (typeof expected === 'number' ? expected : ms(expected));
   if (!(late >= 0 && late < SECOND)) {
-    throw new Error(`${what}: ${actual} is ${late} ms after the expected ${new Date(expected).toISOString()}`);
+    throw new Error(
+      `${what}: ${actual} is ${late} ms after the expected ${new Date(expected).toISOString()}`,
+    );
   }
 }
 
@@ -146,7 +155,9 @@ const sorted = (xs: readonly string[]) => [...xs].sort();
 /** The tier-entered alert for `tier` and the `informed` notices its protocol requires. */
 function expectTierAlerts(c: Case, tier: Tier) {
   const requests = c.requests();
-  const alert = requests.find((r) => r.event === 'tier-entered' && r.tier === tier.number && r.key.endsWith(`:${tier.key}`));
+  const alert = requests.find(
+    (r) => r.event === 'tier-entered' && r.tier === tier.number && r.key.endsWith(`:${tier.key}`),
+  );
   if (!alert) throw new Error(`no tier-entered request for ${c.protocol.id} tier ${tier.key}`);
   const roles = agencyRolesOf(tier);
   expect(sorted(alert.audience.agencyRoles)).toEqual(sorted(roles.filter((r) => r !== 'practitioner')));
@@ -162,15 +173,28 @@ function expectTierAlerts(c: Case, tier: Tier) {
       continue;
     }
     const informed = requests.find(
-      (r) => r.event === 'informed' && r.tier === tier.number && r.key.endsWith(`:${tier.key}:${inform.partnershipRole}`),
+      (r) =>
+        r.event === 'informed' &&
+        r.tier === tier.number &&
+        r.key.endsWith(`:${tier.key}:${inform.partnershipRole}`),
     );
-    if (!informed) throw new Error(`${c.protocol.id} tier ${tier.key}: ${inform.partnershipRole} not informed`);
-    expect(informed.audience).toEqual({ parties: false, agencyRoles: [], sides: [], partnershipRoles: [inform.partnershipRole] });
+    if (!informed)
+      throw new Error(`${c.protocol.id} tier ${tier.key}: ${inform.partnershipRole} not informed`);
+    expect(informed.audience).toEqual({
+      parties: false,
+      agencyRoles: [],
+      sides: [],
+      partnershipRoles: [inform.partnershipRole],
+    });
   }
 }
 
 /** The totals of TOTALS as instants from t0. */
-function handDueAts(protocolId: (typeof PROTOCOL_IDS)[number], t0: number, which: 'normal' | 'fast'): number[] {
+function handDueAts(
+  protocolId: (typeof PROTOCOL_IDS)[number],
+  t0: number,
+  which: 'normal' | 'fast',
+): number[] {
   const t = TOTALS[protocolId];
   return t[which].map((n) => (t.unit === 'minutes' ? t0 + n * 60_000 : handWorkingDays(t0, n)));
 }
@@ -230,7 +254,9 @@ async function runThrough(c: Case, schedule: TimelineTier[], options: { stopAtLa
       status: 'open',
     });
     expectJustAfter(state.tier.breachedAt, due, `${c.protocol.id} tier ${step.key} breachedAt`);
-    const breached = c.requests().find((r) => r.event === 'deadline-breached' && r.key.endsWith(`:${step.key}`));
+    const breached = c
+      .requests()
+      .find((r) => r.event === 'deadline-breached' && r.key.endsWith(`:${step.key}`));
     expect(breached?.audience.partnershipRoles).toEqual(expect.arrayContaining(['business-manager']));
     return state;
   }
@@ -240,7 +266,13 @@ async function runThrough(c: Case, schedule: TimelineTier[], options: { stopAtLa
 const act = update;
 
 /** The update is refused by its validator with the protocol's reason, and nothing changes. */
-async function expectRefused(c: Case, kind: UpdateName, args: Record<string, unknown>, code: string, reason: RegExp) {
+async function expectRefused(
+  c: Case,
+  kind: UpdateName,
+  args: Record<string, unknown>,
+  code: string,
+  reason: RegExp,
+) {
   await quiesce(c);
   const before = await c.handle.query(snapshotQuery);
   const err = await act(c, kind, args).then(
@@ -319,7 +351,12 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       expect(state.breaches).toBe(schedule.length);
     }
     const row = await projectedRow(c);
-    expect(row).toMatchObject({ status: state.status, tier_number: state.tier.number, tier_key: state.tier.key, breaches: state.breaches });
+    expect(row).toMatchObject({
+      status: state.status,
+      tier_number: state.tier.number,
+      tier_key: state.tier.key,
+      breaches: state.breaches,
+    });
   });
 
   it('resolves at tier 1 when both sides confirm', async () => {
@@ -329,7 +366,13 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     expect(first.status).toBe(protocol.resolutionNeedsBothSides ? 'open' : 'resolved');
     if (protocol.resolutionNeedsBothSides) {
       // The same side cannot confirm twice.
-      await expectRefused(c, 'resolve', { actor: tierActor(c.input, tier, 'raising') }, 'already-confirmed', /already confirmed/);
+      await expectRefused(
+        c,
+        'resolve',
+        { actor: tierActor(c.input, tier, 'raising') },
+        'already-confirmed',
+        /already confirmed/,
+      );
       const second = await act(c, 'resolve', { actor: tierActor(c.input, tier, 'receiving') });
       expect(second.status).toBe('resolved');
     }
@@ -374,7 +417,11 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       handDueAts(protocolId, c.t0, 'fast').map((x) => new Date(x).toISOString()),
     );
     const start = await settle(c);
-    expect(start).toMatchObject({ urgent: true, immediateRisk: true, tier: { number: protocol.fastTrack.startAtTier, enteredBecause: 'raised' } });
+    expect(start).toMatchObject({
+      urgent: true,
+      immediateRisk: true,
+      tier: { number: protocol.fastTrack.startAtTier, enteredBecause: 'raised' },
+    });
     expect(requestsOf(c, 'immediate-risk-flagged')).toHaveLength(1);
     expect(c.requests().every((r) => r.urgent)).toBe(true);
 
@@ -393,7 +440,13 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       expect(meeting.dueAt).toBeNull(); // met
       expect(requestsOf(c, 'meeting-scheduled')).toHaveLength(1);
     }
-    await expectRefused(c, 'escalate', { actor: tierActor(c.input, finalTier, 'raising') }, 'final-tier', /is the final step/);
+    await expectRefused(
+      c,
+      'escalate',
+      { actor: tierActor(c.input, finalTier, 'raising') },
+      'final-tier',
+      /is the final step/,
+    );
     const decided = await act(c, 'record-decision', {
       actor: chair(c),
       ...(finalTier.outcomes.length ? { outcome: finalTier.outcomes[0] } : {}),
@@ -412,11 +465,19 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     const before = await settle(c);
     await sleepUntil(h, c.t0 + 60 * SECOND);
     const flaggedAt = await h.env.currentTimeMs();
-    const answer = await act(c, 'flag-immediate-risk', { actor: tierActor(c.input, tierAt(protocol, 1), 'raising') });
+    const answer = await act(c, 'flag-immediate-risk', {
+      actor: tierActor(c.input, tierAt(protocol, 1), 'raising'),
+    });
     expect(answer).toMatchObject({ urgent: true, immediateRisk: true });
     let state = await settle(c);
     expect(requestsOf(c, 'immediate-risk-flagged')).toHaveLength(1);
-    await expectRefused(c, 'flag-immediate-risk', { actor: tierActor(c.input, tierAt(protocol, 1), 'receiving') }, 'already-flagged', /already flagged/);
+    await expectRefused(
+      c,
+      'flag-immediate-risk',
+      { actor: tierActor(c.input, tierAt(protocol, 1), 'receiving') },
+      'already-flagged',
+      /already flagged/,
+    );
 
     const fastTier = tierAt(protocol, protocol.fastTrack.startAtTier, { immediateRisk: true });
     if (protocol.fastTrack.startAtTier > 1) {
@@ -482,24 +543,55 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       let state = await settle(c);
       const tier = tierAt(protocol, 1);
       const oldDue = ms(state.tier.dueAt);
-      const proposer: 'raising' | 'receiving' = protocol.extensions.proposedBy === 'receiving' ? 'receiving' : 'raising';
+      const proposer: 'raising' | 'receiving' =
+        protocol.extensions.proposedBy === 'receiving' ? 'receiving' : 'raising';
       const answerer = proposer === 'raising' ? 'receiving' : 'raising';
       const newDue = oldDue + (TOTALS[protocolId].unit === 'minutes' ? 3 * 60_000 : 2 * 24 * 3600 * SECOND);
 
       if (protocol.extensions.proposedBy === 'receiving') {
-        await expectRefused(c, 'propose-extension', { actor: tierActor(c.input, tier, 'raising'), dueAt: new Date(newDue).toISOString() }, 'wrong-side', /receiving/);
+        await expectRefused(
+          c,
+          'propose-extension',
+          { actor: tierActor(c.input, tier, 'raising'), dueAt: new Date(newDue).toISOString() },
+          'wrong-side',
+          /receiving/,
+        );
       }
-      await expectRefused(c, 'propose-extension', { actor: tierActor(c.input, tier, proposer), dueAt: new Date(oldDue).toISOString() }, 'not-later', /not later/);
-      await expectRefused(c, 'accept-extension', { actor: tierActor(c.input, tier, answerer) }, 'no-extension', /no extension/);
+      await expectRefused(
+        c,
+        'propose-extension',
+        { actor: tierActor(c.input, tier, proposer), dueAt: new Date(oldDue).toISOString() },
+        'not-later',
+        /not later/,
+      );
+      await expectRefused(
+        c,
+        'accept-extension',
+        { actor: tierActor(c.input, tier, answerer) },
+        'no-extension',
+        /no extension/,
+      );
 
-      const proposed = await act(c, 'propose-extension', { actor: tierActor(c.input, tier, proposer), dueAt: new Date(newDue).toISOString() });
+      const proposed = await act(c, 'propose-extension', {
+        actor: tierActor(c.input, tier, proposer),
+        dueAt: new Date(newDue).toISOString(),
+      });
       expect(proposed.dueAt).toBe(new Date(oldDue).toISOString());
       expect(requestsOf(c, 'extension-proposed')).toHaveLength(1);
-      await expectRefused(c, 'accept-extension', { actor: tierActor(c.input, tier, proposer) }, 'wrong-side', /other agency/);
+      await expectRefused(
+        c,
+        'accept-extension',
+        { actor: tierActor(c.input, tier, proposer) },
+        'wrong-side',
+        /other agency/,
+      );
       const agreed = await act(c, 'accept-extension', { actor: tierActor(c.input, tier, answerer) });
       expect(agreed.dueAt).toBe(new Date(newDue).toISOString());
       state = await settle(c);
-      expect(state.tier).toMatchObject({ extendedFrom: new Date(oldDue).toISOString(), dueAt: new Date(newDue).toISOString() });
+      expect(state.tier).toMatchObject({
+        extendedFrom: new Date(oldDue).toISOString(),
+        dueAt: new Date(newDue).toISOString(),
+      });
       expect(requestsOf(c, 'extension-agreed')).toHaveLength(1);
 
       await sleepUntil(h, oldDue + SECOND);
@@ -522,7 +614,10 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       await expectRefused(
         c,
         'propose-extension',
-        { actor: tierActor(c.input, tierAt(protocol, 1), 'receiving'), dueAt: new Date(ms(state.tier.dueAt) + 86_400_000).toISOString() },
+        {
+          actor: tierActor(c.input, tierAt(protocol, 1), 'receiving'),
+          dueAt: new Date(ms(state.tier.dueAt) + 86_400_000).toISOString(),
+        },
         'extensions-not-allowed',
         /sets no extended timetable/,
       );
@@ -548,11 +643,35 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       await expectResult(c, 'referred-for-learning');
       return;
     }
-    await expectRefused(c, 'escalate', { actor: tierActor(c.input, finalTier, 'raising') }, 'final-tier', /is the final step/);
-    await expectRefused(c, 'record-decision', { actor: party(c.input, 'raising', 'practitioner') }, 'not-the-chair', /only the independent chair/);
-    await expectRefused(c, 'record-decision', { actor: partnership(c.input, 'business-manager') }, 'not-the-chair', /only the independent chair/);
+    await expectRefused(
+      c,
+      'escalate',
+      { actor: tierActor(c.input, finalTier, 'raising') },
+      'final-tier',
+      /is the final step/,
+    );
+    await expectRefused(
+      c,
+      'record-decision',
+      { actor: party(c.input, 'raising', 'practitioner') },
+      'not-the-chair',
+      /only the independent chair/,
+    );
+    await expectRefused(
+      c,
+      'record-decision',
+      { actor: partnership(c.input, 'business-manager') },
+      'not-the-chair',
+      /only the independent chair/,
+    );
     if (finalTier.outcomes.length) {
-      await expectRefused(c, 'record-decision', { actor: chair(c), outcome: 'no-such-outcome' }, 'unknown-outcome', /outcome must be one of/);
+      await expectRefused(
+        c,
+        'record-decision',
+        { actor: chair(c), outcome: 'no-such-outcome' },
+        'unknown-outcome',
+        /outcome must be one of/,
+      );
     }
     const decided = await act(c, 'record-decision', {
       actor: chair(c),
@@ -573,25 +692,61 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     const c = await raiseCase(protocolId);
     await settle(c);
     const tier1 = tierAt(protocol, 1);
-    await expectRefused(c, 'record-decision', { actor: party(c.input, 'raising', 'practitioner') }, 'not-the-chair', /only the independent chair/);
+    await expectRefused(
+      c,
+      'record-decision',
+      { actor: party(c.input, 'raising', 'practitioner') },
+      'not-the-chair',
+      /only the independent chair/,
+    );
     if (last > 1) {
-      await expectRefused(c, 'record-decision', { actor: chair(c) }, 'not-final-tier', /final decision is made at tier/);
+      await expectRefused(
+        c,
+        'record-decision',
+        { actor: chair(c) },
+        'not-final-tier',
+        /final decision is made at tier/,
+      );
     }
-    await expectRefused(c, 'withdraw', { actor: party(c.input, 'receiving', 'practitioner') }, 'not-the-raiser', /only the person who raised it/);
-    await expectRefused(c, 'withdraw', { actor: party(c.input, 'raising', 'line-manager') }, 'not-the-raiser', /only the person who raised it/);
+    await expectRefused(
+      c,
+      'withdraw',
+      { actor: party(c.input, 'receiving', 'practitioner') },
+      'not-the-raiser',
+      /only the person who raised it/,
+    );
+    await expectRefused(
+      c,
+      'withdraw',
+      { actor: party(c.input, 'raising', 'line-manager') },
+      'not-the-raiser',
+      /only the person who raised it/,
+    );
     await expectRefused(c, 'resolve', { actor: chair(c) }, 'wrong-side', /only the two agencies/);
-    await expectRefused(c, 'escalate', { actor: partnership(c.input, 'business-manager') }, 'wrong-side', /only the two agencies/);
+    await expectRefused(
+      c,
+      'escalate',
+      { actor: partnership(c.input, 'business-manager') },
+      'wrong-side',
+      /only the two agencies/,
+    );
     if (tier1.expects !== 'meeting-date' && tier1.partnershipRoles.length === 0) {
       await expectRefused(
         c,
         'schedule-meeting',
-        { actor: tierActor(c.input, tier1, 'raising'), meetingKind: 'x', at: new Date(c.t0 + 86_400_000).toISOString() },
+        {
+          actor: tierActor(c.input, tier1, 'raising'),
+          meetingKind: 'x',
+          at: new Date(c.t0 + 86_400_000).toISOString(),
+        },
         'no-meeting-here',
         /has no chaired meeting or panel/,
       );
     }
     // A refused update is rejected by its validator: it is never accepted into the history.
-    const accepted = (await c.handle.fetchHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const accepted = (await c.handle.fetchHistory()).events!.filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+    );
     expect(accepted).toHaveLength(0);
 
     const withdrawn = await act(c, 'withdraw', { actor: c.input.raisedBy });
@@ -614,7 +769,13 @@ describe('calendar-changed signal', () => {
     const tier = tierAt(c.protocol, 1);
     await act(c, 'agree-plan', {
       actor: tierActor(c.input, tier, 'raising'),
-      items: [{ itemId: '00000000-0000-4000-b000-0000000000aa', ownerAgencyId: c.input.receivingAgencyId, dueAt: new Date(c.t0 + 3 * 86_400_000).toISOString() }],
+      items: [
+        {
+          itemId: '00000000-0000-4000-b000-0000000000aa',
+          ownerAgencyId: c.input.receivingAgencyId,
+          dueAt: new Date(c.t0 + 3 * 86_400_000).toISOString(),
+        },
+      ],
     });
     state = await settle(c);
     expect(state.tier.metAt).not.toBeNull();

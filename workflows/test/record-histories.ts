@@ -50,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
   const chosen = SCENARIOS.filter((s) => names.length === 0 || names.includes(s.name));
   const todo = chosen.filter((s) => force || !existsSync(fileOf(s.name)));
   for (const s of chosen.filter((x) => !todo.includes(x))) {
-    process.stdout.write(`kept      ${s.name} (already recorded; --force to overwrite an unmerged fixture)\n`);
+    process.stdout.write(
+      `kept      ${s.name} (already recorded; --force to overwrite an unmerged fixture)\n`,
+    );
   }
   if (todo.length === 0) return 0;
 
@@ -65,7 +67,10 @@ async function main(argv: string[]): Promise<number> {
       // Payloads decrypted (this run's key is thrown away): plain json/plain payloads, base64 in
       // Temporal's JSON form as the CLI writes them, so a reviewer can check what a fixture
       // holds (ids and non-identifying facts only) and replay needs no key.
-      const json = await decodeHistoryPayloads(historyToJson(history), testDataConverter().payloadCodecs ?? []);
+      const json = await decodeHistoryPayloads(
+        historyToJson(history),
+        testDataConverter().payloadCodecs ?? [],
+      );
       writeFileSync(file, `${JSON.stringify(json, null, 1)}\n`);
       process.stdout.write(
         `recorded  ${s.name}: ${history.events?.length ?? 0} events, ${Date.now() - started} ms -> ${path.relative(process.cwd(), file)}\n`,

@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { escalationWorkflowBundle } from '@resolve/temporal';
 import { historyFromJson } from './history-json';
@@ -38,9 +44,13 @@ interface Fixture {
 const fixtures: Fixture[] = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((f) => ({ name: f.replace(/\.json$/, ''), json: JSON.parse(readFileSync(path.join(HISTORIES_DIR, f), 'utf8')) }));
+  .map((f) => ({
+    name: f.replace(/\.json$/, ''),
+    json: JSON.parse(readFileSync(path.join(HISTORIES_DIR, f), 'utf8')),
+  }));
 
-const histories = () => fixtures.map((f) => ({ workflowId: `fixture-${f.name}`, history: historyFromJson(f.json) }));
+const histories = () =>
+  fixtures.map((f) => ({ workflowId: `fixture-${f.name}`, history: historyFromJson(f.json) }));
 
 const quiet = (() => {
   const noop = () => undefined;
@@ -48,13 +58,19 @@ const quiet = (() => {
 })();
 
 function bundle(file: string): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'changed-workflows', file), logger: quiet });
+  return bundleWorkflowCode({
+    workflowsPath: path.join(__dirname, 'changed-workflows', file),
+    logger: quiet,
+  });
 }
 
 async function replayAll(workflowBundle: WorkflowBundleWithSourceMap) {
   const failures: { workflowId: string; error: Error }[] = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'resolve-replay-test' }, histories())) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle, replayName: 'resolve-replay-test' },
+    histories(),
+  )) {
     replayed += 1;
     if (result.error) failures.push({ workflowId: result.workflowId, error: result.error });
   }
@@ -64,7 +80,10 @@ async function replayAll(workflowBundle: WorkflowBundleWithSourceMap) {
 beforeAll(() => {
   try {
     // The nondeterminism cases below make the SDK core warn once per history: expected here.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
   } catch {
     // already installed in this process
   }
@@ -90,11 +109,25 @@ describe('recorded escalation histories', () => {
     };
     for (const f of fixtures) {
       walk(f.json);
-      const started = f.json.events[0].workflowExecutionStartedEventAttributes as { input: { payloads: { data: string }[] } };
+      const started = f.json.events[0].workflowExecutionStartedEventAttributes as {
+        input: { payloads: { data: string }[] };
+      };
       const input = JSON.parse(Buffer.from(started.input.payloads[0].data, 'base64').toString('utf8'));
       // The workflow input (EscalationStart): ids, dates, the category and the pinned protocol.
       expect(Object.keys(input).sort()).toEqual(
-        expect.arrayContaining(['actionId', 'category', 'escalationId', 'immediateRisk', 'partnershipId', 'protocol', 'raisedAt', 'raisedBy', 'raisingAgencyId', 'receivingAgencyId', 'reference']),
+        expect.arrayContaining([
+          'actionId',
+          'category',
+          'escalationId',
+          'immediateRisk',
+          'partnershipId',
+          'protocol',
+          'raisedAt',
+          'raisedBy',
+          'raisingAgencyId',
+          'receivingAgencyId',
+          'reference',
+        ]),
       );
       expect(Object.keys(input.raisedBy).sort()).toEqual(['agencyId', 'personId', 'role', 'side']);
     }
@@ -111,14 +144,22 @@ describe('recorded escalation histories', () => {
   it('a workflow that calls an extra activity first is caught as nondeterministic', async () => {
     const changed = await bundle('extra-activity.ts');
     const [first] = histories();
-    const error = await Worker.runReplayHistory({ workflowBundle: changed }, first.history, first.workflowId).then(
+    const error = await Worker.runReplayHistory(
+      { workflowBundle: changed },
+      first.history,
+      first.workflowId,
+    ).then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(DeterminismViolationError);
     // And every other history too: none of them can run under the changed code.
     const { failures } = await replayAll(changed);
-    expect(failures.map((f) => f.workflowId).sort()).toEqual(histories().map((h) => h.workflowId).sort());
+    expect(failures.map((f) => f.workflowId).sort()).toEqual(
+      histories()
+        .map((h) => h.workflowId)
+        .sort(),
+    );
     expect(failures.every((f) => f.error instanceof DeterminismViolationError)).toBe(true);
   });
 

@@ -46,7 +46,9 @@ async function breachCurrentTier(c: Case, h: Harness): Promise<EscalationSnapsho
 async function escalateTo(c: Case, n: number): Promise<EscalationSnapshot> {
   let state = await settle(c);
   while (state.tier.number < n && state.status === 'open') {
-    await update(c, 'escalate', { actor: tierActor(c.input, tierByKey(c.protocol, state.tier.key), 'raising') });
+    await update(c, 'escalate', {
+      actor: tierActor(c.input, tierByKey(c.protocol, state.tier.key), 'raising'),
+    });
     state = await settle(c);
   }
   return state;
@@ -59,12 +61,16 @@ async function resolveBoth(c: Case, options: { referLearning?: boolean } = {}) {
 }
 
 async function decide(c: Case, options: { outcome?: string; referLearning?: boolean } = {}) {
-  await update(c, 'record-decision', { actor: partnership(c.input, c.protocol.finalDecision.by), ...options });
+  await update(c, 'record-decision', {
+    actor: partnership(c.input, c.protocol.finalDecision.by),
+    ...options,
+  });
 }
 
 async function expectStatus(c: Case, status: string) {
   const state = await settle(c);
-  if (state.status !== status) throw new Error(`${c.input.reference}: expected ${status}, got ${state.status}`);
+  if (state.status !== status)
+    throw new Error(`${c.input.reference}: expected ${status}, got ${state.status}`);
 }
 
 const inFuture = async (h: Harness, ms: number) => new Date((await h.env.currentTimeMs()) + ms).toISOString();
@@ -84,7 +90,11 @@ export const SCENARIOS: Scenario[] = [
     protocolId: 'sefton-sscp',
     async run(c, h) {
       await escalateTo(c, lastTierNumber(c.protocol));
-      await update(c, 'schedule-meeting', { actor: partnership(c.input, 'independent-chair'), meetingKind: 'sscp-chaired', at: await inFuture(h, 2 * DAY) });
+      await update(c, 'schedule-meeting', {
+        actor: partnership(c.input, 'independent-chair'),
+        meetingKind: 'sscp-chaired',
+        at: await inFuture(h, 2 * DAY),
+      });
       await decide(c, { referLearning: true });
       await expectStatus(c, 'decided');
     },
@@ -104,7 +114,11 @@ export const SCENARIOS: Scenario[] = [
     async run(c, h) {
       await breachCurrentTier(c, h);
       await escalateTo(c, lastTierNumber(c.protocol));
-      await update(c, 'schedule-meeting', { actor: partnership(c.input, 'independent-chair'), meetingKind: 'urgent-chaired', at: await inFuture(h, 4 * HOUR) });
+      await update(c, 'schedule-meeting', {
+        actor: partnership(c.input, 'independent-chair'),
+        meetingKind: 'urgent-chaired',
+        at: await inFuture(h, 4 * HOUR),
+      });
       await decide(c);
       await expectStatus(c, 'decided');
     },
@@ -119,10 +133,19 @@ export const SCENARIOS: Scenario[] = [
       await update(c, 'acknowledge', { actor: tierActor(c.input, tier, 'receiving') });
       await update(c, 'agree-plan', {
         actor: tierActor(c.input, tier, 'raising'),
-        items: [{ itemId: '00000000-0000-4000-b000-000000000001', ownerAgencyId: c.input.receivingAgencyId, dueAt: await inFuture(h, 3 * DAY) }],
+        items: [
+          {
+            itemId: '00000000-0000-4000-b000-000000000001',
+            ownerAgencyId: c.input.receivingAgencyId,
+            dueAt: await inFuture(h, 3 * DAY),
+          },
+        ],
       });
       await sleepUntil(h, c.t0 + 4 * DAY); // plan item reminder and overdue alert fire
-      await update(c, 'complete-plan-item', { actor: tierActor(c.input, tier, 'receiving'), itemId: '00000000-0000-4000-b000-000000000001' });
+      await update(c, 'complete-plan-item', {
+        actor: tierActor(c.input, tier, 'receiving'),
+        itemId: '00000000-0000-4000-b000-000000000001',
+      });
       await resolveBoth(c);
       await expectStatus(c, 'resolved');
     },
@@ -150,7 +173,10 @@ export const SCENARIOS: Scenario[] = [
       const state = await settle(c);
       const tier = tierAt(c.protocol, 1);
       const oldDue = Date.parse(state.tier.dueAt!);
-      await update(c, 'propose-extension', { actor: tierActor(c.input, tier, 'receiving'), dueAt: new Date(oldDue + 2 * DAY).toISOString() });
+      await update(c, 'propose-extension', {
+        actor: tierActor(c.input, tier, 'receiving'),
+        dueAt: new Date(oldDue + 2 * DAY).toISOString(),
+      });
       await update(c, 'accept-extension', { actor: tierActor(c.input, tier, 'raising') });
       await sleepUntil(h, oldDue + HOUR); // the old deadline passes without a breach
       await update(c, 'respond', { actor: tierActor(c.input, tier, 'receiving') });
@@ -167,7 +193,10 @@ export const SCENARIOS: Scenario[] = [
       const state = await settle(c);
       const tier = tierAt(c.protocol, 1);
       const newDue = Date.parse(state.tier.dueAt!) + 1 * DAY;
-      await update(c, 'propose-extension', { actor: tierActor(c.input, tier, 'receiving'), dueAt: new Date(newDue).toISOString() });
+      await update(c, 'propose-extension', {
+        actor: tierActor(c.input, tier, 'receiving'),
+        dueAt: new Date(newDue).toISOString(),
+      });
       await update(c, 'accept-extension', { actor: tierActor(c.input, tier, 'raising') });
       await sleepUntil(h, newDue + 1000);
       await settle(c, (s) => s.tier.number === 2);
@@ -184,12 +213,23 @@ export const SCENARIOS: Scenario[] = [
       await update(c, 'agree-plan', {
         actor: tierActor(c.input, tier, 'raising'),
         items: [
-          { itemId: '00000000-0000-4000-b000-000000000002', ownerAgencyId: c.input.raisingAgencyId, dueAt: await inFuture(h, 2 * DAY) },
-          { itemId: '00000000-0000-4000-b000-000000000003', ownerAgencyId: c.input.receivingAgencyId, dueAt: await inFuture(h, 5 * DAY) },
+          {
+            itemId: '00000000-0000-4000-b000-000000000002',
+            ownerAgencyId: c.input.raisingAgencyId,
+            dueAt: await inFuture(h, 2 * DAY),
+          },
+          {
+            itemId: '00000000-0000-4000-b000-000000000003',
+            ownerAgencyId: c.input.receivingAgencyId,
+            dueAt: await inFuture(h, 5 * DAY),
+          },
         ],
       });
       await sleepUntil(h, c.t0 + 3 * DAY);
-      await update(c, 'complete-plan-item', { actor: tierActor(c.input, tier, 'raising'), itemId: '00000000-0000-4000-b000-000000000002' });
+      await update(c, 'complete-plan-item', {
+        actor: tierActor(c.input, tier, 'raising'),
+        itemId: '00000000-0000-4000-b000-000000000002',
+      });
       await resolveBoth(c, { referLearning: true });
       await expectStatus(c, 'resolved');
     },
@@ -200,11 +240,18 @@ export const SCENARIOS: Scenario[] = [
     async run(c) {
       const state = await settle(c);
       const tier = tierAt(c.protocol, 1);
-      await update(c, 'propose-extension', { actor: tierActor(c.input, tier, 'raising'), dueAt: new Date(Date.parse(state.tier.dueAt!) + DAY).toISOString() });
+      await update(c, 'propose-extension', {
+        actor: tierActor(c.input, tier, 'raising'),
+        dueAt: new Date(Date.parse(state.tier.dueAt!) + DAY).toISOString(),
+      });
       await update(c, 'decline-extension', { actor: tierActor(c.input, tier, 'receiving') });
       await update(c, 'respond', { actor: tierActor(c.input, tier, 'receiving') });
       await escalateTo(c, 2);
-      await update(c, 'schedule-meeting', { actor: partnership(c.input, 'safeguarding-manager'), meetingKind: 'review-conference', at: new Date(Date.parse(state.tier.dueAt!) + 3 * DAY).toISOString() });
+      await update(c, 'schedule-meeting', {
+        actor: partnership(c.input, 'safeguarding-manager'),
+        meetingKind: 'review-conference',
+        at: new Date(Date.parse(state.tier.dueAt!) + 3 * DAY).toISOString(),
+      });
       await resolveBoth(c);
       await expectStatus(c, 'resolved');
     },
@@ -242,7 +289,9 @@ export const SCENARIOS: Scenario[] = [
 
 /** Runs one scenario on a fresh escalation and returns its workflow handle once it has closed. */
 export async function runScenario(h: Harness, s: Scenario): Promise<Case> {
-  const c = await raise(h, s.protocolId, `FX-${s.name}`.slice(0, 60), { immediateRisk: s.immediateRisk ?? false });
+  const c = await raise(h, s.protocolId, `FX-${s.name}`.slice(0, 60), {
+    immediateRisk: s.immediateRisk ?? false,
+  });
   await s.run(c, h);
   const description = await c.handle.describe();
   if (description.status.name === 'RUNNING') throw new Error(`${s.name}: the workflow is still running`);

@@ -10,7 +10,13 @@ const seeded = new WeakMap<DataSource, Set<string>>();
 /** Writes the escalation row a workflow projects into, as the API would, and returns the input. */
 export async function seedEscalation(
   ds: DataSource,
-  options: { protocolId: string; reference: string; raisedAt: Date; immediateRisk?: boolean; category?: string },
+  options: {
+    protocolId: string;
+    reference: string;
+    raisedAt: Date;
+    immediateRisk?: boolean;
+    category?: string;
+  },
 ): Promise<EscalationWorkflowInput> {
   const protocol = getProtocol(options.protocolId);
   const partnershipId = protocol.partnership.id;
@@ -30,9 +36,20 @@ export async function seedEscalation(
        immediate_risk, urgent, raising_agency_id, receiving_agency_id, raising_person_id, receiving_person_id, raised_at, workflow_id)
      VALUES ($1,$2,$3,$4,$5,$6,'open',1,$7,$8,$8,$9,$10,$11,$12,$13,$14)`,
     [
-      escalationId, options.reference, partnershipId, protocol.id, protocol.version, options.category ?? protocol.categories[0].id,
-      protocol.tiers[0].key, options.immediateRisk ?? false, raising, receiving, raiser,
-      demoPersonId(receiving, 'practitioner'), options.raisedAt, `escalation-${partnershipId}-${options.reference}`,
+      escalationId,
+      options.reference,
+      partnershipId,
+      protocol.id,
+      protocol.version,
+      options.category ?? protocol.categories[0].id,
+      protocol.tiers[0].key,
+      options.immediateRisk ?? false,
+      raising,
+      receiving,
+      raiser,
+      demoPersonId(receiving, 'practitioner'),
+      options.raisedAt,
+      `escalation-${partnershipId}-${options.reference}`,
     ],
   );
   return {

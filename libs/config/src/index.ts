@@ -13,7 +13,10 @@ export class ConfigurationError extends Error {
  * `process.env`; everything else receives the typed result. Values of variables marked secret
  * are never echoed in errors.
  */
-export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+export function readConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigurationError(
@@ -21,9 +24,7 @@ export function readConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   );
 }
 
-export const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL');
+export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL');
 
 export const temporalAddress = z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233');
 

@@ -84,7 +84,12 @@ function everyone(protocol: Protocol, reached: Tier[]): Audience {
     for (const r of t.partnershipRoles) pRoles.add(r);
     for (const i of t.inform) pRoles.add(i.partnershipRole);
   }
-  return { parties: true, agencyRoles: [...roles], sides: ['raising', 'receiving'], partnershipRoles: [...pRoles] };
+  return {
+    parties: true,
+    agencyRoles: [...roles],
+    sides: ['raising', 'receiving'],
+    partnershipRoles: [...pRoles],
+  };
 }
 
 function reachedTiers(protocol: Protocol, state: EscalationState): Tier[] {
@@ -134,7 +139,10 @@ function notify(
 // ---------------------------------------------------------------------------------------------
 // Start and tier entry
 
-export function startEscalation(start: EscalationStart, now: Date): { state: EscalationState; effects: Effect[] } {
+export function startEscalation(
+  start: EscalationStart,
+  now: Date,
+): { state: EscalationState; effects: Effect[] } {
   const protocol = start.protocol;
   const startNumber = start.immediateRisk ? protocol.fastTrack.startAtTier : 1;
   const first = selectTier(protocol, startNumber, start.immediateRisk);
@@ -168,7 +176,12 @@ export function startEscalation(start: EscalationStart, now: Date): { state: Esc
     state,
     now,
     'raised',
-    { protocol: protocol.id, version: protocol.version, category: start.category, immediateRisk: start.immediateRisk },
+    {
+      protocol: protocol.id,
+      version: protocol.version,
+      category: start.category,
+      immediateRisk: start.immediateRisk,
+    },
     start.raisedBy,
     start.actionId,
   );
@@ -267,7 +280,12 @@ export interface DeadlineResult {
   calendarVersion: string | null;
 }
 
-export function applyDeadline(state: EscalationState, result: DeadlineResult, now: Date, recomputed = false): Effect[] {
+export function applyDeadline(
+  state: EscalationState,
+  result: DeadlineResult,
+  now: Date,
+  recomputed = false,
+): Effect[] {
   if (state.tier.key !== result.tierKey) return []; // the case moved on while computing
   const before = state.tier.dueAt;
   state.tier.deadlinePending = false;
@@ -319,13 +337,20 @@ export function fireTimers(protocol: Protocol, state: EscalationState, now: Date
     if (!item.reminded && item.reminderAt && item.reminderAt <= at) {
       item.reminded = true;
       record(state, now, 'plan-item-due-soon', { itemId: item.itemId, dueAt: item.dueAt });
-      effects.push(notify(state, 'plan-item-due', ownerAudience(protocol, tier, item.ownerAgencyId), item.itemId));
+      effects.push(
+        notify(state, 'plan-item-due', ownerAudience(protocol, tier, item.ownerAgencyId), item.itemId),
+      );
     }
     if (!item.overdueAlerted && item.dueAt <= at) {
       item.overdueAlerted = true;
       record(state, now, 'plan-item-overdue', { itemId: item.itemId, dueAt: item.dueAt });
       effects.push(
-        notify(state, 'plan-item-overdue', { ...tierAudience(protocol, tier), onlyAgencyIds: undefined }, item.itemId),
+        notify(
+          state,
+          'plan-item-overdue',
+          { ...tierAudience(protocol, tier), onlyAgencyIds: undefined },
+          item.itemId,
+        ),
       );
     }
   }
@@ -387,7 +412,12 @@ function requireParty(action: EscalationAction) {
 }
 
 /** Throws ActionRefused with the reason when the protocol does not allow the action now. */
-export function validateAction(protocol: Protocol, state: EscalationState, action: EscalationAction, now: Date): void {
+export function validateAction(
+  protocol: Protocol,
+  state: EscalationState,
+  action: EscalationAction,
+  now: Date,
+): void {
   const tier = currentTier(protocol, state);
   const at = iso(now);
   switch (action.kind) {
@@ -396,22 +426,31 @@ export function validateAction(protocol: Protocol, state: EscalationState, actio
     case 'acknowledge':
       requireOpen(state);
       requireParty(action);
-      if (state.tier.acknowledgedAt) refuse('already-acknowledged', `tier ${tier.number} was already acknowledged`);
+      if (state.tier.acknowledgedAt)
+        refuse('already-acknowledged', `tier ${tier.number} was already acknowledged`);
       return;
     case 'respond':
       requireOpen(state);
-      if (action.actor.side !== 'receiving' && !(tier.partnershipRoles.length && action.actor.side === 'partnership')) {
+      if (
+        action.actor.side !== 'receiving' &&
+        !(tier.partnershipRoles.length && action.actor.side === 'partnership')
+      ) {
         refuse('wrong-side', 'the response comes from the agency the concern was raised with');
       }
       return;
     case 'agree-plan':
       requireOpen(state);
       requireParty(action);
-      if (action.items.length === 0) refuse('empty-plan', 'a plan of action needs at least one item (who, what, by when)');
+      if (action.items.length === 0)
+        refuse('empty-plan', 'a plan of action needs at least one item (who, what, by when)');
       for (const item of action.items) {
-        if (!(item.dueAt > at)) refuse('plan-item-in-past', `plan item ${item.itemId} is due ${item.dueAt}, which has passed`);
+        if (!(item.dueAt > at))
+          refuse('plan-item-in-past', `plan item ${item.itemId} is due ${item.dueAt}, which has passed`);
         if (item.ownerAgencyId !== state.raisingAgencyId && item.ownerAgencyId !== state.receivingAgencyId) {
-          refuse('plan-item-owner', `plan item ${item.itemId} must be owned by one of the two agencies in the case`);
+          refuse(
+            'plan-item-owner',
+            `plan item ${item.itemId} must be owned by one of the two agencies in the case`,
+          );
         }
       }
       return;
@@ -433,25 +472,34 @@ export function validateAction(protocol: Protocol, state: EscalationState, actio
       requireOpen(state);
       requireParty(action);
       if (tier.number >= lastTierNumber(protocol)) {
-        refuse('final-tier', `tier ${tier.number} (${tier.title}) is the final step; it ends with a decision`);
+        refuse(
+          'final-tier',
+          `tier ${tier.number} (${tier.title}) is the final step; it ends with a decision`,
+        );
       }
       return;
     case 'flag-immediate-risk':
       requireOpen(state);
-      if (state.immediateRisk) refuse('already-flagged', 'immediate risk is already flagged on this escalation');
+      if (state.immediateRisk)
+        refuse('already-flagged', 'immediate risk is already flagged on this escalation');
       return;
     case 'propose-extension':
       requireOpen(state);
-      if (!protocol.extensions.allowed) refuse('extensions-not-allowed', `protocol ${protocol.id} sets no extended timetable`);
+      if (!protocol.extensions.allowed)
+        refuse('extensions-not-allowed', `protocol ${protocol.id} sets no extended timetable`);
       if (protocol.extensions.proposedBy === 'receiving' && action.actor.side !== 'receiving') {
         refuse('wrong-side', 'a longer timetable is set out by the agency receiving the escalation');
       }
       requireParty(action);
-      if (state.extension) refuse('extension-pending', 'an extension is already proposed and awaiting an answer');
+      if (state.extension)
+        refuse('extension-pending', 'an extension is already proposed and awaiting an answer');
       if (state.immediateRisk) refuse('immediate-risk', 'no extension while immediate risk is flagged');
       if (!state.tier.dueAt) refuse('no-deadline', `tier ${tier.number} has no deadline to extend`);
       if (!(action.dueAt > state.tier.dueAt)) {
-        refuse('not-later', `the proposed date ${action.dueAt} is not later than the current deadline ${state.tier.dueAt}`);
+        refuse(
+          'not-later',
+          `the proposed date ${action.dueAt} is not later than the current deadline ${state.tier.dueAt}`,
+        );
       }
       return;
     case 'accept-extension':
@@ -473,17 +521,24 @@ export function validateAction(protocol: Protocol, state: EscalationState, actio
         tier.expects === 'meeting-date' ||
         (route && ['chaired-meeting', 'mediation', 'resolution-panel'].includes(route.kind)) ||
         tier.partnershipRoles.length > 0;
-      if (!meetingTier) refuse('no-meeting-here', `tier ${tier.number} (${tier.title}) has no chaired meeting or panel`);
+      if (!meetingTier)
+        refuse('no-meeting-here', `tier ${tier.number} (${tier.title}) has no chaired meeting or panel`);
       if (!(action.at > at)) refuse('meeting-in-past', `the meeting date ${action.at} has passed`);
       return;
     }
     case 'record-decision':
       requireOpen(state);
       if (action.actor.role !== protocol.finalDecision.by) {
-        refuse('not-the-chair', `only the ${protocol.finalDecision.by.replace(/-/g, ' ')} records the final decision`);
+        refuse(
+          'not-the-chair',
+          `only the ${protocol.finalDecision.by.replace(/-/g, ' ')} records the final decision`,
+        );
       }
       if (tier.number !== lastTierNumber(protocol)) {
-        refuse('not-final-tier', `the final decision is made at tier ${lastTierNumber(protocol)}; the case is at tier ${tier.number}`);
+        refuse(
+          'not-final-tier',
+          `the final decision is made at tier ${lastTierNumber(protocol)}; the case is at tier ${tier.number}`,
+        );
       }
       if (action.outcome && tier.outcomes.length && !tier.outcomes.includes(action.outcome)) {
         refuse('unknown-outcome', `outcome must be one of: ${tier.outcomes.join(', ')}`);
@@ -491,17 +546,24 @@ export function validateAction(protocol: Protocol, state: EscalationState, actio
       return;
     case 'refer-learning':
       requireOpen(state);
-      if (state.learningReferredAt) refuse('already-referred', 'learning is already referred to the sub-group');
+      if (state.learningReferredAt)
+        refuse('already-referred', 'learning is already referred to the sub-group');
       return;
     case 'withdraw':
       requireOpen(state);
-      if (action.actor.personId !== state.raisedBy.personId) refuse('not-the-raiser', 'only the person who raised it withdraws an escalation');
+      if (action.actor.personId !== state.raisedBy.personId)
+        refuse('not-the-raiser', 'only the person who raised it withdraws an escalation');
       return;
   }
 }
 
 /** Applies a validated action. Call `validateAction` first. */
-export function applyAction(protocol: Protocol, state: EscalationState, action: EscalationAction, now: Date): Effect[] {
+export function applyAction(
+  protocol: Protocol,
+  state: EscalationState,
+  action: EscalationAction,
+  now: Date,
+): Effect[] {
   const tier = currentTier(protocol, state);
   const at = iso(now);
   const rec = (type: string, detail: TimelineEntry['detail'] = {}) =>
@@ -550,7 +612,8 @@ export function applyAction(protocol: Protocol, state: EscalationState, action: 
       const both = state.resolution.raising && state.resolution.receiving;
       if (protocol.resolutionNeedsBothSides && !both) return [];
       const effects: Effect[] = [];
-      if (action.referLearning) effects.push(...referLearning(protocol, state, now, action.actor, action.actionId));
+      if (action.referLearning)
+        effects.push(...referLearning(protocol, state, now, action.actor, action.actionId));
       effects.push(...close(protocol, state, 'resolved', now));
       return effects;
     }
@@ -561,7 +624,9 @@ export function applyAction(protocol: Protocol, state: EscalationState, action: 
       state.immediateRisk = true;
       state.urgent = true;
       rec('immediate-risk-flagged');
-      const effects: Effect[] = [notify(state, 'immediate-risk-flagged', everyone(protocol, reachedTiers(protocol, state)), 'flag')];
+      const effects: Effect[] = [
+        notify(state, 'immediate-risk-flagged', everyone(protocol, reachedTiers(protocol, state)), 'flag'),
+      ];
       if (tier.number < protocol.fastTrack.startAtTier) {
         // BSCB 2.1: "may require quicker escalation through the stages to senior management".
         effects.push(...enterTier(protocol, state, protocol.fastTrack.startAtTier, 'immediate-risk', now));
@@ -602,7 +667,14 @@ export function applyAction(protocol: Protocol, state: EscalationState, action: 
       state.tier.meeting = { kind: action.meetingKind, at: action.at, actionId: action.actionId };
       rec('meeting-scheduled', { meetingKind: action.meetingKind, at: action.at });
       if (tier.expects === 'meeting-date' || tier.expects === 'acknowledgement') meet(state, now);
-      return [notify(state, 'meeting-scheduled', everyone(protocol, reachedTiers(protocol, state)), action.actionId)];
+      return [
+        notify(
+          state,
+          'meeting-scheduled',
+          everyone(protocol, reachedTiers(protocol, state)),
+          action.actionId,
+        ),
+      ];
     case 'record-decision': {
       state.decision = { at, by: action.actor, actionId: action.actionId, outcome: action.outcome ?? null };
       rec('final-decision-recorded', { outcome: action.outcome ?? null });
@@ -612,7 +684,8 @@ export function applyAction(protocol: Protocol, state: EscalationState, action: 
         notify(state, 'final-decision', everyone(protocol, reachedTiers(protocol, state)), action.actionId),
       ];
       record(state, now, 'final-decision-communicated', {});
-      if (action.referLearning) effects.push(...referLearning(protocol, state, now, action.actor, action.actionId));
+      if (action.referLearning)
+        effects.push(...referLearning(protocol, state, now, action.actor, action.actionId));
       effects.push(...close(protocol, state, 'decided', now));
       return effects;
     }
@@ -649,7 +722,12 @@ function referLearning(
     notify(
       state,
       'learning-referred',
-      { parties: true, agencyRoles: [], sides: [], partnershipRoles: ['sub-group-chair', 'business-manager'] },
+      {
+        parties: true,
+        agencyRoles: [],
+        sides: [],
+        partnershipRoles: ['sub-group-chair', 'business-manager'],
+      },
       'learning',
     ),
   ];
@@ -664,7 +742,10 @@ function close(
   state.status = status;
   state.closedAt = iso(now);
   record(state, now, 'closed', { status });
-  return [notify(state, 'closed', everyone(protocol, reachedTiers(protocol, state)), status), { type: 'close' }];
+  return [
+    notify(state, 'closed', everyone(protocol, reachedTiers(protocol, state)), status),
+    { type: 'close' },
+  ];
 }
 
 /** A short, non-identifying view for queries, updates' answers and the API. */

@@ -1,5 +1,11 @@
 import { DataSource } from 'typeorm';
-import { AgencyEntity, AgencyRoleEntity, PartnershipEntity, PartnershipRoleEntity, PersonEntity } from './entities/directory.entities';
+import {
+  AgencyEntity,
+  AgencyRoleEntity,
+  PartnershipEntity,
+  PartnershipRoleEntity,
+  PersonEntity,
+} from './entities/directory.entities';
 import {
   ActionRecordEntity,
   EscalationEntity,
@@ -27,7 +33,11 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */
-export const MIGRATIONS = [InitialSchema1763900000000, AuditTrail1763900100000, NotificationDeliveryDetail1763950000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  AuditTrail1763900100000,
+  NotificationDeliveryDetail1763950000000,
+];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {
   return new DataSource({
@@ -43,7 +53,10 @@ export function createDataSource(databaseUrl: string, options: { poolSize?: numb
 }
 
 /** Opens the data source and applies pending migrations. */
-export async function openDatabase(databaseUrl: string, options: { migrate?: boolean; poolSize?: number } = {}) {
+export async function openDatabase(
+  databaseUrl: string,
+  options: { migrate?: boolean; poolSize?: number } = {},
+) {
   const ds = createDataSource(databaseUrl, options);
   await ds.initialize();
   if (options.migrate !== false) await ds.runMigrations({ transaction: 'each' });

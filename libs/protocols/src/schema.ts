@@ -90,7 +90,11 @@ export const timescaleSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** How a tier is conducted when the document says so (Lincolnshire 001, section 117 aftercare). */
-export const TIER_FORMATS = ['discussion', 'line-manager-intervention', 'multi-disciplinary-meeting'] as const;
+export const TIER_FORMATS = [
+  'discussion',
+  'line-manager-intervention',
+  'multi-disciplinary-meeting',
+] as const;
 
 const recordSchema = z.object({
   kind: z.enum(RECORD_KINDS),

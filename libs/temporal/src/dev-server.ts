@@ -30,7 +30,8 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`Temporal dev server did not open port ${port} in ${timeoutMs} ms`));
+        if (Date.now() > deadline)
+          reject(new Error(`Temporal dev server did not open port ${port} in ${timeoutMs} ms`));
         else setTimeout(attempt, 200);
       });
     };
@@ -50,12 +51,22 @@ export async function startDevServer(options: {
   cliPath?: string;
 }): Promise<DevServer> {
   const cli = options.cliPath ?? process.env.TEMPORAL_CLI_PATH ?? 'temporal';
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--log-level',
+    'warn',
+  ];
   args.push('--namespace', options.namespace ?? 'default');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
-  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type]}`);
+  for (const key of SEARCH_ATTRIBUTE_KEYS)
+    args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type]}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));

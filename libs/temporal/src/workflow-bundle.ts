@@ -13,4 +13,11 @@ export function escalationWorkflowBundle(): Promise<WorkflowBundleWithSourceMap>
 }
 
 const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop } as never;
+const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: console.error,
+  log: noop,
+} as never;

@@ -16,7 +16,11 @@ export interface SmtpCapture {
   url: string;
   messages: CapturedMail[];
   /** Resolves with the matching messages once at least `count` have arrived. */
-  waitFor(predicate: (m: CapturedMail) => boolean, count?: number, timeoutMs?: number): Promise<CapturedMail[]>;
+  waitFor(
+    predicate: (m: CapturedMail) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<CapturedMail[]>;
   /** Recipients the server refuses with a permanent 550. */
   rejectRecipients: Set<string>;
   /** Milliseconds the server holds each message before its 250 (a slow server); 0 by default. */
@@ -33,7 +37,9 @@ function addresses(parsed: ParsedMail['to']): string[] {
 }
 
 /** A real SMTP server (smtp-server) that keeps what it receives, for tests and the embedded default. */
-export async function startSmtpCapture(options: { port?: number; onMessage?: (m: CapturedMail) => void } = {}): Promise<SmtpCapture> {
+export async function startSmtpCapture(
+  options: { port?: number; onMessage?: (m: CapturedMail) => void } = {},
+): Promise<SmtpCapture> {
   const messages: CapturedMail[] = [];
   const rejectRecipients = new Set<string>();
   const waiters = new Set<() => void>();
@@ -117,7 +123,11 @@ export async function startSmtpCapture(options: { port?: number; onMessage?: (m:
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`expected ${count} matching email(s) within ${timeoutMs} ms; received ${messages.length}: ${messages.map((m) => `${m.to.join(',')} "${m.subject}"`).join('; ')}`));
+          reject(
+            new Error(
+              `expected ${count} matching email(s) within ${timeoutMs} ms; received ${messages.length}: ${messages.map((m) => `${m.to.join(',')} "${m.subject}"`).join('; ')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -1,7 +1,13 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataConverter } from '@temporalio/common';
 import { SEARCH_ATTRIBUTE_KEYS } from '@resolve/contracts';
-import { createDataConverter, dataConverterPlugin, generateEncryptionKey, registerSearchAttributes, serverExecutable } from '@resolve/temporal';
+import {
+  createDataConverter,
+  dataConverterPlugin,
+  generateEncryptionKey,
+  registerSearchAttributes,
+  serverExecutable,
+} from '@resolve/temporal';
 
 /**
  * The payload encryption of test runs: one key generated per test file (module registry), as
@@ -39,10 +45,18 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
  * A real dev server (visibility, search attributes, updates at wall-clock time). `uiPort`
  * starts its Web UI there too.
  */
-export async function devServerEnvironment(options: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+export async function devServerEnvironment(
+  options: { uiPort?: number } = {},
+): Promise<TestWorkflowEnvironment> {
   if (process.env.TEMPORAL_ADDRESS) {
-    if (options.uiPort) throw new Error(`a Web UI on port ${options.uiPort} needs a local dev server: unset TEMPORAL_ADDRESS (${process.env.TEMPORAL_ADDRESS})`);
-    return TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS, plugins: plugins() });
+    if (options.uiPort)
+      throw new Error(
+        `a Web UI on port ${options.uiPort} needs a local dev server: unset TEMPORAL_ADDRESS (${process.env.TEMPORAL_ADDRESS})`,
+      );
+    return TestWorkflowEnvironment.createFromExistingServer({
+      address: process.env.TEMPORAL_ADDRESS,
+      plugins: plugins(),
+    });
   }
   return TestWorkflowEnvironment.createLocal({
     server: {

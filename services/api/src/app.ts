@@ -21,7 +21,11 @@ import { HealthController } from './health/health.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
 import { RECORDS_CONTROLLERS, RECORDS_PROVIDERS } from './records';
 import { REPORTS_CONTROLLERS, REPORTS_PROVIDERS } from './reports';
-import { CALLBACK_SECRETS, ProviderCallbacksController, type CallbackSecrets } from './notifications/provider-callbacks.controller';
+import {
+  CALLBACK_SECRETS,
+  ProviderCallbacksController,
+  type CallbackSecrets,
+} from './notifications/provider-callbacks.controller';
 import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessionController } from './codec';
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 import { withValidationConstraints } from './openapi-constraints';
@@ -49,7 +53,19 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
-      controllers: [EscalationsController, ProtocolsController, HealthController, DirectoryController, ProviderCallbacksController, ...AUDIT_CONTROLLERS, ...RECORDS_CONTROLLERS, ...REPORTS_CONTROLLERS, MetricsController, ...(deps.codec ? [CodecController, CodecSessionController] : []), ...(deps.extraControllers ?? [])],
+      controllers: [
+        EscalationsController,
+        ProtocolsController,
+        HealthController,
+        DirectoryController,
+        ProviderCallbacksController,
+        ...AUDIT_CONTROLLERS,
+        ...RECORDS_CONTROLLERS,
+        ...REPORTS_CONTROLLERS,
+        MetricsController,
+        ...(deps.codec ? [CodecController, CodecSessionController] : []),
+        ...(deps.extraControllers ?? []),
+      ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
@@ -57,7 +73,14 @@ class ApiModule {
         { provide: CALLBACK_SECRETS, useValue: deps.callbackSecrets ?? {} },
         { provide: API_METRICS, useValue: metrics },
         { provide: METRICS_TOKEN, useValue: deps.metricsToken },
-        ...(deps.codec ? [{ provide: CODEC_SETTINGS, useValue: { codec: deps.codec.codec, namespace: deps.temporal.options.namespace } }] : []),
+        ...(deps.codec
+          ? [
+              {
+                provide: CODEC_SETTINGS,
+                useValue: { codec: deps.codec.codec, namespace: deps.temporal.options.namespace },
+              },
+            ]
+          : []),
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         AuthGuard,
         EscalationsService,
@@ -74,7 +97,9 @@ class ApiModule {
 function validationMessages(errors: import('class-validator').ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${path}: ${m}`));
+    const own = Object.values(e.constraints ?? {}).map((m) =>
+      m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${path}: ${m}`,
+    );
     return [...own, ...validationMessages(e.children ?? [], path)];
   });
 }
@@ -82,14 +107,22 @@ function validationMessages(errors: import('class-validator').ValidationError[],
 /** Builds the NestJS application: used by main.ts, the embedded starter and the tests. */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
   const metrics = createApiMetrics(deps.dataSource);
-  const app = await NestFactory.create(ApiModule.with(deps, metrics), { logger: ['error', 'warn'], bodyParser: false });
+  const app = await NestFactory.create(ApiModule.with(deps, metrics), {
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
   const express = await import('express');
   app.use(metrics.httpTimer);
   app.use(requestIdMiddleware);
   app.use(requestContextMiddleware);
   // The codec's CORS (the Temporal UI's origin only) and larger bodies (workflow inputs carry the protocol).
   if (deps.codec) {
-    app.use('/codec', codecCors(deps.codec.corsOrigins ?? []), codecCookieAuth, express.json({ limit: '4mb' }));
+    app.use(
+      '/codec',
+      codecCors(deps.codec.corsOrigins ?? []),
+      codecCookieAuth,
+      express.json({ limit: '4mb' }),
+    );
     app.use('/codec/session', express.urlencoded({ extended: false, limit: '20kb' }));
   }
   app.use(express.json({ limit: '100kb' }));

@@ -15,7 +15,11 @@ async function main() {
   const codec = codecFromEnv(process.env);
   const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS === 'true' });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec.codec) });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: createDataConverter(codec.codec),
+  });
   const localIssuer = config.AUTH_LOCAL_KEY_FILE
     ? await loadOrCreateLocalIssuer(config.AUTH_LOCAL_KEY_FILE, config.AUTH_ISSUER, config.AUTH_AUDIENCE)
     : null;
@@ -34,7 +38,9 @@ async function main() {
       twilioAuthToken: config.TWILIO_AUTH_TOKEN,
       twilioCallbackUrl: config.TWILIO_CALLBACK_URL,
     },
-    corsOrigins: config.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: config.CORS_ORIGINS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     codec,
     metricsToken: process.env.METRICS_TOKEN || undefined,
   });

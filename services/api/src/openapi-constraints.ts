@@ -30,7 +30,10 @@ export function withValidationConstraints(doc: OpenAPIObject): OpenAPIObject {
     for (const meta of storage.getTargetValidationMetadatas(dto, '', true, false)) {
       const property = schema.properties[meta.propertyName];
       if (!property) continue;
-      const target = meta.each && property.type === 'array' && typeof property.items === 'object' ? (property.items as Record<string, unknown>) : property;
+      const target =
+        meta.each && property.type === 'array' && typeof property.items === 'object'
+          ? (property.items as Record<string, unknown>)
+          : property;
       applyConstraint(target, meta.name ?? meta.type, meta.constraints ?? []);
     }
   }
@@ -43,7 +46,10 @@ function setIfAbsent(schema: Record<string, unknown>, key: string, value: unknow
 
 /** Validator name → the schema keyword it becomes, and which of its constraints gives the value. */
 const FROM_CONSTRAINT: Record<string, [keyword: string, index: number][]> = {
-  isLength: [['minLength', 0], ['maxLength', 1]],
+  isLength: [
+    ['minLength', 0],
+    ['maxLength', 1],
+  ],
   minLength: [['minLength', 0]],
   maxLength: [['maxLength', 0]],
   arrayMinSize: [['minItems', 0]],

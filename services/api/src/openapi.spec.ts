@@ -10,7 +10,20 @@ describe('OpenAPI document', () => {
 
   it('documents every escalation action as its own endpoint', async () => {
     const doc = await generateOpenApi();
-    for (const action of ['acknowledge', 'respond', 'plan', 'resolve', 'escalate', 'immediate-risk', 'extension', 'meeting', 'decision', 'learning-referral', 'withdraw', 'notes']) {
+    for (const action of [
+      'acknowledge',
+      'respond',
+      'plan',
+      'resolve',
+      'escalate',
+      'immediate-risk',
+      'extension',
+      'meeting',
+      'decision',
+      'learning-referral',
+      'withdraw',
+      'notes',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(`/escalations/{id}/${action}`);
     }
   });
@@ -25,9 +38,18 @@ describe('OpenAPI document', () => {
     expect(schemas.SubjectDto.properties.kind.enum).toEqual(['child', 'children', 'adult', 'none']);
     expect(schemas.SubjectDto.properties.people).toMatchObject({ type: 'array', maxItems: 20 });
     // Every request schema property that the validators limit has its limit written down.
-    const unconstrainedStrings = Object.entries(schemas as Record<string, { properties?: Record<string, Record<string, unknown>> }>).flatMap(([name, schema]) =>
+    const unconstrainedStrings = Object.entries(
+      schemas as Record<string, { properties?: Record<string, Record<string, unknown>> }>,
+    ).flatMap(([name, schema]) =>
       Object.entries(schema.properties ?? {})
-        .filter(([, p]) => p.type === 'string' && !p.enum && !p.format && p.maxLength === undefined && p.pattern === undefined)
+        .filter(
+          ([, p]) =>
+            p.type === 'string' &&
+            !p.enum &&
+            !p.format &&
+            p.maxLength === undefined &&
+            p.pattern === undefined,
+        )
         .map(([prop]) => `${name}.${prop}`),
     );
     expect(unconstrainedStrings).toEqual([]);

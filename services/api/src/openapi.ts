@@ -10,7 +10,11 @@ export async function generateOpenApi() {
   const app = await createApiApp({
     dataSource: {} as DataSource,
     temporal: {} as Client,
-    verifier: { verify: async () => { throw new Error('not used'); } },
+    verifier: {
+      verify: async () => {
+        throw new Error('not used');
+      },
+    },
   });
   const doc = openApiDocument(app);
   await app.close();

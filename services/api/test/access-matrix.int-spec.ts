@@ -38,7 +38,8 @@ const CALLERS = {
 type Who = keyof typeof CALLERS;
 
 /** 200/403/404/401, a 409 with the engine's reason, or (for the list) whether the case is listed. */
-type Expected = 200 | 401 | 403 | 404 | 'listed' | 'not listed' | { status: 409; reason: string; message?: RegExp };
+type Expected =
+  200 | 401 | 403 | 404 | 'listed' | 'not listed' | { status: 409; reason: string; message?: RegExp };
 const refused = (reason: string, message?: RegExp): Expected => ({ status: 409, reason, message });
 const WRONG_SIDE = refused('wrong-side', /only the two agencies in the disagreement/);
 const NOT_THE_CHAIR = refused('not-the-chair', /^only the independent chair records the final decision$/);
@@ -188,7 +189,12 @@ const MATRIX: Row[] = [
 const label = (e: Expected) => (typeof e === 'object' ? `409 ${e.reason}` : String(e));
 
 const CELLS = MATRIX.flatMap((row) =>
-  (Object.keys(CALLERS) as Who[]).map((who) => ({ row, who, expected: row.cells[who], title: `${row.endpoint} as ${who} → ${label(row.cells[who])}` })),
+  (Object.keys(CALLERS) as Who[]).map((who) => ({
+    row,
+    who,
+    expected: row.cells[who],
+    title: `${row.endpoint} as ${who} → ${label(row.cells[who])}`,
+  })),
 );
 
 describe('Access matrix: endpoint × caller (Sefton)', () => {
@@ -200,7 +206,11 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
   beforeAll(async () => {
     stack = await startStack();
     // Same issuer and audience names, another key: a token the API did not issue.
-    const impostor = await loadOrCreateLocalIssuer(path.join(mkdtempSync(path.join(tmpdir(), 'resolve-forged-')), 'issuer.json'), stack.issuer.issuer, stack.issuer.audience);
+    const impostor = await loadOrCreateLocalIssuer(
+      path.join(mkdtempSync(path.join(tmpdir(), 'resolve-forged-')), 'issuer.json'),
+      stack.issuer.issuer,
+      stack.issuer.audience,
+    );
     forge = (subject) => impostor.mint(subject);
   });
   afterAll(async () => {
@@ -228,7 +238,9 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
     const id = raised.body.id as string;
     if (stage === 'tier4') {
       for (let i = 0; i < 3; i++) {
-        const up = await send('post', `/escalations/${id}/escalate`, 'raiser', { reason: 'Not resolved at this step.' });
+        const up = await send('post', `/escalations/${id}/escalate`, 'raiser', {
+          reason: 'Not resolved at this step.',
+        });
         expect(up.status).toBe(200);
       }
       expect(up4(await send('get', `/escalations/${id}`, 'raiser'))).toBe(4);
@@ -252,7 +264,12 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
   it.each(CELLS)('$title', async ({ row, who, expected }) => {
     const id = await caseFor(row, expected);
     const res = await send(row.method, row.path(id), who, row.body?.());
-    const seen = { status: res.status, error: res.body?.error, reason: res.body?.reason, message: res.body?.message };
+    const seen = {
+      status: res.status,
+      error: res.body?.error,
+      reason: res.body?.reason,
+      message: res.body?.message,
+    };
 
     if (expected === 'listed' || expected === 'not listed') {
       expect(seen.status).toBe(200);
@@ -267,7 +284,11 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
       const nowhere = '00000000-0000-4000-a000-000000000000';
       const absent = await send(row.method, row.path(nowhere), who, row.body?.());
       const strip = (body: Record<string, unknown>, caseId: string) =>
-        JSON.parse(JSON.stringify({ ...body, requestId: undefined }).split(caseId).join('<id>'));
+        JSON.parse(
+          JSON.stringify({ ...body, requestId: undefined })
+            .split(caseId)
+            .join('<id>'),
+        );
       expect(seen.status).toBe(404);
       expect(absent.status).toBe(404);
       expect(strip(res.body, id)).toEqual(strip(absent.body, nowhere));
@@ -277,7 +298,8 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
       if (expected === 401) expect(seen.error).toBe('unauthenticated');
       if (expected === 403) expect(seen.error).toBe('forbidden');
       if (expected === 200 && row.method === 'post') expect(res.body.accepted).toBe(true);
-      if (expected === 200 && row.method === 'get' && row.path(id).startsWith('/escalations/')) expect(res.body.id).toBe(id);
+      if (expected === 200 && row.method === 'get' && row.path(id).startsWith('/escalations/'))
+        expect(res.body.id).toBe(id);
     }
   });
 
@@ -288,16 +310,22 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
     ['00000000-0000-4000-a000-00000000000g'],
   ])('an id that is not a UUID (%s) answers 404, never 500', async (bad) => {
     expect((await send('get', `/escalations/${bad}`, 'businessManager')).status).toBe(404);
-    expect((await send('post', `/escalations/${bad}/notes`, 'businessManager', { text: 'x' })).status).toBe(404);
+    expect((await send('post', `/escalations/${bad}/notes`, 'businessManager', { text: 'x' })).status).toBe(
+      404,
+    );
     expect((await send('get', `/audit?escalationId=${bad}`, 'businessManager')).status).toBe(400);
     // A list cursor is opaque, but a crafted one must not reach Postgres either.
-    const cursor = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', bad.padEnd(36, '-').slice(0, 36)])).toString('base64url');
+    const cursor = Buffer.from(
+      JSON.stringify(['2026-01-01T00:00:00.000Z', bad.padEnd(36, '-').slice(0, 36)]),
+    ).toString('base64url');
     expect((await send('get', `/escalations?cursor=${cursor}`, 'businessManager')).status).toBe(400);
   });
 
   it('a crafted cursor whose instant JavaScript reads but Postgres would not answers 200 or 400, never 500', async () => {
     for (const at of ['1', 'March 7, 2026', '275760-09-13']) {
-      const cursor = Buffer.from(JSON.stringify([at, '00000000-0000-4000-a000-000000000000'])).toString('base64url');
+      const cursor = Buffer.from(JSON.stringify([at, '00000000-0000-4000-a000-000000000000'])).toString(
+        'base64url',
+      );
       const res = await send('get', `/escalations?cursor=${cursor}`, 'businessManager');
       expect([200, 400]).toContain(res.status);
     }

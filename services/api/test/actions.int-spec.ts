@@ -27,11 +27,22 @@ describe('Escalation actions through the API', () => {
   }
 
   async function post(personId: string, id: string, path: string, body: object = {}, status = 200) {
-    return stack.http().post(`/escalations/${id}/${path}`).set('Authorization', await stack.as(personId)).send(body).expect(status);
+    return stack
+      .http()
+      .post(`/escalations/${id}/${path}`)
+      .set('Authorization', await stack.as(personId))
+      .send(body)
+      .expect(status);
   }
 
   async function view(personId: string, id: string) {
-    return (await stack.http().get(`/escalations/${id}`).set('Authorization', await stack.as(personId)).expect(200)).body;
+    return (
+      await stack
+        .http()
+        .get(`/escalations/${id}`)
+        .set('Authorization', await stack.as(personId))
+        .expect(200)
+    ).body;
   }
 
   it('acknowledge, respond, note, plan with items, complete an item, escalate with a reason', async () => {
@@ -49,15 +60,26 @@ describe('Escalation actions through the API', () => {
     const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const plan = await post(raiser, id, 'plan', {
       reason: 'Agreed on the phone.',
-      items: [{ what: 'Police to review the referral with the DS', ownerAgencyId: `${P}-police`, dueAt: due }],
+      items: [
+        { what: 'Police to review the referral with the DS', ownerAgencyId: `${P}-police`, dueAt: due },
+      ],
     });
     expect(plan.body.accepted).toBe(true);
     let v = await view(raiser, id);
     expect(v.planItems).toHaveLength(1);
-    expect(v.planItems[0]).toMatchObject({ what: 'Police to review the referral with the DS', status: 'open' });
+    expect(v.planItems[0]).toMatchObject({
+      what: 'Police to review the referral with the DS',
+      status: 'open',
+    });
     await post(receiver, id, `plan-items/${v.planItems[0].id}/complete`, { reason: 'Reviewed.' });
     await post(receiver, id, `plan-items/${v.planItems[0].id}/complete`, {}, 409);
-    const bad = await post(raiser, id, 'plan', { items: [{ what: 'x', ownerAgencyId: `${P}-school`, dueAt: due }] }, 400);
+    const bad = await post(
+      raiser,
+      id,
+      'plan',
+      { items: [{ what: 'x', ownerAgencyId: `${P}-school`, dueAt: due }] },
+      400,
+    );
     expect(bad.body.message).toMatch(/not one of the two agencies/);
 
     await post(raiser, id, 'escalate', {}, 400); // a reason is required
@@ -65,9 +87,20 @@ describe('Escalation actions through the API', () => {
     expect(escalated.body.escalation.tier).toBe(2);
     v = await view(raiser, id);
     const types = v.history.map((e: { type: string }) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['acknowledged', 'responded', 'note-added', 'plan-agreed', 'plan-item-completed', 'escalated']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'acknowledged',
+        'responded',
+        'note-added',
+        'plan-agreed',
+        'plan-item-completed',
+        'escalated',
+      ]),
+    );
     // The reason is kept with the timeline entry, from Postgres.
-    expect(v.history.find((e: { type: string }) => e.type === 'escalated').text).toBe('The plan did not resolve it.');
+    expect(v.history.find((e: { type: string }) => e.type === 'escalated').text).toBe(
+      'The plan did not resolve it.',
+    );
     expect(v.planItems[0].status).toBe('done');
   });
 
@@ -91,7 +124,9 @@ describe('Escalation actions through the API', () => {
     expect(accepted.body.escalation.dueAt).toBe(later);
     v = await view(raiser, id);
     expect(new Date(v.deadline.dueAt).toISOString()).toBe(later);
-    expect(v.history.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['extension-proposed', 'extension-declined', 'extension-agreed']));
+    expect(v.history.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['extension-proposed', 'extension-declined', 'extension-agreed']),
+    );
   });
 
   it('immediate risk fast-tracks and reminds that the statutory route must be used as well', async () => {
@@ -103,7 +138,9 @@ describe('Escalation actions through the API', () => {
     expect(v.tier.number).toBe(2); // BSCB's fast track starts at stage 2
 
     const other = await raise(P, 'BSCB-ACT-0003');
-    const flagged = await post(person(P, 'police', 'practitioner'), other.id, 'immediate-risk', { reason: 'New information' });
+    const flagged = await post(person(P, 'police', 'practitioner'), other.id, 'immediate-risk', {
+      reason: 'New information',
+    });
     expect(flagged.body.notice).toMatch(/statutory route/);
     expect(flagged.body.escalation).toMatchObject({ immediateRisk: true, tier: 2 });
     await post(person(P, 'police', 'practitioner'), other.id, 'immediate-risk', {}, 409);
@@ -116,16 +153,24 @@ describe('Escalation actions through the API', () => {
     const { id } = await raise(P, 'SEF-ACT-0002');
     for (let i = 0; i < 3; i++) await post(raiser, id, 'escalate', { reason: `step ${i + 2}` });
     const at = new Date(Date.now() + 2 * 86_400_000).toISOString();
-    const met = await post(chair, id, 'meeting', { kind: 'chaired-meeting', at, reason: 'SSCP chaired meeting' });
+    const met = await post(chair, id, 'meeting', {
+      kind: 'chaired-meeting',
+      at,
+      reason: 'SSCP chaired meeting',
+    });
     expect(met.body.accepted).toBe(true);
     await post(raiser, id, 'decision', { decision: 'x' }, 409);
     await post(raiser, id, 'learning-referral', { reason: 'Threshold guidance unclear across agencies.' });
     await post(raiser, id, 'learning-referral', {}, 409);
-    const decided = await post(chair, id, 'decision', { decision: 'A strategy discussion is to be held within 2 working days.' });
+    const decided = await post(chair, id, 'decision', {
+      decision: 'A strategy discussion is to be held within 2 working days.',
+    });
     expect(decided.body.escalation.status).toBe('decided');
     const v = await view(chair, id);
     expect(v.status).toBe('decided');
-    expect(v.history.find((e: { type: string }) => e.type === 'final-decision-recorded').text).toMatch(/strategy discussion/);
+    expect(v.history.find((e: { type: string }) => e.type === 'final-decision-recorded').text).toMatch(
+      /strategy discussion/,
+    );
     const after = await post(raiser, id, 'notes', { text: 'late note' }, 409);
     expect(after.body.message).toMatch(/decided/);
   });
@@ -135,7 +180,9 @@ describe('Escalation actions through the API', () => {
     const { id } = await raise(P, 'SEF-ACT-0003');
     await post(person(P, 'csc', 'line-manager'), id, 'withdraw', {}, 403);
     await post(person(P, 'police', 'practitioner'), id, 'withdraw', {}, 403);
-    const withdrawn = await post(person(P, 'csc', 'practitioner'), id, 'withdraw', { reason: 'Resolved informally.' });
+    const withdrawn = await post(person(P, 'csc', 'practitioner'), id, 'withdraw', {
+      reason: 'Resolved informally.',
+    });
     expect(withdrawn.body.escalation.status).toBe('withdrawn');
   });
 });

@@ -49,19 +49,30 @@ describe('Audit trail', () => {
     if (as) req = req.set('Authorization', await stack.as(as));
     const res = await (body ? req.send(body) : req);
     expect(res.headers['x-request-id']).toBe(requestId);
-    const rows: AuditRow[] = await stack.db.dataSource.query(`SELECT * FROM audit_log WHERE request_id = $1 ORDER BY seq`, [requestId]);
+    const rows: AuditRow[] = await stack.db.dataSource.query(
+      `SELECT * FROM audit_log WHERE request_id = $1 ORDER BY seq`,
+      [requestId],
+    );
     return { res, rows, requestId };
   }
 
   let caseId: string;
 
   it('records a raise with the raiser, their agency and role, and the raise action_record; echoes or makes a request id', async () => {
-    const { res, rows } = await call('post', '/escalations', raiser, raiseBody(P, 'AUD-2026-0001', {
-      subject: { kind: 'child', people: [{ name: 'Alexandra Testchild', dateOfBirth: '2016-02-29' }] },
-    }));
+    const { res, rows } = await call(
+      'post',
+      '/escalations',
+      raiser,
+      raiseBody(P, 'AUD-2026-0001', {
+        subject: { kind: 'child', people: [{ name: 'Alexandra Testchild', dateOfBirth: '2016-02-29' }] },
+      }),
+    );
     expect(res.status).toBe(201);
     caseId = res.body.id;
-    const [raiseRecord] = await stack.db.dataSource.query(`SELECT id FROM action_record WHERE escalation_id = $1 AND kind = 'raise'`, [caseId]);
+    const [raiseRecord] = await stack.db.dataSource.query(
+      `SELECT id FROM action_record WHERE escalation_id = $1 AND kind = 'raise'`,
+      [caseId],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       action: 'escalation.raise',
@@ -75,11 +86,23 @@ describe('Audit trail', () => {
     });
 
     // No X-Request-Id, or one that is not a plain token: the API makes one and answers with it.
-    const made = await stack.http().get(`/escalations/${caseId}`).set('Authorization', await stack.as(raiser)).expect(200);
+    const made = await stack
+      .http()
+      .get(`/escalations/${caseId}`)
+      .set('Authorization', await stack.as(raiser))
+      .expect(200);
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const [row] = await stack.db.dataSource.query(`SELECT action, outcome FROM audit_log WHERE request_id = $1`, [made.headers['x-request-id']]);
+    const [row] = await stack.db.dataSource.query(
+      `SELECT action, outcome FROM audit_log WHERE request_id = $1`,
+      [made.headers['x-request-id']],
+    );
     expect(row).toEqual({ action: 'escalation.read', outcome: 200 });
-    const replaced = await stack.http().get(`/escalations/${caseId}`).set('Authorization', await stack.as(raiser)).set('X-Request-Id', 'Alexandra Testchild').expect(200);
+    const replaced = await stack
+      .http()
+      .get(`/escalations/${caseId}`)
+      .set('Authorization', await stack.as(raiser))
+      .set('X-Request-Id', 'Alexandra Testchild')
+      .expect(200);
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -87,21 +110,49 @@ describe('Audit trail', () => {
     const byReceiver = await call('get', `/escalations/${caseId}`, receiver);
     expect(byReceiver.res.status).toBe(200);
     expect(byReceiver.rows).toEqual([
-      expect.objectContaining({ action: 'escalation.read', outcome: 200, person_id: receiver, agency_id: `${P}-police`, role: 'practitioner', partnership_id: P, escalation_id: caseId, action_record_id: null }),
+      expect.objectContaining({
+        action: 'escalation.read',
+        outcome: 200,
+        person_id: receiver,
+        agency_id: `${P}-police`,
+        role: 'practitioner',
+        partnership_id: P,
+        escalation_id: caseId,
+        action_record_id: null,
+      }),
     ]);
     const byBoard = await call('get', `/escalations/${caseId}`, businessManager);
-    expect(byBoard.rows).toEqual([expect.objectContaining({ outcome: 200, person_id: businessManager, agency_id: null, role: 'business-manager' })]);
+    expect(byBoard.rows).toEqual([
+      expect.objectContaining({
+        outcome: 200,
+        person_id: businessManager,
+        agency_id: null,
+        role: 'business-manager',
+      }),
+    ]);
 
     const byOutsider = await call('get', `/escalations/${caseId}`, outsider);
     expect(byOutsider.res.status).toBe(404);
     expect(byOutsider.rows).toEqual([
-      expect.objectContaining({ action: 'escalation.read', outcome: 404, person_id: outsider, agency_id: null, role: null, escalation_id: caseId, detail: { error: 'not-found' } }),
+      expect.objectContaining({
+        action: 'escalation.read',
+        outcome: 404,
+        person_id: outsider,
+        agency_id: null,
+        role: null,
+        escalation_id: caseId,
+        detail: { error: 'not-found' },
+      }),
     ]);
     const byOtherPartnership = await call('get', `/escalations/${caseId}`, otherBoard);
-    expect(byOtherPartnership.rows).toEqual([expect.objectContaining({ outcome: 404, person_id: otherBoard, role: null })]);
+    expect(byOtherPartnership.rows).toEqual([
+      expect.objectContaining({ outcome: 404, person_id: otherBoard, role: null }),
+    ]);
 
     const malformed = await call('get', '/escalations/not-an-id', raiser);
-    expect(malformed.rows).toEqual([expect.objectContaining({ action: 'escalation.read', outcome: 404, escalation_id: null })]);
+    expect(malformed.rows).toEqual([
+      expect.objectContaining({ action: 'escalation.read', outcome: 404, escalation_id: null }),
+    ]);
   });
 
   it('records one row per list call with the filter and the count', async () => {
@@ -116,12 +167,21 @@ describe('Audit trail', () => {
         role: 'practitioner',
         partnership_id: P,
         escalation_id: null,
-        detail: { filter: { status: 'open', agencyId: `${P}-csc`, limit: '20' }, count: res.body.items.length },
+        detail: {
+          filter: { status: 'open', agencyId: `${P}-csc`, limit: '20' },
+          count: res.body.items.length,
+        },
       }),
     ]);
     expect(res.body.items.length).toBeGreaterThan(0);
     const bad = await call('get', '/escalations?tier=abc', raiser);
-    expect(bad.rows).toEqual([expect.objectContaining({ action: 'escalation.list', outcome: 400, detail: { error: 'validation-failed' } })]);
+    expect(bad.rows).toEqual([
+      expect.objectContaining({
+        action: 'escalation.list',
+        outcome: 400,
+        detail: { error: 'validation-failed' },
+      }),
+    ]);
   });
 
   it('records every action, accepted or refused, with the action_record id and never the free text', async () => {
@@ -130,8 +190,14 @@ describe('Audit trail', () => {
     expect(accepted.res.status).toBe(200);
     expect(accepted.rows).toEqual([
       expect.objectContaining({
-        action: 'escalation.resolve', outcome: 200, person_id: raiser, agency_id: `${P}-csc`, role: 'practitioner',
-        escalation_id: caseId, action_record_id: accepted.res.body.actionId, detail: {},
+        action: 'escalation.resolve',
+        outcome: 200,
+        person_id: raiser,
+        agency_id: `${P}-csc`,
+        role: 'practitioner',
+        escalation_id: caseId,
+        action_record_id: accepted.res.body.actionId,
+        detail: {},
       }),
     ]);
 
@@ -145,8 +211,13 @@ describe('Audit trail', () => {
     expect(record).toMatchObject({ outcome: 'refused', role: 'business-manager' });
     expect(refused.rows).toEqual([
       expect.objectContaining({
-        action: 'escalation.escalate', outcome: 409, person_id: businessManager, agency_id: null, role: 'business-manager',
-        action_record_id: record.id, detail: { error: 'action-refused', reason: 'wrong-side' },
+        action: 'escalation.escalate',
+        outcome: 409,
+        person_id: businessManager,
+        agency_id: null,
+        role: 'business-manager',
+        action_record_id: record.id,
+        detail: { error: 'action-refused', reason: 'wrong-side' },
       }),
     ]);
 
@@ -154,21 +225,53 @@ describe('Audit trail', () => {
     const decision = await call('post', `/escalations/${caseId}/decision`, chair, { decision: reason });
     expect(decision.res.status).toBe(409);
     expect(decision.rows).toEqual([
-      expect.objectContaining({ action: 'escalation.decision', outcome: 409, role: 'independent-chair', detail: { error: 'action-refused', reason: 'not-final-tier' } }),
+      expect.objectContaining({
+        action: 'escalation.decision',
+        outcome: 409,
+        role: 'independent-chair',
+        detail: { error: 'action-refused', reason: 'not-final-tier' },
+      }),
     ]);
 
     // Refused by the API before any record: no action_record id.
     const forbidden = await call('post', `/escalations/${caseId}/withdraw`, receiver, { reason });
     expect(forbidden.res.status).toBe(403);
     expect(forbidden.rows).toEqual([
-      expect.objectContaining({ action: 'escalation.withdraw', outcome: 403, person_id: receiver, agency_id: `${P}-police`, role: 'practitioner', action_record_id: null, detail: { error: 'forbidden' } }),
+      expect.objectContaining({
+        action: 'escalation.withdraw',
+        outcome: 403,
+        person_id: receiver,
+        agency_id: `${P}-police`,
+        role: 'practitioner',
+        action_record_id: null,
+        detail: { error: 'forbidden' },
+      }),
     ]);
     const invalid = await call('post', `/escalations/${caseId}/escalate`, raiser, {});
-    expect(invalid.rows).toEqual([expect.objectContaining({ action: 'escalation.escalate', outcome: 400, detail: { error: 'validation-failed' } })]);
+    expect(invalid.rows).toEqual([
+      expect.objectContaining({
+        action: 'escalation.escalate',
+        outcome: 400,
+        detail: { error: 'validation-failed' },
+      }),
+    ]);
     const hidden = await call('post', `/escalations/${caseId}/notes`, outsider, { text: reason });
-    expect(hidden.rows).toEqual([expect.objectContaining({ action: 'escalation.notes', outcome: 404, role: null, action_record_id: null })]);
+    expect(hidden.rows).toEqual([
+      expect.objectContaining({
+        action: 'escalation.notes',
+        outcome: 404,
+        role: null,
+        action_record_id: null,
+      }),
+    ]);
     const note = await call('post', `/escalations/${caseId}/notes`, receiver, { text: reason });
-    expect(note.rows).toEqual([expect.objectContaining({ action: 'escalation.notes', outcome: 200, action_record_id: note.res.body.actionId })]);
+    expect(note.rows).toEqual([
+      expect.objectContaining({
+        action: 'escalation.notes',
+        outcome: 200,
+        action_record_id: note.res.body.actionId,
+      }),
+    ]);
 
     // Nothing a person wrote reaches the audit trail.
     const all = JSON.stringify(await stack.db.dataSource.query(`SELECT * FROM audit_log`));
@@ -189,17 +292,41 @@ describe('Audit trail', () => {
     const board = await call('get', `/audit?escalationId=${caseId}`, businessManager);
     expect(board.res.status).toBe(200);
     const actions = board.res.body.items.map((i: { action: string }) => i.action);
-    expect(actions).toEqual(expect.arrayContaining(['escalation.raise', 'escalation.read', 'escalation.resolve', 'escalation.escalate', 'escalation.withdraw']));
-    expect(board.res.body.items[0]).toMatchObject({ action: 'escalation.raise', personId: raiser, escalationId: caseId, outcome: 201 });
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'escalation.raise',
+        'escalation.read',
+        'escalation.resolve',
+        'escalation.escalate',
+        'escalation.withdraw',
+      ]),
+    );
+    expect(board.res.body.items[0]).toMatchObject({
+      action: 'escalation.raise',
+      personId: raiser,
+      escalationId: caseId,
+      outcome: 201,
+    });
     expect(board.res.body.items.every((i: { escalationId: string }) => i.escalationId === caseId)).toBe(true);
-    expect(board.rows).toEqual([expect.objectContaining({ action: 'audit.read', outcome: 200, role: 'business-manager', escalation_id: caseId })]);
+    expect(board.rows).toEqual([
+      expect.objectContaining({
+        action: 'audit.read',
+        outcome: 200,
+        role: 'business-manager',
+        escalation_id: caseId,
+      }),
+    ]);
 
     expect((await call('get', `/audit?escalationId=${caseId}`, chair)).res.status).toBe(200);
     // A party to the case knows it exists, but the audit trail is the board's: 403.
     expect((await call('get', `/audit?escalationId=${caseId}`, raiser)).res.status).toBe(403);
     // Outside the case, or another partnership's board: as if it did not exist.
     const outside = await call('get', `/audit?escalationId=${caseId}`, outsider);
-    const nowhere = await call('get', `/audit?escalationId=00000000-0000-4000-a000-000000000000`, businessManager);
+    const nowhere = await call(
+      'get',
+      `/audit?escalationId=00000000-0000-4000-a000-000000000000`,
+      businessManager,
+    );
     expect(outside.res.status).toBe(404);
     expect(nowhere.res.status).toBe(404);
     expect((await call('get', `/audit?escalationId=${caseId}`, otherBoard)).res.status).toBe(404);
@@ -209,21 +336,38 @@ describe('Audit trail', () => {
     // Pages by seq.
     const first = await call('get', `/audit?escalationId=${caseId}&limit=2`, businessManager);
     expect(first.res.body.items).toHaveLength(2);
-    const second = await call('get', `/audit?escalationId=${caseId}&limit=2&after=${first.res.body.nextAfter}`, businessManager);
+    const second = await call(
+      'get',
+      `/audit?escalationId=${caseId}&limit=2&after=${first.res.body.nextAfter}`,
+      businessManager,
+    );
     expect(second.res.body.items[0].seq).toBeGreaterThan(first.res.body.items[1].seq);
   });
 
   it('GET /audit/verify: business manager or chair only, and an intact chain verifies', async () => {
     expect((await call('get', '/audit/verify', null)).res.status).toBe(401);
-    expect((await stack.http().get('/audit/verify').set('Authorization', 'Bearer not-a-jwt')).status).toBe(401);
-    for (const who of [raiser, receiver, person(P, null, 'quality-assurance-manager'), person(P, 'csc', 'board-member')]) {
+    expect((await stack.http().get('/audit/verify').set('Authorization', 'Bearer not-a-jwt')).status).toBe(
+      401,
+    );
+    for (const who of [
+      raiser,
+      receiver,
+      person(P, null, 'quality-assurance-manager'),
+      person(P, 'csc', 'board-member'),
+    ]) {
       const { res, rows } = await call('get', '/audit/verify', who);
       expect(res.status).toBe(403);
-      expect(rows).toEqual([expect.objectContaining({ action: 'audit.verify', outcome: 403, person_id: who })]);
+      expect(rows).toEqual([
+        expect.objectContaining({ action: 'audit.verify', outcome: 403, person_id: who }),
+      ]);
     }
     // Concurrent appends still make one chain.
     const auth = await stack.as(receiver);
-    await Promise.all(Array.from({ length: 20 }, () => stack.http().get(`/escalations/${caseId}`).set('Authorization', auth).expect(200)));
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        stack.http().get(`/escalations/${caseId}`).set('Authorization', auth).expect(200),
+      ),
+    );
 
     const [{ n: total }] = await stack.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`);
     for (const who of [businessManager, chair]) {
@@ -238,8 +382,12 @@ describe('Audit trail', () => {
   it('Postgres refuses UPDATE, DELETE and TRUNCATE on audit_log, and an INSERT that does not extend the chain', async () => {
     const ds = stack.db.dataSource;
     const [{ seq }] = await ds.query(`SELECT min(seq)::text AS seq FROM audit_log`);
-    await expect(ds.query(`UPDATE audit_log SET outcome = 200 WHERE seq = $1`, [seq])).rejects.toThrow(/append-only: UPDATE/);
-    await expect(ds.query(`DELETE FROM audit_log WHERE seq = $1`, [seq])).rejects.toThrow(/append-only: DELETE/);
+    await expect(ds.query(`UPDATE audit_log SET outcome = 200 WHERE seq = $1`, [seq])).rejects.toThrow(
+      /append-only: UPDATE/,
+    );
+    await expect(ds.query(`DELETE FROM audit_log WHERE seq = $1`, [seq])).rejects.toThrow(
+      /append-only: DELETE/,
+    );
     await expect(ds.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only: TRUNCATE/);
     // Even with triggers switched off for replication.
     await expect(
@@ -276,15 +424,25 @@ describe('Audit trail', () => {
     const verify = async () => (await call('get', '/audit/verify', chair)).res.body;
 
     // Someone erases who looked at the case.
-    await tamper(`UPDATE audit_log SET person_id = $2, role = 'business-manager' WHERE seq = $1`, [target.seq, businessManager]);
+    await tamper(`UPDATE audit_log SET person_id = $2, role = 'business-manager' WHERE seq = $1`, [
+      target.seq,
+      businessManager,
+    ]);
     expect(await verify()).toMatchObject({ ok: false, firstBrokenSeq: Number(target.seq) });
 
     // Put back exactly as it was: the chain holds again (the check is on content, not on history).
-    await tamper(`UPDATE audit_log SET person_id = $2, role = $3 WHERE seq = $1`, [target.seq, target.person_id, target.role]);
+    await tamper(`UPDATE audit_log SET person_id = $2, role = $3 WHERE seq = $1`, [
+      target.seq,
+      target.person_id,
+      target.role,
+    ]);
     expect(await verify()).toMatchObject({ ok: true });
 
     // A row removed: the row after it no longer links.
-    const [next] = await ds.query(`SELECT seq::text AS seq FROM audit_log WHERE seq > $1 ORDER BY audit_log.seq LIMIT 1`, [target.seq]);
+    const [next] = await ds.query(
+      `SELECT seq::text AS seq FROM audit_log WHERE seq > $1 ORDER BY audit_log.seq LIMIT 1`,
+      [target.seq],
+    );
     await tamper(`DELETE FROM audit_log WHERE seq = $1`, [target.seq]);
     expect(await verify()).toMatchObject({ ok: false, firstBrokenSeq: Number(next.seq) });
   });

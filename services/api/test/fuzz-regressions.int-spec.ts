@@ -22,7 +22,11 @@ describe('Fuzzer regressions', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    const res = await stack.http().post('/escalations').set('Authorization', await stack.as(raiser)).send(raiseBody(P, 'FZR-0001'));
+    const res = await stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await stack.as(raiser))
+      .send(raiseBody(P, 'FZR-0001'));
     expect(res.status).toBe(201);
     escalationId = res.body.id;
   });
@@ -31,7 +35,10 @@ describe('Fuzzer regressions', () => {
   });
 
   const expectNulRefused = (res: request.Response) => {
-    expect({ status: res.status, error: res.body.error }).toEqual({ status: 400, error: 'validation-failed' });
+    expect({ status: res.status, error: res.body.error }).toEqual({
+      status: 400,
+      error: 'validation-failed',
+    });
     expect(res.body.message).toMatch(/NUL character/);
   };
 
@@ -46,9 +53,19 @@ describe('Fuzzer regressions', () => {
 
   it('refuses NUL in the text of a raise, and writes nothing', async () => {
     const auth = await stack.as(raiser);
-    expectNulRefused(await stack.http().post('/escalations').set('Authorization', auth).send(raiseBody(P, 'FZR-0002', { natureOfConcern: `a${NUL}b` })));
     expectNulRefused(
-      await stack.http().post('/escalations').set('Authorization', auth).send(raiseBody(P, 'FZR-0003', { raisingAgencyId: `${P}-csc${NUL}` })),
+      await stack
+        .http()
+        .post('/escalations')
+        .set('Authorization', auth)
+        .send(raiseBody(P, 'FZR-0002', { natureOfConcern: `a${NUL}b` })),
+    );
+    expectNulRefused(
+      await stack
+        .http()
+        .post('/escalations')
+        .set('Authorization', auth)
+        .send(raiseBody(P, 'FZR-0003', { raisingAgencyId: `${P}-csc${NUL}` })),
     );
     expectNulRefused(
       await stack
@@ -57,29 +74,60 @@ describe('Fuzzer regressions', () => {
         .set('Authorization', auth)
         .send(raiseBody(P, 'FZR-0004', { subject: { kind: 'child', people: [{ name: `A${NUL}B` }] } })),
     );
-    const rows = await stack.db.dataSource.query(`SELECT count(*)::int AS n FROM escalation WHERE reference LIKE 'FZR-000%' AND reference <> 'FZR-0001'`);
+    const rows = await stack.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM escalation WHERE reference LIKE 'FZR-000%' AND reference <> 'FZR-0001'`,
+    );
     expect(rows[0].n).toBe(0);
   });
 
   it('refuses NUL in an action and a note, with nothing recorded', async () => {
     const auth = await stack.as(raiser);
-    expectNulRefused(await stack.http().post(`/escalations/${escalationId}/notes`).set('Authorization', auth).send({ text: `a${NUL}b` }));
-    expectNulRefused(await stack.http().post(`/escalations/${escalationId}/escalate`).set('Authorization', auth).send({ reason: `a${NUL}b` }));
-    const rows = await stack.db.dataSource.query(`SELECT count(*)::int AS n FROM action_record WHERE escalation_id = $1 AND kind <> 'raise'`, [escalationId]);
+    expectNulRefused(
+      await stack
+        .http()
+        .post(`/escalations/${escalationId}/notes`)
+        .set('Authorization', auth)
+        .send({ text: `a${NUL}b` }),
+    );
+    expectNulRefused(
+      await stack
+        .http()
+        .post(`/escalations/${escalationId}/escalate`)
+        .set('Authorization', auth)
+        .send({ reason: `a${NUL}b` }),
+    );
+    const rows = await stack.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM action_record WHERE escalation_id = $1 AND kind <> 'raise'`,
+      [escalationId],
+    );
     expect(rows[0].n).toBe(0);
   });
 
   it('refuses NUL in directory writes', async () => {
     const auth = await stack.as(admin);
-    expectNulRefused(await stack.http().patch(`/people/${raiser}`).set('Authorization', auth).send({ displayName: `A${NUL}B` }));
     expectNulRefused(
-      await stack.http().post(`/partnerships/${P}/agencies`).set('Authorization', auth).send({ id: `${P}-fuzz`, name: `A${NUL}B`, kind: 'police' }),
+      await stack
+        .http()
+        .patch(`/people/${raiser}`)
+        .set('Authorization', auth)
+        .send({ displayName: `A${NUL}B` }),
+    );
+    expectNulRefused(
+      await stack
+        .http()
+        .post(`/partnerships/${P}/agencies`)
+        .set('Authorization', auth)
+        .send({ id: `${P}-fuzz`, name: `A${NUL}B`, kind: 'police' }),
     );
   });
 
   it('answers a NUL in a list filter or a path id without a 5xx', async () => {
     const auth = await stack.as(raiser);
-    const list = await stack.http().get('/escalations').query({ protocolId: NUL, agencyId: NUL }).set('Authorization', auth);
+    const list = await stack
+      .http()
+      .get('/escalations')
+      .query({ protocolId: NUL, agencyId: NUL })
+      .set('Authorization', auth);
     expectNulRefused(list);
     for (const path of ['/agencies/a%00b', '/agencies/a%00b/escalation-log']) {
       const res = await stack.http().get(path).set('Authorization', auth);
@@ -90,7 +138,11 @@ describe('Fuzzer regressions', () => {
   });
 
   it('audits a refused NUL request as a client error, not an internal one', async () => {
-    await stack.http().post(`/escalations/${escalationId}/notes`).set('Authorization', await stack.as(raiser)).send({ text: NUL });
+    await stack
+      .http()
+      .post(`/escalations/${escalationId}/notes`)
+      .set('Authorization', await stack.as(raiser))
+      .send({ text: NUL });
     const [row] = await stack.db.dataSource.query(
       `SELECT outcome, detail FROM audit_log WHERE escalation_id = $1 AND action = 'escalation.notes' ORDER BY seq DESC LIMIT 1`,
       [escalationId],

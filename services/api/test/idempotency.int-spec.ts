@@ -36,13 +36,19 @@ describe('Idempotency and the row/workflow outbox', () => {
   const q = (sql: string, params: unknown[] = []) => stack.db.dataSource.query(sql, params);
 
   async function raise(reference: string, key?: string, as = raiser) {
-    let req = stack.http().post('/escalations').set('Authorization', await stack.as(as));
+    let req = stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await stack.as(as));
     if (key) req = req.set('Idempotency-Key', key);
     return req.send(raiseBody(P, reference));
   }
 
   async function act(id: string, action: string, as: string, body: object, key?: string) {
-    let req = stack.http().post(`/escalations/${id}/${action}`).set('Authorization', await stack.as(as));
+    let req = stack
+      .http()
+      .post(`/escalations/${id}/${action}`)
+      .set('Authorization', await stack.as(as));
     if (key) req = req.set('Idempotency-Key', key);
     return req.send(body);
   }
@@ -52,14 +58,19 @@ describe('Idempotency and the row/workflow outbox', () => {
     let count = -1;
     for (let i = 0; i < 50; i++) {
       count = 0;
-      for await (const _ of stack.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count += 1;
+      for await (const _ of stack.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+        count += 1;
       if (count === expected) return count;
       await new Promise((r) => setTimeout(r, 200));
     }
     return count;
   }
 
-  const timelineOf = (workflowId: string) => stack.env.client.workflow.getHandle(workflowId).query(snapshotQuery).then((s) => s.timeline);
+  const timelineOf = (workflowId: string) =>
+    stack.env.client.workflow
+      .getHandle(workflowId)
+      .query(snapshotQuery)
+      .then((s) => s.timeline);
 
   it('a retried raise with the same Idempotency-Key returns the same escalation: one row, one raise record, one workflow', async () => {
     const first = await raise('IDEM-2026-0001', 'raise-key-0001');
@@ -69,8 +80,14 @@ describe('Idempotency and the row/workflow outbox', () => {
     expect(again.body.id).toBe(first.body.id);
     expect(again.body.workflow).toEqual(first.body.workflow);
 
-    expect(await q(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'IDEM-2026-0001'`)).toEqual([{ n: 1 }]);
-    expect(await q(`SELECT count(*)::int AS n FROM action_record WHERE escalation_id = $1 AND kind = 'raise'`, [first.body.id])).toEqual([{ n: 1 }]);
+    expect(await q(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'IDEM-2026-0001'`)).toEqual([
+      { n: 1 },
+    ]);
+    expect(
+      await q(`SELECT count(*)::int AS n FROM action_record WHERE escalation_id = $1 AND kind = 'raise'`, [
+        first.body.id,
+      ]),
+    ).toEqual([{ n: 1 }]);
     expect(await runsOf(first.body.workflow.id, 1)).toBe(1);
 
     // The key belongs to the person: another raiser's same key is another request.
@@ -82,17 +99,27 @@ describe('Idempotency and the row/workflow outbox', () => {
   });
 
   it('concurrent retries of one raise all answer with the one escalation', async () => {
-    const answers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => raise('IDEM-2026-0003', 'raise-key-0003')));
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map(() => raise('IDEM-2026-0003', 'raise-key-0003')),
+    );
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
-    expect(await q(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'IDEM-2026-0003'`)).toEqual([{ n: 1 }]);
+    expect(await q(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'IDEM-2026-0003'`)).toEqual([
+      { n: 1 },
+    ]);
     expect(await runsOf(answers[0].body.workflow.id, 1)).toBe(1);
 
     // The same straight through the service, where the requests overlap for certain.
     const service = stack.app.get(EscalationsService);
     const caller = (await loadCaller(stack.db.dataSource, raiser))!;
-    const direct = await Promise.allSettled([0, 1, 2, 3].map(() => service.raise(caller, raiseBody(P, 'IDEM-2026-0004') as never, 'raise-key-0004')));
-    expect(direct.map((d) => (d.status === 'fulfilled' ? 'ok' : String((d.reason as Error).message)))).toEqual(['ok', 'ok', 'ok', 'ok']);
+    const direct = await Promise.allSettled(
+      [0, 1, 2, 3].map(() =>
+        service.raise(caller, raiseBody(P, 'IDEM-2026-0004') as never, 'raise-key-0004'),
+      ),
+    );
+    expect(
+      direct.map((d) => (d.status === 'fulfilled' ? 'ok' : String((d.reason as Error).message))),
+    ).toEqual(['ok', 'ok', 'ok', 'ok']);
     expect(new Set(direct.map((d) => (d as PromiseFulfilledResult<{ id: string }>).value.id)).size).toBe(1);
   });
 
@@ -104,16 +131,22 @@ describe('Idempotency and the row/workflow outbox', () => {
     expect(first.status).toBe(200);
     // Sequential retry, then two concurrent retries.
     const again = await act(id, 'resolve', raiser, { reason: 'Agreed on the phone.' }, 'resolve-key-0010');
-    const concurrent = await Promise.all([0, 1].map(() => act(id, 'resolve', raiser, { reason: 'Agreed on the phone.' }, 'resolve-key-0010')));
+    const concurrent = await Promise.all(
+      [0, 1].map(() => act(id, 'resolve', raiser, { reason: 'Agreed on the phone.' }, 'resolve-key-0010')),
+    );
     for (const r of [again, ...concurrent]) {
       expect(r.status).toBe(200);
       expect(r.body.actionId).toBe(first.body.actionId);
     }
-    expect(await q(`SELECT outcome FROM action_record WHERE escalation_id = $1 AND kind = 'resolve'`, [id])).toEqual([{ outcome: 'accepted' }]);
+    expect(
+      await q(`SELECT outcome FROM action_record WHERE escalation_id = $1 AND kind = 'resolve'`, [id]),
+    ).toEqual([{ outcome: 'accepted' }]);
     const entries = (await timelineOf(workflow.id)).filter((e) => e.actionId === first.body.actionId);
     expect(entries.map((e) => e.type)).toEqual(['resolution-confirmed']);
     // The projection agrees.
-    await expect(q(`SELECT type FROM escalation_event WHERE action_id = $1`, [first.body.actionId])).resolves.toEqual([{ type: 'resolution-confirmed' }]);
+    await expect(
+      q(`SELECT type FROM escalation_event WHERE action_id = $1`, [first.body.actionId]),
+    ).resolves.toEqual([{ type: 'resolution-confirmed' }]);
 
     // A different key is a different action: the engine refuses the second confirmation.
     const other = await act(id, 'resolve', raiser, {}, 'resolve-key-0011');
@@ -131,9 +164,18 @@ describe('Idempotency and the row/workflow outbox', () => {
     await stack.env.client.workflow.getHandle(workflow.id).result();
 
     const retry = await act(id, 'resolve', receiver, {}, 'resolve-key-0020-b');
-    expect({ status: retry.status, actionId: retry.body.actionId }).toEqual({ status: 200, actionId: closing.body.actionId });
-    expect(await q(`SELECT outcome FROM action_record WHERE id = $1`, [closing.body.actionId])).toEqual([{ outcome: 'accepted' }]);
-    expect(await q(`SELECT count(*)::int AS n FROM escalation_event WHERE action_id = $1`, [closing.body.actionId])).toEqual([{ n: 1 }]);
+    expect({ status: retry.status, actionId: retry.body.actionId }).toEqual({
+      status: 200,
+      actionId: closing.body.actionId,
+    });
+    expect(await q(`SELECT outcome FROM action_record WHERE id = $1`, [closing.body.actionId])).toEqual([
+      { outcome: 'accepted' },
+    ]);
+    expect(
+      await q(`SELECT count(*)::int AS n FROM escalation_event WHERE action_id = $1`, [
+        closing.body.actionId,
+      ]),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('a note retried with the same key is added once', async () => {
@@ -154,13 +196,21 @@ describe('Idempotency and the row/workflow outbox', () => {
     const { id, workflow } = raised.body;
     const body = {
       reason: 'Strategy discussion',
-      items: [{ what: 'Hold a strategy discussion', ownerAgencyId: `${P}-police`, dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString() }],
+      items: [
+        {
+          what: 'Hold a strategy discussion',
+          ownerAgencyId: `${P}-police`,
+          dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        },
+      ],
     };
     const first = await act(id, 'plan', raiser, body, 'plan-key-0040');
     const again = await act(id, 'plan', raiser, body, 'plan-key-0040');
     expect([first.status, again.status]).toEqual([200, 200]);
     expect(again.body.actionId).toBe(first.body.actionId);
-    expect(await q(`SELECT count(*)::int AS n FROM plan_item WHERE escalation_id = $1`, [id])).toEqual([{ n: 1 }]);
+    expect(await q(`SELECT count(*)::int AS n FROM plan_item WHERE escalation_id = $1`, [id])).toEqual([
+      { n: 1 },
+    ]);
     expect((await timelineOf(workflow.id)).filter((e) => e.actionId === first.body.actionId)).toHaveLength(1);
   });
 
@@ -177,7 +227,11 @@ describe('Idempotency and the row/workflow outbox', () => {
       broken = await createApiApp({
         dataSource: stack.db.dataSource,
         temporal: new Client({ connection, namespace: 'default' }),
-        verifier: createTokenVerifier({ issuer: stack.issuer.issuer, audience: stack.issuer.audience, localPublicJwk: stack.issuer.publicJwk }),
+        verifier: createTokenVerifier({
+          issuer: stack.issuer.issuer,
+          audience: stack.issuer.audience,
+          localPublicJwk: stack.issuer.publicJwk,
+        }),
       });
       await broken.init();
     });
@@ -200,7 +254,9 @@ describe('Idempotency and the row/workflow outbox', () => {
 
       const relay = stack.app.get(WorkflowStartRelay);
       expect(await relay.tick(0)).toBe(1);
-      expect(await q(`SELECT workflow_state FROM escalation WHERE id = $1`, [id])).toEqual([{ workflow_state: 'started' }]);
+      expect(await q(`SELECT workflow_state FROM escalation WHERE id = $1`, [id])).toEqual([
+        { workflow_state: 'started' },
+      ]);
       const description = await stack.env.client.workflow.getHandle(row.workflow_id).describe();
       expect(description.status.name).toBe('RUNNING');
       expect(await relay.tick(0)).toBe(0);
@@ -220,7 +276,9 @@ describe('Idempotency and the row/workflow outbox', () => {
       await q(`UPDATE escalation SET workflow_state = 'pending' WHERE id = $1`, [raised.body.id]);
       const relay = stack.app.get(WorkflowStartRelay);
       await relay.tick(0);
-      expect(await q(`SELECT workflow_state FROM escalation WHERE id = $1`, [raised.body.id])).toEqual([{ workflow_state: 'started' }]);
+      expect(await q(`SELECT workflow_state FROM escalation WHERE id = $1`, [raised.body.id])).toEqual([
+        { workflow_state: 'started' },
+      ]);
       expect(await relay.tick(0)).toBe(0);
       expect(await runsOf(raised.body.workflow.id, 1)).toBe(1);
     });
@@ -228,7 +286,9 @@ describe('Idempotency and the row/workflow outbox', () => {
 
   it('the database and Temporal agree: every row has its workflow, every workflow its row', async () => {
     await stack.app.get(WorkflowStartRelay).tick(0);
-    const rows: { workflow_id: string; workflow_state: string }[] = await q(`SELECT workflow_id, workflow_state FROM escalation ORDER BY workflow_id`);
+    const rows: { workflow_id: string; workflow_state: string }[] = await q(
+      `SELECT workflow_id, workflow_state FROM escalation ORDER BY workflow_id`,
+    );
     expect(rows.length).toBeGreaterThanOrEqual(9);
     expect(rows.filter((r) => r.workflow_state !== 'started')).toEqual([]);
     const expected = rows.map((r) => r.workflow_id).sort();

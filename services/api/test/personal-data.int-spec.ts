@@ -20,12 +20,26 @@ const DOB = '2014-07-19';
 const DOB_WORDS = '19 July 2014';
 const MOSAIC = 'MOS-88317702';
 /** Searched for case-insensitively in the text of everything Temporal holds. */
-const DETAILS = [CHILD, SIBLING, 'Keziah', 'Tobiah', 'Blackwood', 'Ferreira', DOB, DOB_WORDS, MOSAIC, '88317702'];
+const DETAILS = [
+  CHILD,
+  SIBLING,
+  'Keziah',
+  'Tobiah',
+  'Blackwood',
+  'Ferreira',
+  DOB,
+  DOB_WORDS,
+  MOSAIC,
+  '88317702',
+];
 const about = `${CHILD} (born ${DOB_WORDS}, ${DOB}, Mosaic ${MOSAIC}) and ${SIBLING}`;
 
 const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const isPayload = (v: unknown): v is Payload =>
-  !!v && typeof v === 'object' && (v as Payload).data instanceof Uint8Array && typeof (v as Payload).metadata === 'object';
+  !!v &&
+  typeof v === 'object' &&
+  (v as Payload).data instanceof Uint8Array &&
+  typeof (v as Payload).metadata === 'object';
 
 /** Every payload inside a proto message tree, with the path it was found at. */
 function payloadsIn(value: unknown, path = '', found: { path: string; payload: Payload }[] = []) {
@@ -50,7 +64,8 @@ function textOf(value: unknown, decoded?: Map<Payload, string>): string {
     if (v instanceof Uint8Array) return void out.push(utf8(v));
     if (typeof v !== 'object') return void out.push(String(v));
     if (decoded && decoded.has(v as Payload)) return void out.push(decoded.get(v as Payload)!);
-    if (typeof (v as { toNumber?: unknown }).toNumber === 'function' && 'low' in (v as object)) return void out.push(String(v));
+    if (typeof (v as { toNumber?: unknown }).toNumber === 'function' && 'low' in (v as object))
+      return void out.push(String(v));
     for (const [k, child] of Object.entries(v)) {
       out.push(k);
       walk(child);
@@ -65,7 +80,9 @@ function expectNoDetails(label: string, text: string) {
   for (const detail of DETAILS) {
     const at = lower.indexOf(detail.toLowerCase());
     if (at >= 0) {
-      throw new Error(`${label} contains "${detail}": ...${text.slice(Math.max(0, at - 120), at + detail.length + 60)}...`);
+      throw new Error(
+        `${label} contains "${detail}": ...${text.slice(Math.max(0, at - 120), at + detail.length + 60)}...`,
+      );
     }
   }
 }
@@ -80,12 +97,23 @@ describe('Personal data never in Temporal', () => {
   });
 
   async function post(personId: string, id: string, path: string, body: object = {}, status = 200) {
-    const res = await stack.http().post(`/escalations/${id}/${path}`).set('Authorization', await stack.as(personId)).send(body);
-    if (res.status !== status) throw new Error(`POST ${path} as ${personId}: ${res.status} ${JSON.stringify(res.body)}`);
+    const res = await stack
+      .http()
+      .post(`/escalations/${id}/${path}`)
+      .set('Authorization', await stack.as(personId))
+      .send(body);
+    if (res.status !== status)
+      throw new Error(`POST ${path} as ${personId}: ${res.status} ${JSON.stringify(res.body)}`);
     return res;
   }
   async function view(personId: string, id: string) {
-    return (await stack.http().get(`/escalations/${id}`).set('Authorization', await stack.as(personId)).expect(200)).body;
+    return (
+      await stack
+        .http()
+        .get(`/escalations/${id}`)
+        .set('Authorization', await stack.as(personId))
+        .expect(200)
+    ).body;
   }
   async function raise(protocolId: string, reference: string, extra: Record<string, unknown> = {}) {
     const P = listPartnership(protocolId);
@@ -95,7 +123,11 @@ describe('Personal data never in Temporal', () => {
       .set('Authorization', await stack.as(person(P, 'csc', 'practitioner')))
       .send(
         raiseBody(protocolId, reference, {
-          subject: { kind: 'children', people: [{ name: CHILD, dateOfBirth: DOB }, { name: SIBLING }], caseIdentifier: MOSAIC },
+          subject: {
+            kind: 'children',
+            people: [{ name: CHILD, dateOfBirth: DOB }, { name: SIBLING }],
+            caseIdentifier: MOSAIC,
+          },
           natureOfConcern: `Police declined a strategy discussion for ${about}; ${CHILD} disclosed at school on Monday.`,
           outcomesSought: `A strategy discussion about ${CHILD} this week.`,
           ...extra,
@@ -124,25 +156,45 @@ describe('Personal data never in Temporal', () => {
     const chair = person(S, null, 'independent-chair');
     const a = await raise(S, 'SEF-PD-0001');
     await post(receiver, a.id, 'acknowledge', { reason: `Received the concern about ${CHILD}.` });
-    await post(receiver, a.id, 'respond', { reason: `We do not think ${CHILD} (${MOSAIC}) meets the threshold yet.` });
+    await post(receiver, a.id, 'respond', {
+      reason: `We do not think ${CHILD} (${MOSAIC}) meets the threshold yet.`,
+    });
     await post(raiser, a.id, 'notes', { text: `Called DS Jones about ${about}.` });
     const plan = await post(raiser, a.id, 'plan', {
       reason: `Plan for ${CHILD}, agreed on the phone.`,
-      items: [{ what: `Police to review ${CHILD}'s referral (${MOSAIC}, born ${DOB})`, ownerAgencyId: `${S}-police`, dueAt: inDays(3) }],
+      items: [
+        {
+          what: `Police to review ${CHILD}'s referral (${MOSAIC}, born ${DOB})`,
+          ownerAgencyId: `${S}-police`,
+          dueAt: inDays(3),
+        },
+      ],
     });
     expect(plan.body.accepted).toBe(true);
     const itemId = (await view(raiser, a.id)).planItems[0].id;
     await post(receiver, a.id, `plan-items/${itemId}/complete`, { reason: `Reviewed ${CHILD}'s referral.` });
     await post(raiser, a.id, 'escalate', { reason: `The review did not resolve it for ${CHILD}.` });
-    await post(person(S, 'police', 'line-manager'), a.id, 'notes', { text: `Manager: ${SIBLING} is also at risk.` });
-    await post(raiser, a.id, 'escalate', { reason: `Managers could not agree about ${CHILD} and ${SIBLING}.` });
+    await post(person(S, 'police', 'line-manager'), a.id, 'notes', {
+      text: `Manager: ${SIBLING} is also at risk.`,
+    });
+    await post(raiser, a.id, 'escalate', {
+      reason: `Managers could not agree about ${CHILD} and ${SIBLING}.`,
+    });
     await post(person(S, 'csc', 'head-of-service'), a.id, 'plan', {
       reason: `Heads of service plan for ${CHILD}.`,
-      items: [{ what: `Joint visit to ${CHILD} and ${SIBLING}`, ownerAgencyId: `${S}-csc`, dueAt: inDays(2) }],
+      items: [
+        { what: `Joint visit to ${CHILD} and ${SIBLING}`, ownerAgencyId: `${S}-csc`, dueAt: inDays(2) },
+      ],
     });
-    const toChair = await post(raiser, a.id, 'escalate', { reason: `Senior leads still disagree on ${CHILD} (${DOB}).` });
+    const toChair = await post(raiser, a.id, 'escalate', {
+      reason: `Senior leads still disagree on ${CHILD} (${DOB}).`,
+    });
     expect(toChair.body.escalation.tier).toBe(4);
-    await post(chair, a.id, 'meeting', { kind: 'chaired-meeting', at: inDays(2), reason: `Chaired meeting about ${CHILD}.` });
+    await post(chair, a.id, 'meeting', {
+      kind: 'chaired-meeting',
+      at: inDays(2),
+      reason: `Chaired meeting about ${CHILD}.`,
+    });
     await post(raiser, a.id, 'learning-referral', { reason: `Threshold guidance was unclear for ${CHILD}.` });
     const decided = await post(chair, a.id, 'decision', {
       decision: `A strategy discussion for ${CHILD} (${MOSAIC}, born ${DOB_WORDS}) is to be held within 2 working days.`,
@@ -152,29 +204,50 @@ describe('Personal data never in Temporal', () => {
     // B: BSCB with a longer timetable proposed and declined, immediate risk, then resolved.
     const B = 'bscb';
     const b = await raise(B, 'BSCB-PD-0001');
-    const bView = await until('BSCB deadline', () => view(person(B, 'csc', 'practitioner'), b.id), (v) => !!v.deadline);
+    const bView = await until(
+      'BSCB deadline',
+      () => view(person(B, 'csc', 'practitioner'), b.id),
+      (v) => !!v.deadline,
+    );
     await post(person(B, 'police', 'practitioner'), b.id, 'extension', {
       dueAt: new Date(Date.parse(bView.deadline.dueAt) + 5 * 86_400_000).toISOString(),
       reason: `Need a strategy meeting about ${CHILD} first.`,
     });
-    await post(person(B, 'csc', 'practitioner'), b.id, 'extension/decline', { reason: `Too long for ${CHILD}.` });
-    await post(person(B, 'police', 'practitioner'), b.id, 'immediate-risk', { reason: `New information: ${CHILD} missing since ${DOB_WORDS}?` });
+    await post(person(B, 'csc', 'practitioner'), b.id, 'extension/decline', {
+      reason: `Too long for ${CHILD}.`,
+    });
+    await post(person(B, 'police', 'practitioner'), b.id, 'immediate-risk', {
+      reason: `New information: ${CHILD} missing since ${DOB_WORDS}?`,
+    });
     await post(person(B, 'csc', 'practitioner'), b.id, 'resolve', { reason: `Resolved for ${CHILD}.` });
-    await post(person(B, 'police', 'practitioner'), b.id, 'resolve', { reason: `Agreed for ${CHILD}.`, referLearning: false });
+    await post(person(B, 'police', 'practitioner'), b.id, 'resolve', {
+      reason: `Agreed for ${CHILD}.`,
+      referLearning: false,
+    });
 
     // C: raised with immediate risk, then withdrawn by its raiser.
     const c = await raise(S, 'SEF-PD-0002', { immediateRisk: true });
     await post(raiser, c.id, 'withdraw', { reason: `Withdrawn: ${CHILD} moved to another area.` });
 
     // The details did reach Resolve, in Postgres (the first line of defence keeps them there).
-    const [kept] = await stack.db.dataSource.query(`SELECT count(*)::int AS n FROM escalation_subject WHERE people::text LIKE $1 AND case_identifier = $2`, [`%${CHILD}%`, MOSAIC]);
+    const [kept] = await stack.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM escalation_subject WHERE people::text LIKE $1 AND case_identifier = $2`,
+      [`%${CHILD}%`, MOSAIC],
+    );
     expect(kept.n).toBe(3);
-    const [texts] = await stack.db.dataSource.query(`SELECT count(*)::int AS n FROM action_record WHERE text LIKE $1`, [`%${CHILD}%`]);
+    const [texts] = await stack.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM action_record WHERE text LIKE $1`,
+      [`%${CHILD}%`],
+    );
     expect(texts.n).toBeGreaterThanOrEqual(15);
 
     // Every workflow closes once its last effects (notifications included) are carried out.
     const client = stack.env.client;
-    for (const [escalation, status] of [[a, 'decided'], [b, 'resolved'], [c, 'withdrawn']] as const) {
+    for (const [escalation, status] of [
+      [a, 'decided'],
+      [b, 'resolved'],
+      [c, 'withdrawn'],
+    ] as const) {
       const result = await client.workflow.getHandle(escalation.workflow.id).result();
       expect(result.summary.status).toBe(status);
     }
@@ -198,19 +271,30 @@ describe('Personal data never in Temporal', () => {
       // only) and the SDK's own bookkeeping in markers, which Temporal writes unencoded: a patch
       // marker's id, and a local activity marker's metadata (its type, id, attempt and times).
       // A local activity's result (`details.result`) is encrypted like any other payload.
-      const sdkMarker = (f: (typeof found)[number]) => /markerRecordedEventAttributes\.details\.(patch-data|data)\./.test(f.path);
+      const sdkMarker = (f: (typeof found)[number]) =>
+        /markerRecordedEventAttributes\.details\.(patch-data|data)\./.test(f.path);
       for (const f of found.filter(sdkMarker)) {
         const meta = JSON.parse(utf8(f.payload.data ?? new Uint8Array())) as Record<string, unknown>;
         expect(Object.keys(meta).sort()).toEqual(
-          expect.arrayContaining(f.path.includes('patch-data') ? ['deprecated', 'id'] : ['activity_id', 'activity_type', 'attempt', 'seq']),
+          expect.arrayContaining(
+            f.path.includes('patch-data')
+              ? ['deprecated', 'id']
+              : ['activity_id', 'activity_type', 'attempt', 'seq'],
+          ),
         );
-        if (!f.path.includes('patch-data')) expect(['computeDeadline', 'recordProjection']).toContain(meta.activity_type);
+        if (!f.path.includes('patch-data'))
+          expect(['computeDeadline', 'recordProjection']).toContain(meta.activity_type);
       }
       const plain = found.filter(
-        (f) => !/searchAttributes|header/i.test(f.path) && !sdkMarker(f) && utf8(f.payload.metadata!.encoding!) !== ENCRYPTED_ENCODING,
+        (f) =>
+          !/searchAttributes|header/i.test(f.path) &&
+          !sdkMarker(f) &&
+          utf8(f.payload.metadata!.encoding!) !== ENCRYPTED_ENCODING,
       );
       expect(plain.map((f) => f.path)).toEqual([]);
-      expect(found.filter((f) => /markerRecordedEventAttributes\.details\.result\./.test(f.path)).length).toBeGreaterThan(0);
+      expect(
+        found.filter((f) => /markerRecordedEventAttributes\.details\.result\./.test(f.path)).length,
+      ).toBeGreaterThan(0);
       encryptedPayloads += found.length - plain.length;
       const raw = textOf(history);
       expectNoDetails(`raw history of ${workflowId}`, raw);
@@ -243,9 +327,15 @@ describe('Personal data never in Temporal', () => {
         const type = scheduled?.activityType?.name;
         if (type !== 'notify' && type !== 'notifyBatch') continue;
         const [input] = await stack.codec.decode([...(scheduled!.input?.payloads ?? [])]);
-        const decodedInput = defaultPayloadConverter.fromPayload<Record<string, unknown> | Record<string, unknown>[]>(input);
-        for (const request of type === 'notifyBatch' ? (decodedInput as Record<string, unknown>[]) : [decodedInput as Record<string, unknown>]) {
-          expect(Object.keys(request).sort()).toEqual(expect.arrayContaining(['audience', 'escalationId', 'event', 'key', 'tier', 'urgent']));
+        const decodedInput = defaultPayloadConverter.fromPayload<
+          Record<string, unknown> | Record<string, unknown>[]
+        >(input);
+        for (const request of type === 'notifyBatch'
+          ? (decodedInput as Record<string, unknown>[])
+          : [decodedInput as Record<string, unknown>]) {
+          expect(Object.keys(request).sort()).toEqual(
+            expect.arrayContaining(['audience', 'escalationId', 'event', 'key', 'tier', 'urgent']),
+          );
           expectNoDetails(`notify input of ${workflowId}`, JSON.stringify(request));
           notifyInputs++;
         }
@@ -257,15 +347,20 @@ describe('Personal data never in Temporal', () => {
       expectNoDetails(`memo of ${workflowId}`, JSON.stringify(description.memo));
       expectNoDetails(`search attributes of ${workflowId}`, JSON.stringify(description.searchAttributes));
       expectNoDetails(`raw description of ${workflowId}`, textOf(description.raw));
-      for (const f of payloadsIn(description.raw.workflowExecutionInfo?.memo)) expect(utf8(f.payload.metadata!.encoding!)).toBe(ENCRYPTED_ENCODING);
+      for (const f of payloadsIn(description.raw.workflowExecutionInfo?.memo))
+        expect(utf8(f.payload.metadata!.encoding!)).toBe(ENCRYPTED_ENCODING);
     }
     expect(notifyInputs).toBeGreaterThan(10);
     expect(encryptedPayloads).toBeGreaterThan(50);
 
     // The visibility listing (what the UI's list page reads).
     const listed: string[] = [];
-    for await (const w of client.workflow.list({ query: 'ResolvePartnership="sefton-sscp" OR ResolvePartnership="bscb"' })) {
-      listed.push(JSON.stringify({ id: w.workflowId, memo: w.memo, sa: w.searchAttributes, raw: textOf(w.raw) }));
+    for await (const w of client.workflow.list({
+      query: 'ResolvePartnership="sefton-sscp" OR ResolvePartnership="bscb"',
+    })) {
+      listed.push(
+        JSON.stringify({ id: w.workflowId, memo: w.memo, sa: w.searchAttributes, raw: textOf(w.raw) }),
+      );
     }
     expect(listed).toHaveLength(3);
     expectNoDetails('visibility listing', listed.join('\n'));
@@ -275,9 +370,17 @@ describe('Personal data never in Temporal', () => {
     const S = 'sefton-sscp';
     const { workflow } = await raise(S, 'SEF-PD-0003');
     const history = await stack.env.client.workflow.getHandle(workflow.id).fetchHistory();
-    const started = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0] as Payload;
+    const started = history.events![0].workflowExecutionStartedEventAttributes!.input!
+      .payloads![0] as Payload;
     const body = {
-      payloads: [{ metadata: Object.fromEntries(Object.entries(started.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(started.data!).toString('base64') }],
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(started.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+          ),
+          data: Buffer.from(started.data!).toString('base64'),
+        },
+      ],
     };
     const decode = async (personId: string | null, status: number) => {
       const req = stack.http().post('/codec/decode').set('X-Namespace', 'default');
@@ -288,7 +391,11 @@ describe('Personal data never in Temporal', () => {
     const input = JSON.parse(Buffer.from(ok.body.payloads[0].data, 'base64').toString('utf8'));
     expect(input).toMatchObject({ reference: 'SEF-PD-0003', partnershipId: S });
     await decode(person(S, null, 'business-manager'), 200);
-    for (const refused of [person(S, 'csc', 'practitioner'), person(S, 'csc', 'head-of-service'), person(S, null, 'partnership-administrator')]) {
+    for (const refused of [
+      person(S, 'csc', 'practitioner'),
+      person(S, 'csc', 'head-of-service'),
+      person(S, null, 'partnership-administrator'),
+    ]) {
       const res = await decode(refused, 403);
       expect(res.body.message).toMatch(/business manager or independent chair/);
     }

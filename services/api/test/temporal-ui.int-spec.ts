@@ -18,7 +18,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts');
 const S = 'sefton-sscp';
 /** What the page scripts below use of the browser (this package compiles without the DOM library). */
-type Page = { localStorage: { setItem(key: string, value: string): void }; document: { body: { innerText: string } } };
+type Page = {
+  localStorage: { setItem(key: string, value: string): void };
+  document: { body: { innerText: string } };
+};
 
 describe('Operators: the Temporal Web UI, its codec, and metrics', () => {
   let stack: Stack;
@@ -30,7 +33,9 @@ describe('Operators: the Temporal Web UI, its codec, and metrics', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run \`bash infra/provision/provision.sh\` (as root) to install Debian's chromium for this test`);
+      throw new Error(
+        `${CHROMIUM} is missing: run \`bash infra/provision/provision.sh\` (as root) to install Debian's chromium for this test`,
+      );
     }
     const [uiPort, apiPort] = [await freePort(), await freePort()];
     uiUrl = `http://127.0.0.1:${uiPort}`;
@@ -97,7 +102,9 @@ describe('Operators: the Temporal Web UI, its codec, and metrics', () => {
   it('lists the escalation found by a search-attribute query (partnership, tier, status)', async () => {
     const page = await browser.newPage();
     const query = `ResolvePartnership="${S}" AND ResolveTier=1 AND ResolveStatus="open"`;
-    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`, {
+      waitUntil: 'domcontentloaded',
+    });
     await page.getByText(ids.open, { exact: true }).first().waitFor({ timeout: 60_000 });
     // The escalation now at tier 2 is not in the tier-1 list.
     expect(await page.getByText(ids.moved, { exact: true }).count()).toBe(0);
@@ -124,9 +131,15 @@ describe('Operators: the Temporal Web UI, its codec, and metrics', () => {
     page.on('response', (r) => {
       if (r.url() === `${apiUrl}/codec/decode`) decodes.push(r.status());
     });
-    await page.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(ids.open)}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(ids.open)}`, {
+      waitUntil: 'domcontentloaded',
+    });
     // Only the decoded input has the escalation's field names (the editor renders the first lines only).
-    await page.waitForFunction(() => /"partnershipId":\s*"sefton-sscp"/.test((globalThis as unknown as Page).document.body.innerText), undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => /"partnershipId":\s*"sefton-sscp"/.test((globalThis as unknown as Page).document.body.innerText),
+      undefined,
+      { timeout: 60_000 },
+    );
     expect(decodes.length).toBeGreaterThan(0);
     expect(decodes.every((s) => s === 200)).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-decoded.png'), fullPage: true });
@@ -139,7 +152,9 @@ describe('Operators: the Temporal Web UI, its codec, and metrics', () => {
     again.on('response', (r) => {
       if (r.url() === `${apiUrl}/codec/decode`) refused.push(r.status());
     });
-    await again.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(ids.open)}`, { waitUntil: 'domcontentloaded' });
+    await again.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(ids.open)}`, {
+      waitUntil: 'domcontentloaded',
+    });
     await again.getByText('Event History').first().waitFor({ timeout: 60_000 });
     for (let i = 0; i < 50 && refused.length === 0; i++) await new Promise((r) => setTimeout(r, 200));
     await new Promise((r) => setTimeout(r, 1000));
@@ -158,8 +173,12 @@ describe('Operators: the Temporal Web UI, its codec, and metrics', () => {
     expect(res.text).toContain('resolve_open_escalations{protocol="sefton-sscp",tier="1"} 1');
     expect(res.text).toContain('resolve_open_escalations{protocol="sefton-sscp",tier="2"} 1');
     expect(res.text).toContain('resolve_actions{kind="escalate",outcome="accepted"} 1');
-    expect(res.text).toMatch(/resolve_http_request_duration_seconds_count\{method="POST",route="\/escalations\/:id\/escalate",status="200"\} 1/);
-    expect(res.text).toMatch(/resolve_http_request_duration_seconds_count\{method="POST",route="\/codec\/decode",status="200"\} \d+/);
+    expect(res.text).toMatch(
+      /resolve_http_request_duration_seconds_count\{method="POST",route="\/escalations\/:id\/escalate",status="200"\} 1/,
+    );
+    expect(res.text).toMatch(
+      /resolve_http_request_duration_seconds_count\{method="POST",route="\/codec\/decode",status="200"\} \d+/,
+    );
     expect(res.text).not.toMatch(/SEF-UI-|[0-9a-f]{8}-[0-9a-f]{4}-/); // no references or ids as labels
   });
 });

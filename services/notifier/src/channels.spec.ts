@@ -28,7 +28,9 @@ describe('planChannels', () => {
   it('a preferred channel without its contact detail becomes the other channel', () => {
     expect(planChannels(person({ channels: ['sms'], phone: null }), inHours).channels).toEqual(['email']);
     expect(planChannels(person({ channels: ['email'], email: null }), inHours).channels).toEqual(['sms']);
-    expect(planChannels(person({ channels: ['email', 'sms'], email: '  ' }), inHours).channels).toEqual(['sms']);
+    expect(planChannels(person({ channels: ['email', 'sms'], email: '  ' }), inHours).channels).toEqual([
+      'sms',
+    ]);
   });
 
   it('nobody to reach without any contact detail', () => {
@@ -49,10 +51,14 @@ describe('planChannels', () => {
       expect(plan.withheld).toMatch(/outside working hours/);
     });
     it('is sent for urgent notices', () => {
-      expect(planChannels(person({ channels: ['sms'] }), { urgent: true, smsHours: false }).channels).toEqual(['sms']);
+      expect(planChannels(person({ channels: ['sms'] }), { urgent: true, smsHours: false }).channels).toEqual(
+        ['sms'],
+      );
     });
     it('is sent to people who opted in', () => {
-      expect(planChannels(person({ channels: ['sms'], smsOutOfHours: true }), outOfHours).channels).toEqual(['sms']);
+      expect(planChannels(person({ channels: ['sms'], smsOutOfHours: true }), outOfHours).channels).toEqual([
+        'sms',
+      ]);
     });
   });
 });

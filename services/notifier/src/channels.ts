@@ -81,7 +81,12 @@ export function planChannels(person: DirectoryPerson, ctx: ChannelContext): Chan
     channels = channels.filter((c) => c !== 'sms');
     if (channels.length === 0) {
       if (hasContact(person, 'email')) channels = ['email'];
-      else return { channels: [], withheld: 'SMS outside working hours for a non-urgent notice, and no email address', unreachable: false };
+      else
+        return {
+          channels: [],
+          withheld: 'SMS outside working hours for a non-urgent notice, and no email address',
+          unreachable: false,
+        };
     }
   }
   return { channels, withheld: null, unreachable: false };
@@ -91,7 +96,12 @@ export function planChannels(person: DirectoryPerson, ctx: ChannelContext): Chan
  * After `failed` failed permanently: the other channel, when the person has its contact detail,
  * it was not already used for this notice, and (for SMS) texts are allowed now.
  */
-export function fallbackChannel(person: DirectoryPerson, failed: Channel, planned: Channel[], ctx: ChannelContext): Channel | null {
+export function fallbackChannel(
+  person: DirectoryPerson,
+  failed: Channel,
+  planned: Channel[],
+  ctx: ChannelContext,
+): Channel | null {
   const other: Channel = failed === 'email' ? 'sms' : 'email';
   if (planned.includes(other)) return null;
   if (!hasContact(person, other)) return null;

@@ -2,7 +2,10 @@ import { ConfigurationError } from '@resolve/config';
 import { loadNotifierConfig } from './config';
 import { optionsToEnv, safeConcurrency } from './worker';
 
-const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/resolve', SMTP_URL: 'smtp://127.0.0.1:2525' };
+const base = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/resolve',
+  SMTP_URL: 'smtp://127.0.0.1:2525',
+};
 const NOTIFY_KEY = 'resolve_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0';
 
 function problems(env: Record<string, string | undefined>): string[] {
@@ -28,18 +31,28 @@ describe('notifier configuration', () => {
   });
 
   it('trims a trailing slash from PUBLIC_BASE_URL', () => {
-    expect(loadNotifierConfig({ ...base, PUBLIC_BASE_URL: 'https://resolve.example.test/' }).publicBaseUrl).toBe('https://resolve.example.test');
+    expect(
+      loadNotifierConfig({ ...base, PUBLIC_BASE_URL: 'https://resolve.example.test/' }).publicBaseUrl,
+    ).toBe('https://resolve.example.test');
   });
 
   it('names the variable that is wrong', () => {
-    expect(problems({ ...base, SMTP_URL: 'http://mail:25' })).toEqual(['SMTP_URL: must be smtp://host:port or smtps://host:port']);
-    expect(problems({ ...base, DATABASE_URL: 'mysql://x' })).toEqual(['DATABASE_URL: must be a postgres:// connection URL']);
+    expect(problems({ ...base, SMTP_URL: 'http://mail:25' })).toEqual([
+      'SMTP_URL: must be smtp://host:port or smtps://host:port',
+    ]);
+    expect(problems({ ...base, DATABASE_URL: 'mysql://x' })).toEqual([
+      'DATABASE_URL: must be a postgres:// connection URL',
+    ]);
     expect(problems({ ...base, EMAIL_PROVIDER: 'sendgrid' })[0]).toMatch(/^EMAIL_PROVIDER: /);
-    expect(problems({ ...base, PUBLIC_BASE_URL: 'resolve.example' })).toEqual(['PUBLIC_BASE_URL: must be an http(s):// URL']);
+    expect(problems({ ...base, PUBLIC_BASE_URL: 'resolve.example' })).toEqual([
+      'PUBLIC_BASE_URL: must be an http(s):// URL',
+    ]);
   });
 
   it('SMTP_URL is required for SMTP email', () => {
-    expect(problems({ DATABASE_URL: base.DATABASE_URL })).toEqual(['SMTP_URL: is required when EMAIL_PROVIDER=smtp']);
+    expect(problems({ DATABASE_URL: base.DATABASE_URL })).toEqual([
+      'SMTP_URL: is required when EMAIL_PROVIDER=smtp',
+    ]);
   });
 
   it('GOV.UK Notify needs a key and template ids, and never echoes the key', () => {
@@ -49,7 +62,12 @@ describe('notifier configuration', () => {
       'NOTIFY_API_KEY: is required when SMS_PROVIDER=govuk-notify',
       'NOTIFY_SMS_TEMPLATE_ID: is required when SMS_PROVIDER=govuk-notify',
     ]);
-    const bad = problems({ ...base, SMS_PROVIDER: 'govuk-notify', NOTIFY_API_KEY: 'not-a-real-secret-value', NOTIFY_SMS_TEMPLATE_ID: 'x' });
+    const bad = problems({
+      ...base,
+      SMS_PROVIDER: 'govuk-notify',
+      NOTIFY_API_KEY: 'not-a-real-secret-value',
+      NOTIFY_SMS_TEMPLATE_ID: 'x',
+    });
     expect(bad.join('\n')).not.toContain('not-a-real-secret-value');
     expect(bad).toEqual([
       'NOTIFY_API_KEY: must be a GOV.UK Notify API key ("name-<service id>-<secret>")',
@@ -76,17 +94,32 @@ describe('notifier configuration', () => {
       'TWILIO_AUTH_TOKEN: is required when SMS_PROVIDER=twilio',
       'TWILIO_FROM: is required when SMS_PROVIDER=twilio',
     ]);
-    expect(problems({ ...base, SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'SK123', TWILIO_AUTH_TOKEN: 'secret-token', TWILIO_FROM: '+447700900000' })).toEqual([
-      'TWILIO_ACCOUNT_SID: must be a Twilio account SID (AC + 32 hex)',
-    ]);
+    expect(
+      problems({
+        ...base,
+        SMS_PROVIDER: 'twilio',
+        TWILIO_ACCOUNT_SID: 'SK123',
+        TWILIO_AUTH_TOKEN: 'secret-token',
+        TWILIO_FROM: '+447700900000',
+      }),
+    ).toEqual(['TWILIO_ACCOUNT_SID: must be a Twilio account SID (AC + 32 hex)']);
   });
 
   it('empty values count as unset', () => {
-    expect(loadNotifierConfig({ ...base, TWILIO_BASE_URL: '', NOTIFY_API_KEY: '' }).sms).toEqual({ provider: 'outbox' });
+    expect(loadNotifierConfig({ ...base, TWILIO_BASE_URL: '', NOTIFY_API_KEY: '' }).sms).toEqual({
+      provider: 'outbox',
+    });
   });
 
   it('startNotifier options map onto the same variables', () => {
-    expect(optionsToEnv({ databaseUrl: base.DATABASE_URL, temporalAddress: '127.0.0.1:7233', smtpUrl: base.SMTP_URL, concurrency: 3 })).toEqual({
+    expect(
+      optionsToEnv({
+        databaseUrl: base.DATABASE_URL,
+        temporalAddress: '127.0.0.1:7233',
+        smtpUrl: base.SMTP_URL,
+        concurrency: 3,
+      }),
+    ).toEqual({
       DATABASE_URL: base.DATABASE_URL,
       TEMPORAL_ADDRESS: '127.0.0.1:7233',
       SMTP_URL: base.SMTP_URL,

@@ -38,7 +38,9 @@ const optional = (s: z.ZodString) =>
 const httpUrl = z
   .string()
   .refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), 'must be an http(s):// URL');
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a template id (UUID)');
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a template id (UUID)');
 
 export const notifierEnvSchema = z
   .object({
@@ -47,7 +49,10 @@ export const notifierEnvSchema = z
     PUBLIC_BASE_URL: httpUrl.default('http://localhost:3000'),
     MAIL_FROM: z
       .string()
-      .regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address or "Name <address>"')
+      .regex(
+        /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
+        'must be an address or "Name <address>"',
+      )
       .default('Resolve <notifications@resolve.invalid>'),
     EMAIL_PROVIDER: z.enum(['smtp', 'govuk-notify']).default('smtp'),
     SMS_PROVIDER: z.enum(['outbox', 'govuk-notify', 'twilio']).default('outbox'),
@@ -67,12 +72,17 @@ export const notifierEnvSchema = z
     NOTIFY_BASE_URL: httpUrl.default('https://api.notifications.service.gov.uk'),
     NOTIFY_EMAIL_TEMPLATE_ID: optional(uuid),
     NOTIFY_SMS_TEMPLATE_ID: optional(uuid),
-    TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be a Twilio account SID (AC + 32 hex)')),
+    TWILIO_ACCOUNT_SID: optional(
+      z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be a Twilio account SID (AC + 32 hex)'),
+    ),
     TWILIO_AUTH_TOKEN: optional(z.string().min(8, 'must be the account auth token')),
     TWILIO_FROM: optional(
       z
         .string()
-        .regex(/^(\+[1-9]\d{6,14}|MG[0-9a-f]{32}|[A-Za-z0-9 ]{1,11})$/i, 'must be an E.164 number, a sender id or a Messaging Service SID'),
+        .regex(
+          /^(\+[1-9]\d{6,14}|MG[0-9a-f]{32}|[A-Za-z0-9 ]{1,11})$/i,
+          'must be an E.164 number, a sender id or a Messaging Service SID',
+        ),
     ),
     TWILIO_BASE_URL: optional(httpUrl),
     TWILIO_STATUS_CALLBACK_URL: optional(httpUrl),

@@ -48,7 +48,11 @@ export function deliveryKey(prefix: string, personId: string, channel: Channel):
  *    connection, so a crashed worker's lock goes with its connection;
  * 3. `fn` reads the status and sends only when the row says it has not been sent.
  */
-export async function withDelivery<T>(ds: DataSource, spec: DeliverySpec, fn: (handle: DeliveryHandle) => Promise<T>): Promise<T> {
+export async function withDelivery<T>(
+  ds: DataSource,
+  spec: DeliverySpec,
+  fn: (handle: DeliveryHandle) => Promise<T>,
+): Promise<T> {
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {
@@ -57,9 +61,19 @@ export async function withDelivery<T>(ds: DataSource, spec: DeliverySpec, fn: (h
          (delivery_key, escalation_id, event, tier, recipient_person_id, channel, status, fallback_for)
        VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7)
        ON CONFLICT (delivery_key) DO NOTHING`,
-      [spec.key, spec.escalationId, spec.event, spec.tier, spec.personId, spec.channel, spec.fallbackFor ?? null],
+      [
+        spec.key,
+        spec.escalationId,
+        spec.event,
+        spec.tier,
+        spec.personId,
+        spec.channel,
+        spec.fallbackFor ?? null,
+      ],
     );
-    const [{ locked }] = await qr.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [spec.key]);
+    const [{ locked }] = await qr.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [
+      spec.key,
+    ]);
     if (!locked) {
       throw DeliveryError.transient(`delivery ${spec.key} is being sent by another attempt`);
     }
@@ -94,7 +108,10 @@ async function readRow(qr: QueryRunner, key: string): Promise<DeliveryRow> {
 
 function handle(qr: QueryRunner, key: string, row: DeliveryRow): DeliveryHandle {
   const update = (sql: string, params: unknown[]) =>
-    qr.query(`UPDATE notification_delivery SET ${sql}, updated_at = now() WHERE delivery_key = $1`, [key, ...params]);
+    qr.query(`UPDATE notification_delivery SET ${sql}, updated_at = now() WHERE delivery_key = $1`, [
+      key,
+      ...params,
+    ]);
   return {
     row,
     markSending: (provider) =>
@@ -105,19 +122,33 @@ function handle(qr: QueryRunner, key: string, row: DeliveryRow): DeliveryHandle 
         providerMessageId,
       ]),
     markFailed: (error) => update(`status = 'failed', last_error = $2, failed_at = now()`, [error]),
-    markRetry: (error, maybeSent) => update(`status = $2, last_error = $3`, [maybeSent ? 'sending' : 'queued', error]),
+    markRetry: (error, maybeSent) =>
+      update(`status = $2, last_error = $3`, [maybeSent ? 'sending' : 'queued', error]),
   };
 }
 
 /** Records a delivery that could not even be attempted (no contact details) as failed, once. */
-export async function recordUndeliverable(ds: DataSource, spec: DeliverySpec, error: string): Promise<'recorded' | 'existing'> {
+export async function recordUndeliverable(
+  ds: DataSource,
+  spec: DeliverySpec,
+  error: string,
+): Promise<'recorded' | 'existing'> {
   const rows: unknown[] = await ds.query(
     `INSERT INTO notification_delivery
        (delivery_key, escalation_id, event, tier, recipient_person_id, channel, status, last_error, failed_at, fallback_for)
      VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7, now(), $8)
      ON CONFLICT (delivery_key) DO NOTHING
      RETURNING id`,
-    [spec.key, spec.escalationId, spec.event, spec.tier, spec.personId, spec.channel, error, spec.fallbackFor ?? null],
+    [
+      spec.key,
+      spec.escalationId,
+      spec.event,
+      spec.tier,
+      spec.personId,
+      spec.channel,
+      error,
+      spec.fallbackFor ?? null,
+    ],
   );
   return rows.length > 0 ? 'recorded' : 'existing';
 }
@@ -197,7 +228,13 @@ export interface CallbackResult {
   status?: DeliveryStatus;
 }
 
-const NOTIFY_FAILED = new Set(['permanent-failure', 'temporary-failure', 'technical-failure', 'validation-failed', 'virus-scan-failed']);
+const NOTIFY_FAILED = new Set([
+  'permanent-failure',
+  'temporary-failure',
+  'technical-failure',
+  'validation-failed',
+  'virus-scan-failed',
+]);
 const TWILIO_FAILED = new Set(['failed', 'undelivered']);
 
 /**
@@ -207,8 +244,13 @@ const TWILIO_FAILED = new Set(['failed', 'undelivered']);
  * this. Moves 'sending'/'sent' to 'delivered' or 'failed'; anything else only records the
  * provider's status. Throws ProviderCallbackError for a body that is not a receipt.
  */
-export async function applyProviderCallback(ds: DataSource, provider: CallbackProvider, body: unknown): Promise<CallbackResult> {
-  if (typeof body !== 'object' || body === null) throw new ProviderCallbackError('callback body must be an object');
+export async function applyProviderCallback(
+  ds: DataSource,
+  provider: CallbackProvider,
+  body: unknown,
+): Promise<CallbackResult> {
+  if (typeof body !== 'object' || body === null)
+    throw new ProviderCallbackError('callback body must be an object');
   const b = body as Record<string, unknown>;
   let messageId: string;
   let providerStatus: string;
@@ -230,8 +272,16 @@ export async function applyProviderCallback(ds: DataSource, provider: CallbackPr
     }
     messageId = b.MessageSid;
     providerStatus = b.MessageStatus;
-    next = b.MessageStatus === 'delivered' ? 'delivered' : TWILIO_FAILED.has(b.MessageStatus) ? 'failed' : b.MessageStatus === 'sent' ? 'sent' : null;
-    if (next === 'failed') error = `Twilio: ${b.MessageStatus}${b.ErrorCode ? ` (error ${String(b.ErrorCode)})` : ''}`;
+    next =
+      b.MessageStatus === 'delivered'
+        ? 'delivered'
+        : TWILIO_FAILED.has(b.MessageStatus)
+          ? 'failed'
+          : b.MessageStatus === 'sent'
+            ? 'sent'
+            : null;
+    if (next === 'failed')
+      error = `Twilio: ${b.MessageStatus}${b.ErrorCode ? ` (error ${String(b.ErrorCode)})` : ''}`;
   } else {
     throw new ProviderCallbackError(`unknown provider "${String(provider)}"`);
   }
@@ -248,7 +298,8 @@ export async function applyProviderCallback(ds: DataSource, provider: CallbackPr
   const key = found[0].delivery_key;
   const from: DeliveryStatus[] = next === 'sent' ? ['sending'] : ['sending', 'sent'];
   const updated: { status: DeliveryStatus }[] = next
-    ? await updateReturning(ds, 
+    ? await updateReturning(
+        ds,
         `UPDATE notification_delivery
             SET status = $2, provider_status = $3, provider_message_id = $4,
                 delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
@@ -262,7 +313,10 @@ export async function applyProviderCallback(ds: DataSource, provider: CallbackPr
       )
     : [];
   if (updated.length === 0) {
-    await ds.query(`UPDATE notification_delivery SET provider_status = $2 WHERE delivery_key = $1`, [key, providerStatus]);
+    await ds.query(`UPDATE notification_delivery SET provider_status = $2 WHERE delivery_key = $1`, [
+      key,
+      providerStatus,
+    ]);
     return { matched: true, updated: false, deliveryKey: key, status: found[0].status };
   }
   return { matched: true, updated: true, deliveryKey: key, status: updated[0].status };
@@ -271,7 +325,12 @@ export async function applyProviderCallback(ds: DataSource, provider: CallbackPr
 /** TypeORM returns `[rows, rowCount]` for UPDATE ... RETURNING on Postgres: the rows. */
 async function updateReturning<T>(ds: DataSource, sql: string, params: unknown[]): Promise<T[]> {
   const result: unknown = await ds.query(sql, params);
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
     return result[0] as T[];
   }
   return result as T[];

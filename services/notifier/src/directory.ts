@@ -7,7 +7,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The escalation's routing facts. Reads table `escalation` (and the partnership's email detail
  * setting) only: never `escalation_subject`, which holds the child's or adult's details.
  */
-export async function loadEscalationFacts(ds: DataSource, escalationId: string): Promise<EscalationFacts | null> {
+export async function loadEscalationFacts(
+  ds: DataSource,
+  escalationId: string,
+): Promise<EscalationFacts | null> {
   if (!UUID.test(escalationId)) return null;
   const rows: Record<string, unknown>[] = await ds.query(
     `SELECT e.id, e.reference, e.partnership_id, p.name AS partnership_name, p.email_detail,
@@ -42,7 +45,10 @@ export async function loadEscalationFacts(ds: DataSource, escalationId: string):
  * The directory around one escalation: role holders of the two agencies and of the
  * partnership, and every person they or the two parties are.
  */
-export async function loadDirectorySnapshot(ds: DataSource, escalation: EscalationFacts): Promise<DirectorySnapshot> {
+export async function loadDirectorySnapshot(
+  ds: DataSource,
+  escalation: EscalationFacts,
+): Promise<DirectorySnapshot> {
   const agencyRoles: { person_id: string; agency_id: string; role: string }[] = await ds.query(
     `SELECT person_id, agency_id, role FROM agency_role WHERE agency_id = ANY($1::text[])`,
     [[escalation.raisingAgencyId, escalation.receivingAgencyId]],
@@ -66,7 +72,11 @@ export async function loadDirectorySnapshot(ds: DataSource, escalation: Escalati
   return {
     people: people.map(toPerson),
     agencyRoles: agencyRoles.map((r) => ({ personId: r.person_id, agencyId: r.agency_id, role: r.role })),
-    partnershipRoles: partnershipRoles.map((r) => ({ personId: r.person_id, partnershipId: r.partnership_id, role: r.role })),
+    partnershipRoles: partnershipRoles.map((r) => ({
+      personId: r.person_id,
+      partnershipId: r.partnership_id,
+      role: r.role,
+    })),
   };
 }
 
@@ -85,5 +95,9 @@ function toPerson(r: Record<string, unknown>): DirectoryPerson {
 /** node-postgres returns text[] as an array; a "{a,b}" string is handled for safety. */
 function parsePgArray(value: unknown): string[] {
   if (typeof value !== 'string') return [];
-  return value.replace(/^\{|\}$/g, '').split(',').map((s) => s.trim().replace(/^"|"$/g, '')).filter(Boolean);
+  return value
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .map((s) => s.trim().replace(/^"|"$/g, ''))
+    .filter(Boolean);
 }

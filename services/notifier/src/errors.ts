@@ -38,14 +38,25 @@ export class DeliveryError extends Error {
 }
 
 /** Network error codes where nothing reached the provider. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNECTION']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNECTION',
+]);
 
 /** Anything not already a DeliveryError: transient, and possibly sent unless clearly refused. */
 export function asDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const code = (err as { code?: string } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  return DeliveryError.transient(message, { code, maybeSent: !(code && NOT_SENT_CODES.has(code)), cause: err });
+  return DeliveryError.transient(message, {
+    code,
+    maybeSent: !(code && NOT_SENT_CODES.has(code)),
+    cause: err,
+  });
 }
 
 export function isConnectionNotMade(code: string | undefined): boolean {

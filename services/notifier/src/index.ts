@@ -9,7 +9,13 @@ export {
   type StartNotifierOptions,
   type RunningNotifier,
 } from './worker';
-export { loadNotifierConfig, notifierEnvSchema, ConfigurationError, type NotifierConfig, type NotifierEnv } from './config';
+export {
+  loadNotifierConfig,
+  notifierEnvSchema,
+  ConfigurationError,
+  type NotifierConfig,
+  type NotifierEnv,
+} from './config';
 export {
   deliveriesForEscalation,
   applyProviderCallback,
@@ -20,7 +26,12 @@ export {
   type CallbackResult,
 } from './deliveries';
 export { readSmsOutbox, type OutboxMessage } from './providers/sms/outbox/outbox-sms-provider';
-export { createProviders, createEmailProvider, createSmsProvider, type Providers } from './providers/provider-factory';
+export {
+  createProviders,
+  createEmailProvider,
+  createSmsProvider,
+  type Providers,
+} from './providers/provider-factory';
 export type { EmailProvider, EmailMessage, SendReceipt } from './providers/email/email-provider.interface';
 export type { SmsProvider, SmsMessage } from './providers/sms/sms-provider.interface';
 export { DeliveryError } from './errors';
@@ -33,5 +44,13 @@ export {
   type Channel,
 } from './recipients';
 export { planChannels, isSmsHours, SMS_HOURS } from './channels';
-export { loadTemplates, renderTemplate, renderEmail, renderSms, TemplateError, TEMPLATE_EVENTS, SMS_VARIABLES } from './templates';
+export {
+  loadTemplates,
+  renderTemplate,
+  renderEmail,
+  renderSms,
+  TemplateError,
+  TEMPLATE_EVENTS,
+  SMS_VARIABLES,
+} from './templates';
 export { jsonLogger, silentLogger, type NotifierLogger } from './logger';

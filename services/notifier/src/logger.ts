@@ -6,10 +6,18 @@ export interface NotifierLogger {
 }
 
 export function jsonLogger(stream: NodeJS.WritableStream = process.stderr): NotifierLogger {
-  const write = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-    stream.write(`${JSON.stringify({ at: new Date().toISOString(), level, service: 'notifier', message, ...fields })}\n`);
-  };
+  const write =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      stream.write(
+        `${JSON.stringify({ at: new Date().toISOString(), level, service: 'notifier', message, ...fields })}\n`,
+      );
+    };
   return { info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-export const silentLogger: NotifierLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silentLogger: NotifierLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -33,6 +33,13 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(JSON.stringify({ level: 'fatal', service: 'notifier', message: 'notifier failed', error: String(err?.message ?? err) }));
+  console.error(
+    JSON.stringify({
+      level: 'fatal',
+      service: 'notifier',
+      message: 'notifier failed',
+      error: String(err?.message ?? err),
+    }),
+  );
   process.exit(1);
 });

@@ -88,7 +88,8 @@ export function messageVariables(ctx: MessageContext, recipientName: string): Re
   const tier =
     protocol?.tiers.find((t) => t.number === ctx.tier && t.key === escalation.tierKey) ??
     protocol?.tiers.find((t) => t.number === ctx.tier);
-  const category = protocol?.categories.find((c) => c.id === escalation.category)?.label ?? escalation.category;
+  const category =
+    protocol?.categories.find((c) => c.id === escalation.category)?.label ?? escalation.category;
   const showRisk = ctx.event === 'immediate-risk-flagged' || escalation.immediateRisk;
   return {
     reference: escalation.reference,

@@ -3,13 +3,24 @@ import type { Nation } from '@resolve/calendar';
 import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
 import { NOTIFICATION_EVENTS } from '@resolve/domain';
 import type { DataSource } from 'typeorm';
-import { defaultWorkingDay, fallbackChannel, isSmsHours, planChannels, type ChannelContext } from './channels';
+import {
+  defaultWorkingDay,
+  fallbackChannel,
+  isSmsHours,
+  planChannels,
+  type ChannelContext,
+} from './channels';
 import { deliveryKey, recordUndeliverable, withDelivery, type DeliverySpec } from './deliveries';
 import { loadDirectorySnapshot, loadEscalationFacts } from './directory';
 import { DeliveryError, errorText, redactContacts } from './errors';
 import { createLimiter } from './limiter';
 import { jsonLogger, type NotifierLogger } from './logger';
-import { EVENT_LABELS, messageVariables, shippedProtocolLookup, type ProtocolLookup } from './message-content';
+import {
+  EVENT_LABELS,
+  messageVariables,
+  shippedProtocolLookup,
+  type ProtocolLookup,
+} from './message-content';
 import type { Providers } from './providers/provider-factory';
 import {
   businessManagers,
@@ -38,7 +49,6 @@ export interface NotifierDeps {
    */
   maxParallelDeliveries?: number;
 }
-
 
 /** Temporal failure type of the retryable error thrown after transient delivery failures. */
 export const RETRYABLE_FAILURE_TYPE = 'NotificationDeliveryRetryable';
@@ -82,7 +92,10 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     if (!escalation) {
       // The API writes the row before it starts the workflow: a missing row is an inconsistency
       // an operator must see, so keep retrying (visibly) rather than drop the notice.
-      throw ApplicationFailure.retryable(`escalation ${request.escalationId} not found in Postgres`, 'EscalationNotFound');
+      throw ApplicationFailure.retryable(
+        `escalation ${request.escalationId} not found in Postgres`,
+        'EscalationNotFound',
+      );
     }
     const protocol = protocols(escalation.protocolId);
     const directory = await loadDirectorySnapshot(ds, escalation);
@@ -95,10 +108,22 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     const transient: { key: string; error: string }[] = [];
     /** Providers that refused connections in this call: later messages for them wait for the retry. */
     const down = new Set<string>();
-    const logFields = { escalationId: escalation.id, event: request.event, key: request.key, correlationId: request.correlationId };
+    const logFields = {
+      escalationId: escalation.id,
+      event: request.event,
+      key: request.key,
+      correlationId: request.correlationId,
+    };
 
-    const variablesFor = (person: DirectoryPerson, event: TemplateEvent, extra: Record<string, string> = {}) => ({
-      ...messageVariables({ escalation, protocol, event, tier: request.tier, publicBaseUrl: deps.config.publicBaseUrl }, person.displayName),
+    const variablesFor = (
+      person: DirectoryPerson,
+      event: TemplateEvent,
+      extra: Record<string, string> = {},
+    ) => ({
+      ...messageVariables(
+        { escalation, protocol, event, tier: request.tier, publicBaseUrl: deps.config.publicBaseUrl },
+        person.displayName,
+      ),
       ...extra,
     });
 
@@ -110,27 +135,43 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     };
 
     /** One (person, channel) delivery, exactly once under its key. */
-    function attempt(spec: DeliverySpec, person: DirectoryPerson, variables: Record<string, string>): Promise<Outcome> {
+    function attempt(
+      spec: DeliverySpec,
+      person: DirectoryPerson,
+      variables: Record<string, string>,
+    ): Promise<Outcome> {
       return deliverySlot(() => attemptNow(spec, person, variables));
     }
 
-    async function attemptNow(spec: DeliverySpec, person: DirectoryPerson, variables: Record<string, string>): Promise<Outcome> {
+    async function attemptNow(
+      spec: DeliverySpec,
+      person: DirectoryPerson,
+      variables: Record<string, string>,
+    ): Promise<Outcome> {
       const event = spec.event as TemplateEvent;
       try {
         return await withDelivery(ds, spec, async (delivery) => {
           const { status } = delivery.row;
           if (status === 'sent' || status === 'delivered') return { kind: 'already-sent' } as const;
-          if (status === 'failed') return { kind: 'failed', error: delivery.row.lastError ?? 'failed earlier' } as const;
+          if (status === 'failed')
+            return { kind: 'failed', error: delivery.row.lastError ?? 'failed earlier' } as const;
           const channelProvider = spec.channel === 'email' ? deps.providers.email : deps.providers.sms;
           const providerKey = `${spec.channel}:${channelProvider.name}`;
           if (down.has(providerKey)) {
-            await delivery.markRetry(`not attempted: ${channelProvider.name} unavailable in this attempt`, status === 'sending');
+            await delivery.markRetry(
+              `not attempted: ${channelProvider.name} unavailable in this attempt`,
+              status === 'sending',
+            );
             return { kind: 'transient', error: `${channelProvider.name} unavailable` } as const;
           }
           const send = async (): Promise<{ name: string; id: string | null; recovered: boolean }> => {
             if (spec.channel === 'email') {
               const rendered = renderEmail(templates, event, variables);
-              const message = { deliveryKey: spec.key, to: { address: person.email!, name: person.displayName }, ...rendered };
+              const message = {
+                deliveryKey: spec.key,
+                to: { address: person.email!, name: person.displayName },
+                ...rendered,
+              };
               const p = deps.providers.email;
               if (status === 'sending' && p.findPrevious) {
                 const previous = await p.findPrevious(message, delivery.row.updatedAt);
@@ -140,7 +181,13 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
               return { name: p.name, id: (await p.send(message)).providerMessageId, recovered: false };
             }
             const body = renderSms(templates, event, variables);
-            const message = { deliveryKey: spec.key, to: person.phone!, body, escalationId: spec.escalationId, recipientPersonId: person.id };
+            const message = {
+              deliveryKey: spec.key,
+              to: person.phone!,
+              body,
+              escalationId: spec.escalationId,
+              recipientPersonId: person.id,
+            };
             const p = deps.providers.sms;
             if (status === 'sending' && p.findPrevious) {
               const previous = await p.findPrevious(message, delivery.row.updatedAt);
@@ -155,7 +202,10 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
             // 'sending', which the next attempt resolves (see docs/notifications.md).
             await delivery.markSent(sent.name, sent.id);
             if (sent.recovered) {
-              log.info('delivery found at the provider after an interrupted attempt', { ...logFields, deliveryKey: spec.key });
+              log.info('delivery found at the provider after an interrupted attempt', {
+                ...logFields,
+                deliveryKey: spec.key,
+              });
               return { kind: 'already-sent' } as const;
             }
             return { kind: 'sent' } as const;
@@ -164,12 +214,22 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
             const text = errorText(err);
             if (err.kind === 'permanent') {
               await delivery.markFailed(text);
-              log.warn('delivery failed permanently', { ...logFields, deliveryKey: spec.key, channel: spec.channel, error: text });
+              log.warn('delivery failed permanently', {
+                ...logFields,
+                deliveryKey: spec.key,
+                channel: spec.channel,
+                error: text,
+              });
               return { kind: 'failed', error: text } as const;
             }
             await delivery.markRetry(text, err.maybeSent || status === 'sending');
             if (!err.maybeSent) down.add(providerKey);
-            log.warn('delivery failed, will be retried', { ...logFields, deliveryKey: spec.key, channel: spec.channel, error: text });
+            log.warn('delivery failed, will be retried', {
+              ...logFields,
+              deliveryKey: spec.key,
+              channel: spec.channel,
+              error: text,
+            });
             return { kind: 'transient', error: text } as const;
           }
         });
@@ -183,16 +243,26 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     async function alertBusinessManagers(failure: Failure, dir: DirectorySnapshot, esc: EscalationFacts) {
       const managers = businessManagers(dir, esc.partnershipId);
       if (managers.length === 0) {
-        log.error('no business manager in the directory to tell about an undeliverable notice', { ...logFields, deliveryKey: failure.key });
+        log.error('no business manager in the directory to tell about an undeliverable notice', {
+          ...logFields,
+          deliveryKey: failure.key,
+        });
         return;
       }
       for (const manager of managers) {
         if (!manager.email || (manager.id === failure.person.id && failure.channel === 'email')) {
-          log.error('business manager has no usable email address for a delivery-failed alert', { ...logFields, managerId: manager.id });
+          log.error('business manager has no usable email address for a delivery-failed alert', {
+            ...logFields,
+            managerId: manager.id,
+          });
           continue;
         }
         const spec: DeliverySpec = {
-          key: deliveryKey(`${request.key}:delivery-failed:${failure.person.id}:${failure.channel}`, manager.id, 'email'),
+          key: deliveryKey(
+            `${request.key}:delivery-failed:${failure.person.id}:${failure.channel}`,
+            manager.id,
+            'email',
+          ),
           escalationId: esc.id,
           event: 'delivery-failed',
           tier: request.tier,
@@ -208,7 +278,8 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         });
         const outcome = await attempt(spec, manager, variables);
         if (outcome.kind === 'transient') transient.push({ key: spec.key, error: outcome.error });
-        if (outcome.kind === 'failed') log.error('delivery-failed alert could not be delivered', { ...logFields, deliveryKey: spec.key });
+        if (outcome.kind === 'failed')
+          log.error('delivery-failed alert could not be delivered', { ...logFields, deliveryKey: spec.key });
       }
     }
 
@@ -218,7 +289,11 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     const deliverTo = async (person: DirectoryPerson): Promise<void> => {
       const plan = planChannels(person, ctx);
       if (plan.withheld) {
-        log.info('notice withheld for this person', { ...logFields, personId: person.id, reason: plan.withheld });
+        log.info('notice withheld for this person', {
+          ...logFields,
+          personId: person.id,
+          reason: plan.withheld,
+        });
         return;
       }
       if (plan.unreachable) {
@@ -233,7 +308,11 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         const error = 'no email address or phone number in the directory';
         await recordUndeliverable(ds, spec, error);
         result.failed += 1;
-        await alertBusinessManagers({ key: spec.key, person, channel: plan.wanted, error }, directory, escalation);
+        await alertBusinessManagers(
+          { key: spec.key, person, channel: plan.wanted, error },
+          directory,
+          escalation,
+        );
         return;
       }
       const variables = variablesFor(person, request.event);
@@ -251,10 +330,19 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         if (outcome.kind !== 'failed') continue;
         const other = fallbackChannel(person, channel, plan.channels, ctx);
         if (other) {
-          const fallback: DeliverySpec = { ...spec, key: deliveryKey(request.key, person.id, other), channel: other, fallbackFor: spec.key };
+          const fallback: DeliverySpec = {
+            ...spec,
+            key: deliveryKey(request.key, person.id, other),
+            channel: other,
+            fallbackFor: spec.key,
+          };
           count(await attempt(fallback, person, variables), fallback);
         }
-        await alertBusinessManagers({ key: spec.key, person, channel, error: outcome.error }, directory, escalation);
+        await alertBusinessManagers(
+          { key: spec.key, person, channel, error: outcome.error },
+          directory,
+          escalation,
+        );
       }
     };
     // allSettled, then the first error: a programming error in one recipient's delivery must not
@@ -283,25 +371,35 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
 
   async function notifyBatch(requests: NotifyRequest[]): Promise<NotifyResult[]> {
     if (!Array.isArray(requests) || requests.length === 0) {
-      throw ApplicationFailure.nonRetryable('notifyBatch needs a non-empty array of notify requests', 'InvalidNotifyRequest');
+      throw ApplicationFailure.nonRetryable(
+        'notifyBatch needs a non-empty array of notify requests',
+        'InvalidNotifyRequest',
+      );
     }
     // Every request is checked before anything is sent: a malformed batch sends nothing.
     requests.forEach((r, i) => {
       try {
         checkRequest(r);
       } catch (err) {
-        throw ApplicationFailure.nonRetryable(`request ${i}: ${(err as Error).message}`, 'InvalidNotifyRequest');
+        throw ApplicationFailure.nonRetryable(
+          `request ${i}: ${(err as Error).message}`,
+          'InvalidNotifyRequest',
+        );
       }
     });
     const settled = await Promise.allSettled(requests.map((r) => notify(r)));
-    const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ i, reason: r.reason as unknown }] : []));
+    const failed = settled.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ i, reason: r.reason as unknown }] : [],
+    );
     if (failed.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<NotifyResult>).value);
     // A retry sends again only what was not sent (every delivery has its key).
     const nonRetryable = failed.find((f) => f.reason instanceof ApplicationFailure && f.reason.nonRetryable);
     if (nonRetryable || failed.some((f) => !(f.reason instanceof ApplicationFailure))) {
       throw (nonRetryable ?? failed.find((f) => !(f.reason instanceof ApplicationFailure)))!.reason;
     }
-    const summary = failed.map((f) => `request ${f.i} (${requests[f.i].event}): ${(f.reason as Error).message}`).join('; ');
+    const summary = failed
+      .map((f) => `request ${f.i} (${requests[f.i].event}): ${(f.reason as Error).message}`)
+      .join('; ');
     throw ApplicationFailure.retryable(
       `${failed.length} of ${requests.length} notices could not all be sent yet and will be retried: ${summary}`,
       RETRYABLE_FAILURE_TYPE,
@@ -313,9 +411,12 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
 
 function checkRequest(request: NotifyRequest): void {
   const problems: string[] = [];
-  if (!request || typeof request !== 'object') throw ApplicationFailure.nonRetryable('notify request must be an object', 'InvalidNotifyRequest');
-  if (typeof request.escalationId !== 'string' || !request.escalationId) problems.push('escalationId is required');
-  if (!(NOTIFICATION_EVENTS as readonly string[]).includes(request.event)) problems.push(`unknown event "${String(request.event)}"`);
+  if (!request || typeof request !== 'object')
+    throw ApplicationFailure.nonRetryable('notify request must be an object', 'InvalidNotifyRequest');
+  if (typeof request.escalationId !== 'string' || !request.escalationId)
+    problems.push('escalationId is required');
+  if (!(NOTIFICATION_EVENTS as readonly string[]).includes(request.event))
+    problems.push(`unknown event "${String(request.event)}"`);
   if (typeof request.key !== 'string' || !request.key.trim()) problems.push('key is required');
   if (!Number.isInteger(request.tier)) problems.push('tier must be an integer');
   const a = request.audience;
@@ -323,6 +424,9 @@ function checkRequest(request: NotifyRequest): void {
     problems.push('audience must have agencyRoles, sides and partnershipRoles arrays');
   }
   if (problems.length > 0) {
-    throw ApplicationFailure.nonRetryable(`invalid notify request: ${problems.join('; ')}`, 'InvalidNotifyRequest');
+    throw ApplicationFailure.nonRetryable(
+      `invalid notify request: ${problems.join('; ')}`,
+      'InvalidNotifyRequest',
+    );
   }
 }

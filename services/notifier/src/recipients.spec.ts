@@ -1,5 +1,11 @@
 import type { Audience } from '@resolve/domain';
-import { businessManagers, resolveRecipients, type DirectoryPerson, type DirectorySnapshot, type EscalationFacts } from './recipients';
+import {
+  businessManagers,
+  resolveRecipients,
+  type DirectoryPerson,
+  type DirectorySnapshot,
+  type EscalationFacts,
+} from './recipients';
 
 const person = (id: string, extra: Partial<DirectoryPerson> = {}): DirectoryPerson => ({
   id,
@@ -61,7 +67,13 @@ const directory: DirectorySnapshot = {
   ],
 };
 
-const audience = (a: Partial<Audience>): Audience => ({ parties: false, agencyRoles: [], sides: [], partnershipRoles: [], ...a });
+const audience = (a: Partial<Audience>): Audience => ({
+  parties: false,
+  agencyRoles: [],
+  sides: [],
+  partnershipRoles: [],
+  ...a,
+});
 const ids = (a: Audience) => resolveRecipients(directory, escalation, a).map((r) => r.person.id);
 
 describe('resolveRecipients', () => {
@@ -91,11 +103,23 @@ describe('resolveRecipients', () => {
 
   it('onlyAgencyIds restricts agency roles (a plan item owner)', () => {
     expect(
-      ids(audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'], onlyAgencyIds: ['sefton-csc'] })),
+      ids(
+        audience({
+          agencyRoles: ['line-manager'],
+          sides: ['raising', 'receiving'],
+          onlyAgencyIds: ['sefton-csc'],
+        }),
+      ),
     ).toEqual(['csc-line-manager', 'csc-line-manager-2']);
     // An agency that is neither side of the case is not reached through sides.
     expect(
-      ids(audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'], onlyAgencyIds: ['sefton-health'] })),
+      ids(
+        audience({
+          agencyRoles: ['line-manager'],
+          sides: ['raising', 'receiving'],
+          onlyAgencyIds: ['sefton-health'],
+        }),
+      ),
     ).toEqual([]);
   });
 
@@ -106,14 +130,21 @@ describe('resolveRecipients', () => {
   });
 
   it("partnership roles come from the escalation's partnership", () => {
-    expect(ids(audience({ partnershipRoles: ['business-manager', 'independent-chair'] }))).toEqual(['business-manager', 'chair']);
+    expect(ids(audience({ partnershipRoles: ['business-manager', 'independent-chair'] }))).toEqual([
+      'business-manager',
+      'chair',
+    ]);
   });
 
   it('each person once, with every reason', () => {
     const found = resolveRecipients(
       directory,
       escalation,
-      audience({ parties: true, agencyRoles: ['safeguarding-lead', 'practitioner'], sides: ['raising', 'receiving'] }),
+      audience({
+        parties: true,
+        agencyRoles: ['safeguarding-lead', 'practitioner'],
+        sides: ['raising', 'receiving'],
+      }),
     );
     expect(found.map((r) => r.person.id)).toEqual(['police-practitioner', 'csc-practitioner', 'dual-role']);
     expect(found[1].because).toEqual(['party:receiving', 'receiving:practitioner']);
@@ -121,10 +152,13 @@ describe('resolveRecipients', () => {
   });
 
   it('people missing from the directory are skipped, not invented', () => {
-    const sparse: DirectorySnapshot = { ...directory, people: directory.people.filter((p) => p.id !== 'csc-practitioner') };
-    expect(resolveRecipients(sparse, escalation, audience({ parties: true })).map((r) => r.person.id)).toEqual([
-      'police-practitioner',
-    ]);
+    const sparse: DirectorySnapshot = {
+      ...directory,
+      people: directory.people.filter((p) => p.id !== 'csc-practitioner'),
+    };
+    expect(
+      resolveRecipients(sparse, escalation, audience({ parties: true })).map((r) => r.person.id),
+    ).toEqual(['police-practitioner']);
   });
 
   it('business managers of the partnership', () => {

@@ -54,7 +54,11 @@ export interface Recipient {
  * - `partnershipRoles`: holders of those roles for the escalation's partnership.
  * Each person once, in that order; people missing from the directory are skipped.
  */
-export function resolveRecipients(directory: DirectorySnapshot, escalation: EscalationFacts, audience: Audience): Recipient[] {
+export function resolveRecipients(
+  directory: DirectorySnapshot,
+  escalation: EscalationFacts,
+  audience: Audience,
+): Recipient[] {
   const byId = new Map(directory.people.map((p) => [p.id, p]));
   const found = new Map<string, Recipient>();
   const add = (personId: string, because: string) => {
@@ -74,7 +78,8 @@ export function resolveRecipients(directory: DirectorySnapshot, escalation: Esca
   }
 
   if (audience.agencyRoles.length > 0) {
-    const only = audience.onlyAgencyIds && audience.onlyAgencyIds.length > 0 ? new Set(audience.onlyAgencyIds) : null;
+    const only =
+      audience.onlyAgencyIds && audience.onlyAgencyIds.length > 0 ? new Set(audience.onlyAgencyIds) : null;
     const sides = [...new Set(audience.sides)];
     for (const side of sides) {
       const agencyId = side === 'raising' ? escalation.raisingAgencyId : escalation.receivingAgencyId;
@@ -100,9 +105,10 @@ export function resolveRecipients(directory: DirectorySnapshot, escalation: Esca
 
 /** The partnership's business managers: told when a message cannot be delivered. */
 export function businessManagers(directory: DirectorySnapshot, partnershipId: string): DirectoryPerson[] {
-  return resolveRecipients(
-    directory,
-    { partnershipId } as EscalationFacts,
-    { parties: false, agencyRoles: [], sides: [], partnershipRoles: ['business-manager'] },
-  ).map((r) => r.person);
+  return resolveRecipients(directory, { partnershipId } as EscalationFacts, {
+    parties: false,
+    agencyRoles: [],
+    sides: [],
+    partnershipRoles: ['business-manager'],
+  }).map((r) => r.person);
 }

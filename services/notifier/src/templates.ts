@@ -63,7 +63,9 @@ export function renderTemplate(
   );
   const stray = /\{\{|\}\}/.exec(template.replace(PLACEHOLDER, ''));
   if (stray) {
-    throw new TemplateError(`Template ${options.name} has a malformed placeholder near "${template.slice(Math.max(0, stray.index - 10), stray.index + 20)}": use {{name}}`);
+    throw new TemplateError(
+      `Template ${options.name} has a malformed placeholder near "${template.slice(Math.max(0, stray.index - 10), stray.index + 20)}": use {{name}}`,
+    );
   }
   return out;
 }
@@ -87,17 +89,21 @@ export function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): TemplateSet 
       }
       const text = readFileSync(p, 'utf8').replace(/\r\n/g, '\n');
       files[file] = file === 'subject.txt' || file === 'sms.txt' ? text.trim() : text;
-      if (/\{\{|\}\}/.test(text.replace(PLACEHOLDER, ''))) problems.push(`${event}/${file} has a malformed placeholder`);
+      if (/\{\{|\}\}/.test(text.replace(PLACEHOLDER, '')))
+        problems.push(`${event}/${file} has a malformed placeholder`);
       if (file === 'sms.txt') {
         const extra = placeholders(text).filter((n) => !(SMS_VARIABLES as readonly string[]).includes(n));
         if (extra.length) {
-          problems.push(`${event}/sms.txt uses ${extra.map((n) => `{{${n}}}`).join(', ')}: an SMS may only use ${SMS_VARIABLES.map((n) => `{{${n}}}`).join(', ')}`);
+          problems.push(
+            `${event}/sms.txt uses ${extra.map((n) => `{{${n}}}`).join(', ')}: an SMS may only use ${SMS_VARIABLES.map((n) => `{{${n}}}`).join(', ')}`,
+          );
         }
       }
     }
     set[event] = files as Record<TemplateFile, string>;
   }
-  if (problems.length > 0) throw new TemplateError(`Notification templates in ${dir}:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new TemplateError(`Notification templates in ${dir}:\n  - ${problems.join('\n  - ')}`);
   return set as TemplateSet;
 }
 
@@ -109,26 +115,43 @@ export interface RenderedEmail {
 
 /** Tidies optional lines: a variable given as "" leaves no blank gap or empty paragraph. */
 function tidyText(text: string): string {
-  return text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  return (
+    text
+      .replace(/[ \t]+\n/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim() + '\n'
+  );
 }
 function tidyHtml(html: string): string {
   return html.replace(/<p(?:\s[^>]*)?>\s*<\/p>\s*/g, '');
 }
 
-export function renderEmail(templates: TemplateSet, event: TemplateEvent, variables: Readonly<Record<string, string>>): RenderedEmail {
+export function renderEmail(
+  templates: TemplateSet,
+  event: TemplateEvent,
+  variables: Readonly<Record<string, string>>,
+): RenderedEmail {
   const t = templates[event];
   return {
-    subject: renderTemplate(t['subject.txt'], variables, { name: `${event}/subject.txt` }).replace(/\s+/g, ' ').trim(),
+    subject: renderTemplate(t['subject.txt'], variables, { name: `${event}/subject.txt` })
+      .replace(/\s+/g, ' ')
+      .trim(),
     text: tidyText(renderTemplate(t['body.txt'], variables, { name: `${event}/body.txt` })),
     html: tidyHtml(renderTemplate(t['body.html'], variables, { name: `${event}/body.html`, html: true })),
   };
 }
 
 /** Renders an SMS from the allowed variables only, whatever else the caller holds. */
-export function renderSms(templates: TemplateSet, event: TemplateEvent, variables: Readonly<Record<string, string>>): string {
+export function renderSms(
+  templates: TemplateSet,
+  event: TemplateEvent,
+  variables: Readonly<Record<string, string>>,
+): string {
   const allowed: Record<string, string> = {};
   for (const name of SMS_VARIABLES) {
     if (Object.prototype.hasOwnProperty.call(variables, name)) allowed[name] = variables[name];
   }
-  return renderTemplate(templates[event]['sms.txt'], allowed, { name: `${event}/sms.txt` }).replace(/\s+/g, ' ').trim();
+  return renderTemplate(templates[event]['sms.txt'], allowed, { name: `${event}/sms.txt` })
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -35,8 +35,14 @@ export async function createNotifierWorker(deps: NotifierWorkerDeps): Promise<Wo
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? TASK_QUEUES.notifications,
     // Deliveries in flight across all activities hold a connection each; one stays free.
-    activities: createNotifierActivities({ ...deps, maxParallelDeliveries: safeConcurrency(deps.maxParallelDeliveries ?? 8, poolMax) }),
-    maxConcurrentActivityTaskExecutions: safeConcurrency(deps.maxConcurrentActivityTaskExecutions ?? 10, poolMax),
+    activities: createNotifierActivities({
+      ...deps,
+      maxParallelDeliveries: safeConcurrency(deps.maxParallelDeliveries ?? 8, poolMax),
+    }),
+    maxConcurrentActivityTaskExecutions: safeConcurrency(
+      deps.maxConcurrentActivityTaskExecutions ?? 10,
+      poolMax,
+    ),
     dataConverter: deps.dataConverter,
   });
 }
@@ -85,7 +91,13 @@ export interface RunningNotifier {
   shutdown(): Promise<void>;
 }
 
-const OPTION_ENV: Record<Exclude<keyof StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'>, string> = {
+const OPTION_ENV: Record<
+  Exclude<
+    keyof StartNotifierOptions,
+    'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'
+  >,
+  string
+> = {
   databaseUrl: 'DATABASE_URL',
   temporalAddress: 'TEMPORAL_ADDRESS',
   namespace: 'TEMPORAL_NAMESPACE',
@@ -124,12 +136,17 @@ export async function startNotifier(options: StartNotifierOptions): Promise<Runn
 
 export async function startNotifierWithConfig(
   config: NotifierConfig,
-  extras: Pick<StartNotifierOptions, 'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'> = {},
+  extras: Pick<
+    StartNotifierOptions,
+    'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'
+  > = {},
 ): Promise<RunningNotifier> {
   const logger = extras.logger ?? jsonLogger();
   const ownsDb = !extras.dataSource;
   // Migrations belong to the API / embedded starter, as for the escalation worker.
-  const dataSource = extras.dataSource ?? (await openDatabase(config.databaseUrl, { migrate: false, poolSize: config.concurrency + 2 }));
+  const dataSource =
+    extras.dataSource ??
+    (await openDatabase(config.databaseUrl, { migrate: false, poolSize: config.concurrency + 2 }));
   const providers = createProviders(config, dataSource);
   const ownsConnection = !extras.connection;
   let connection: NativeConnection;

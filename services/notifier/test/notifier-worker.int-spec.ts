@@ -5,15 +5,35 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { TASK_QUEUES } from '@resolve/contracts';
-import { devServerEnvironment, startSmtpCapture, startTestDatabase, testDataConverter, type SmtpCapture, type TestDatabase } from '@resolve/testing';
+import {
+  devServerEnvironment,
+  startSmtpCapture,
+  startTestDatabase,
+  testDataConverter,
+  type SmtpCapture,
+  type TestDatabase,
+} from '@resolve/testing';
 import { silentLogger } from '../src/logger';
 import { startNotifier, type RunningNotifier } from '../src/worker';
-import { agencyEmail, agencyPerson, audience, deliveryRows, insertEscalation, request, seedDirectory, WORKING_HOURS } from './support/escalations';
+import {
+  agencyEmail,
+  agencyPerson,
+  audience,
+  deliveryRows,
+  insertEscalation,
+  request,
+  seedDirectory,
+  WORKING_HOURS,
+} from './support/escalations';
 
 jest.setTimeout(180_000);
 
 // The provisioned Temporal CLI (infra/provision/provision.sh), unless the environment names one.
-const provisionedCli = path.join(process.env.RESOLVE_TOOLS_DIR ?? path.join(homedir(), '.cache', 'resolve-tools'), 'bin', 'temporal');
+const provisionedCli = path.join(
+  process.env.RESOLVE_TOOLS_DIR ?? path.join(homedir(), '.cache', 'resolve-tools'),
+  'bin',
+  'temporal',
+);
 if (!process.env.TEMPORAL_CLI_PATH && !process.env.TEMPORAL_ADDRESS && existsSync(provisionedCli)) {
   process.env.TEMPORAL_CLI_PATH = provisionedCli;
 }
@@ -92,18 +112,24 @@ describe('the notifier worker under Temporal', () => {
 
     expect(await handle.result()).toEqual({ recipients: 2, sent: 2, alreadySent: 0, failed: 0 });
     const history = await handle.fetchHistory();
-    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = history
+      .events!.filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(Math.max(...(attempts as number[]))).toBeGreaterThan(1);
 
     const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(smtp.messages.filter((m) => m.subject.includes(escalation.reference))).toHaveLength(2);
-    expect(mails.flatMap((m) => m.to).sort()).toEqual([agencyEmail('csc', 'practitioner'), agencyEmail('police', 'practitioner')].sort());
+    expect(mails.flatMap((m) => m.to).sort()).toEqual(
+      [agencyEmail('csc', 'practitioner'), agencyEmail('police', 'practitioner')].sort(),
+    );
   });
 
   it('a permanent failure does not fail the workflow', async () => {
     smtp.rejectRecipients.add(agencyEmail('police', 'practitioner'));
-    await db.dataSource.query(`UPDATE person SET phone = NULL WHERE id = $1`, [agencyPerson('police', 'practitioner')]);
+    await db.dataSource.query(`UPDATE person SET phone = NULL WHERE id = $1`, [
+      agencyPerson('police', 'practitioner'),
+    ]);
     const escalation = await insertEscalation(db.dataSource);
     const result = await env.client.workflow.execute('notifyOnce', {
       taskQueue: workflowQueue,

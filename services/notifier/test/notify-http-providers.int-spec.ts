@@ -41,8 +41,18 @@ let restorePeople: () => Promise<void>;
 const STATUS_CALLBACK = 'https://resolve.example.test/api/notifications/callbacks/twilio';
 
 const notifyConfig = (): Pick<NotifierConfig, 'email' | 'sms'> => ({
-  email: { provider: 'govuk-notify', apiKey: NOTIFY_API_KEY, baseUrl: notifyApi.url, templateId: NOTIFY_EMAIL_TEMPLATE },
-  sms: { provider: 'govuk-notify', apiKey: NOTIFY_API_KEY, baseUrl: notifyApi.url, templateId: NOTIFY_SMS_TEMPLATE },
+  email: {
+    provider: 'govuk-notify',
+    apiKey: NOTIFY_API_KEY,
+    baseUrl: notifyApi.url,
+    templateId: NOTIFY_EMAIL_TEMPLATE,
+  },
+  sms: {
+    provider: 'govuk-notify',
+    apiKey: NOTIFY_API_KEY,
+    baseUrl: notifyApi.url,
+    templateId: NOTIFY_SMS_TEMPLATE,
+  },
 });
 const twilioConfig = (): Pick<NotifierConfig, 'email' | 'sms'> => ({
   email: { provider: 'smtp', smtpUrl: smtp.url },
@@ -92,12 +102,26 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     const r = request(escalation, { audience: audience({ parties: true }) });
     const before = notifyApi.requests.length;
 
-    expect(await notifierFor(ds, notifyConfig()).notify(r)).toEqual({ recipients: 2, sent: 3, alreadySent: 0, failed: 0 });
+    expect(await notifierFor(ds, notifyConfig()).notify(r)).toEqual({
+      recipients: 2,
+      sent: 3,
+      alreadySent: 0,
+      failed: 0,
+    });
 
     const posts = notifyApi.requests.slice(before).filter((q) => q.method === 'POST');
-    expect(posts.map((p) => p.path).sort()).toEqual(['/v2/notifications/email', '/v2/notifications/email', '/v2/notifications/sms']);
-    const email = posts.find((p) => p.path.endsWith('email') && p.body.email_address === agencyEmail('csc', 'practitioner'))!;
-    expect(email.body).toMatchObject({ template_id: NOTIFY_EMAIL_TEMPLATE, reference: `${r.key}:${person}:email` });
+    expect(posts.map((p) => p.path).sort()).toEqual([
+      '/v2/notifications/email',
+      '/v2/notifications/email',
+      '/v2/notifications/sms',
+    ]);
+    const email = posts.find(
+      (p) => p.path.endsWith('email') && p.body.email_address === agencyEmail('csc', 'practitioner'),
+    )!;
+    expect(email.body).toMatchObject({
+      template_id: NOTIFY_EMAIL_TEMPLATE,
+      reference: `${r.key}:${person}:email`,
+    });
     const personalisation = email.body.personalisation as { subject: string; body: string };
     expect(personalisation.subject).toBe(`Escalation ${escalation.reference} has moved to tier 2`);
     expect(personalisation.body).toContain(`${PUBLIC_BASE_URL}/escalations/${escalation.id}`);
@@ -106,13 +130,18 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     expect(sms.body).toEqual({
       template_id: NOTIFY_SMS_TEMPLATE,
       phone_number: await phoneOf(person),
-      personalisation: { body: `Resolve: escalation ${escalation.reference} moved to tier 2. ${PUBLIC_BASE_URL}/escalations/${escalation.id}` },
+      personalisation: {
+        body: `Resolve: escalation ${escalation.reference} moved to tier 2. ${PUBLIC_BASE_URL}/escalations/${escalation.id}`,
+      },
       reference: `${r.key}:${person}:sms`,
     });
     const rows = await deliveryRows(ds, escalation.id);
     expect(rows.every((d) => d.status === 'sent' && d.provider === 'govuk-notify')).toBe(true);
     expect(rows.map((d) => d.provider_message_id).sort()).toEqual(
-      notifyApi.notifications.filter((n) => n.reference?.startsWith(r.key)).map((n) => n.id).sort(),
+      notifyApi.notifications
+        .filter((n) => n.reference?.startsWith(r.key))
+        .map((n) => n.id)
+        .sort(),
     );
   });
 
@@ -123,17 +152,31 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     const escalation = await insertEscalation(ds);
     const r = request(escalation, { audience: audience({ parties: true }) });
 
-    expect(await notifierFor(ds, notifyConfig()).notify(r)).toEqual({ recipients: 2, sent: 2, alreadySent: 0, failed: 1 });
+    expect(await notifierFor(ds, notifyConfig()).notify(r)).toEqual({
+      recipients: 2,
+      sent: 2,
+      alreadySent: 0,
+      failed: 1,
+    });
 
     const rows = await deliveryRows(ds, escalation.id);
     expect(rows.find((d) => d.delivery_key === `${r.key}:${person}:sms`)).toMatchObject({
       status: 'failed',
       last_error: 'GOV.UK Notify HTTP 400: ValidationError: phone_number Not a UK mobile number',
     });
-    expect(rows.find((d) => d.delivery_key === `${r.key}:${person}:email`)).toMatchObject({ status: 'sent', fallback_for: `${r.key}:${person}:sms` });
-    const alert = notifyApi.notifications.find((n) => n.reference === `${r.key}:delivery-failed:${person}:sms:${partnershipPerson('business-manager')}:email`);
+    expect(rows.find((d) => d.delivery_key === `${r.key}:${person}:email`)).toMatchObject({
+      status: 'sent',
+      fallback_for: `${r.key}:${person}:sms`,
+    });
+    const alert = notifyApi.notifications.find(
+      (n) =>
+        n.reference ===
+        `${r.key}:delivery-failed:${person}:sms:${partnershipPerson('business-manager')}:email`,
+    );
     expect(alert?.to).toBe(partnershipEmail('business-manager'));
-    expect(alert?.personalisation.body).toContain('could not be delivered to Police practitioner by text message (SMS)');
+    expect(alert?.personalisation.body).toContain(
+      'could not be delivered to Police practitioner by text message (SMS)',
+    );
   });
 
   it('503: retryable; the retry checks by reference, then sends once', async () => {
@@ -149,11 +192,24 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     expect(err.message).toContain('GOV.UK Notify HTTP 503');
     const key = `${r.key}:${partnershipPerson('independent-chair')}:email`;
     // A 5xx may have been processed: the row stays 'sending' so the retry asks Notify first.
-    expect((await deliveryRows(ds, escalation.id))[0]).toMatchObject({ delivery_key: key, status: 'sending', attempts: 1 });
+    expect((await deliveryRows(ds, escalation.id))[0]).toMatchObject({
+      delivery_key: key,
+      status: 'sending',
+      attempts: 1,
+    });
 
     expect(await notify(r)).toEqual({ recipients: 1, sent: 1, alreadySent: 0, failed: 0 });
-    const calls = notifyApi.requests.slice(before).map((q) => `${q.method} ${q.path}${q.query.get('reference') ? `?reference=${q.query.get('reference')}` : ''}`);
-    expect(calls).toEqual(['POST /v2/notifications/email', `GET /v2/notifications?reference=${key}`, 'POST /v2/notifications/email']);
+    const calls = notifyApi.requests
+      .slice(before)
+      .map(
+        (q) =>
+          `${q.method} ${q.path}${q.query.get('reference') ? `?reference=${q.query.get('reference')}` : ''}`,
+      );
+    expect(calls).toEqual([
+      'POST /v2/notifications/email',
+      `GET /v2/notifications?reference=${key}`,
+      'POST /v2/notifications/email',
+    ]);
     expect(notifyApi.notifications.filter((n) => n.reference === key)).toHaveLength(1);
   });
 
@@ -164,11 +220,17 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     await notify(r);
     const key = `${r.key}:${partnershipPerson('independent-chair')}:email`;
     const id = notifyApi.notifications.find((n) => n.reference === key)!.id;
-    await ds.query(`UPDATE notification_delivery SET status = 'sending', provider_message_id = NULL WHERE delivery_key = $1`, [key]);
+    await ds.query(
+      `UPDATE notification_delivery SET status = 'sending', provider_message_id = NULL WHERE delivery_key = $1`,
+      [key],
+    );
 
     expect(await notify(r)).toEqual({ recipients: 1, sent: 0, alreadySent: 1, failed: 0 });
     expect(notifyApi.notifications.filter((n) => n.reference === key)).toHaveLength(1);
-    expect((await deliveryRows(ds, escalation.id))[0]).toMatchObject({ status: 'sent', provider_message_id: id });
+    expect((await deliveryRows(ds, escalation.id))[0]).toMatchObject({
+      status: 'sent',
+      provider_message_id: id,
+    });
   });
 
   it('delivery receipts move a delivery to delivered or failed', async () => {
@@ -177,26 +239,49 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     await notifierFor(ds, notifyConfig()).notify(r);
     const [a, b] = await deliveryRows(ds, escalation.id);
 
-    expect(await applyProviderCallback(ds, 'govuk-notify', { id: a.provider_message_id, reference: a.delivery_key, status: 'delivered' })).toEqual({
+    expect(
+      await applyProviderCallback(ds, 'govuk-notify', {
+        id: a.provider_message_id,
+        reference: a.delivery_key,
+        status: 'delivered',
+      }),
+    ).toEqual({
       matched: true,
       updated: true,
       deliveryKey: a.delivery_key,
       status: 'delivered',
     });
     // Repeated receipts change nothing.
-    expect(await applyProviderCallback(ds, 'govuk-notify', { id: a.provider_message_id, status: 'delivered' })).toMatchObject({ updated: false });
-    expect(await applyProviderCallback(ds, 'govuk-notify', { id: b.provider_message_id, status: 'permanent-failure' })).toMatchObject({
+    expect(
+      await applyProviderCallback(ds, 'govuk-notify', { id: a.provider_message_id, status: 'delivered' }),
+    ).toMatchObject({ updated: false });
+    expect(
+      await applyProviderCallback(ds, 'govuk-notify', {
+        id: b.provider_message_id,
+        status: 'permanent-failure',
+      }),
+    ).toMatchObject({
       updated: true,
       status: 'failed',
     });
-    expect(await applyProviderCallback(ds, 'govuk-notify', { id: '9e3a1b7c-0000-4000-8000-000000000000', status: 'delivered' })).toEqual({
+    expect(
+      await applyProviderCallback(ds, 'govuk-notify', {
+        id: '9e3a1b7c-0000-4000-8000-000000000000',
+        status: 'delivered',
+      }),
+    ).toEqual({
       matched: false,
       updated: false,
     });
-    await expect(applyProviderCallback(ds, 'govuk-notify', { status: 'delivered' })).rejects.toBeInstanceOf(ProviderCallbackError);
+    await expect(applyProviderCallback(ds, 'govuk-notify', { status: 'delivered' })).rejects.toBeInstanceOf(
+      ProviderCallbackError,
+    );
 
     const timeline = await deliveriesForEscalation(ds, escalation.id);
-    expect(timeline.find((d) => d.deliveryKey === a.delivery_key)).toMatchObject({ status: 'delivered', providerStatus: 'delivered' });
+    expect(timeline.find((d) => d.deliveryKey === a.delivery_key)).toMatchObject({
+      status: 'delivered',
+      providerStatus: 'delivered',
+    });
     expect(timeline.find((d) => d.deliveryKey === a.delivery_key)!.deliveredAt).toBeInstanceOf(Date);
     expect(timeline.find((d) => d.deliveryKey === b.delivery_key)).toMatchObject({
       status: 'failed',
@@ -210,10 +295,19 @@ describe('Twilio (the real client, pointed at a local stand-in)', () => {
     const person = agencyPerson('police', 'practitioner');
     await setPerson(ds, person, { channels: ['sms'] });
     const escalation = await insertEscalation(ds);
-    const r = request(escalation, { event: 'deadline-breached', key: `${escalation.id}:deadline-breached:2`, audience: audience({ parties: true }) });
+    const r = request(escalation, {
+      event: 'deadline-breached',
+      key: `${escalation.id}:deadline-breached:2`,
+      audience: audience({ parties: true }),
+    });
     const before = twilioApi.requests.length;
 
-    expect(await notifierFor(ds, twilioConfig()).notify(r)).toEqual({ recipients: 2, sent: 2, alreadySent: 0, failed: 0 });
+    expect(await notifierFor(ds, twilioConfig()).notify(r)).toEqual({
+      recipients: 2,
+      sent: 2,
+      alreadySent: 0,
+      failed: 0,
+    });
 
     const posts = twilioApi.requests.slice(before).filter((q) => q.method === 'POST');
     expect(posts).toHaveLength(1);
@@ -237,12 +331,23 @@ describe('Twilio (the real client, pointed at a local stand-in)', () => {
     const escalation = await insertEscalation(ds);
     const r = request(escalation, { audience: audience({ parties: true }) });
 
-    expect(await notifierFor(ds, twilioConfig()).notify(r)).toEqual({ recipients: 2, sent: 2, alreadySent: 0, failed: 1 });
+    expect(await notifierFor(ds, twilioConfig()).notify(r)).toEqual({
+      recipients: 2,
+      sent: 2,
+      alreadySent: 0,
+      failed: 1,
+    });
     const rows = await deliveryRows(ds, escalation.id);
-    expect(rows.find((d) => d.delivery_key === `${r.key}:${person}:sms`)!.last_error).toMatch(/^Twilio HTTP 400: error 21211: Invalid 'To' Phone Number/);
+    expect(rows.find((d) => d.delivery_key === `${r.key}:${person}:sms`)!.last_error).toMatch(
+      /^Twilio HTTP 400: error 21211: Invalid 'To' Phone Number/,
+    );
     const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 3);
     expect(mails.map((m) => m.to[0]).sort()).toEqual(
-      [agencyEmail('police', 'practitioner'), agencyEmail('csc', 'practitioner'), partnershipEmail('business-manager')].sort(),
+      [
+        agencyEmail('police', 'practitioner'),
+        agencyEmail('csc', 'practitioner'),
+        partnershipEmail('business-manager'),
+      ].sort(),
     );
   });
 
@@ -268,11 +373,17 @@ describe('Twilio (the real client, pointed at a local stand-in)', () => {
     await notify(r);
     const key = `${r.key}:${person}:sms`;
     const sid = twilioApi.messages.find((m) => m.body.includes(escalation.reference))!.sid;
-    await ds.query(`UPDATE notification_delivery SET status = 'sending', provider_message_id = NULL WHERE delivery_key = $1`, [key]);
+    await ds.query(
+      `UPDATE notification_delivery SET status = 'sending', provider_message_id = NULL WHERE delivery_key = $1`,
+      [key],
+    );
 
     expect(await notify(r)).toEqual({ recipients: 2, sent: 0, alreadySent: 2, failed: 0 });
     expect(twilioApi.messages.filter((m) => m.body.includes(escalation.reference))).toHaveLength(1);
-    expect((await deliveryRows(ds, escalation.id)).find((d) => d.delivery_key === key)).toMatchObject({ status: 'sent', provider_message_id: sid });
+    expect((await deliveryRows(ds, escalation.id)).find((d) => d.delivery_key === key)).toMatchObject({
+      status: 'sent',
+      provider_message_id: sid,
+    });
   });
 
   it('status callbacks: delivered, undelivered with its error code', async () => {
@@ -281,20 +392,39 @@ describe('Twilio (the real client, pointed at a local stand-in)', () => {
     await setPerson(ds, a, { channels: ['sms'] });
     await setPerson(ds, b, { channels: ['sms'] });
     const escalation = await insertEscalation(ds);
-    await notifierFor(ds, twilioConfig()).notify(request(escalation, { audience: audience({ parties: true }) }));
+    await notifierFor(ds, twilioConfig()).notify(
+      request(escalation, { audience: audience({ parties: true }) }),
+    );
     const rows = await deliveryRows(ds, escalation.id);
     const sidOf = (p: string) => rows.find((d) => d.recipient_person_id === p)!.provider_message_id!;
 
-    expect(await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'sent' })).toMatchObject({ updated: false, status: 'sent' });
-    expect(await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'delivered' })).toMatchObject({ updated: true, status: 'delivered' });
-    expect(await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(b), MessageStatus: 'undelivered', ErrorCode: '30003' })).toMatchObject({
+    expect(
+      await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'sent' }),
+    ).toMatchObject({ updated: false, status: 'sent' });
+    expect(
+      await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'delivered' }),
+    ).toMatchObject({ updated: true, status: 'delivered' });
+    expect(
+      await applyProviderCallback(ds, 'twilio', {
+        MessageSid: sidOf(b),
+        MessageStatus: 'undelivered',
+        ErrorCode: '30003',
+      }),
+    ).toMatchObject({
       updated: true,
       status: 'failed',
     });
     // A late 'sent' after 'delivered' does not go backwards.
-    expect(await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'sent' })).toMatchObject({ updated: false, status: 'delivered' });
+    expect(
+      await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'sent' }),
+    ).toMatchObject({ updated: false, status: 'delivered' });
     const timeline = await deliveriesForEscalation(ds, escalation.id);
-    expect(timeline.find((d) => d.recipientPersonId === b)).toMatchObject({ status: 'failed', lastError: 'Twilio: undelivered (error 30003)' });
-    await expect(applyProviderCallback(ds, 'twilio', { MessageStatus: 'delivered' })).rejects.toThrow(/MessageSid/);
+    expect(timeline.find((d) => d.recipientPersonId === b)).toMatchObject({
+      status: 'failed',
+      lastError: 'Twilio: undelivered (error 30003)',
+    });
+    await expect(applyProviderCallback(ds, 'twilio', { MessageStatus: 'delivered' })).rejects.toThrow(
+      /MessageSid/,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { NotifyRequest } from '@resolve/contracts';
-import { startSmtpCapture, startTestDatabase, type CapturedMail, type SmtpCapture, type TestDatabase } from '@resolve/testing';
+import {
+  startSmtpCapture,
+  startTestDatabase,
+  type CapturedMail,
+  type SmtpCapture,
+  type TestDatabase,
+} from '@resolve/testing';
 import type { DataSource } from 'typeorm';
 import { deliveriesForEscalation } from '../src/deliveries';
 import { RETRYABLE_FAILURE_TYPE } from '../src/notify';
@@ -28,7 +34,10 @@ let smtp: SmtpCapture;
 let smtpPort: number;
 let restorePeople: () => Promise<void>;
 
-const smtpConfig = () => ({ email: { provider: 'smtp' as const, smtpUrl: `smtp://127.0.0.1:${smtpPort}` }, sms: { provider: 'outbox' as const } });
+const smtpConfig = () => ({
+  email: { provider: 'smtp' as const, smtpUrl: `smtp://127.0.0.1:${smtpPort}` },
+  sms: { provider: 'outbox' as const },
+});
 const mailsFor = (reference: string) => smtp.messages.filter((m) => m.subject.includes(reference));
 const recipientsOf = (mails: CapturedMail[]) => mails.flatMap((m) => m.to).sort();
 
@@ -64,7 +73,9 @@ describe('notify over SMTP and the SMS outbox', () => {
       key: `${escalation.id}:deadline-breached:1`,
       audience: audience({ agencyRoles: ['practitioner'], sides: ['raising', 'receiving'] }),
     });
-    const entered = request(escalation, { audience: audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'] }) });
+    const entered = request(escalation, {
+      audience: audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'] }),
+    });
     expect(await notifyBatch([breach, entered])).toEqual([
       { recipients: 2, sent: 2, alreadySent: 0, failed: 0 },
       { recipients: 2, sent: 2, alreadySent: 0, failed: 0 },
@@ -77,13 +88,20 @@ describe('notify over SMTP and the SMS outbox', () => {
     expect(mailsFor(escalation.reference)).toHaveLength(4);
 
     const other = await insertEscalation(ds);
-    const bad = { ...request(other, { audience: audience({ parties: true }) }), event: 'no-such-event' } as unknown as NotifyRequest;
-    await expect(notifyBatch([request(other, { audience: audience({ parties: true }) }), bad])).rejects.toMatchObject({
+    const bad = {
+      ...request(other, { audience: audience({ parties: true }) }),
+      event: 'no-such-event',
+    } as unknown as NotifyRequest;
+    await expect(
+      notifyBatch([request(other, { audience: audience({ parties: true }) }), bad]),
+    ).rejects.toMatchObject({
       type: 'InvalidNotifyRequest',
       nonRetryable: true,
       message: expect.stringContaining('request 1: invalid notify request: unknown event "no-such-event"'),
     });
-    await expect(notifyBatch([])).rejects.toMatchObject({ message: 'notifyBatch needs a non-empty array of notify requests' });
+    await expect(notifyBatch([])).rejects.toMatchObject({
+      message: 'notifyBatch needs a non-empty array of notify requests',
+    });
     expect(mailsFor(other.reference)).toHaveLength(0);
     expect(await deliveryRows(ds, other.id)).toEqual([]);
   });
@@ -98,14 +116,23 @@ describe('notify over SMTP and the SMS outbox', () => {
     });
     const result = await notify(
       request(escalation, {
-        audience: audience({ agencyRoles: ['line-manager', 'practitioner'], sides: ['raising', 'receiving'], partnershipRoles: [] }),
+        audience: audience({
+          agencyRoles: ['line-manager', 'practitioner'],
+          sides: ['raising', 'receiving'],
+          partnershipRoles: [],
+        }),
       }),
     );
     expect(result).toEqual({ recipients: 4, sent: 4, alreadySent: 0, failed: 0 });
     expect(smtp.peakConnections).toBeGreaterThanOrEqual(2);
     const mails = mailsFor(escalation.reference);
     expect(recipientsOf(mails)).toEqual(
-      [agencyEmail('police', 'line-manager'), agencyEmail('csc', 'line-manager'), agencyEmail('police', 'practitioner'), agencyEmail('csc', 'practitioner')].sort(),
+      [
+        agencyEmail('police', 'line-manager'),
+        agencyEmail('csc', 'line-manager'),
+        agencyEmail('police', 'practitioner'),
+        agencyEmail('csc', 'practitioner'),
+      ].sort(),
     );
     const rows = await deliveryRows(ds, escalation.id);
     expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
@@ -116,19 +143,29 @@ describe('notify over SMTP and the SMS outbox', () => {
     const escalation = await insertEscalation(ds);
     const result = await notify(
       request(escalation, {
-        audience: audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'], partnershipRoles: ['business-manager'] }),
+        audience: audience({
+          agencyRoles: ['line-manager'],
+          sides: ['raising', 'receiving'],
+          partnershipRoles: ['business-manager'],
+        }),
       }),
     );
     expect(result).toEqual({ recipients: 3, sent: 3, alreadySent: 0, failed: 0 });
     const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 3);
     expect(recipientsOf(mails)).toEqual(
-      [agencyEmail('police', 'line-manager'), agencyEmail('csc', 'line-manager'), partnershipEmail('business-manager')].sort(),
+      [
+        agencyEmail('police', 'line-manager'),
+        agencyEmail('csc', 'line-manager'),
+        partnershipEmail('business-manager'),
+      ].sort(),
     );
     const toPolice = mails.find((m) => m.to.includes(agencyEmail('police', 'line-manager')))!;
     expect(toPolice.subject).toBe(`Escalation ${escalation.reference} has moved to tier 2`);
     expect(toPolice.from).toBe('notifications@resolve.test');
     expect(toPolice.text).toContain('Dear Police line manager,');
-    expect(toPolice.text).toContain('tier 2 of Sefton SSCP Escalating Concerns: Step by Step: Step 2: direct manager to manager discussion');
+    expect(toPolice.text).toContain(
+      'tier 2 of Sefton SSCP Escalating Concerns: Step by Step: Step 2: direct manager to manager discussion',
+    );
     expect(toPolice.text).toContain(`${PUBLIC_BASE_URL}/escalations/${escalation.id}`);
     expect(toPolice.html).toContain(`href="${PUBLIC_BASE_URL}/escalations/${escalation.id}"`);
     // reference-only partnership: no category
@@ -136,7 +173,11 @@ describe('notify over SMTP and the SMS outbox', () => {
 
     const rows = await deliveryRows(ds, escalation.id);
     expect(rows.map((r) => [r.delivery_key, r.status, r.channel, r.provider, r.attempts])).toEqual(
-      [agencyPerson('csc', 'line-manager'), agencyPerson('police', 'line-manager'), partnershipPerson('business-manager')]
+      [
+        agencyPerson('csc', 'line-manager'),
+        agencyPerson('police', 'line-manager'),
+        partnershipPerson('business-manager'),
+      ]
         .map((p) => [`${escalation.id}:tier-entered:2:${p}:email`, 'sent', 'email', 'smtp', 1])
         .sort(),
     );
@@ -144,9 +185,20 @@ describe('notify over SMTP and the SMS outbox', () => {
 
     const timeline = await deliveriesForEscalation(ds, escalation.id);
     expect(timeline).toHaveLength(3);
-    expect(timeline[0]).toMatchObject({ event: 'tier-entered', tier: 2, channel: 'email', status: 'sent', attempts: 1, lastError: null });
+    expect(timeline[0]).toMatchObject({
+      event: 'tier-entered',
+      tier: 2,
+      channel: 'email',
+      status: 'sent',
+      attempts: 1,
+      lastError: null,
+    });
     expect(timeline[0].sentAt).toBeInstanceOf(Date);
-    expect(timeline.map((t) => t.recipientName).sort()).toEqual(['Children\'s Social Care line manager', 'Police line manager', 'Sefton business manager']);
+    expect(timeline.map((t) => t.recipientName).sort()).toEqual([
+      "Children's Social Care line manager",
+      'Police line manager',
+      'Sefton business manager',
+    ]);
   });
 
   it('the category appears only when the partnership sets email_detail to reference-and-category', async () => {
@@ -156,7 +208,8 @@ describe('notify over SMTP and the SMS outbox', () => {
       const escalation = await insertEscalation(ds, { category: 'need-for-action' });
       await notify(request(escalation, { audience: audience({ parties: true }) }));
       const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 2);
-      for (const m of mails) expect(m.text).toContain("Category: The need for action, or an agency's action or inaction");
+      for (const m of mails)
+        expect(m.text).toContain("Category: The need for action, or an agency's action or inaction");
     } finally {
       await ds.query(`UPDATE partnership SET email_detail = 'reference-only' WHERE id = 'sefton'`);
     }
@@ -176,10 +229,14 @@ describe('notify over SMTP and the SMS outbox', () => {
       alreadySent: 0,
       failed: 0,
     });
-    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(inHours.reference), 1))).toEqual([agencyEmail('csc', 'practitioner')]);
+    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(inHours.reference), 1))).toEqual([
+      agencyEmail('csc', 'practitioner'),
+    ]);
     const texts = await outbox(ds, inHours.id);
     expect(texts.map((t) => t.recipient_person_id).sort()).toEqual([both, smsOnly].sort());
-    expect(texts[0].body).toBe(`Resolve: escalation ${inHours.reference} moved to tier 2. ${PUBLIC_BASE_URL}/escalations/${inHours.id}`);
+    expect(texts[0].body).toBe(
+      `Resolve: escalation ${inHours.reference} moved to tier 2. ${PUBLIC_BASE_URL}/escalations/${inHours.id}`,
+    );
     expect(texts.every((t) => /^\+447700900\d{3}$/.test(t.to_phone))).toBe(true);
 
     // Saturday night, not urgent: no texts; the SMS-only person gets an email instead.
@@ -193,8 +250,12 @@ describe('notify over SMTP and the SMS outbox', () => {
 
     // Saturday night, urgent: texts go.
     const urgent = await insertEscalation(ds);
-    expect(await atNight.notify(request(urgent, { audience: parties, urgent: true }))).toMatchObject({ sent: 3 });
-    expect((await outbox(ds, urgent.id)).map((t) => t.recipient_person_id).sort()).toEqual([both, smsOnly].sort());
+    expect(await atNight.notify(request(urgent, { audience: parties, urgent: true }))).toMatchObject({
+      sent: 3,
+    });
+    expect((await outbox(ds, urgent.id)).map((t) => t.recipient_person_id).sort()).toEqual(
+      [both, smsOnly].sort(),
+    );
 
     // Saturday night, not urgent, but the person opted in to texts out of hours.
     await setPerson(ds, smsOnly, { smsOutOfHours: true });
@@ -207,8 +268,12 @@ describe('notify over SMTP and the SMS outbox', () => {
     const person = agencyPerson('police', 'practitioner');
     await setPerson(ds, person, { channels: ['sms'], phone: null });
     const escalation = await insertEscalation(ds);
-    await notifierFor(ds, smtpConfig()).notify(request(escalation, { audience: audience({ parties: true }) }));
-    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(escalation.reference), 2))).toContain(agencyEmail('police', 'practitioner'));
+    await notifierFor(ds, smtpConfig()).notify(
+      request(escalation, { audience: audience({ parties: true }) }),
+    );
+    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(escalation.reference), 2))).toContain(
+      agencyEmail('police', 'practitioner'),
+    );
     expect(await outbox(ds, escalation.id)).toEqual([]);
   });
 
@@ -229,19 +294,38 @@ describe('notify over SMTP and the SMS outbox', () => {
       partnershipRoles: ['independent-chair', 'business-manager', 'safeguarding-manager'],
     });
     const { notify } = notifierFor(ds, smtpConfig());
-    const events = ['immediate-risk-flagged', 'escalation-raised', 'deadline-breached', 'final-decision'] as const;
+    const events = [
+      'immediate-risk-flagged',
+      'escalation-raised',
+      'deadline-breached',
+      'final-decision',
+    ] as const;
     for (const event of events) {
-      await notify(request(escalation, { event, key: `${escalation.id}:${event}:2`, audience: everyone, urgent: true }));
+      await notify(
+        request(escalation, { event, key: `${escalation.id}:${event}:2`, audience: everyone, urgent: true }),
+      );
     }
     const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 11 * events.length);
     const texts = await outbox(ds, escalation.id);
     expect(texts).toHaveLength(11 * events.length);
-    const forbidden = [childName, 'Tallulah', 'Quixote', 'MOSAIC-778812', '2015-03-09', 'Bruising', 'Strategy discussion'];
-    for (const content of [...mails.flatMap((m) => [m.subject, m.text, m.html]), ...texts.map((t) => t.body)]) {
+    const forbidden = [
+      childName,
+      'Tallulah',
+      'Quixote',
+      'MOSAIC-778812',
+      '2015-03-09',
+      'Bruising',
+      'Strategy discussion',
+    ];
+    for (const content of [
+      ...mails.flatMap((m) => [m.subject, m.text, m.html]),
+      ...texts.map((t) => t.body),
+    ]) {
       for (const word of forbidden) expect(content).not.toContain(word);
     }
     // Immediate risk: every email reminds that this is not a child protection referral.
-    for (const m of mails) expect(m.text).toContain('raising a professional disagreement is not a child protection referral');
+    for (const m of mails)
+      expect(m.text).toContain('raising a professional disagreement is not a child protection referral');
     // Texts carry only the reference, what happened and the link.
     for (const t of texts) {
       expect(t.body.startsWith('Resolve: ')).toBe(true);
@@ -256,7 +340,9 @@ describe('notify over SMTP and the SMS outbox', () => {
     await setPerson(ds, person, { channels: ['email', 'sms'] });
     const { notify } = notifierFor(ds, smtpConfig());
     const escalation = await insertEscalation(ds);
-    const r = request(escalation, { audience: audience({ parties: true, partnershipRoles: ['independent-chair'] }) });
+    const r = request(escalation, {
+      audience: audience({ parties: true, partnershipRoles: ['independent-chair'] }),
+    });
     expect(await notify(r)).toEqual({ recipients: 3, sent: 4, alreadySent: 0, failed: 0 });
     await smtp.waitFor((m) => m.subject.includes(escalation.reference), 3);
     expect(await notify(r)).toEqual({ recipients: 3, sent: 0, alreadySent: 4, failed: 0 });
@@ -270,7 +356,10 @@ describe('notify over SMTP and the SMS outbox', () => {
     const { notify } = notifierFor(ds, smtpConfig());
     const escalation = await insertEscalation(ds);
     const r = request(escalation, {
-      audience: audience({ agencyRoles: ['practitioner', 'line-manager', 'safeguarding-lead', 'head-of-service'], sides: ['raising', 'receiving'] }),
+      audience: audience({
+        agencyRoles: ['practitioner', 'line-manager', 'safeguarding-lead', 'head-of-service'],
+        sides: ['raising', 'receiving'],
+      }),
     });
     const outcomes = await Promise.allSettled([notify(r), notify(r), notify(r)]);
     // An attempt that found a delivery locked by another asks Temporal to retry it; the retry completes.
@@ -297,7 +386,10 @@ describe('notify over SMTP and the SMS outbox', () => {
     await notify(r);
     const key = `${r.key}:${person}:sms`;
     // What a crash between the provider's acceptance and the status update leaves behind.
-    await ds.query(`UPDATE notification_delivery SET status = 'sending', provider_message_id = NULL WHERE delivery_key = $1`, [key]);
+    await ds.query(
+      `UPDATE notification_delivery SET status = 'sending', provider_message_id = NULL WHERE delivery_key = $1`,
+      [key],
+    );
     expect(await notify(r)).toEqual({ recipients: 2, sent: 0, alreadySent: 2, failed: 0 });
     expect(await outbox(ds, escalation.id)).toHaveLength(1);
     const row = (await deliveryRows(ds, escalation.id)).find((d) => d.delivery_key === key)!;
@@ -316,7 +408,10 @@ describe('notify over SMTP and the SMS outbox', () => {
     expect(await notify(r)).toEqual({ recipients: 2, sent: 1, alreadySent: 1, failed: 0 });
     const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 3);
     expect(recipientsOf(mails).filter((a) => a === agencyEmail('police', 'practitioner'))).toHaveLength(2);
-    expect((await deliveryRows(ds, escalation.id)).find((d) => d.delivery_key === key)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect((await deliveryRows(ds, escalation.id)).find((d) => d.delivery_key === key)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+    });
   });
 
   it('an SMTP outage: the activity throws a retryable error; once the server is back, the retry delivers each mail once', async () => {
@@ -324,7 +419,9 @@ describe('notify over SMTP and the SMS outbox', () => {
     await setPerson(ds, person, { channels: ['email', 'sms'] });
     const { notify } = notifierFor(ds, smtpConfig());
     const escalation = await insertEscalation(ds);
-    const r = request(escalation, { audience: audience({ parties: true, agencyRoles: ['line-manager'], sides: ['receiving'] }) });
+    const r = request(escalation, {
+      audience: audience({ parties: true, agencyRoles: ['line-manager'], sides: ['receiving'] }),
+    });
 
     await smtp.stop();
     // Whatever happens below, the next tests get their SMTP server back.
@@ -354,7 +451,11 @@ describe('notify over SMTP and the SMS outbox', () => {
       [person, 'sms', 'sent'],
       [agencyPerson('police', 'practitioner'), 'email', 'queued'],
     ]);
-    expect(during.filter((d) => d.status === 'queued').every((d) => /ECONNREFUSED|unavailable/.test(d.last_error ?? ''))).toBe(true);
+    expect(
+      during
+        .filter((d) => d.status === 'queued')
+        .every((d) => /ECONNREFUSED|unavailable/.test(d.last_error ?? '')),
+    ).toBe(true);
     expect(during.some((d) => d.event === 'delivery-failed')).toBe(false);
 
     // Still down: the retry fails again, sending nothing twice.
@@ -365,7 +466,11 @@ describe('notify over SMTP and the SMS outbox', () => {
     const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 3);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(recipientsOf(mailsFor(escalation.reference))).toEqual(
-      [agencyEmail('police', 'practitioner'), agencyEmail('csc', 'practitioner'), agencyEmail('csc', 'line-manager')].sort(),
+      [
+        agencyEmail('police', 'practitioner'),
+        agencyEmail('csc', 'practitioner'),
+        agencyEmail('csc', 'line-manager'),
+      ].sort(),
     );
     expect(mails).toHaveLength(3);
     expect(await outbox(ds, escalation.id)).toHaveLength(1);
@@ -377,7 +482,9 @@ describe('notify over SMTP and the SMS outbox', () => {
     const escalation = await insertEscalation(ds);
     const rejected = agencyPerson('police', 'line-manager');
     smtp.rejectRecipients.add(agencyEmail('police', 'line-manager'));
-    const r = request(escalation, { audience: audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'] }) });
+    const r = request(escalation, {
+      audience: audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'] }),
+    });
 
     expect(await notify(r)).toEqual({ recipients: 2, sent: 2, alreadySent: 0, failed: 1 });
 
@@ -391,8 +498,14 @@ describe('notify over SMTP and the SMS outbox', () => {
     expect((await outbox(ds, escalation.id)).map((t) => t.recipient_person_id)).toEqual([rejected]);
     // The business manager's alert has its own delivery key.
     const alertKey = `${r.key}:delivery-failed:${rejected}:email:${partnershipPerson('business-manager')}:email`;
-    expect(rows.find((d) => d.delivery_key === alertKey)).toMatchObject({ event: 'delivery-failed', status: 'sent', fallback_for: failed.delivery_key });
-    const [alert] = await smtp.waitFor((m) => m.subject === `Undeliverable notification: escalation ${escalation.reference}`);
+    expect(rows.find((d) => d.delivery_key === alertKey)).toMatchObject({
+      event: 'delivery-failed',
+      status: 'sent',
+      fallback_for: failed.delivery_key,
+    });
+    const [alert] = await smtp.waitFor(
+      (m) => m.subject === `Undeliverable notification: escalation ${escalation.reference}`,
+    );
     expect(alert.to).toEqual([partnershipEmail('business-manager')]);
     expect(alert.text).toContain('could not be delivered to Police line manager by email');
     expect(alert.text).toMatch(/550/);
@@ -401,7 +514,11 @@ describe('notify over SMTP and the SMS outbox', () => {
     // Retried: nothing new, no second alert.
     expect(await notify(r)).toEqual({ recipients: 2, sent: 0, alreadySent: 2, failed: 1 });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(smtp.messages.filter((m) => m.subject.startsWith('Undeliverable') && m.subject.includes(escalation.reference))).toHaveLength(1);
+    expect(
+      smtp.messages.filter(
+        (m) => m.subject.startsWith('Undeliverable') && m.subject.includes(escalation.reference),
+      ),
+    ).toHaveLength(1);
   });
 
   it('a person with no contact details at all: a failed delivery on the timeline and the business manager told', async () => {
@@ -420,14 +537,19 @@ describe('notify over SMTP and the SMS outbox', () => {
       status: 'failed',
       lastError: 'no email address or phone number in the directory',
     });
-    const [alert] = await smtp.waitFor((m) => m.subject === `Undeliverable notification: escalation ${escalation.reference}`);
+    const [alert] = await smtp.waitFor(
+      (m) => m.subject === `Undeliverable notification: escalation ${escalation.reference}`,
+    );
     expect(alert.text).toContain('Police practitioner');
   });
 
   it('an unknown escalation is retried (the API writes the row before starting the workflow)', async () => {
     const { notify } = notifierFor(ds, smtpConfig());
     const err = await notify(
-      request({ id: '00000000-0000-4000-8000-00000000dead', reference: 'X' }, { audience: audience({ parties: true }) }),
+      request(
+        { id: '00000000-0000-4000-8000-00000000dead', reference: 'X' },
+        { audience: audience({ parties: true }) },
+      ),
     ).catch((e) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'EscalationNotFound', nonRetryable: false });
@@ -436,7 +558,10 @@ describe('notify over SMTP and the SMS outbox', () => {
   it('a malformed request fails without retries', async () => {
     const { notify } = notifierFor(ds, smtpConfig());
     const escalation = await insertEscalation(ds);
-    const err = await notify({ ...request(escalation, { audience: audience({}) }), event: 'nope' as never }).catch((e) => e);
+    const err = await notify({
+      ...request(escalation, { audience: audience({}) }),
+      event: 'nope' as never,
+    }).catch((e) => e);
     expect(err).toMatchObject({ type: 'InvalidNotifyRequest', nonRetryable: true });
   });
 });

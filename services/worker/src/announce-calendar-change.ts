@@ -7,7 +7,10 @@ import { calendarChangedSignal } from '@resolve/contracts';
  * deadline (the workflow records the change in its history). Run after the workers restarted
  * with the refreshed data (libs/calendar/scripts/refresh.ts).
  */
-export async function announceCalendarChange(deps: { dataSource: DataSource; client: Client }, version: string) {
+export async function announceCalendarChange(
+  deps: { dataSource: DataSource; client: Client },
+  version: string,
+) {
   const rows: { workflow_id: string }[] = await deps.dataSource.query(
     `SELECT workflow_id FROM escalation WHERE status = 'open' AND workflow_state = 'started' ORDER BY raised_at`,
   );

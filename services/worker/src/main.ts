@@ -11,8 +11,14 @@ const config = readConfig(
     ...temporalSettings,
     /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
     /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
-    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(DEFAULT_MAX_CACHED_WORKFLOWS),
-    METRICS_BIND_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port or off')]).default('0.0.0.0:9464'),
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .default(DEFAULT_MAX_CACHED_WORKFLOWS),
+    METRICS_BIND_ADDRESS: z
+      .union([z.literal('off'), z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port or off')])
+      .default('0.0.0.0:9464'),
   }),
   process.env,
 );
@@ -28,7 +34,8 @@ function dataConverter() {
 
 async function main() {
   // Once per process, before any connection: the Runtime's Prometheus exporter.
-  if (config.METRICS_BIND_ADDRESS !== 'off') Runtime.install({ telemetryOptions: workerTelemetryOptions(config.METRICS_BIND_ADDRESS) });
+  if (config.METRICS_BIND_ADDRESS !== 'off')
+    Runtime.install({ telemetryOptions: workerTelemetryOptions(config.METRICS_BIND_ADDRESS) });
   const running = await startEscalationWorker({
     databaseUrl: config.DATABASE_URL,
     temporalAddress: config.TEMPORAL_ADDRESS,
@@ -40,12 +47,19 @@ async function main() {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   console.log(
-    JSON.stringify({ level: 'info', msg: 'escalation worker running', taskQueue: 'resolve-escalations', metrics: config.METRICS_BIND_ADDRESS }),
+    JSON.stringify({
+      level: 'info',
+      msg: 'escalation worker running',
+      taskQueue: 'resolve-escalations',
+      metrics: config.METRICS_BIND_ADDRESS,
+    }),
   );
   await running.running;
 }
 
 main().catch((err) => {
-  console.error(JSON.stringify({ level: 'fatal', msg: 'escalation worker failed', error: String(err?.message ?? err) }));
+  console.error(
+    JSON.stringify({ level: 'fatal', msg: 'escalation worker failed', error: String(err?.message ?? err) }),
+  );
   process.exit(1);
 });

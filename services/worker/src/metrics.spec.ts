@@ -2,7 +2,12 @@ import type { MetricMeter, MetricTags } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { EscalationActivities } from '@resolve/contracts';
 import type { EscalationState, TimelineEntry } from '@resolve/domain';
-import { instrumentEscalationActivities, recordBreaches, WORKER_METRIC_NAMES, workerTelemetryOptions } from './metrics';
+import {
+  instrumentEscalationActivities,
+  recordBreaches,
+  WORKER_METRIC_NAMES,
+  workerTelemetryOptions,
+} from './metrics';
 
 /** A MetricMeter that remembers what was recorded. */
 function recordingMeter() {
@@ -22,7 +27,12 @@ function recordingMeter() {
   return { meter, recorded };
 }
 
-const entry = (seq: number, type: string, tier: number, detail: TimelineEntry['detail'] = {}): TimelineEntry => ({
+const entry = (
+  seq: number,
+  type: string,
+  tier: number,
+  detail: TimelineEntry['detail'] = {},
+): TimelineEntry => ({
   seq,
   at: '2026-05-20T17:00:05.000Z',
   type,
@@ -73,12 +83,22 @@ describe('worker metrics', () => {
       },
     } as unknown as DataSource;
     const inner: EscalationActivities = {
-      computeDeadline: async () => ({ tierKey: 'x', dueAt: null, explanation: '', reminders: [], calendarVersion: 'v' }),
+      computeDeadline: async () => ({
+        tierKey: 'x',
+        dueAt: null,
+        explanation: '',
+        reminders: [],
+        calendarVersion: 'v',
+      }),
       recordProjection: async (state) => {
         projectedSeq = state.timeline.length;
       },
     };
-    const activities = instrumentEscalationActivities(inner, { dataSource, meter: () => meter, clock: () => new Date(Date.parse(DUE) + 1000) });
+    const activities = instrumentEscalationActivities(inner, {
+      dataSource,
+      meter: () => meter,
+      clock: () => new Date(Date.parse(DUE) + 1000),
+    });
     await activities.recordProjection(stateWith(timeline));
     await activities.recordProjection(stateWith(timeline)); // a retry, or the next publish
     expect(recorded.filter((r) => r.name === WORKER_METRIC_NAMES.breaches)).toHaveLength(1);
@@ -91,8 +111,12 @@ describe('worker metrics', () => {
   });
 
   it('exports through the Runtime’s Prometheus exporter with delay buckets from 1 s to a day', () => {
-    const metrics = workerTelemetryOptions('127.0.0.1:9464').metrics as { prometheus: { bindAddress: string; histogramBucketOverrides: Record<string, number[]> } };
+    const metrics = workerTelemetryOptions('127.0.0.1:9464').metrics as {
+      prometheus: { bindAddress: string; histogramBucketOverrides: Record<string, number[]> };
+    };
     expect(metrics.prometheus.bindAddress).toBe('127.0.0.1:9464');
-    expect(metrics.prometheus.histogramBucketOverrides[WORKER_METRIC_NAMES.deadlineToAlert]).toEqual(expect.arrayContaining([1_000, 86_400_000]));
+    expect(metrics.prometheus.histogramBucketOverrides[WORKER_METRIC_NAMES.deadlineToAlert]).toEqual(
+      expect.arrayContaining([1_000, 86_400_000]),
+    );
   });
 });

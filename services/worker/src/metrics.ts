@@ -22,13 +22,18 @@ export const WORKER_METRIC_NAMES = {
 } as const;
 
 /** Bucket bounds of the delay histogram, ms: 1 s to 1 day. */
-export const DEADLINE_TO_ALERT_BUCKETS_MS = [1_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 900_000, 3_600_000, 86_400_000];
+export const DEADLINE_TO_ALERT_BUCKETS_MS = [
+  1_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 900_000, 3_600_000, 86_400_000,
+];
 
 /** Runtime.install's telemetry for a worker process: Prometheus on `bindAddress` (host:port). */
 export function workerTelemetryOptions(bindAddress: string): TelemetryOptions {
   return {
     metrics: {
-      prometheus: { bindAddress, histogramBucketOverrides: { [WORKER_METRIC_NAMES.deadlineToAlert]: DEADLINE_TO_ALERT_BUCKETS_MS } },
+      prometheus: {
+        bindAddress,
+        histogramBucketOverrides: { [WORKER_METRIC_NAMES.deadlineToAlert]: DEADLINE_TO_ALERT_BUCKETS_MS },
+      },
     },
   };
 }
@@ -38,11 +43,21 @@ export function breachesAfter(state: EscalationState, previousSeq: number) {
   return state.timeline.filter((e) => e.seq > previousSeq && e.type === 'deadline-breached');
 }
 
-export function recordBreaches(meter: MetricMeter, state: EscalationState, previousSeq: number, now: Date): number {
+export function recordBreaches(
+  meter: MetricMeter,
+  state: EscalationState,
+  previousSeq: number,
+  now: Date,
+): number {
   const fresh = breachesAfter(state, previousSeq);
   if (fresh.length === 0) return 0;
   const counter = meter.createCounter(WORKER_METRIC_NAMES.breaches, '1', 'Tier deadlines that passed unmet');
-  const delay = meter.createHistogram(WORKER_METRIC_NAMES.deadlineToAlert, 'int', 'ms', "From a deadline's due instant to its breach alerts handed to the notifier");
+  const delay = meter.createHistogram(
+    WORKER_METRIC_NAMES.deadlineToAlert,
+    'int',
+    'ms',
+    "From a deadline's due instant to its breach alerts handed to the notifier",
+  );
   for (const e of fresh) {
     counter.add(1, { protocol: state.protocolId, tier: e.tier });
     const due = typeof e.detail.dueAt === 'string' ? Date.parse(e.detail.dueAt) : NaN;
@@ -66,7 +81,9 @@ export function instrumentEscalationActivities(
     ...activities,
     async recordProjection(state) {
       if (state.breaches === 0) return activities.recordProjection(state);
-      const [row] = await deps.dataSource.query(`SELECT state_seq FROM escalation WHERE id = $1`, [state.escalationId]);
+      const [row] = await deps.dataSource.query(`SELECT state_seq FROM escalation WHERE id = $1`, [
+        state.escalationId,
+      ]);
       const previousSeq = Number(row?.state_seq ?? 0);
       await activities.recordProjection(state);
       recordBreaches(meter(), state, previousSeq, clock());

@@ -43,7 +43,8 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
   const ownsDb = !options.dataSource;
   const dataSource = options.dataSource ?? (await openDatabase(options.databaseUrl!, { migrate: false }));
   const ownsConnection = !options.connection;
-  const connection = options.connection ?? (await NativeConnection.connect({ address: options.temporalAddress }));
+  const connection =
+    options.connection ?? (await NativeConnection.connect({ address: options.temporalAddress }));
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -1,9 +1,19 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DEFAULT_HOLIDAYS, localDateOf, type HolidaySet } from '@resolve/calendar';
-import { ESCALATION_WORKFLOW_TYPE, snapshotQuery, TASK_QUEUES, type EscalationSnapshot } from '@resolve/contracts';
+import {
+  ESCALATION_WORKFLOW_TYPE,
+  snapshotQuery,
+  TASK_QUEUES,
+  type EscalationSnapshot,
+} from '@resolve/contracts';
 import { escalationWorkflowBundle } from '@resolve/temporal';
-import { recordingNotifierActivities, startTestDatabase, timeSkippingEnvironment, type TestDatabase } from '@resolve/testing';
+import {
+  recordingNotifierActivities,
+  startTestDatabase,
+  timeSkippingEnvironment,
+  type TestDatabase,
+} from '@resolve/testing';
 import { seedEscalation } from '../../../workflows/test/support';
 import { announceCalendarChange, createEscalationActivities } from '../src';
 
@@ -52,13 +62,20 @@ describe('bank-holiday data change', () => {
     await notifier.runUntil(
       worker.runUntil(async () => {
         const raisedAt = new Date(await env.currentTimeMs());
-        const input = await seedEscalation(db.dataSource, { protocolId: 'sefton-sscp', reference: 'SEF-CAL-0001', raisedAt });
+        const input = await seedEscalation(db.dataSource, {
+          protocolId: 'sefton-sscp',
+          reference: 'SEF-CAL-0001',
+          raisedAt,
+        });
         const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
           taskQueue: TASK_QUEUES.escalations,
           workflowId: `escalation-${input.partnershipId}-${input.reference}`,
           args: [input],
         });
-        const before: EscalationSnapshot = await until(() => handle.query(snapshotQuery), (s) => !!s.tier.dueAt);
+        const before: EscalationSnapshot = await until(
+          () => handle.query(snapshotQuery),
+          (s) => !!s.tier.dueAt,
+        );
 
         // A new bank holiday on the due day itself: the deadline must move a working day later.
         const dueDay = localDateOf(new Date(before.tier.dueAt!));
@@ -73,15 +90,27 @@ describe('bank-holiday data change', () => {
             ].sort((a, b) => a.date.localeCompare(b.date)),
           },
         };
-        const told = await announceCalendarChange({ dataSource: db.dataSource, client: env.client }, holidays.version);
+        const told = await announceCalendarChange(
+          { dataSource: db.dataSource, client: env.client },
+          holidays.version,
+        );
         expect(told).toMatchObject({ open: 1, told: 1, failed: [] });
 
-        const after = await until(() => handle.query(snapshotQuery), (s) => s.tier.dueAt !== before.tier.dueAt);
+        const after = await until(
+          () => handle.query(snapshotQuery),
+          (s) => s.tier.dueAt !== before.tier.dueAt,
+        );
         expect(Date.parse(after.tier.dueAt!)).toBeGreaterThan(Date.parse(before.tier.dueAt!));
         expect(after.tier.explanation).toMatch(/Declared test holiday/);
         const entry = after.timeline.find((e) => e.type === 'deadline-recomputed');
-        expect(entry?.detail).toMatchObject({ from: before.tier.dueAt, dueAt: after.tier.dueAt, calendarVersion: holidays.version });
-        const [row] = await db.dataSource.query(`SELECT current_due_at FROM escalation WHERE id = $1`, [input.escalationId]);
+        expect(entry?.detail).toMatchObject({
+          from: before.tier.dueAt,
+          dueAt: after.tier.dueAt,
+          calendarVersion: holidays.version,
+        });
+        const [row] = await db.dataSource.query(`SELECT current_due_at FROM escalation WHERE id = $1`, [
+          input.escalationId,
+        ]);
         expect(new Date(row.current_due_at).toISOString()).toBe(after.tier.dueAt);
       }),
     );

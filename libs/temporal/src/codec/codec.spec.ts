@@ -28,7 +28,12 @@ describe('EncryptionCodec', () => {
 
   it('round trip: every payload encrypted (binary/encrypted, key id), nothing readable, decoded back exactly', async () => {
     const codec = new EncryptionCodec(old);
-    const originals = [toPayload(SECRET), toPayload(null), toPayload('x'.repeat(10_000)), toPayload(new Uint8Array([0, 1, 2]))];
+    const originals = [
+      toPayload(SECRET),
+      toPayload(null),
+      toPayload('x'.repeat(10_000)),
+      toPayload(new Uint8Array([0, 1, 2])),
+    ];
     const encoded = await codec.encode(originals);
     expect(encoded).toHaveLength(originals.length);
     for (const p of encoded) {
@@ -66,7 +71,9 @@ describe('EncryptionCodec', () => {
     for (const index of [0, 12, 20, p.data!.length - 1]) {
       const data = Buffer.from(p.data!);
       data[index] ^= 0x01;
-      await expect(codec.decode([{ ...p, data }])).rejects.toThrow(/failed authentication: the ciphertext was altered/);
+      await expect(codec.decode([{ ...p, data }])).rejects.toThrow(
+        /failed authentication: the ciphertext was altered/,
+      );
     }
     // The key id is authenticated: relabelling the payload with another key of the ring fails.
     const relabelled = { ...p, metadata: { ...p.metadata, [KEY_ID_METADATA]: Buffer.from('new') } };
@@ -77,7 +84,9 @@ describe('EncryptionCodec', () => {
   it('a key with the right id but the wrong bytes fails clearly', async () => {
     const [p] = await new EncryptionCodec(old).encode([toPayload(SECRET)]);
     const impostor = new EncryptionCodec(generateEncryptionKey('old'));
-    await expect(impostor.decode([p])).rejects.toThrow(/key "old" failed authentication.*not the key that encrypted it/);
+    await expect(impostor.decode([p])).rejects.toThrow(
+      /key "old" failed authentication.*not the key that encrypted it/,
+    );
     const noId = { ...p, metadata: { encoding: p.metadata!.encoding } };
     await expect(impostor.decode([noId])).rejects.toThrow(/no encryption-key-id metadata/);
   });
@@ -92,7 +101,9 @@ describe('EncryptionCodec', () => {
     expect(converter.payloadCodecs).toHaveLength(1);
     expect(converter.payloadCodecs![0]).toBeInstanceOf(EncryptionCodec);
     const plugin = dataConverterPlugin(converter);
-    expect(plugin.configureClient!({ namespace: 'x' }).dataConverter?.payloadCodecs).toBe(converter.payloadCodecs);
+    expect(plugin.configureClient!({ namespace: 'x' }).dataConverter?.payloadCodecs).toBe(
+      converter.payloadCodecs,
+    );
     const own = { payloadCodecs: [new EncryptionCodec(next)] };
     expect(plugin.configureClient!({ dataConverter: own }).dataConverter).toBe(own);
   });
@@ -111,7 +122,10 @@ describe('RESOLVE_ENCRYPTION_KEYS', () => {
     [undefined, /RESOLVE_ENCRYPTION_KEYS: not set/],
     ['', /RESOLVE_ENCRYPTION_KEYS: not set/],
     [key, /RESOLVE_ENCRYPTION_KEYS: entry 1 has no "id:"/],
-    [`a:${Buffer.alloc(16).toString('base64')}`, /RESOLVE_ENCRYPTION_KEYS: key "a" is 16 bytes; AES-256 needs 32/],
+    [
+      `a:${Buffer.alloc(16).toString('base64')}`,
+      /RESOLVE_ENCRYPTION_KEYS: key "a" is 16 bytes; AES-256 needs 32/,
+    ],
     ['a:not base64!', /RESOLVE_ENCRYPTION_KEYS: key "a" is not base64/],
     [`a b:${key}`, /RESOLVE_ENCRYPTION_KEYS: entry 1: key id must be/],
     [`a:${key},a:${key}`, /RESOLVE_ENCRYPTION_KEYS: key id "a" appears twice/],
@@ -123,7 +137,9 @@ describe('RESOLVE_ENCRYPTION_KEYS', () => {
 
   it('never echoes key material in errors', () => {
     const secret = Buffer.alloc(20, 1).toString('base64');
-    expect(() => parseEncryptionKeys(`a:${secret}`)).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
+    expect(() => parseEncryptionKeys(`a:${secret}`)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(secret) }),
+    );
   });
 
   it('the embedded key file is created once (mode 0600) and reused', () => {
@@ -146,10 +162,14 @@ describe('remote codec JSON', () => {
     expect(fromPayload(decoded[0])).toEqual(SECRET);
   });
 
-  it.each([[null], [{}], [{ payloads: {} }], [{ payloads: [1] }], [{ payloads: [{ metadata: { a: 1 } }] }], [{ payloads: [{ data: 'ä' }] }]])(
-    'refuses %p',
-    (body) => {
-      expect(() => payloadsFromJson(body)).toThrow(/payloads/);
-    },
-  );
+  it.each([
+    [null],
+    [{}],
+    [{ payloads: {} }],
+    [{ payloads: [1] }],
+    [{ payloads: [{ metadata: { a: 1 } }] }],
+    [{ payloads: [{ data: 'ä' }] }],
+  ])('refuses %p', (body) => {
+    expect(() => payloadsFromJson(body)).toThrow(/payloads/);
+  });
 });

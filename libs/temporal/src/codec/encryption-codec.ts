@@ -68,12 +68,16 @@ export class EncryptionCodec implements PayloadCodec {
         );
       }
       const data = Buffer.from(payload.data ?? new Uint8Array());
-      if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload (key "${id}") is truncated`);
+      if (data.length < IV_BYTES + TAG_BYTES)
+        throw new PayloadDecryptionError(`encrypted payload (key "${id}") is truncated`);
       try {
         const decipher = createDecipheriv('aes-256-gcm', entry.key, data.subarray(0, IV_BYTES));
         decipher.setAAD(Buffer.from(id, 'utf8'));
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-        const plaintext = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+        const plaintext = Buffer.concat([
+          decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+          decipher.final(),
+        ]);
         return temporal.api.common.v1.Payload.decode(plaintext) as Payload;
       } catch {
         throw new PayloadDecryptionError(

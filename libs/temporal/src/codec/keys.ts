@@ -31,7 +31,10 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * is rotated by putting a new one first and keeping the old ones for as long as histories
  * encrypted with them may be read.
  */
-export function parseEncryptionKeys(value: string | undefined, variable = ENCRYPTION_KEYS_VARIABLE): EncryptionKey[] {
+export function parseEncryptionKeys(
+  value: string | undefined,
+  variable = ENCRYPTION_KEYS_VARIABLE,
+): EncryptionKey[] {
   if (value === undefined || value.trim() === '') throw new EncryptionKeyError('not set', variable);
   const keys: EncryptionKey[] = [];
   const entries = value.split(',').map((e) => e.trim());
@@ -41,10 +44,15 @@ export function parseEncryptionKeys(value: string | undefined, variable = ENCRYP
     if (colon < 0) throw new EncryptionKeyError(`${where} has no "id:" before the key`, variable);
     const id = entry.slice(0, colon).trim();
     const encoded = entry.slice(colon + 1).trim();
-    if (!KEY_ID.test(id)) throw new EncryptionKeyError(`${where}: key id must be 1-64 letters, digits, ".", "_" or "-"`, variable);
+    if (!KEY_ID.test(id))
+      throw new EncryptionKeyError(
+        `${where}: key id must be 1-64 letters, digits, ".", "_" or "-"`,
+        variable,
+      );
     if (!BASE64.test(encoded)) throw new EncryptionKeyError(`key "${id}" is not base64`, variable);
     const key = Buffer.from(encoded, 'base64');
-    if (key.length !== 32) throw new EncryptionKeyError(`key "${id}" is ${key.length} bytes; AES-256 needs 32`, variable);
+    if (key.length !== 32)
+      throw new EncryptionKeyError(`key "${id}" is ${key.length} bytes; AES-256 needs 32`, variable);
     if (keys.some((k) => k.id === id)) throw new EncryptionKeyError(`key id "${id}" appears twice`, variable);
     keys.push({ id, key });
   });
@@ -57,7 +65,9 @@ export function encryptionKeysFromEnv(env: Record<string, string | undefined>): 
 }
 
 /** A fresh `id:base64key` entry. */
-export function generateEncryptionKey(id = `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`): string {
+export function generateEncryptionKey(
+  id = `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`,
+): string {
   if (!KEY_ID.test(id)) throw new EncryptionKeyError(`key id "${id}" is not usable`);
   return `${id}:${randomBytes(32).toString('base64')}`;
 }

@@ -8,9 +8,13 @@ import type { NativeConnectionPlugin, WorkerPlugin } from '@temporalio/worker';
  * TestWorkflowEnvironment's `plugins`), it reaches code that creates clients and workers from
  * that connection without knowing about encryption (the test suites' workers, for instance).
  */
-export function dataConverterPlugin(dataConverter: DataConverter): ClientPlugin & WorkerPlugin & NativeConnectionPlugin {
+export function dataConverterPlugin(
+  dataConverter: DataConverter,
+): ClientPlugin & WorkerPlugin & NativeConnectionPlugin {
   const withCodec = <T extends { dataConverter?: DataConverter }>(options: T): T =>
-    options.dataConverter?.payloadCodecs?.length ? options : { ...options, dataConverter: { ...options.dataConverter, ...dataConverter } };
+    options.dataConverter?.payloadCodecs?.length
+      ? options
+      : { ...options, dataConverter: { ...options.dataConverter, ...dataConverter } };
   return {
     name: 'resolve.payload-encryption',
     configureClient: (options) => withCodec(options),

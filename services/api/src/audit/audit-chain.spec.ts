@@ -24,9 +24,20 @@ function chain(n: number) {
     const f = fields(seq);
     const hash = chainHash(prev, f);
     rows.push({
-      seq: String(seq), at: new Date(f.at), request_id: f.requestId, person_id: f.personId, agency_id: f.agencyId, role: f.role,
-      partnership_id: f.partnershipId, escalation_id: f.escalationId, action: f.action, outcome: f.outcome,
-      action_record_id: f.actionRecordId, detail: f.detail, prev_hash: prev, hash,
+      seq: String(seq),
+      at: new Date(f.at),
+      request_id: f.requestId,
+      person_id: f.personId,
+      agency_id: f.agencyId,
+      role: f.role,
+      partnership_id: f.partnershipId,
+      escalation_id: f.escalationId,
+      action: f.action,
+      outcome: f.outcome,
+      action_record_id: f.actionRecordId,
+      detail: f.detail,
+      prev_hash: prev,
+      hash,
     });
     prev = hash;
   }
@@ -41,7 +52,9 @@ const walk = (rows: Record<string, unknown>[]) => {
 
 describe('audit chain', () => {
   it('encodes JSON canonically: sorted keys at every level, no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true } })).toBe('{"a":{"c":true,"d":[1,"x",null]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true } })).toBe(
+      '{"a":{"c":true,"d":[1,"x",null]},"b":1}',
+    );
     expect(canonicalJson({ a: 1, b: undefined })).toBe('{"a":1}');
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(/finite/);
   });
@@ -68,16 +81,36 @@ describe('audit chain', () => {
   });
 
   it('names audited routes from the matched route path', () => {
-    expect(auditTarget('GET', '/escalations/:id')).toMatchObject({ action: 'escalation.read', scope: 'case' });
+    expect(auditTarget('GET', '/escalations/:id')).toMatchObject({
+      action: 'escalation.read',
+      scope: 'case',
+    });
     expect(auditTarget('GET', '/escalations')).toMatchObject({ action: 'escalation.list', scope: 'list' });
     expect(auditTarget('POST', '/escalations')).toMatchObject({ action: 'escalation.raise', scope: 'raise' });
-    expect(auditTarget('POST', '/escalations/:id/resolve')).toMatchObject({ action: 'escalation.resolve', scope: 'case', post: true });
-    expect(auditTarget('POST', '/escalations/:id/extension/accept')?.action).toBe('escalation.extension.accept');
-    expect(auditTarget('POST', '/escalations/:id/plan-items/:itemId/complete')?.action).toBe('escalation.plan-items.complete');
+    expect(auditTarget('POST', '/escalations/:id/resolve')).toMatchObject({
+      action: 'escalation.resolve',
+      scope: 'case',
+      post: true,
+    });
+    expect(auditTarget('POST', '/escalations/:id/extension/accept')?.action).toBe(
+      'escalation.extension.accept',
+    );
+    expect(auditTarget('POST', '/escalations/:id/plan-items/:itemId/complete')?.action).toBe(
+      'escalation.plan-items.complete',
+    );
     expect(auditTarget('GET', '/audit/verify')).toMatchObject({ action: 'audit.verify', scope: 'other' });
-    expect(auditTarget('GET', '/audit')).toMatchObject({ action: 'audit.read', scope: 'case', idFrom: 'query' });
-    expect(auditTarget('GET', '/escalations/:id/records/decision.html')?.action).toBe('escalation.read.records.decision.html');
-    expect(auditTarget('GET', '/agencies/:agencyId/escalation-log.csv')).toMatchObject({ action: 'agency.escalation-log', scope: 'list' });
+    expect(auditTarget('GET', '/audit')).toMatchObject({
+      action: 'audit.read',
+      scope: 'case',
+      idFrom: 'query',
+    });
+    expect(auditTarget('GET', '/escalations/:id/records/decision.html')?.action).toBe(
+      'escalation.read.records.decision.html',
+    );
+    expect(auditTarget('GET', '/agencies/:agencyId/escalation-log.csv')).toMatchObject({
+      action: 'agency.escalation-log',
+      scope: 'list',
+    });
     expect(auditTarget('GET', '/agencies/:agencyId')).toBeNull();
     expect(auditTarget('GET', '/health')).toBeNull();
     expect(auditTarget('GET', '/protocols/:id/timeline')).toBeNull();

@@ -46,7 +46,8 @@ export function canonicalJson(value: unknown): string {
       if (!Number.isFinite(value)) throw new Error('canonicalJson: numbers must be finite');
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+      if (Array.isArray(value))
+        return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
       if (value instanceof Date) return JSON.stringify(value.toISOString());
       const entries = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)

@@ -24,7 +24,10 @@ export class AuditController {
   @ApiOperation({ summary: 'Walk the hash chain of the audit trail (business manager or independent chair)' })
   async verify(@CurrentCaller() caller: Caller) {
     if (!caller.partnershipRoles.some((r) => (VERIFIER_ROLES as readonly string[]).includes(r))) {
-      throw new ApiError('forbidden', 'only a partnership business manager or independent chair verifies the audit trail');
+      throw new ApiError(
+        'forbidden',
+        'only a partnership business manager or independent chair verifies the audit trail',
+      );
     }
     return this.audit.verify();
   }
@@ -32,17 +35,28 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: "One escalation's audit rows, oldest first (the partnership's board roles)" })
   @ApiQuery({ name: 'escalationId', required: true })
-  @ApiQuery({ name: 'after', required: false, type: Number, description: 'seq of the last row of the previous page' })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    type: Number,
+    description: 'seq of the last row of the previous page',
+  })
   @ApiQuery({ name: 'limit', required: false, type: Number })
   async list(@CurrentCaller() caller: Caller, @Query() q: Record<string, unknown>) {
     const known = ['escalationId', 'after', 'limit'];
     const unknown = Object.keys(q).filter((k) => !known.includes(k));
-    if (unknown.length) throw new ApiError('validation-failed', `unknown query parameter(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
-    if (!isUuid(q.escalationId)) throw new ApiError('validation-failed', 'escalationId: the id of an escalation');
+    if (unknown.length)
+      throw new ApiError(
+        'validation-failed',
+        `unknown query parameter(s): ${unknown.join(', ')}; known: ${known.join(', ')}`,
+      );
+    if (!isUuid(q.escalationId))
+      throw new ApiError('validation-failed', 'escalationId: the id of an escalation');
     const after = q.after === undefined ? 0 : /^\d{1,15}$/.test(String(q.after)) ? Number(q.after) : NaN;
     if (Number.isNaN(after)) throw new ApiError('validation-failed', 'after: a seq number');
     const limit = q.limit === undefined ? 100 : /^\d{1,3}$/.test(String(q.limit)) ? Number(q.limit) : NaN;
-    if (!(limit >= 1 && limit <= 500)) throw new ApiError('validation-failed', 'limit: a number from 1 to 500');
+    if (!(limit >= 1 && limit <= 500))
+      throw new ApiError('validation-failed', 'limit: a number from 1 to 500');
     const id = q.escalationId.toLowerCase();
     const [row] = await this.ds.query(
       `SELECT partnership_id, raising_agency_id, receiving_agency_id FROM escalation WHERE id = $1`,

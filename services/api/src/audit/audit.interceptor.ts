@@ -1,4 +1,10 @@
-import { HttpException, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  HttpException,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -37,11 +43,17 @@ export function auditTarget(method: string, routePath: string | undefined): Audi
     }
     if (segs[1] !== ':id' || (method !== 'GET' && !post)) return null;
     const rest = segs.slice(2).filter((s) => !s.startsWith(':'));
-    const action = method === 'GET' ? ['escalation', 'read', ...rest].join('.') : ['escalation', ...rest].join('.');
+    const action =
+      method === 'GET' ? ['escalation', 'read', ...rest].join('.') : ['escalation', ...rest].join('.');
     return { action, scope: 'case', idFrom: 'param', post };
   }
   // An agency's escalation log (records) lists that agency's cases: audited like a list.
-  if (segs[0] === 'agencies' && segs[1] === ':agencyId' && segs[2]?.startsWith('escalation-log') && method === 'GET') {
+  if (
+    segs[0] === 'agencies' &&
+    segs[1] === ':agencyId' &&
+    segs[2]?.startsWith('escalation-log') &&
+    method === 'GET'
+  ) {
     return { action: 'agency.escalation-log', scope: 'list', post };
   }
   if (segs[0] === 'audit' && method === 'GET') {
@@ -99,13 +111,19 @@ function standing(caller: Caller, prefer: 'agency' | 'partnership', agencyId?: u
     .filter((r) => agencyId === undefined || r.agencyId === agencyId)
     .sort((a, b) => AGENCY_ROLES.indexOf(b.role) - AGENCY_ROLES.indexOf(a.role));
   const agency = agencies[0] ? { agencyId: agencies[0].agencyId, role: agencies[0].role as string } : null;
-  const partnership = caller.partnershipRoles[0] ? { agencyId: null, role: caller.partnershipRoles[0] as string } : null;
+  const partnership = caller.partnershipRoles[0]
+    ? { agencyId: null, role: caller.partnershipRoles[0] as string }
+    : null;
   return prefer === 'partnership' ? (partnership ?? agency) : (agency ?? partnership);
 }
 
 /** How the API resolves the caller on a case for this action (as EscalationsService does). */
 function actorOnCase(caller: Caller, row: CaseRow, action: string): Standing {
-  const parties = { partnershipId: row.partnership_id, raisingAgencyId: row.raising_agency_id, receivingAgencyId: row.receiving_agency_id };
+  const parties = {
+    partnershipId: row.partnership_id,
+    raisingAgencyId: row.raising_agency_id,
+    receivingAgencyId: row.receiving_agency_id,
+  };
   if (action === 'escalation.decision') {
     let by = 'independent-chair';
     try {
@@ -113,9 +131,13 @@ function actorOnCase(caller: Caller, row: CaseRow, action: string): Standing {
     } catch {
       // unknown protocol: the default role
     }
-    return partnershipActorWithRole(caller, row.partnership_id, by as never) ?? actorFor(caller, parties, 'partnership');
+    return (
+      partnershipActorWithRole(caller, row.partnership_id, by as never) ??
+      actorFor(caller, parties, 'partnership')
+    );
   }
-  if (action === 'escalation.meeting' || action.startsWith('audit.')) return actorFor(caller, parties, 'partnership');
+  if (action === 'escalation.meeting' || action.startsWith('audit.'))
+    return actorFor(caller, parties, 'partnership');
   return actorFor(caller, parties);
 }
 
@@ -150,7 +172,10 @@ export class AuditInterceptor implements NestInterceptor {
           catchError((err: unknown) =>
             from(
               this.write(req, target, statusOf(err), null, err, since).catch((writeErr) =>
-                logger.error('audit row could not be written', { action: target.action, error: String((writeErr as Error)?.message ?? writeErr) }),
+                logger.error('audit row could not be written', {
+                  action: target.action,
+                  error: String((writeErr as Error)?.message ?? writeErr),
+                }),
               ),
             ).pipe(mergeMap(() => throwError(() => err))),
           ),
@@ -158,8 +183,15 @@ export class AuditInterceptor implements NestInterceptor {
             try {
               await this.write(req, target, res.statusCode, body, null, since);
             } catch (writeErr) {
-              logger.error('audit row could not be written', { action: target.action, error: String((writeErr as Error)?.message ?? writeErr) });
-              if (!target.post) throw new ApiError('unavailable', 'the audit trail could not be written, so nothing is shown; try again');
+              logger.error('audit row could not be written', {
+                action: target.action,
+                error: String((writeErr as Error)?.message ?? writeErr),
+              });
+              if (!target.post)
+                throw new ApiError(
+                  'unavailable',
+                  'the audit trail could not be written, so nothing is shown; try again',
+                );
             }
             return body;
           }),
@@ -185,7 +217,14 @@ export class AuditInterceptor implements NestInterceptor {
     return row ?? null;
   }
 
-  private async write(req: AuditedRequest, target: AuditTarget, outcome: number, body: unknown, err: unknown, since: string | null) {
+  private async write(
+    req: AuditedRequest,
+    target: AuditTarget,
+    outcome: number,
+    body: unknown,
+    err: unknown,
+    since: string | null,
+  ) {
     const caller = req.caller;
     const answer = (body ?? {}) as Record<string, unknown>;
     let escalationId: string | null = null;
@@ -202,10 +241,16 @@ export class AuditInterceptor implements NestInterceptor {
     // person, case and time (a refusal after the record was written).
     let record: { id: string; agency_id: string | null; role: string } | undefined;
     if (row && target.scope === 'raise') {
-      [record] = await this.ds.query(`SELECT id, agency_id, role FROM action_record WHERE escalation_id = $1 AND kind = 'raise' LIMIT 1`, [escalationId]);
+      [record] = await this.ds.query(
+        `SELECT id, agency_id, role FROM action_record WHERE escalation_id = $1 AND kind = 'raise' LIMIT 1`,
+        [escalationId],
+      );
     } else if (row && target.post && caller) {
       if (isUuid(answer.actionId)) {
-        [record] = await this.ds.query(`SELECT id, agency_id, role FROM action_record WHERE id = $1 AND escalation_id = $2`, [answer.actionId, escalationId]);
+        [record] = await this.ds.query(
+          `SELECT id, agency_id, role FROM action_record WHERE id = $1 AND escalation_id = $2`,
+          [answer.actionId, escalationId],
+        );
       } else if (since) {
         // The service stores the request id on the record when it can: that one first.
         [record] = await this.ds.query(
@@ -220,8 +265,10 @@ export class AuditInterceptor implements NestInterceptor {
     let who: Standing = null;
     if (record && record.role !== 'pending') who = { agencyId: record.agency_id, role: record.role };
     else if (caller && row) who = actorOnCase(caller, row, target.action);
-    else if (caller && target.scope === 'raise') who = standing(caller, 'agency', (req.body as { raisingAgencyId?: unknown })?.raisingAgencyId);
-    else if (caller && target.scope !== 'case') who = standing(caller, target.scope === 'other' ? 'partnership' : 'agency');
+    else if (caller && target.scope === 'raise')
+      who = standing(caller, 'agency', (req.body as { raisingAgencyId?: unknown })?.raisingAgencyId);
+    else if (caller && target.scope !== 'case')
+      who = standing(caller, target.scope === 'other' ? 'partnership' : 'agency');
 
     const detail: Record<string, unknown> = {};
     if (target.scope === 'list') {

@@ -9,6 +9,9 @@ import { AuditService } from './audit.service';
  * the same DataSource and token verifier. `requestIdMiddleware` goes first in createApiApp.
  */
 export const AUDIT_CONTROLLERS = [AuditController];
-export const AUDIT_PROVIDERS: Provider[] = [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }];
+export const AUDIT_PROVIDERS: Provider[] = [
+  AuditService,
+  { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+];
 export { requestIdMiddleware } from './request-id';
 export { AuditService } from './audit.service';

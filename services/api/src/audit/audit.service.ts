@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AUDIT_CHAIN_LOCK_KEY, ChainWalker, chainHash, fieldsOfRow, GENESIS_HASH, type AuditFields, type ChainCheck } from './audit-chain';
+import {
+  AUDIT_CHAIN_LOCK_KEY,
+  ChainWalker,
+  chainHash,
+  fieldsOfRow,
+  GENESIS_HASH,
+  type AuditFields,
+  type ChainCheck,
+} from './audit-chain';
 
 export type AuditEntry = Omit<AuditFields, 'seq' | 'at'>;
 
@@ -20,7 +28,9 @@ export class AuditService {
     return this.ds.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
       const [head] = await tx.query(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`);
-      const [next] = await tx.query(`SELECT nextval(pg_get_serial_sequence('audit_log', 'seq'))::text AS seq`);
+      const [next] = await tx.query(
+        `SELECT nextval(pg_get_serial_sequence('audit_log', 'seq'))::text AS seq`,
+      );
       const fields: AuditFields = {
         ...entry,
         seq: Number(next.seq),
@@ -35,8 +45,20 @@ export class AuditService {
            action, outcome, action_record_id, detail, prev_hash, hash)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
         [
-          fields.seq, fields.at, fields.requestId, fields.personId, fields.agencyId, fields.role, fields.partnershipId,
-          fields.escalationId, fields.action, fields.outcome, fields.actionRecordId, JSON.stringify(fields.detail), prevHash, hash,
+          fields.seq,
+          fields.at,
+          fields.requestId,
+          fields.personId,
+          fields.agencyId,
+          fields.role,
+          fields.partnershipId,
+          fields.escalationId,
+          fields.action,
+          fields.outcome,
+          fields.actionRecordId,
+          JSON.stringify(fields.detail),
+          prevHash,
+          hash,
         ],
       );
       return { seq: fields.seq, hash };
@@ -67,7 +89,9 @@ export class AuditService {
       `SELECT * FROM audit_log WHERE escalation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [escalationId, options.after ?? 0, limit + 1],
     );
-    const page = rows.slice(0, limit).map((r) => ({ ...fieldsOfRow(r), prevHash: r.prev_hash as string, hash: r.hash as string }));
+    const page = rows
+      .slice(0, limit)
+      .map((r) => ({ ...fieldsOfRow(r), prevHash: r.prev_hash as string, hash: r.hash as string }));
     return { items: page, nextAfter: rows.length > limit ? page[page.length - 1].seq : null };
   }
 }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  createParamDecorator,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/api-error';
@@ -27,7 +33,8 @@ export class AuthGuard implements CanActivate {
       throw new ApiError('unauthenticated', 'the bearer token is invalid or expired');
     }
     const caller = await loadCaller(this.ds, subject);
-    if (!caller) throw new ApiError('unauthenticated', 'the token does not belong to anyone in the directory');
+    if (!caller)
+      throw new ApiError('unauthenticated', 'the token does not belong to anyone in the directory');
     req.caller = caller;
     return true;
   }

@@ -11,9 +11,14 @@ export interface Caller {
 }
 
 export async function loadCaller(ds: DataSource, subject: string): Promise<Caller | null> {
-  const [person] = await ds.query(`SELECT id, partnership_id FROM person WHERE identity_subject = $1`, [subject]);
+  const [person] = await ds.query(`SELECT id, partnership_id FROM person WHERE identity_subject = $1`, [
+    subject,
+  ]);
   if (!person) return null;
-  const agencyRoles = await ds.query(`SELECT agency_id AS "agencyId", role FROM agency_role WHERE person_id = $1`, [person.id]);
+  const agencyRoles = await ds.query(
+    `SELECT agency_id AS "agencyId", role FROM agency_role WHERE person_id = $1`,
+    [person.id],
+  );
   const pRoles = await ds.query(`SELECT role FROM partnership_role WHERE person_id = $1`, [person.id]);
   return {
     personId: person.id,
@@ -41,7 +46,9 @@ export function actorFor(
   prefer: 'agency' | 'partnership' = 'agency',
 ): Actor | null {
   const inAgency = (agencyId: string) =>
-    caller.agencyRoles.filter((r) => r.agencyId === agencyId).sort((a, b) => seniority(b.role) - seniority(a.role))[0];
+    caller.agencyRoles
+      .filter((r) => r.agencyId === agencyId)
+      .sort((a, b) => seniority(b.role) - seniority(a.role))[0];
   const raising = inAgency(escalation.raisingAgencyId);
   const receiving = inAgency(escalation.receivingAgencyId);
   const agencyActor: Actor | null = raising
@@ -58,7 +65,11 @@ export function actorFor(
 }
 
 /** The partnership actor holding a specific role, when the caller holds it. */
-export function partnershipActorWithRole(caller: Caller, partnershipId: string, role: PartnershipRole): Actor | null {
+export function partnershipActorWithRole(
+  caller: Caller,
+  partnershipId: string,
+  role: PartnershipRole,
+): Actor | null {
   if (caller.partnershipId !== partnershipId || !caller.partnershipRoles.includes(role)) return null;
   return { personId: caller.personId, agencyId: null, role, side: 'partnership' };
 }

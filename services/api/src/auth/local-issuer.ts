@@ -14,13 +14,20 @@ export interface LocalIssuer {
   mint(subject: string, options?: { expiresIn?: string }): Promise<string>;
 }
 
-export async function loadOrCreateLocalIssuer(file: string, issuer: string, audience: string): Promise<LocalIssuer> {
+export async function loadOrCreateLocalIssuer(
+  file: string,
+  issuer: string,
+  audience: string,
+): Promise<LocalIssuer> {
   let stored: { privateJwk: JWK; publicJwk: JWK };
   if (existsSync(file)) {
     stored = JSON.parse(readFileSync(file, 'utf8'));
   } else {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    stored = { privateJwk: await exportJWK(privateKey), publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES256', kid: 'local-1' } };
+    stored = {
+      privateJwk: await exportJWK(privateKey),
+      publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES256', kid: 'local-1' },
+    };
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
   }

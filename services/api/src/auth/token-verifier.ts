@@ -16,7 +16,10 @@ export function createTokenVerifier(options: {
     : createLocalJWKSet({ keys: [options.localPublicJwk!] });
   return {
     async verify(token) {
-      const { payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience });
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+      });
       if (!payload.sub) throw new Error('token has no subject');
       return payload.sub;
     },

@@ -2,8 +2,18 @@ import type { Request, Response } from 'express';
 import { codecCors, parseOrigins } from './codec-cors';
 import { codecCookieAuth, cookieValue } from './codec-session';
 
-function call(mw: (req: Request, res: Response, next: () => void) => void, method: string, headers: Record<string, string>) {
-  const out = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown, next: false, ended: false };
+function call(
+  mw: (req: Request, res: Response, next: () => void) => void,
+  method: string,
+  headers: Record<string, string>,
+) {
+  const out = {
+    status: 0,
+    headers: {} as Record<string, string>,
+    body: undefined as unknown,
+    next: false,
+    ended: false,
+  };
   const res = {
     setHeader: (k: string, v: string) => (out.headers[k.toLowerCase()] = v),
     status(code: number) {
@@ -61,8 +71,15 @@ describe('codec cookie', () => {
   it('stands in for a missing Authorization header only', () => {
     const jwt = 'aaa.bbb.ccc';
     expect(cookieValue(`x=1; resolve_codec=${jwt}; y=2`, 'resolve_codec')).toBe(jwt);
-    expect(call(codecCookieAuth, 'POST', { cookie: `resolve_codec=${jwt}` }).req.headers.authorization).toBe(`Bearer ${jwt}`);
-    expect(call(codecCookieAuth, 'POST', { cookie: `resolve_codec=${jwt}`, authorization: 'Bearer other' }).req.headers.authorization).toBe('Bearer other');
-    expect(call(codecCookieAuth, 'POST', { cookie: 'resolve_codec=not a jwt' }).req.headers.authorization).toBeUndefined();
+    expect(call(codecCookieAuth, 'POST', { cookie: `resolve_codec=${jwt}` }).req.headers.authorization).toBe(
+      `Bearer ${jwt}`,
+    );
+    expect(
+      call(codecCookieAuth, 'POST', { cookie: `resolve_codec=${jwt}`, authorization: 'Bearer other' }).req
+        .headers.authorization,
+    ).toBe('Bearer other');
+    expect(
+      call(codecCookieAuth, 'POST', { cookie: 'resolve_codec=not a jwt' }).req.headers.authorization,
+    ).toBeUndefined();
   });
 });

@@ -13,7 +13,10 @@ export function codecCors(allowedOrigins: string[]) {
     const sameOrigin = origin === `${req.protocol}://${req.headers.host}`; // the API's own /codec/session form
     if (origin !== undefined && !sameOrigin) {
       if (!allowed.has(origin)) {
-        res.status(403).json({ error: 'forbidden', message: `origin ${origin} may not use the codec endpoint (CODEC_CORS_ORIGINS)` });
+        res.status(403).json({
+          error: 'forbidden',
+          message: `origin ${origin} may not use the codec endpoint (CODEC_CORS_ORIGINS)`,
+        });
         return;
       }
       res.setHeader('Access-Control-Allow-Origin', origin);

@@ -48,21 +48,35 @@ export class CodecSessionController {
 
   @Get()
   form(@Res() res: Response) {
-    res.type('html').send(
-      page(
-        `<h1>Decode payloads in the Temporal UI</h1><p>Paste the bearer token of a business manager or independent chair. ` +
-          `It is kept in an HttpOnly cookie for the codec only, for up to 8 hours.</p>` +
-          `<form method="post" action="/codec/session"><textarea name="token" rows="6" cols="70" required></textarea><br><button>Use this token</button></form>`,
-      ),
-    );
+    res
+      .type('html')
+      .send(
+        page(
+          `<h1>Decode payloads in the Temporal UI</h1><p>Paste the bearer token of a business manager or independent chair. ` +
+            `It is kept in an HttpOnly cookie for the codec only, for up to 8 hours.</p>` +
+            `<form method="post" action="/codec/session"><textarea name="token" rows="6" cols="70" required></textarea><br><button>Use this token</button></form>`,
+        ),
+      );
   }
 
   /** Body `token=<jwt>` (the form) or an Authorization header; answers with the cookie set. */
   @Post()
   @HttpCode(200)
-  async start(@Req() req: Request, @Body() body: { token?: unknown }, @Headers('authorization') authorization: string | undefined, @Res() res: Response) {
-    const token = typeof body?.token === 'string' ? body.token.trim() : /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!token) throw new ApiError('unauthenticated', 'send a bearer token (form field "token" or the Authorization header)');
+  async start(
+    @Req() req: Request,
+    @Body() body: { token?: unknown },
+    @Headers('authorization') authorization: string | undefined,
+    @Res() res: Response,
+  ) {
+    const token =
+      typeof body?.token === 'string'
+        ? body.token.trim()
+        : /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token)
+      throw new ApiError(
+        'unauthenticated',
+        'send a bearer token (form field "token" or the Authorization header)',
+      );
     let subject: string;
     try {
       subject = await this.verifier.verify(token);
@@ -70,17 +84,26 @@ export class CodecSessionController {
       throw new ApiError('unauthenticated', 'the bearer token is invalid or expired');
     }
     const caller = await loadCaller(this.ds, subject);
-    if (!caller) throw new ApiError('unauthenticated', 'the token does not belong to anyone in the directory');
+    if (!caller)
+      throw new ApiError('unauthenticated', 'the token does not belong to anyone in the directory');
     if (!caller.partnershipRoles.some((r) => (CODEC_ROLES as readonly string[]).includes(r))) {
-      throw new ApiError('forbidden', "only the partnership's business manager or independent chair may use the codec");
+      throw new ApiError(
+        'forbidden',
+        "only the partnership's business manager or independent chair may use the codec",
+      );
     }
     const secure = req.protocol === 'https' ? '; Secure' : '';
-    res.setHeader('Set-Cookie', `${CODEC_COOKIE}=${encodeURIComponent(token)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=${MAX_AGE_SECONDS}${secure}`);
-    res.type('html').send(
-      page(
-        `<h1>Codec ready</h1><p>Signed in as ${caller.personId.replace(/[^\w.-]/g, '')}. In the Temporal UI, open the codec settings, ` +
-          `set the endpoint to this API's <code>/codec</code> and tick "Include cross-origin credentials".</p>`,
-      ),
+    res.setHeader(
+      'Set-Cookie',
+      `${CODEC_COOKIE}=${encodeURIComponent(token)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=${MAX_AGE_SECONDS}${secure}`,
     );
+    res
+      .type('html')
+      .send(
+        page(
+          `<h1>Codec ready</h1><p>Signed in as ${caller.personId.replace(/[^\w.-]/g, '')}. In the Temporal UI, open the codec settings, ` +
+            `set the endpoint to this API's <code>/codec</code> and tick "Include cross-origin credentials".</p>`,
+        ),
+      );
   }
 }

@@ -1,7 +1,12 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { PayloadCodec } from '@temporalio/common';
-import { PayloadDecryptionError, payloadsFromJson, payloadsToJson, RemoteCodecBodyError } from '@resolve/temporal';
+import {
+  PayloadDecryptionError,
+  payloadsFromJson,
+  payloadsToJson,
+  RemoteCodecBodyError,
+} from '@resolve/temporal';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../common/api-error';
@@ -33,23 +38,42 @@ export class CodecController {
 
   @Post('decode')
   @HttpCode(200)
-  decode(@CurrentCaller() caller: Caller, @Headers('x-namespace') namespace: string | undefined, @Body() body: unknown) {
+  decode(
+    @CurrentCaller() caller: Caller,
+    @Headers('x-namespace') namespace: string | undefined,
+    @Body() body: unknown,
+  ) {
     return this.run('decode', caller, namespace, body);
   }
 
   @Post('encode')
   @HttpCode(200)
-  encode(@CurrentCaller() caller: Caller, @Headers('x-namespace') namespace: string | undefined, @Body() body: unknown) {
+  encode(
+    @CurrentCaller() caller: Caller,
+    @Headers('x-namespace') namespace: string | undefined,
+    @Body() body: unknown,
+  ) {
     return this.run('encode', caller, namespace, body);
   }
 
-  private async run(direction: 'decode' | 'encode', caller: Caller, namespace: string | undefined, body: unknown) {
+  private async run(
+    direction: 'decode' | 'encode',
+    caller: Caller,
+    namespace: string | undefined,
+    body: unknown,
+  ) {
     if (!caller.partnershipRoles.some((r) => (CODEC_ROLES as readonly string[]).includes(r))) {
-      throw new ApiError('forbidden', "only the partnership's business manager or independent chair may use the codec");
+      throw new ApiError(
+        'forbidden',
+        "only the partnership's business manager or independent chair may use the codec",
+      );
     }
     // The CLI sends an empty X-Namespace; the UI sends the namespace it shows.
     if (namespace && namespace !== this.settings.namespace) {
-      throw new ApiError('validation-failed', `X-Namespace: this codec serves namespace "${this.settings.namespace}"`);
+      throw new ApiError(
+        'validation-failed',
+        `X-Namespace: this codec serves namespace "${this.settings.namespace}"`,
+      );
     }
     let payloads;
     try {
@@ -59,7 +83,10 @@ export class CodecController {
       throw err;
     }
     try {
-      const out = direction === 'decode' ? await this.settings.codec.decode(payloads) : await this.settings.codec.encode(payloads);
+      const out =
+        direction === 'decode'
+          ? await this.settings.codec.decode(payloads)
+          : await this.settings.codec.encode(payloads);
       logger.info('codec used', { direction, personId: caller.personId, payloads: payloads.length });
       return payloadsToJson(out);
     } catch (err) {

@@ -7,9 +7,15 @@ import { parseOrigins } from './codec-cors';
  * Temporal client encrypts with it and /codec decodes with it) and CODEC_CORS_ORIGINS (the
  * Temporal UI's origins; none = no browser may call /codec).
  */
-export function codecFromEnv(env: Record<string, string | undefined>): { codec: EncryptionCodec; corsOrigins: string[] } {
+export function codecFromEnv(env: Record<string, string | undefined>): {
+  codec: EncryptionCodec;
+  corsOrigins: string[];
+} {
   try {
-    return { codec: new EncryptionCodec(encryptionKeysFromEnv(env)), corsOrigins: parseOrigins(env.CODEC_CORS_ORIGINS) };
+    return {
+      codec: new EncryptionCodec(encryptionKeysFromEnv(env)),
+      corsOrigins: parseOrigins(env.CODEC_CORS_ORIGINS),
+    };
   } catch (err) {
     if (err instanceof EncryptionKeyError) throw new ConfigurationError([err.message]);
     throw err;

@@ -35,18 +35,38 @@ export class ApiExceptionFilter implements ExceptionFilter {
         requestId,
       });
     }
-    if (exception instanceof SyntaxError || (exception as { type?: string })?.type === 'entity.parse.failed') {
-      return res.status(400).json({ error: 'validation-failed', message: 'the request body is not valid JSON', requestId });
+    if (
+      exception instanceof SyntaxError ||
+      (exception as { type?: string })?.type === 'entity.parse.failed'
+    ) {
+      return res
+        .status(400)
+        .json({ error: 'validation-failed', message: 'the request body is not valid JSON', requestId });
     }
-    if (exception instanceof HttpException && /JSON/.test(exception.message) && exception.getStatus() === 400) {
-      return res.status(400).json({ error: 'validation-failed', message: 'the request body is not valid JSON', requestId });
+    if (
+      exception instanceof HttpException &&
+      /JSON/.test(exception.message) &&
+      exception.getStatus() === 400
+    ) {
+      return res
+        .status(400)
+        .json({ error: 'validation-failed', message: 'the request body is not valid JSON', requestId });
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const message =
         typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      const code = status === 400 ? 'validation-failed' : status === 404 ? 'not-found' : status === 413 ? 'payload-too-large' : status === 429 ? 'rate-limited' : 'http-error';
+      const code =
+        status === 400
+          ? 'validation-failed'
+          : status === 404
+            ? 'not-found'
+            : status === 413
+              ? 'payload-too-large'
+              : status === 429
+                ? 'rate-limited'
+                : 'http-error';
       return res.status(status).json({
         error: code,
         message: Array.isArray(message) ? message.join('; ') : String(message),
@@ -62,11 +82,20 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (err && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
       return res.status(err.status).json({
         error: err.type === 'entity.too.large' ? 'payload-too-large' : 'validation-failed',
-        message: err.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : String(err.message),
+        message:
+          err.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : String(err.message),
         requestId,
       });
     }
-    logger.error('unhandled error', { requestId, path: req.route?.path ?? req.path, error: String(err?.message ?? exception) });
-    return res.status(500).json({ error: 'internal', message: 'something went wrong on our side; it has been logged', requestId });
+    logger.error('unhandled error', {
+      requestId,
+      path: req.route?.path ?? req.path,
+      error: String(err?.message ?? exception),
+    });
+    return res.status(500).json({
+      error: 'internal',
+      message: 'something went wrong on our side; it has been logged',
+      requestId,
+    });
   }
 }

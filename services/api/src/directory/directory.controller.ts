@@ -3,7 +3,13 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { DirectoryService } from './directory.service';
-import { AgencyRoleDto, CreateAgencyDto, CreatePersonDto, PartnershipRoleDto, UpdatePersonDto } from './dto/directory.dto';
+import {
+  AgencyRoleDto,
+  CreateAgencyDto,
+  CreatePersonDto,
+  PartnershipRoleDto,
+  UpdatePersonDto,
+} from './dto/directory.dto';
 
 @ApiTags('directory')
 @ApiBearerAuth()
@@ -13,7 +19,10 @@ export class DirectoryController {
   constructor(private readonly directory: DirectoryService) {}
 
   @Get('partnerships/:partnershipId')
-  @ApiOperation({ summary: 'The partnership and who holds its roles (independent chair, business manager, sub-group chairs)' })
+  @ApiOperation({
+    summary:
+      'The partnership and who holds its roles (independent chair, business manager, sub-group chairs)',
+  })
   partnership(@CurrentCaller() c: Caller, @Param('partnershipId') id: string) {
     return this.directory.partnership(c, id);
   }
@@ -30,13 +39,18 @@ export class DirectoryController {
   }
 
   @Get('agencies/:agencyId')
-  @ApiOperation({ summary: "An agency, its people by role, and its senior liaison officers, heads of service and board members" })
+  @ApiOperation({
+    summary:
+      'An agency, its people by role, and its senior liaison officers, heads of service and board members',
+  })
   agency(@CurrentCaller() c: Caller, @Param('agencyId') id: string) {
     return this.directory.agency(c, id);
   }
 
   @Get('partnerships/:partnershipId/people')
-  @ApiOperation({ summary: 'People and their roles; contact details for the administrator and board roles only' })
+  @ApiOperation({
+    summary: 'People and their roles; contact details for the administrator and board roles only',
+  })
   people(@CurrentCaller() c: Caller, @Param('partnershipId') id: string) {
     return this.directory.people(c, id);
   }
@@ -59,7 +73,11 @@ export class DirectoryController {
   }
 
   @Post('people/:personId/partnership-roles')
-  addPartnershipRole(@CurrentCaller() c: Caller, @Param('personId') id: string, @Body() dto: PartnershipRoleDto) {
+  addPartnershipRole(
+    @CurrentCaller() c: Caller,
+    @Param('personId') id: string,
+    @Body() dto: PartnershipRoleDto,
+  ) {
     return this.directory.addPartnershipRole(c, id, dto);
   }
 

@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
-import type { AgencyRoleDto, CreateAgencyDto, CreatePersonDto, PartnershipRoleDto, UpdatePersonDto } from './dto/directory.dto';
+import type {
+  AgencyRoleDto,
+  CreateAgencyDto,
+  CreatePersonDto,
+  PartnershipRoleDto,
+  UpdatePersonDto,
+} from './dto/directory.dto';
 
 /** Roles that may read professionals' contact details. */
 const CONTACT_READERS = ['partnership-administrator', 'business-manager', 'independent-chair'];
@@ -47,11 +53,16 @@ export class DirectoryService {
 
   async agencies(caller: Caller, partnershipId: string) {
     this.requireMember(caller, partnershipId);
-    return this.ds.query(`SELECT id, name, kind FROM agency WHERE partnership_id = $1 ORDER BY name`, [partnershipId]);
+    return this.ds.query(`SELECT id, name, kind FROM agency WHERE partnership_id = $1 ORDER BY name`, [
+      partnershipId,
+    ]);
   }
 
   async agency(caller: Caller, agencyId: string) {
-    const [a] = await this.ds.query(`SELECT id, partnership_id AS "partnershipId", name, kind FROM agency WHERE id = $1`, [agencyId]);
+    const [a] = await this.ds.query(
+      `SELECT id, partnership_id AS "partnershipId", name, kind FROM agency WHERE id = $1`,
+      [agencyId],
+    );
     if (!a || a.partnershipId !== caller.partnershipId) throw notFound(`agency ${agencyId}`);
     const people = await this.ds.query(
       `SELECT ar.role, p.id AS "personId", p.display_name AS "displayName"
@@ -72,9 +83,15 @@ export class DirectoryService {
   async createAgency(caller: Caller, partnershipId: string, dto: CreateAgencyDto) {
     this.requireAdmin(caller, partnershipId);
     try {
-      await this.ds.query(`INSERT INTO agency (id, partnership_id, name, kind) VALUES ($1,$2,$3,$4)`, [dto.id, partnershipId, dto.name, dto.kind]);
+      await this.ds.query(`INSERT INTO agency (id, partnership_id, name, kind) VALUES ($1,$2,$3,$4)`, [
+        dto.id,
+        partnershipId,
+        dto.name,
+        dto.kind,
+      ]);
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new ApiError('conflict', `id: an agency "${dto.id}" already exists`);
+      if ((err as { code?: string }).code === '23505')
+        throw new ApiError('conflict', `id: an agency "${dto.id}" already exists`);
       throw err;
     }
     return this.agency(caller, dto.id);
@@ -94,21 +111,36 @@ export class DirectoryService {
     );
     return withContacts
       ? rows
-      : rows.map(({ email: _e, phone: _p, smsOutOfHours: _s, channels: _c, ...rest }: Record<string, unknown>) => rest);
+      : rows.map(
+          ({ email: _e, phone: _p, smsOutOfHours: _s, channels: _c, ...rest }: Record<string, unknown>) =>
+            rest,
+        );
   }
 
   async createPerson(caller: Caller, partnershipId: string, dto: CreatePersonDto) {
     this.requireAdmin(caller, partnershipId);
-    if (dto.channels.includes('email') && !dto.email) throw new ApiError('validation-failed', 'email: required when channels include email');
-    if (dto.channels.includes('sms') && !dto.phone) throw new ApiError('validation-failed', 'phone: required when channels include sms');
+    if (dto.channels.includes('email') && !dto.email)
+      throw new ApiError('validation-failed', 'email: required when channels include email');
+    if (dto.channels.includes('sms') && !dto.phone)
+      throw new ApiError('validation-failed', 'phone: required when channels include sms');
     try {
       await this.ds.query(
         `INSERT INTO person (id, partnership_id, display_name, email, phone, channels, sms_out_of_hours, identity_subject)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-        [dto.id, partnershipId, dto.displayName, dto.email ?? null, dto.phone ?? null, dto.channels, dto.smsOutOfHours ?? false, dto.identitySubject],
+        [
+          dto.id,
+          partnershipId,
+          dto.displayName,
+          dto.email ?? null,
+          dto.phone ?? null,
+          dto.channels,
+          dto.smsOutOfHours ?? false,
+          dto.identitySubject,
+        ],
       );
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new ApiError('conflict', 'id or identitySubject: already used by another person');
+      if ((err as { code?: string }).code === '23505')
+        throw new ApiError('conflict', 'id or identitySubject: already used by another person');
       throw err;
     }
     return (await this.people(caller, partnershipId)).find((p: { id: string }) => p.id === dto.id);
@@ -119,10 +151,18 @@ export class DirectoryService {
       throw notFound(`person ${personId}`);
     });
     this.requireAdmin(caller, partnershipId);
-    const [current] = await this.ds.query(`SELECT email, phone, channels FROM person WHERE id = $1`, [personId]);
-    const next = { email: dto.email ?? current.email, phone: dto.phone ?? current.phone, channels: dto.channels ?? current.channels };
-    if (next.channels.includes('email') && !next.email) throw new ApiError('validation-failed', 'email: required when channels include email');
-    if (next.channels.includes('sms') && !next.phone) throw new ApiError('validation-failed', 'phone: required when channels include sms');
+    const [current] = await this.ds.query(`SELECT email, phone, channels FROM person WHERE id = $1`, [
+      personId,
+    ]);
+    const next = {
+      email: dto.email ?? current.email,
+      phone: dto.phone ?? current.phone,
+      channels: dto.channels ?? current.channels,
+    };
+    if (next.channels.includes('email') && !next.email)
+      throw new ApiError('validation-failed', 'email: required when channels include email');
+    if (next.channels.includes('sms') && !next.phone)
+      throw new ApiError('validation-failed', 'phone: required when channels include sms');
     await this.ds.query(
       `UPDATE person SET display_name = COALESCE($2, display_name), email = $3, phone = $4, channels = $5,
               sms_out_of_hours = COALESCE($6, sms_out_of_hours) WHERE id = $1`,
@@ -135,7 +175,11 @@ export class DirectoryService {
     const partnershipId = await this.personPartnership(personId);
     this.requireAdmin(caller, partnershipId);
     const [agency] = await this.ds.query(`SELECT partnership_id FROM agency WHERE id = $1`, [dto.agencyId]);
-    if (!agency || agency.partnership_id !== partnershipId) throw new ApiError('validation-failed', `agencyId: no agency "${dto.agencyId}" in partnership ${partnershipId}`);
+    if (!agency || agency.partnership_id !== partnershipId)
+      throw new ApiError(
+        'validation-failed',
+        `agencyId: no agency "${dto.agencyId}" in partnership ${partnershipId}`,
+      );
     const [row] = await this.ds.query(
       `INSERT INTO agency_role (person_id, agency_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING RETURNING id`,
       [personId, dto.agencyId, dto.role],
@@ -159,8 +203,16 @@ export class DirectoryService {
     const partnershipId = await this.personPartnership(personId);
     this.requireAdmin(caller, partnershipId);
     if (!/^[0-9a-f-]{36}$/i.test(roleId)) throw notFound(`role ${roleId}`);
-    const a = await this.ds.query(`DELETE FROM agency_role WHERE id = $1 AND person_id = $2 RETURNING id`, [roleId, personId]);
-    const p = a.length ? [] : await this.ds.query(`DELETE FROM partnership_role WHERE id = $1 AND person_id = $2 RETURNING id`, [roleId, personId]);
+    const a = await this.ds.query(`DELETE FROM agency_role WHERE id = $1 AND person_id = $2 RETURNING id`, [
+      roleId,
+      personId,
+    ]);
+    const p = a.length
+      ? []
+      : await this.ds.query(`DELETE FROM partnership_role WHERE id = $1 AND person_id = $2 RETURNING id`, [
+          roleId,
+          personId,
+        ]);
     if (!a.length && !p.length) throw notFound(`role ${roleId} of ${personId}`);
     return { removed: roleId };
   }

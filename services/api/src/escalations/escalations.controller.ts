@@ -3,11 +3,23 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nest
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../common/api-error';
-import { ActionDto, AgreePlanDto, DecisionDto, NoteDto, ProposeExtensionDto, ResolveDto, ScheduleMeetingDto } from './dto/action.dto';
+import {
+  ActionDto,
+  AgreePlanDto,
+  DecisionDto,
+  NoteDto,
+  ProposeExtensionDto,
+  ResolveDto,
+  ScheduleMeetingDto,
+} from './dto/action.dto';
 import { RaiseEscalationDto } from './dto/raise-escalation.dto';
 import { EscalationsService, IMMEDIATE_RISK_REMINDER, type ListFilters } from './escalations.service';
 
-const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'Repeat a request safely: the same key never raises or acts twice' };
+const IDEMPOTENCY = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Repeat a request safely: the same key never raises or acts twice',
+};
 
 function idempotencyKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -28,15 +40,25 @@ export class EscalationsController {
   @Post()
   @ApiOperation({ summary: 'Raise an escalation and start its protocol' })
   @ApiHeader(IDEMPOTENCY)
-  raise(@CurrentCaller() caller: Caller, @Body() dto: RaiseEscalationDto, @Headers('idempotency-key') key?: string) {
+  raise(
+    @CurrentCaller() caller: Caller,
+    @Body() dto: RaiseEscalationDto,
+    @Headers('idempotency-key') key?: string,
+  ) {
     return this.escalations.raise(caller, dto, idempotencyKey(key));
   }
 
   @Get()
-  @ApiOperation({ summary: 'Escalations the caller may see, newest first, with filters and cursor pagination' })
+  @ApiOperation({
+    summary: 'Escalations the caller may see, newest first, with filters and cursor pagination',
+  })
   @ApiQuery({ name: 'partnershipId', required: false })
   @ApiQuery({ name: 'protocolId', required: false })
-  @ApiQuery({ name: 'status', required: false, enum: ['open', 'resolved', 'decided', 'referred-for-learning', 'withdrawn'] })
+  @ApiQuery({
+    name: 'status',
+    required: false,
+    enum: ['open', 'resolved', 'decided', 'referred-for-learning', 'withdrawn'],
+  })
   @ApiQuery({ name: 'tier', required: false, type: Number })
   @ApiQuery({ name: 'agencyId', required: false })
   @ApiQuery({ name: 'overdue', required: false, type: Boolean })
@@ -57,14 +79,30 @@ export class EscalationsController {
   @Post(':id/acknowledge')
   @HttpCode(200)
   @ApiHeader(IDEMPOTENCY)
-  acknowledge(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
-    return this.escalations.act(c, id, 'acknowledge', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+  acknowledge(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'acknowledge',
+      { text: b.reason },
+      { idempotencyKey: idempotencyKey(k) },
+    );
   }
 
   @Post(':id/respond')
   @HttpCode(200)
   @ApiHeader(IDEMPOTENCY)
-  respond(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
+  respond(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
     return this.escalations.act(c, id, 'respond', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
   }
 
@@ -72,7 +110,12 @@ export class EscalationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Agree a plan of action: who, what, by when' })
   @ApiHeader(IDEMPOTENCY)
-  plan(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: AgreePlanDto, @Headers('idempotency-key') k?: string) {
+  plan(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: AgreePlanDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
     return this.escalations.agreePlan(c, id, b, { idempotencyKey: idempotencyKey(k) });
   }
 
@@ -86,23 +129,48 @@ export class EscalationsController {
     @Body() b: ActionDto,
     @Headers('idempotency-key') k?: string,
   ) {
-    return this.escalations.act(c, id, 'complete-plan-item', { text: b.reason, args: { itemId } }, { idempotencyKey: idempotencyKey(k) });
+    return this.escalations.act(
+      c,
+      id,
+      'complete-plan-item',
+      { text: b.reason, args: { itemId } },
+      { idempotencyKey: idempotencyKey(k) },
+    );
   }
 
   @Post(':id/resolve')
   @HttpCode(200)
-  @ApiOperation({ summary: "Confirm resolution (both agencies where the protocol says 'to both agencies' satisfaction')" })
+  @ApiOperation({
+    summary: "Confirm resolution (both agencies where the protocol says 'to both agencies' satisfaction')",
+  })
   @ApiHeader(IDEMPOTENCY)
-  resolve(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ResolveDto, @Headers('idempotency-key') k?: string) {
-    return this.escalations.act(c, id, 'resolve', { text: b.reason, args: { referLearning: b.referLearning ?? false } }, { idempotencyKey: idempotencyKey(k) });
+  resolve(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ResolveDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'resolve',
+      { text: b.reason, args: { referLearning: b.referLearning ?? false } },
+      { idempotencyKey: idempotencyKey(k) },
+    );
   }
 
   @Post(':id/escalate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Escalate to the next tier now, with a reason' })
   @ApiHeader(IDEMPOTENCY)
-  escalate(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
-    if (!b.reason) throw new ApiError('validation-failed', 'reason: say why the escalation moves to the next tier now');
+  escalate(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    if (!b.reason)
+      throw new ApiError('validation-failed', 'reason: say why the escalation moves to the next tier now');
     return this.escalations.act(c, id, 'escalate', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
   }
 
@@ -110,8 +178,19 @@ export class EscalationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Flag immediate risk: the protocol fast track applies' })
   @ApiHeader(IDEMPOTENCY)
-  async immediateRisk(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
-    const result = await this.escalations.act(c, id, 'flag-immediate-risk', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+  async immediateRisk(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    const result = await this.escalations.act(
+      c,
+      id,
+      'flag-immediate-risk',
+      { text: b.reason },
+      { idempotencyKey: idempotencyKey(k) },
+    );
     return { ...result, notice: IMMEDIATE_RISK_REMINDER };
   }
 
@@ -119,29 +198,67 @@ export class EscalationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Propose a longer timetable for the current tier' })
   @ApiHeader(IDEMPOTENCY)
-  proposeExtension(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ProposeExtensionDto, @Headers('idempotency-key') k?: string) {
-    return this.escalations.act(c, id, 'propose-extension', { text: b.reason, args: { dueAt: new Date(b.dueAt).toISOString() } }, { idempotencyKey: idempotencyKey(k) });
+  proposeExtension(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ProposeExtensionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'propose-extension',
+      { text: b.reason, args: { dueAt: new Date(b.dueAt).toISOString() } },
+      { idempotencyKey: idempotencyKey(k) },
+    );
   }
 
   @Post(':id/extension/accept')
   @HttpCode(200)
   @ApiHeader(IDEMPOTENCY)
-  acceptExtension(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
-    return this.escalations.act(c, id, 'accept-extension', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+  acceptExtension(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'accept-extension',
+      { text: b.reason },
+      { idempotencyKey: idempotencyKey(k) },
+    );
   }
 
   @Post(':id/extension/decline')
   @HttpCode(200)
   @ApiHeader(IDEMPOTENCY)
-  declineExtension(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
-    return this.escalations.act(c, id, 'decline-extension', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+  declineExtension(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'decline-extension',
+      { text: b.reason },
+      { idempotencyKey: idempotencyKey(k) },
+    );
   }
 
   @Post(':id/meeting')
   @HttpCode(200)
   @ApiOperation({ summary: 'Schedule the chaired meeting, mediation or resolution panel' })
   @ApiHeader(IDEMPOTENCY)
-  meeting(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ScheduleMeetingDto, @Headers('idempotency-key') k?: string) {
+  meeting(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ScheduleMeetingDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
     return this.escalations.act(
       c,
       id,
@@ -155,7 +272,12 @@ export class EscalationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Record the final and binding decision (the chair only)' })
   @ApiHeader(IDEMPOTENCY)
-  decision(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: DecisionDto, @Headers('idempotency-key') k?: string) {
+  decision(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: DecisionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
     return this.escalations.act(
       c,
       id,
@@ -169,22 +291,43 @@ export class EscalationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Refer learning to the partnership sub-group' })
   @ApiHeader(IDEMPOTENCY)
-  learning(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
-    return this.escalations.act(c, id, 'refer-learning', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+  learning(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'refer-learning',
+      { text: b.reason },
+      { idempotencyKey: idempotencyKey(k) },
+    );
   }
 
   @Post(':id/withdraw')
   @HttpCode(200)
   @ApiOperation({ summary: 'Withdraw the escalation (the raiser only)' })
   @ApiHeader(IDEMPOTENCY)
-  withdraw(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: ActionDto, @Headers('idempotency-key') k?: string) {
+  withdraw(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: ActionDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
     return this.escalations.act(c, id, 'withdraw', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
   }
 
   @Post(':id/notes')
   @HttpCode(200)
   @ApiHeader(IDEMPOTENCY)
-  note(@CurrentCaller() c: Caller, @Param('id') id: string, @Body() b: NoteDto, @Headers('idempotency-key') k?: string) {
+  note(
+    @CurrentCaller() c: Caller,
+    @Param('id') id: string,
+    @Body() b: NoteDto,
+    @Headers('idempotency-key') k?: string,
+  ) {
     return this.escalations.act(c, id, 'add-note', { text: b.text }, { idempotencyKey: idempotencyKey(k) });
   }
 }
@@ -192,14 +335,30 @@ export class EscalationsController {
 const STATUSES = ['open', 'resolved', 'decided', 'referred-for-learning', 'withdrawn'];
 
 function parseFilters(q: Record<string, string>): ListFilters {
-  const known = ['partnershipId', 'protocolId', 'status', 'tier', 'agencyId', 'overdue', 'raisedFrom', 'raisedTo', 'cursor', 'limit'];
+  const known = [
+    'partnershipId',
+    'protocolId',
+    'status',
+    'tier',
+    'agencyId',
+    'overdue',
+    'raisedFrom',
+    'raisedTo',
+    'cursor',
+    'limit',
+  ];
   const unknown = Object.keys(q).filter((k) => !known.includes(k));
-  if (unknown.length) throw new ApiError('validation-failed', `unknown query parameter(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  if (unknown.length)
+    throw new ApiError(
+      'validation-failed',
+      `unknown query parameter(s): ${unknown.join(', ')}; known: ${known.join(', ')}`,
+    );
   const f: ListFilters = {};
   const text = (k: keyof ListFilters) => {
     const v = q[k];
     if (v === undefined) return;
-    if (typeof v !== 'string' || v.length === 0 || v.length > 100) throw new ApiError('validation-failed', `${k}: 1-100 characters`);
+    if (typeof v !== 'string' || v.length === 0 || v.length > 100)
+      throw new ApiError('validation-failed', `${k}: 1-100 characters`);
     (f as Record<string, unknown>)[k] = v;
   };
   text('partnershipId');
@@ -207,7 +366,8 @@ function parseFilters(q: Record<string, string>): ListFilters {
   text('agencyId');
   text('cursor');
   if (q.status !== undefined) {
-    if (!STATUSES.includes(q.status)) throw new ApiError('validation-failed', `status: one of ${STATUSES.join(', ')}`);
+    if (!STATUSES.includes(q.status))
+      throw new ApiError('validation-failed', `status: one of ${STATUSES.join(', ')}`);
     f.status = q.status;
   }
   if (q.tier !== undefined) {
@@ -215,16 +375,19 @@ function parseFilters(q: Record<string, string>): ListFilters {
     f.tier = Number(q.tier);
   }
   if (q.limit !== undefined) {
-    if (!/^\d+$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > 200) throw new ApiError('validation-failed', 'limit: a number from 1 to 200');
+    if (!/^\d+$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > 200)
+      throw new ApiError('validation-failed', 'limit: a number from 1 to 200');
     f.limit = Number(q.limit);
   }
   if (q.overdue !== undefined) {
-    if (!['true', 'false'].includes(q.overdue)) throw new ApiError('validation-failed', 'overdue: true or false');
+    if (!['true', 'false'].includes(q.overdue))
+      throw new ApiError('validation-failed', 'overdue: true or false');
     f.overdue = q.overdue === 'true';
   }
   for (const k of ['raisedFrom', 'raisedTo'] as const) {
     if (q[k] === undefined) continue;
-    if (Number.isNaN(Date.parse(q[k])) || !/^\d{4}-\d{2}-\d{2}/.test(q[k])) throw new ApiError('validation-failed', `${k}: an ISO-8601 date or instant`);
+    if (Number.isNaN(Date.parse(q[k])) || !/^\d{4}-\d{2}-\d{2}/.test(q[k]))
+      throw new ApiError('validation-failed', `${k}: an ISO-8601 date or instant`);
     f[k] = new Date(q[k]).toISOString();
   }
   return f;

@@ -76,39 +76,68 @@ export class EscalationsService {
 
   async raise(caller: Caller, dto: RaiseEscalationDto, idempotencyKey?: string) {
     const protocol = this.protocolOr400(dto.protocolId);
-    const [raising] = await this.ds.query(`SELECT id, partnership_id FROM agency WHERE id = $1`, [dto.raisingAgencyId]);
-    if (!raising) throw new ApiError('validation-failed', `raisingAgencyId: no agency "${dto.raisingAgencyId}"`);
-    const [receiving] = await this.ds.query(`SELECT id, partnership_id FROM agency WHERE id = $1`, [dto.receivingAgencyId]);
-    if (!receiving) throw new ApiError('validation-failed', `receivingAgencyId: no agency "${dto.receivingAgencyId}"`);
+    const [raising] = await this.ds.query(`SELECT id, partnership_id FROM agency WHERE id = $1`, [
+      dto.raisingAgencyId,
+    ]);
+    if (!raising)
+      throw new ApiError('validation-failed', `raisingAgencyId: no agency "${dto.raisingAgencyId}"`);
+    const [receiving] = await this.ds.query(`SELECT id, partnership_id FROM agency WHERE id = $1`, [
+      dto.receivingAgencyId,
+    ]);
+    if (!receiving)
+      throw new ApiError('validation-failed', `receivingAgencyId: no agency "${dto.receivingAgencyId}"`);
     if (raising.id === receiving.id) {
       // Lincolnshire 001 scope: for cross-agency disagreement; internal ones use the agency's own protocol.
-      throw new ApiError('validation-failed', 'receivingAgencyId: must be another agency; disagreements inside one agency use its internal protocol');
+      throw new ApiError(
+        'validation-failed',
+        'receivingAgencyId: must be another agency; disagreements inside one agency use its internal protocol',
+      );
     }
     if (raising.partnership_id !== receiving.partnership_id) {
-      throw new ApiError('validation-failed', 'receivingAgencyId: both agencies must belong to the same partnership');
+      throw new ApiError(
+        'validation-failed',
+        'receivingAgencyId: both agencies must belong to the same partnership',
+      );
     }
     if (protocol.partnership.id !== raising.partnership_id && protocol.id !== 'demo') {
-      throw new ApiError('validation-failed', `protocolId: ${protocol.id} is ${protocol.partnership.name}'s protocol, not this partnership's`);
+      throw new ApiError(
+        'validation-failed',
+        `protocolId: ${protocol.id} is ${protocol.partnership.name}'s protocol, not this partnership's`,
+      );
     }
     if (!protocol.categories.some((c) => c.id === dto.category)) {
-      throw new ApiError('validation-failed', `category: must be one of ${protocol.categories.map((c) => c.id).join(', ')}`);
+      throw new ApiError(
+        'validation-failed',
+        `category: must be one of ${protocol.categories.map((c) => c.id).join(', ')}`,
+      );
     }
     const [receiver] = await this.ds.query(
       `SELECT 1 FROM agency_role WHERE person_id = $1 AND agency_id = $2 LIMIT 1`,
       [dto.receivingPersonId, dto.receivingAgencyId],
     );
-    if (!receiver) throw new ApiError('validation-failed', `receivingPersonId: no such person in agency ${dto.receivingAgencyId}`);
+    if (!receiver)
+      throw new ApiError(
+        'validation-failed',
+        `receivingPersonId: no such person in agency ${dto.receivingAgencyId}`,
+      );
     const raisedBy = actorFor(caller, {
       partnershipId: raising.partnership_id,
       raisingAgencyId: raising.id,
       receivingAgencyId: '\u0000',
     });
     if (!raisedBy || raisedBy.side !== 'raising') {
-      throw new ApiError('forbidden', `you can raise escalations only for an agency you work in; you hold no role in ${raising.id}`);
+      throw new ApiError(
+        'forbidden',
+        `you can raise escalations only for an agency you work in; you hold no role in ${raising.id}`,
+      );
     }
 
-    const escalationId = idempotencyKey ? idempotentUuid('raise', caller.personId, idempotencyKey) : randomUUID();
-    const actionId = idempotencyKey ? idempotentUuid('raise-action', caller.personId, idempotencyKey) : randomUUID();
+    const escalationId = idempotencyKey
+      ? idempotentUuid('raise', caller.personId, idempotencyKey)
+      : randomUUID();
+    const actionId = idempotencyKey
+      ? idempotentUuid('raise-action', caller.personId, idempotencyKey)
+      : randomUUID();
     const workflowId = escalationWorkflowId(raising.partnership_id, dto.reference);
     const now = new Date();
     // The tier the case starts at: the fast track's for immediate risk (the workflow agrees).
@@ -129,30 +158,57 @@ export class EscalationsService {
                raising_person_id, receiving_person_id, raised_at, workflow_id, workflow_state)
              VALUES ($1,$2,$3,$4,$5,$6,'open',$7,$8,$9,$9,$10,$11,$12,$13,$14,$15,'pending')`,
             [
-              escalationId, dto.reference, raising.partnership_id, protocol.id, protocol.version, dto.category,
-              firstTier.number, firstTier.key, dto.immediateRisk ?? false, raising.id, receiving.id,
-              caller.personId, dto.receivingPersonId, now, workflowId,
+              escalationId,
+              dto.reference,
+              raising.partnership_id,
+              protocol.id,
+              protocol.version,
+              dto.category,
+              firstTier.number,
+              firstTier.key,
+              dto.immediateRisk ?? false,
+              raising.id,
+              receiving.id,
+              caller.personId,
+              dto.receivingPersonId,
+              now,
+              workflowId,
             ],
           );
           await tx.query(
             `INSERT INTO escalation_subject (escalation_id, subject_kind, people, case_identifier, nature_of_concern, outcomes_sought)
              VALUES ($1,$2,$3,$4,$5,$6)`,
             [
-              escalationId, dto.subject?.kind ?? 'none', JSON.stringify(dto.subject?.people ?? []),
-              dto.subject?.caseIdentifier ?? null, dto.natureOfConcern, dto.outcomesSought,
+              escalationId,
+              dto.subject?.kind ?? 'none',
+              JSON.stringify(dto.subject?.people ?? []),
+              dto.subject?.caseIdentifier ?? null,
+              dto.natureOfConcern,
+              dto.outcomesSought,
             ],
           );
           await tx.query(
             `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload, outcome)
              VALUES ($1,$2,'raise',$3,$4,$5,NULL,$6,'accepted')`,
-            [actionId, escalationId, caller.personId, raisedBy.agencyId, raisedBy.role, JSON.stringify({ protocolId: protocol.id, version: protocol.version })],
+            [
+              actionId,
+              escalationId,
+              caller.personId,
+              raisedBy.agencyId,
+              raisedBy.role,
+              JSON.stringify({ protocolId: protocol.id, version: protocol.version }),
+            ],
           );
         });
       } catch (err) {
-        const sameKeyRaisedMeanwhile = (err as { code?: string }).code === '23505' && idempotencyKey && (await this.findRow(escalationId));
+        const sameKeyRaisedMeanwhile =
+          (err as { code?: string }).code === '23505' && idempotencyKey && (await this.findRow(escalationId));
         if (!sameKeyRaisedMeanwhile) {
           if ((err as { code?: string }).code === '23505') {
-            throw new ApiError('conflict', `reference ${dto.reference} is already used in partnership ${raising.partnership_id}`);
+            throw new ApiError(
+              'conflict',
+              `reference ${dto.reference} is already used in partnership ${raising.partnership_id}`,
+            );
           }
           throw err;
         }
@@ -172,7 +228,10 @@ export class EscalationsService {
     if (row.workflow_state === 'started') return;
     const protocol = getProtocol(row.protocol_id);
     if (protocol.version !== row.protocol_version) {
-      logger.warn('protocol version changed between raise and start', { escalationId, protocolId: row.protocol_id });
+      logger.warn('protocol version changed between raise and start', {
+        escalationId,
+        protocolId: row.protocol_id,
+      });
     }
     const [raiseAction] = await this.ds.query(
       `SELECT id, agency_id, role FROM action_record WHERE escalation_id = $1 AND kind = 'raise' LIMIT 1`,
@@ -188,7 +247,12 @@ export class EscalationsService {
       immediateRisk: row.immediate_risk,
       raisingAgencyId: row.raising_agency_id,
       receivingAgencyId: row.receiving_agency_id,
-      raisedBy: { personId: row.raising_person_id, agencyId: raiseAction.agency_id, role: raiseAction.role, side: 'raising' },
+      raisedBy: {
+        personId: row.raising_person_id,
+        agencyId: raiseAction.agency_id,
+        role: raiseAction.role,
+        side: 'raising',
+      },
       actionId: raiseAction.id,
       correlationId: currentRequestId(),
     };
@@ -202,9 +266,13 @@ export class EscalationsService {
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-        throw new ApiError('unavailable', 'the escalation is saved but its workflow could not be started yet; it will be started automatically', {
-          escalationId,
-        });
+        throw new ApiError(
+          'unavailable',
+          'the escalation is saved but its workflow could not be started yet; it will be started automatically',
+          {
+            escalationId,
+          },
+        );
       }
     }
     await this.ds.query(`UPDATE escalation SET workflow_state = 'started' WHERE id = $1`, [escalationId]);
@@ -237,7 +305,11 @@ export class EscalationsService {
   }
 
   private parties(row: EscalationRow) {
-    return { partnershipId: row.partnership_id, raisingAgencyId: row.raising_agency_id, receivingAgencyId: row.receiving_agency_id };
+    return {
+      partnershipId: row.partnership_id,
+      raisingAgencyId: row.raising_agency_id,
+      receivingAgencyId: row.receiving_agency_id,
+    };
   }
 
   async get(caller: Caller, id: string) {
@@ -266,7 +338,11 @@ export class EscalationsService {
       id: row.id,
       reference: row.reference,
       partnershipId: row.partnership_id,
-      protocol: { id: row.protocol_id, version: row.protocol_version, title: protocol?.title ?? row.protocol_id },
+      protocol: {
+        id: row.protocol_id,
+        version: row.protocol_version,
+        title: protocol?.title ?? row.protocol_id,
+      },
       category: row.category,
       status: row.status,
       tier: {
@@ -282,8 +358,12 @@ export class EscalationsService {
       receivingPersonId: row.receiving_person_id,
       raisedAt: row.raised_at,
       breaches: row.breaches,
-      deadline: row.current_due_at ? { dueAt: row.current_due_at, explanation: row.deadline_explanation } : null,
-      extensionProposed: state?.extension ? { dueAt: state.extension.proposedDueAt, bySide: state.extension.proposedBy.side } : null,
+      deadline: row.current_due_at
+        ? { dueAt: row.current_due_at, explanation: row.deadline_explanation }
+        : null,
+      extensionProposed: state?.extension
+        ? { dueAt: state.extension.proposedDueAt, bySide: state.extension.proposedBy.side }
+        : null,
       meeting: state?.tier.meeting ?? null,
       workflow: { id: row.workflow_id, started: row.workflow_state === 'started' },
       closedAt: row.closed_at,
@@ -309,7 +389,10 @@ export class EscalationsService {
     if (filters.protocolId) where.push(`protocol_id = ${p(filters.protocolId)}`);
     if (filters.status) where.push(`status = ${p(filters.status)}`);
     if (filters.tier) where.push(`tier_number = ${p(filters.tier)}`);
-    if (filters.agencyId) where.push(`(raising_agency_id = ${p(filters.agencyId)} OR receiving_agency_id = ${p(filters.agencyId)})`);
+    if (filters.agencyId)
+      where.push(
+        `(raising_agency_id = ${p(filters.agencyId)} OR receiving_agency_id = ${p(filters.agencyId)})`,
+      );
     if (filters.overdue) where.push(`status = 'open' AND current_due_at < now()`);
     if (filters.raisedFrom) where.push(`raised_at >= ${p(filters.raisedFrom)}`);
     if (filters.raisedTo) where.push(`raised_at < ${p(filters.raisedTo)}`);
@@ -352,24 +435,45 @@ export class EscalationsService {
     id: string,
     kind: UpdateActionKind | 'add-note',
     body: { text?: string; payload?: Record<string, unknown>; args?: Record<string, unknown> },
-    options: { idempotencyKey?: string; prefer?: 'agency' | 'partnership'; requestId?: string; actionId?: string } = {},
+    options: {
+      idempotencyKey?: string;
+      prefer?: 'agency' | 'partnership';
+      requestId?: string;
+      actionId?: string;
+    } = {},
   ) {
     const { row } = await this.visibleRow(caller, id);
     const actor =
       kind === 'record-decision'
-        ? partnershipActorWithRole(caller, row.partnership_id, safeProtocol(row.protocol_id)?.finalDecision.by ?? 'independent-chair') ??
-          actorFor(caller, this.parties(row), 'partnership')!
+        ? (partnershipActorWithRole(
+            caller,
+            row.partnership_id,
+            safeProtocol(row.protocol_id)?.finalDecision.by ?? 'independent-chair',
+          ) ?? actorFor(caller, this.parties(row), 'partnership')!)
         : actorFor(caller, this.parties(row), options.prefer ?? 'agency')!;
     if (kind === 'withdraw' && caller.personId !== row.raising_person_id) {
       throw new ApiError('forbidden', 'only the person who raised the escalation can withdraw it');
     }
     const actionId =
-      options.actionId ?? (options.idempotencyKey ? idempotentUuid(kind, id, caller.personId, options.idempotencyKey) : randomUUID());
+      options.actionId ??
+      (options.idempotencyKey
+        ? idempotentUuid(kind, id, caller.personId, options.idempotencyKey)
+        : randomUUID());
     await this.ds.query(
       `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload, request_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
        ON CONFLICT (id) DO UPDATE SET agency_id = EXCLUDED.agency_id, role = EXCLUDED.role WHERE action_record.role = 'pending'`,
-      [actionId, id, kind, caller.personId, actor.agencyId, actor.role, body.text ?? null, JSON.stringify(body.payload ?? {}), options.requestId ?? currentRequestId() ?? null],
+      [
+        actionId,
+        id,
+        kind,
+        caller.personId,
+        actor.agencyId,
+        actor.role,
+        body.text ?? null,
+        JSON.stringify(body.payload ?? {}),
+        options.requestId ?? currentRequestId() ?? null,
+      ],
     );
     // A closed escalation takes no more notes. Its workflow may still be running for a moment
     // (its closing notices are going out) and would take the signal, so the row decides; the
@@ -378,7 +482,11 @@ export class EscalationsService {
       const [existing] = await this.ds.query(`SELECT outcome FROM action_record WHERE id = $1`, [actionId]);
       if (existing?.outcome === 'accepted') return { actionId, accepted: true };
       await this.ds.query(`UPDATE action_record SET outcome = 'refused' WHERE id = $1`, [actionId]);
-      throw new ApiError('action-refused', `the escalation is ${row.status}; no further actions are possible`, { reason: 'closed' });
+      throw new ApiError(
+        'action-refused',
+        `the escalation is ${row.status}; no further actions are possible`,
+        { reason: 'closed' },
+      );
     }
     const handle = this.temporal.workflow.getHandle(row.workflow_id);
     try {
@@ -413,10 +521,17 @@ export class EscalationsService {
       }
       if (err instanceof WorkflowNotFoundError || isClosedWorkflowError(err)) {
         await this.ds.query(`UPDATE action_record SET outcome = 'refused' WHERE id = $1`, [actionId]);
-        throw new ApiError('action-refused', `the escalation is ${row.status}; no further actions are possible`, { reason: 'closed' });
+        throw new ApiError(
+          'action-refused',
+          `the escalation is ${row.status}; no further actions are possible`,
+          { reason: 'closed' },
+        );
       }
       logger.error('action failed', { escalationId: id, kind, error: String((err as Error).message) });
-      throw new ApiError('unavailable', 'the action could not be delivered to the escalation workflow; try again');
+      throw new ApiError(
+        'unavailable',
+        'the action could not be delivered to the escalation workflow; try again',
+      );
     }
   }
 
@@ -424,21 +539,31 @@ export class EscalationsService {
   async agreePlan(
     caller: Caller,
     id: string,
-    body: { reason?: string; items: { what: string; ownerAgencyId: string; ownerPersonId?: string; dueAt: string }[] },
+    body: {
+      reason?: string;
+      items: { what: string; ownerAgencyId: string; ownerPersonId?: string; dueAt: string }[];
+    },
     options: { idempotencyKey?: string; requestId?: string } = {},
   ) {
     const { row } = await this.visibleRow(caller, id);
     const items = body.items.map((item, i) => ({
       ...item,
-      itemId: options.idempotencyKey ? idempotentUuid('plan-item', id, caller.personId, options.idempotencyKey, String(i)) : randomUUID(),
+      itemId: options.idempotencyKey
+        ? idempotentUuid('plan-item', id, caller.personId, options.idempotencyKey, String(i))
+        : randomUUID(),
       dueAt: new Date(item.dueAt).toISOString(),
     }));
     for (const item of items) {
       if (item.ownerAgencyId !== row.raising_agency_id && item.ownerAgencyId !== row.receiving_agency_id) {
-        throw new ApiError('validation-failed', `items: ownerAgencyId "${item.ownerAgencyId}" is not one of the two agencies in this escalation`);
+        throw new ApiError(
+          'validation-failed',
+          `items: ownerAgencyId "${item.ownerAgencyId}" is not one of the two agencies in this escalation`,
+        );
       }
     }
-    const actionIdHint = options.idempotencyKey ? idempotentUuid('agree-plan', id, caller.personId, options.idempotencyKey) : randomUUID();
+    const actionIdHint = options.idempotencyKey
+      ? idempotentUuid('agree-plan', id, caller.personId, options.idempotencyKey)
+      : randomUUID();
     await this.ds.query(
       `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload)
        VALUES ($1,$2,'agree-plan',$3,NULL,'pending',$4,'{}') ON CONFLICT (id) DO NOTHING`,
@@ -448,7 +573,15 @@ export class EscalationsService {
       await this.ds.query(
         `INSERT INTO plan_item (id, escalation_id, action_id, owner_agency_id, owner_person_id, description, due_at)
          VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING`,
-        [item.itemId, id, actionIdHint, item.ownerAgencyId, item.ownerPersonId ?? null, item.what, item.dueAt],
+        [
+          item.itemId,
+          id,
+          actionIdHint,
+          item.ownerAgencyId,
+          item.ownerPersonId ?? null,
+          item.what,
+          item.dueAt,
+        ],
       );
     }
     try {
@@ -456,11 +589,19 @@ export class EscalationsService {
         caller,
         id,
         'agree-plan',
-        { text: body.reason, args: { items: items.map((i) => ({ itemId: i.itemId, ownerAgencyId: i.ownerAgencyId, dueAt: i.dueAt })) } },
+        {
+          text: body.reason,
+          args: {
+            items: items.map((i) => ({ itemId: i.itemId, ownerAgencyId: i.ownerAgencyId, dueAt: i.dueAt })),
+          },
+        },
         { ...options, actionId: actionIdHint },
       );
     } catch (err) {
-      await this.ds.query(`DELETE FROM plan_item WHERE action_id = $1 AND NOT EXISTS (SELECT 1 FROM action_record WHERE id = $1 AND outcome = 'accepted')`, [actionIdHint]);
+      await this.ds.query(
+        `DELETE FROM plan_item WHERE action_id = $1 AND NOT EXISTS (SELECT 1 FROM action_record WHERE id = $1 AND outcome = 'accepted')`,
+        [actionIdHint],
+      );
       throw err;
     }
   }
@@ -468,7 +609,12 @@ export class EscalationsService {
   protocolOr400(id: string) {
     const p = safeProtocol(id);
     if (!p) {
-      throw new ApiError('validation-failed', `protocolId: unknown protocol "${id}"; known: ${listProtocols().map((x) => x.id).join(', ')}`);
+      throw new ApiError(
+        'validation-failed',
+        `protocolId: unknown protocol "${id}"; known: ${listProtocols()
+          .map((x) => x.id)
+          .join(', ')}`,
+      );
     }
     return p;
   }
@@ -516,7 +662,13 @@ function encodeCursor(at: Date, id: string): string {
 export function decodeCursor(cursor: string): [string, string] {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error();
+    if (
+      typeof at !== 'string' ||
+      Number.isNaN(Date.parse(at)) ||
+      typeof id !== 'string' ||
+      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
+    )
+      throw new Error();
     const instant = new Date(at).toISOString(); // what Date.parse accepts, Postgres may not
     if (!/^\d{4}-/.test(instant)) throw new Error();
     return [instant, id];

@@ -35,7 +35,10 @@ export class WorkflowStartRelay implements OnApplicationBootstrap, OnApplication
           started += 1;
           logger.info('relay started a pending workflow', { escalationId: id });
         } catch (err) {
-          logger.warn('relay could not start a workflow yet', { escalationId: id, error: String((err as Error).message) });
+          logger.warn('relay could not start a workflow yet', {
+            escalationId: id,
+            error: String((err as Error).message),
+          });
         }
       }
     } catch (err) {

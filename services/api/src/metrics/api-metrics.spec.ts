@@ -24,7 +24,15 @@ describe('API metrics', () => {
       { protocol_id: 'sefton-sscp', tier_number: 1, n: 3 },
       { protocol_id: 'sefton-sscp', tier_number: 3, n: 1 },
     ];
-    const db = { query: async (sql: string) => (/FROM escalation/.test(sql) ? open : [{ kind: 'escalate', outcome: 'accepted', n: 4 }, { kind: 'escalate', outcome: 'refused', n: 1 }]) };
+    const db = {
+      query: async (sql: string) =>
+        /FROM escalation/.test(sql)
+          ? open
+          : [
+              { kind: 'escalate', outcome: 'accepted', n: 4 },
+              { kind: 'escalate', outcome: 'refused', n: 1 },
+            ],
+    };
     const { registry } = createApiMetrics(db as unknown as DataSource);
     const text = await registry.metrics();
     expect(text).toContain('resolve_open_escalations{protocol="sefton-sscp",tier="1"} 3');
@@ -57,8 +65,12 @@ describe('API metrics', () => {
     b.res.emit('finish');
     expect(next).toHaveBeenCalledTimes(2);
     const text = await registry.metrics();
-    expect(text).toContain('resolve_http_request_duration_seconds_count{method="POST",route="/escalations/:id/escalate",status="200"} 1');
-    expect(text).toContain('resolve_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1');
+    expect(text).toContain(
+      'resolve_http_request_duration_seconds_count{method="POST",route="/escalations/:id/escalate",status="200"} 1',
+    );
+    expect(text).toContain(
+      'resolve_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1',
+    );
   });
 
   it('registries are per application (two apps in one process do not collide)', () => {

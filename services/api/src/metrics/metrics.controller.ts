@@ -20,7 +20,8 @@ export class MetricsController {
 
   @Get()
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response) {
-    if (!metricsAuthorised(authorization, this.token)) throw new ApiError('unauthenticated', 'send the metrics token (METRICS_TOKEN) as a bearer token');
+    if (!metricsAuthorised(authorization, this.token))
+      throw new ApiError('unauthenticated', 'send the metrics token (METRICS_TOKEN) as a bearer token');
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

@@ -41,7 +41,8 @@ export class ProviderCallbacksController {
     const token = this.secrets.notifyBearerToken;
     if (!token) throw new ApiError('not-found', 'GOV.UK Notify callbacks are not configured');
     const presented = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1] ?? '';
-    if (!sameSecret(presented, token)) throw new ApiError('unauthenticated', 'callback token missing or wrong');
+    if (!sameSecret(presented, token))
+      throw new ApiError('unauthenticated', 'callback token missing or wrong');
     await this.apply('govuk-notify', body);
   }
 
@@ -49,7 +50,8 @@ export class ProviderCallbacksController {
   @HttpCode(204)
   async twilio(@Headers('x-twilio-signature') signature: string | undefined, @Req() req: Request) {
     const { twilioAuthToken, twilioCallbackUrl } = this.secrets;
-    if (!twilioAuthToken || !twilioCallbackUrl) throw new ApiError('not-found', 'Twilio callbacks are not configured');
+    if (!twilioAuthToken || !twilioCallbackUrl)
+      throw new ApiError('not-found', 'Twilio callbacks are not configured');
     const params = (req.body ?? {}) as Record<string, string>;
     if (!signature || !twilio.validateRequest(twilioAuthToken, signature, twilioCallbackUrl, params)) {
       throw new ApiError('unauthenticated', 'X-Twilio-Signature missing or wrong');
@@ -61,7 +63,8 @@ export class ProviderCallbacksController {
     try {
       await applyProviderCallback(this.ds, provider, body);
     } catch (err) {
-      if ((err as Error).name === 'ProviderCallbackError') throw new ApiError('validation-failed', (err as Error).message);
+      if ((err as Error).name === 'ProviderCallbackError')
+        throw new ApiError('validation-failed', (err as Error).message);
       throw err;
     }
   }

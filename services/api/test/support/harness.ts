@@ -43,13 +43,22 @@ export interface Stack {
 }
 
 /** `temporalUiPort` starts the dev server's Web UI; `codecCorsOrigins` lets those origins call /codec. */
-export async function startStack(options: { temporalUiPort?: number; codecCorsOrigins?: string[] } = {}): Promise<Stack> {
-  const [env, db, smtp] = await Promise.all([devServerEnvironment({ uiPort: options.temporalUiPort }), startTestDatabase(), startSmtpCapture()]);
+export async function startStack(
+  options: { temporalUiPort?: number; codecCorsOrigins?: string[] } = {},
+): Promise<Stack> {
+  const [env, db, smtp] = await Promise.all([
+    devServerEnvironment({ uiPort: options.temporalUiPort }),
+    startTestDatabase(),
+    startSmtpCapture(),
+  ]);
   // Payloads are encrypted with a key generated for this run (env's clients and workers too).
   const dataConverter = testDataConverter();
   const codec = dataConverter.payloadCodecs![0];
   const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
-  await seedDemoDirectory(db.dataSource, [...partnerships].map(([id, name]) => ({ id, name })));
+  await seedDemoDirectory(
+    db.dataSource,
+    [...partnerships].map(([id, name]) => ({ id, name })),
+  );
   const worker = await startEscalationWorker({
     temporalAddress: env.address,
     namespace: 'default',
@@ -75,7 +84,11 @@ export async function startStack(options: { temporalUiPort?: number; codecCorsOr
   const app = await createApiApp({
     dataSource: db.dataSource,
     temporal: env.client,
-    verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, localPublicJwk: issuer.publicJwk }),
+    verifier: createTokenVerifier({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      localPublicJwk: issuer.publicJwk,
+    }),
     codec: { codec, corsOrigins: options.codecCorsOrigins },
   });
   await app.init();
@@ -103,7 +116,9 @@ export async function startStack(options: { temporalUiPort?: number; codecCorsOr
 
 /** Demonstration people: `person('sefton-sscp', 'csc', 'practitioner')`, `person('sefton-sscp', null, 'independent-chair')`. */
 export function person(partnershipId: string, agencySuffix: string | null, role: string): string {
-  return agencySuffix ? demoPersonId(`${partnershipId}-${agencySuffix}`, role) : demoPersonId(partnershipId, role);
+  return agencySuffix
+    ? demoPersonId(`${partnershipId}-${agencySuffix}`, role)
+    : demoPersonId(partnershipId, role);
 }
 
 /** A valid raise body for a protocol, between the partnership's children's social care and police. */

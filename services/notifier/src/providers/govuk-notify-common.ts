@@ -31,7 +31,12 @@ export async function notifyCall<T>(what: string, timeoutMs: number, call: () =>
       call(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(DeliveryError.transient(`GOV.UK Notify: ${what} timed out after ${timeoutMs} ms`, { maybeSent: true })),
+          () =>
+            reject(
+              DeliveryError.transient(`GOV.UK Notify: ${what} timed out after ${timeoutMs} ms`, {
+                maybeSent: true,
+              }),
+            ),
           timeoutMs,
         );
       }),
@@ -68,7 +73,8 @@ export async function findByReference(
   const response = await notifyCall('looking up a notification by reference', timeoutMs, () =>
     client.getNotifications(type, undefined, reference),
   );
-  const list = (response.data as { notifications?: { id: string; reference?: string }[] }).notifications ?? [];
+  const list =
+    (response.data as { notifications?: { id: string; reference?: string }[] }).notifications ?? [];
   const found = list.find((n) => n.reference === reference);
   return found ? found.id : null;
 }

@@ -7,7 +7,12 @@ import { DeliveryError, isConnectionNotMade } from '../errors';
  * so the activity keeps retrying visibly until an operator fixes it, instead of alerting about
  * every recipient.
  */
-export function classifyHttpStatus(provider: string, status: number, detail: string, cause?: unknown): DeliveryError {
+export function classifyHttpStatus(
+  provider: string,
+  status: number,
+  detail: string,
+  cause?: unknown,
+): DeliveryError {
   const text = `${provider} HTTP ${status}${detail ? `: ${detail}` : ''}`;
   if (status === 400 || status === 422) return DeliveryError.permanent(text, { code: String(status), cause });
   if (status === 429) return DeliveryError.transient(text, { code: String(status), cause });
@@ -19,9 +24,12 @@ export function classifyHttpStatus(provider: string, status: number, detail: str
 export function classifyNetworkError(provider: string, err: unknown): DeliveryError {
   const e = err as { code?: string; message?: string };
   const notMade = isConnectionNotMade(e.code);
-  return DeliveryError.transient(`${provider}: ${e.code ?? ''} ${e.message ?? String(err)}`.replace(/\s+/g, ' ').trim(), {
-    code: e.code,
-    maybeSent: !notMade,
-    cause: err,
-  });
+  return DeliveryError.transient(
+    `${provider}: ${e.code ?? ''} ${e.message ?? String(err)}`.replace(/\s+/g, ' ').trim(),
+    {
+      code: e.code,
+      maybeSent: !notMade,
+      cause: err,
+    },
+  );
 }

@@ -48,6 +48,9 @@ export function createSmsProvider(config: Pick<NotifierConfig, 'sms'>, ds: DataS
   }
 }
 
-export function createProviders(config: Pick<NotifierConfig, 'email' | 'sms' | 'mailFrom'>, ds: DataSource): Providers {
+export function createProviders(
+  config: Pick<NotifierConfig, 'email' | 'sms' | 'mailFrom'>,
+  ds: DataSource,
+): Providers {
   return { email: createEmailProvider(config), sms: createSmsProvider(config, ds) };
 }

@@ -5,11 +5,14 @@ import type { Audience } from '@resolve/domain';
 import type { NotifyRequest } from '@resolve/contracts';
 
 export const PARTNERSHIP = { id: 'sefton', name: 'Sefton' };
-export const agency = (suffix: 'csc' | 'police' | 'health' | 'school') => demoAgencyId(PARTNERSHIP.id, suffix);
-export const agencyPerson = (suffix: 'csc' | 'police' | 'health' | 'school', role: string) => demoPersonId(agency(suffix), role);
+export const agency = (suffix: 'csc' | 'police' | 'health' | 'school') =>
+  demoAgencyId(PARTNERSHIP.id, suffix);
+export const agencyPerson = (suffix: 'csc' | 'police' | 'health' | 'school', role: string) =>
+  demoPersonId(agency(suffix), role);
 export const partnershipPerson = (role: string) => demoPersonId(PARTNERSHIP.id, role);
 /** Addresses of the demo directory (seedDemoDirectory). */
-export const agencyEmail = (suffix: string, role: string) => `${suffix}.${role}@${PARTNERSHIP.id}.resolve.test`;
+export const agencyEmail = (suffix: string, role: string) =>
+  `${suffix}.${role}@${PARTNERSHIP.id}.resolve.test`;
 export const partnershipEmail = (role: string) => `${role}@${PARTNERSHIP.id}.resolve.test`;
 
 /** Wednesday 14 January 2026, 10:00 in London: inside SMS hours. */
@@ -62,7 +65,10 @@ export function audience(a: Partial<Audience>): Audience {
   return { parties: false, agencyRoles: [], sides: [], partnershipRoles: [], ...a };
 }
 
-export function request(escalation: SeededEscalation, r: Partial<NotifyRequest> & Pick<NotifyRequest, 'audience'>): NotifyRequest {
+export function request(
+  escalation: SeededEscalation,
+  r: Partial<NotifyRequest> & Pick<NotifyRequest, 'audience'>,
+): NotifyRequest {
   return {
     escalationId: escalation.id,
     event: 'tier-entered',
@@ -112,8 +118,12 @@ export async function deliveryRows(ds: DataSource, escalationId: string): Promis
   );
 }
 
-export async function outbox(ds: DataSource, escalationId: string): Promise<{ delivery_key: string; to_phone: string; body: string; recipient_person_id: string }[]> {
-  return ds.query(`SELECT delivery_key, to_phone, body, recipient_person_id FROM sms_outbox WHERE escalation_id = $1 ORDER BY delivery_key`, [
-    escalationId,
-  ]);
+export async function outbox(
+  ds: DataSource,
+  escalationId: string,
+): Promise<{ delivery_key: string; to_phone: string; body: string; recipient_person_id: string }[]> {
+  return ds.query(
+    `SELECT delivery_key, to_phone, body, recipient_person_id FROM sms_outbox WHERE escalation_id = $1 ORDER BY delivery_key`,
+    [escalationId],
+  );
 }

@@ -20,7 +20,9 @@ interface StandIn {
   stop(): Promise<void>;
 }
 
-async function listen(handler: (req: RecordedRequest, res: ServerResponse) => void): Promise<{ server: Server; url: string; requests: RecordedRequest[] }> {
+async function listen(
+  handler: (req: RecordedRequest, res: ServerResponse) => void,
+): Promise<{ server: Server; url: string; requests: RecordedRequest[] }> {
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -34,7 +36,13 @@ async function listen(handler: (req: RecordedRequest, res: ServerResponse) => vo
           ? JSON.parse(text)
           : Object.fromEntries(new URLSearchParams(text));
       }
-      const recorded = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+      const recorded = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      };
       requests.push(recorded);
       handler(recorded, res);
     });
@@ -64,7 +72,13 @@ export const NOTIFY_EMAIL_TEMPLATE = 'f33517ff-2a88-4f6e-b855-c550268ce08a';
 export const NOTIFY_SMS_TEMPLATE = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
 export interface NotifyStandIn extends StandIn {
-  notifications: { id: string; type: 'email' | 'sms'; reference?: string; to: string; personalisation: Record<string, string> }[];
+  notifications: {
+    id: string;
+    type: 'email' | 'sms';
+    reference?: string;
+    to: string;
+    personalisation: Record<string, string>;
+  }[];
 }
 
 /** Checks the JWT the client signs with the key's secret (HS256, iss = service id). */
@@ -84,24 +98,50 @@ export async function startNotifyStandIn(): Promise<NotifyStandIn> {
   const invalid = new Set<string>();
   const { server, url, requests } = await listen((req, res) => {
     if (!notifyAuthOk(req.headers.authorization as string | undefined)) {
-      return json(res, 403, { status_code: 403, errors: [{ error: 'AuthError', message: 'Invalid token: signature, api token not found' }] });
+      return json(res, 403, {
+        status_code: 403,
+        errors: [{ error: 'AuthError', message: 'Invalid token: signature, api token not found' }],
+      });
     }
     const failure = failNext.shift();
-    if (failure) return json(res, failure, { status_code: failure, errors: [{ error: 'Exception', message: 'Internal server error' }] });
-    if (req.method === 'POST' && (req.path === '/v2/notifications/email' || req.path === '/v2/notifications/sms')) {
+    if (failure)
+      return json(res, failure, {
+        status_code: failure,
+        errors: [{ error: 'Exception', message: 'Internal server error' }],
+      });
+    if (
+      req.method === 'POST' &&
+      (req.path === '/v2/notifications/email' || req.path === '/v2/notifications/sms')
+    ) {
       const type = req.path.endsWith('email') ? 'email' : 'sms';
       const to = String(type === 'email' ? req.body.email_address : req.body.phone_number);
       if (invalid.has(to)) {
-        const message = type === 'email' ? 'email_address Not a valid email address' : 'phone_number Not a UK mobile number';
+        const message =
+          type === 'email'
+            ? 'email_address Not a valid email address'
+            : 'phone_number Not a UK mobile number';
         return json(res, 400, { status_code: 400, errors: [{ error: 'ValidationError', message }] });
       }
       const id = randomUUID();
       const personalisation = req.body.personalisation as Record<string, string>;
-      notifications.push({ id, type, reference: req.body.reference as string | undefined, to, personalisation });
+      notifications.push({
+        id,
+        type,
+        reference: req.body.reference as string | undefined,
+        to,
+        personalisation,
+      });
       return json(res, 201, {
         id,
         reference: req.body.reference ?? null,
-        content: type === 'email' ? { subject: personalisation.subject, body: personalisation.body, from_email: 'resolve@notifications.service.gov.uk' } : { body: personalisation.body, from_number: 'Resolve' },
+        content:
+          type === 'email'
+            ? {
+                subject: personalisation.subject,
+                body: personalisation.body,
+                from_email: 'resolve@notifications.service.gov.uk',
+              }
+            : { body: personalisation.body, from_number: 'Resolve' },
         uri: `${url}/v2/notifications/${id}`,
         template: { id: req.body.template_id, version: 1, uri: `${url}/v2/template/${req.body.template_id}` },
       });
@@ -109,9 +149,16 @@ export async function startNotifyStandIn(): Promise<NotifyStandIn> {
     if (req.method === 'GET' && req.path === '/v2/notifications') {
       const reference = req.query.get('reference');
       const type = req.query.get('template_type');
-      const found = notifications.filter((n) => (!reference || n.reference === reference) && (!type || n.type === type));
+      const found = notifications.filter(
+        (n) => (!reference || n.reference === reference) && (!type || n.type === type),
+      );
       return json(res, 200, {
-        notifications: found.map((n) => ({ id: n.id, reference: n.reference, type: n.type, status: 'sending' })),
+        notifications: found.map((n) => ({
+          id: n.id,
+          reference: n.reference,
+          type: n.type,
+          status: 'sending',
+        })),
         links: { current: `${url}/v2/notifications` },
       });
     }
@@ -127,7 +174,14 @@ export const TWILIO_AUTH_TOKEN = 'stand-in-auth-token';
 export const TWILIO_FROM = '+447700900999';
 
 export interface TwilioStandIn extends StandIn {
-  messages: { sid: string; to: string; from: string; body: string; dateSent: Date; statusCallback?: string }[];
+  messages: {
+    sid: string;
+    to: string;
+    from: string;
+    body: string;
+    dateSent: Date;
+    statusCallback?: string;
+  }[];
 }
 
 /** A local stand-in for Twilio's Messages API (2010-04-01): create and list. */
@@ -139,10 +193,20 @@ export async function startTwilioStandIn(): Promise<TwilioStandIn> {
   const { server, url, requests } = await listen((req, res) => {
     const expected = `Basic ${Buffer.from(`${TWILIO_ACCOUNT_SID}:${TWILIO_AUTH_TOKEN}`).toString('base64')}`;
     if (req.headers.authorization !== expected) {
-      return json(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+      return json(res, 401, {
+        code: 20003,
+        message: 'Authenticate',
+        more_info: 'https://www.twilio.com/docs/errors/20003',
+        status: 401,
+      });
     }
     const failure = failNext.shift();
-    if (failure) return json(res, failure, { code: failure === 429 ? 20429 : 20500, message: 'Service unavailable', status: failure });
+    if (failure)
+      return json(res, failure, {
+        code: failure === 429 ? 20429 : 20500,
+        message: 'Service unavailable',
+        status: failure,
+      });
     if (req.path !== base) return json(res, 404, { code: 20404, message: 'Not found', status: 404 });
     if (req.method === 'POST') {
       const to = String(req.body.To);
@@ -185,7 +249,14 @@ export async function startTwilioStandIn(): Promise<TwilioStandIn> {
       (m) => (!to || m.to === to) && (!from || m.from === from) && (!after || m.dateSent >= new Date(after)),
     );
     return json(res, 200, {
-      messages: found.map((m) => ({ sid: m.sid, to: m.to, from: m.from, body: m.body, status: 'sent', date_sent: m.dateSent.toUTCString() })),
+      messages: found.map((m) => ({
+        sid: m.sid,
+        to: m.to,
+        from: m.from,
+        body: m.body,
+        status: 'sent',
+        date_sent: m.dateSent.toUTCString(),
+      })),
       end: found.length ? found.length - 1 : 0,
       first_page_uri: base,
       next_page_uri: null,

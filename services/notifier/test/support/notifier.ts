@@ -27,7 +27,9 @@ export function notifierFor(
 
 /** Saves the seeded directory so each test can change preferences and get them back after. */
 export async function snapshotPeople(ds: DataSource): Promise<() => Promise<void>> {
-  await ds.query(`DROP TABLE IF EXISTS person_snapshot; CREATE TABLE person_snapshot AS SELECT * FROM person`);
+  await ds.query(
+    `DROP TABLE IF EXISTS person_snapshot; CREATE TABLE person_snapshot AS SELECT * FROM person`,
+  );
   return async () => {
     await ds.query(
       `UPDATE person p SET channels = s.channels, email = s.email, phone = s.phone, sms_out_of_hours = s.sms_out_of_hours

@@ -7,7 +7,12 @@ export async function notifyOnce(request: NotifyRequest, taskQueue: string): Pro
   const { notify } = proxyActivities<NotifierActivities>({
     taskQueue,
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 1.5, maximumInterval: '1 second', maximumAttempts: 40 },
+    retry: {
+      initialInterval: '200 milliseconds',
+      backoffCoefficient: 1.5,
+      maximumInterval: '1 second',
+      maximumAttempts: 40,
+    },
   });
   return notify(request);
 }

@@ -9,7 +9,8 @@ import { computeTierDeadline } from '@resolve/protocols';
  * and a change to that data reaches running cases only through an explicit recomputation.
  */
 export function createDeadlineActivities(deps: { holidays?: HolidaySet | (() => HolidaySet) } = {}) {
-  const current = () => (typeof deps.holidays === 'function' ? deps.holidays() : (deps.holidays ?? DEFAULT_HOLIDAYS));
+  const current = () =>
+    typeof deps.holidays === 'function' ? deps.holidays() : (deps.holidays ?? DEFAULT_HOLIDAYS);
   return {
     async computeDeadline(request: ComputeDeadlineRequest): Promise<DeadlineResult> {
       const holidays = current();
@@ -27,7 +28,8 @@ export function createDeadlineActivities(deps: { holidays?: HolidaySet | (() => 
       if (dueAt) {
         const start = Date.parse(request.tierStartedAt);
         const due = dueAt.getTime();
-        if (protocol.reminders.halfway && due > start) reminders.push(new Date(start + Math.floor((due - start) / 2)).toISOString());
+        if (protocol.reminders.halfway && due > start)
+          reminders.push(new Date(start + Math.floor((due - start) / 2)).toISOString());
         if (protocol.reminders.morningOfDueDay) {
           const morning = localInstant(localDateOf(dueAt), protocol.reminders.morningOfDueDay);
           if (morning.getTime() > start && morning.getTime() < due) reminders.push(morning.toISOString());

@@ -5,6 +5,9 @@ import { createDeadlineActivities } from './deadlines';
 import { createProjectionActivities } from './projection';
 
 /** The escalation worker's activities, built from their dependencies. */
-export function createEscalationActivities(deps: { dataSource: DataSource; holidays?: HolidaySet | (() => HolidaySet) }): EscalationActivities {
+export function createEscalationActivities(deps: {
+  dataSource: DataSource;
+  holidays?: HolidaySet | (() => HolidaySet);
+}): EscalationActivities {
   return { ...createDeadlineActivities(deps), ...createProjectionActivities(deps) };
 }

@@ -48,14 +48,27 @@ export function createProjectionActivities(deps: { dataSource: DataSource }) {
              ON CONFLICT (escalation_id, seq) DO NOTHING`,
             [
               state.escalationId,
-              JSON.stringify(fresh.map((e) => ({ seq: e.seq, at: e.at, type: e.type, tier: e.tier, actor: e.actor ?? null, actionId: e.actionId, detail: e.detail }))),
+              JSON.stringify(
+                fresh.map((e) => ({
+                  seq: e.seq,
+                  at: e.at,
+                  type: e.type,
+                  tier: e.tier,
+                  actor: e.actor ?? null,
+                  actionId: e.actionId,
+                  detail: e.detail,
+                })),
+              ),
             ],
           );
         }
         await tx.query(
           `UPDATE plan_item p SET status = 'done' FROM jsonb_to_recordset($2::jsonb) AS s("itemId" uuid, status text)
            WHERE p.escalation_id = $1 AND p.id = s."itemId" AND s.status = 'done'`,
-          [state.escalationId, JSON.stringify(state.planItems.map((i) => ({ itemId: i.itemId, status: i.status })))],
+          [
+            state.escalationId,
+            JSON.stringify(state.planItems.map((i) => ({ itemId: i.itemId, status: i.status }))),
+          ],
         );
       });
     },

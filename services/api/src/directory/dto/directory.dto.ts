@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+} from 'class-validator';
 import { AGENCY_ROLES, PARTNERSHIP_ROLES } from '@resolve/protocols';
 
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -16,8 +27,30 @@ export class CreateAgencyDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiProperty({ enum: ['children-social-care', 'adult-social-care', 'police', 'health', 'school', 'probation', 'housing', 'voluntary-sector', 'other'] })
-  @IsIn(['children-social-care', 'adult-social-care', 'police', 'health', 'school', 'probation', 'housing', 'voluntary-sector', 'other'])
+  @ApiProperty({
+    enum: [
+      'children-social-care',
+      'adult-social-care',
+      'police',
+      'health',
+      'school',
+      'probation',
+      'housing',
+      'voluntary-sector',
+      'other',
+    ],
+  })
+  @IsIn([
+    'children-social-care',
+    'adult-social-care',
+    'police',
+    'health',
+    'school',
+    'probation',
+    'housing',
+    'voluntary-sector',
+    'other',
+  ])
   kind!: string;
 }
 
@@ -39,7 +72,9 @@ export class CreatePersonDto {
 
   @ApiPropertyOptional({ example: '+447700900123' })
   @IsOptional()
-  @Matches(/^\+44\d{9,10}$/, { message: 'phone must be a UK number in international form, e.g. +447700900123' })
+  @Matches(/^\+44\d{9,10}$/, {
+    message: 'phone must be a UK number in international form, e.g. +447700900123',
+  })
   phone?: string;
 
   @ApiProperty({ enum: ['email', 'sms'], isArray: true })
@@ -74,7 +109,9 @@ export class UpdatePersonDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(/^\+44\d{9,10}$/, { message: 'phone must be a UK number in international form, e.g. +447700900123' })
+  @Matches(/^\+44\d{9,10}$/, {
+    message: 'phone must be a UK number in international form, e.g. +447700900123',
+  })
   phone?: string;
 
   @ApiPropertyOptional({ enum: ['email', 'sms'], isArray: true })

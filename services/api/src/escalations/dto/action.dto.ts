@@ -75,7 +75,9 @@ export class ProposeExtensionDto extends ActionDto {
 }
 
 export class ScheduleMeetingDto extends ActionDto {
-  @ApiProperty({ enum: ['chaired-meeting', 'mediation', 'resolution-panel', 'professionals-meeting', 'review-conference'] })
+  @ApiProperty({
+    enum: ['chaired-meeting', 'mediation', 'resolution-panel', 'professionals-meeting', 'review-conference'],
+  })
   @IsIn(['chaired-meeting', 'mediation', 'resolution-panel', 'professionals-meeting', 'review-conference'])
   kind!: string;
 

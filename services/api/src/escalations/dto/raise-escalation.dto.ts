@@ -52,10 +52,15 @@ export class RaiseEscalationDto {
   @Length(1, 100)
   protocolId!: string;
 
-  @ApiProperty({ example: 'SEF-2026-0042', description: "Case reference: letters, digits and hyphens, with at least one digit; never a person's name" })
+  @ApiProperty({
+    example: 'SEF-2026-0042',
+    description:
+      "Case reference: letters, digits and hyphens, with at least one digit; never a person's name",
+  })
   @IsString()
   @Matches(/^(?=.*\d)[A-Z0-9][A-Z0-9-]{2,39}$/, {
-    message: 'reference must be 3-40 capital letters, digits and hyphens, with at least one digit (a case reference, not a name)',
+    message:
+      'reference must be 3-40 capital letters, digits and hyphens, with at least one digit (a case reference, not a name)',
   })
   reference!: string;
 
@@ -69,7 +74,10 @@ export class RaiseEscalationDto {
   @Length(1, 100)
   receivingAgencyId!: string;
 
-  @ApiProperty({ description: 'The person in the receiving agency the concern is raised with', example: 'sefton-police-practitioner' })
+  @ApiProperty({
+    description: 'The person in the receiving agency the concern is raised with',
+    example: 'sefton-police-practitioner',
+  })
   @IsString()
   @Length(1, 100)
   receivingPersonId!: string;

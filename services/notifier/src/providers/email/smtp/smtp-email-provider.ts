@@ -50,7 +50,9 @@ export class SmtpEmailProvider implements EmailProvider {
       pool: true,
       maxConnections: options.maxConnections ?? 4,
       maxMessages: 500,
-      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      auth: url.username
+        ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+        : undefined,
       connectionTimeout: options.connectionTimeoutMs ?? 10_000,
       greetingTimeout: options.connectionTimeoutMs ?? 10_000,
       socketTimeout: options.socketTimeoutMs ?? 30_000,
@@ -80,7 +82,9 @@ export class SmtpEmailProvider implements EmailProvider {
         headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
       });
       if (info.rejected?.length) {
-        throw DeliveryError.permanent(`SMTP server rejected recipient: ${String(info.response ?? '')}`.trim());
+        throw DeliveryError.permanent(
+          `SMTP server rejected recipient: ${String(info.response ?? '')}`.trim(),
+        );
       }
       return { providerMessageId: info.messageId ?? messageId };
     } catch (err) {
@@ -101,7 +105,9 @@ export class SmtpEmailProvider implements EmailProvider {
 export function classifySmtpError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as SmtpError;
-  const text = `SMTP ${e.command ? `${e.command}: ` : ''}${e.response ?? e.message}`.replace(/\s+/g, ' ').trim();
+  const text = `SMTP ${e.command ? `${e.command}: ` : ''}${e.response ?? e.message}`
+    .replace(/\s+/g, ' ')
+    .trim();
   const code = e.responseCode;
   if (typeof code === 'number' && code >= 500 && code < 600) {
     if (e.code === 'EAUTH' || e.command === 'AUTH PLAIN' || e.command === 'AUTH LOGIN') {

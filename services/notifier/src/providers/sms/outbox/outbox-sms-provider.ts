@@ -42,7 +42,10 @@ export interface OutboxMessage {
 }
 
 /** The outbox, newest first, optionally for one case: for the API and for people reading it. */
-export async function readSmsOutbox(ds: DataSource, options: { escalationId?: string; limit?: number } = {}): Promise<OutboxMessage[]> {
+export async function readSmsOutbox(
+  ds: DataSource,
+  options: { escalationId?: string; limit?: number } = {},
+): Promise<OutboxMessage[]> {
   const rows: Record<string, unknown>[] = await ds.query(
     `SELECT id, delivery_key, escalation_id, recipient_person_id, to_phone, body, created_at
        FROM sms_outbox
