@@ -2,6 +2,79 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Workflows are replayed: no Node built-ins, no I/O (libs/domain runs inside them).
+const deterministic = {
+  group: [
+    'node:*',
+    'fs',
+    'path',
+    'http',
+    'https',
+    'net',
+    'child_process',
+    'crypto',
+    'pg',
+    'typeorm',
+    '@temporalio/client',
+    '@temporalio/worker',
+  ],
+  message: 'workflow code must stay deterministic: no I/O or Node built-ins',
+};
+// Another project is reached through its @resolve/* package, never by a path into its files.
+const noReachingIn = {
+  regex: '^(\\.\\./)+(libs|services|workflows)/|^(\\.\\./){2,}[a-z-]+/src(/|$)',
+  message: 'import another project through its @resolve/* package, not a path into its files',
+};
+const services = ['@resolve/api', '@resolve/notifier', '@resolve/worker'];
+// The pure core: the rules of a protocol and of time, with no storage, framework or service.
+const pureCore = {
+  group: [
+    ...services,
+    '@resolve/persistence',
+    '@resolve/temporal',
+    '@resolve/testing',
+    '@resolve/mail-capture',
+    '@resolve/workflows',
+    '@resolve/cli',
+    '@nestjs/*',
+    'typeorm',
+    'pg',
+    'express',
+    '@temporalio/client',
+    '@temporalio/worker',
+  ],
+  message: 'domain, calendar, protocols and contracts never import persistence, frameworks or services',
+};
+const notService = (allowed) => ({
+  group: services.filter((s) => s !== allowed),
+  message: 'a service never imports another service: share code through a lib in libs/',
+});
+const libsNotServices = {
+  group: services,
+  message: 'a lib never imports a service (only infra/ composes them)',
+};
+
+function moduleBoundaries() {
+  const entry = (files, patterns, extra = {}) => ({
+    files,
+    ...extra,
+    rules: { ...(extra.rules ?? {}), 'no-restricted-imports': ['error', { patterns }] },
+  });
+  const typed = {
+    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  };
+  return [
+    entry(['libs/*/src/**/*.ts'], [libsNotServices, noReachingIn]),
+    entry(['libs/{calendar,protocols,contracts}/src/**/*.ts'], [pureCore, noReachingIn]),
+    entry(['libs/domain/src/**/*.ts'], [deterministic, pureCore, noReachingIn], typed),
+    entry(['workflows/src/**/*.ts'], [deterministic, libsNotServices, noReachingIn], typed),
+    entry(['services/api/src/**/*.ts'], [notService('@resolve/api'), noReachingIn]),
+    entry(['services/notifier/src/**/*.ts'], [notService('@resolve/notifier'), noReachingIn]),
+    entry(['services/worker/src/**/*.ts'], [notService('@resolve/worker'), noReachingIn]),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'dist/**', 'var/**', '**/*.js', '**/*.mjs', '.nx/**'] },
   js.configs.recommended,
@@ -13,38 +86,9 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
-  {
-    // Workflows are replayed: no Node built-ins, no I/O, no floating promises.
-    files: ['workflows/src/**/*.ts', 'libs/domain/src/**/*.ts'],
-    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                'node:*',
-                'fs',
-                'path',
-                'http',
-                'https',
-                'net',
-                'child_process',
-                'crypto',
-                'pg',
-                'typeorm',
-                '@temporalio/client',
-                '@temporalio/worker',
-              ],
-              message: 'workflow code must stay deterministic: no I/O or Node built-ins',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Module boundaries, one entry per kind of project. A file's own entry lists every import it
+  // may not make (flat config replaces a rule's options per file, so each entry is complete).
+  ...moduleBoundaries(),
   {
     files: ['**/*.spec.ts', '**/test/**/*.ts'],
     rules: {

@@ -22,9 +22,8 @@ import {
   loadOrCreateEncryptionKeys,
   startDevServer,
 } from '@resolve/temporal';
-import { startSmtpCapture, type CapturedMail } from '@resolve/testing';
-import { startEscalationWorker } from '@resolve/worker';
-import { workerTelemetryOptions } from '../../services/worker/src/metrics';
+import { startSmtpCapture, type CapturedMail } from '@resolve/mail-capture';
+import { startEscalationWorker, workerTelemetryOptions } from '@resolve/worker';
 
 const root = path.resolve(__dirname, '..', '..');
 const varDir = path.join(root, 'var');

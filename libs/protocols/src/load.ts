@@ -1,7 +1,7 @@
 /**
  * Reading protocol files from disk, for the CLI, tests and tooling. Uses `fs`, so it is NOT
  * exported from index.ts: the Temporal workflow bundle imports index.ts and must not pull in
- * Node built-ins. Import this file by path.
+ * Node built-ins. Import it as `@resolve/protocols/files` (an alias in tsconfig.base.json).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';

@@ -1,8 +1,17 @@
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
-/** The workflows' source entry point; the worker bundles it (with the @resolve/* libs) at start. */
-export const WORKFLOWS_PATH = path.resolve(__dirname, '..', '..', '..', 'workflows', 'src', 'index.ts');
+/**
+ * The workflows' source entry point; the worker bundles it (with the @resolve/* libs) at start.
+ * Found through the @resolve/workflows package rather than a path relative to this file, so the
+ * compiled tree (dist/) and the sources resolve the same entry. The package.json subpath is not
+ * an alias in tsconfig `paths`, so it always follows the workspace link to the TypeScript sources.
+ */
+export const WORKFLOWS_PATH = path.join(
+  path.dirname(require.resolve('@resolve/workflows/package.json')),
+  'src',
+  'index.ts',
+);
 
 let cached: Promise<WorkflowBundleWithSourceMap> | null = null;
 

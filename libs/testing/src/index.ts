@@ -1,5 +1,5 @@
 export * from './ports';
 export * from './test-database';
-export * from './smtp-capture';
+export * from '@resolve/mail-capture';
 export * from './temporal-environments';
 export * from './recording-notifier';

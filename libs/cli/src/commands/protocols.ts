@@ -7,7 +7,7 @@ import {
   ProtocolFileError,
   protocolFilesIn,
   ProtocolValidationError,
-} from '../../../protocols/src/load';
+} from '@resolve/protocols/files';
 import { parseCommandArgs, UsageError } from '../args';
 import { EXIT, printJson, type Io } from '../io';
 

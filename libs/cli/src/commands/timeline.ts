@@ -1,6 +1,6 @@
 import { formatLocal } from '@resolve/calendar';
 import { computeTimeline, getProtocol, UnknownProtocolError, type Protocol } from '@resolve/protocols';
-import { loadProtocolFile, ProtocolFileError, ProtocolValidationError } from '../../../protocols/src/load';
+import { loadProtocolFile, ProtocolFileError, ProtocolValidationError } from '@resolve/protocols/files';
 import { parseCommandArgs, parseInstant, required, UsageError } from '../args';
 import { EXIT, printJson, type Io } from '../io';
 

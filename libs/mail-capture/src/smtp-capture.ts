@@ -1,6 +1,6 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { freePort } from './ports';
+import { freePort } from './free-port';
 
 export interface CapturedMail {
   to: string[];
