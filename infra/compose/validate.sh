@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validates the container stack (docker-compose.yml, the service Dockerfiles and their
+# Validates the container stack (docker-compose.yml, the service Dockerfile and its
 # support files) without a Docker engine. CI runs it; so can anyone:
 #
 #   bash infra/compose/validate.sh                    # the repository's docker-compose.yml

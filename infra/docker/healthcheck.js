@@ -13,10 +13,29 @@
 //   @resolve/contracts so the names stay in one place. HEALTHCHECK_TASK_QUEUE_TYPE is
 //   workflow (default) or activity. HEALTHCHECK_POLLER_MATCH=any accepts any poller (for a
 //   worker that sets its own identity without the hostname).
+// RESOLVE_SERVICE (set by the image) supplies the defaults of the three services, so one
+// Dockerfile serves them all; each HEALTHCHECK_* variable still overrides its default.
 const os = require('node:os');
 const path = require('node:path');
 
 const timeoutMs = Number(process.env.HEALTHCHECK_TIMEOUT_MS || 4000);
+
+const serviceDefaults = {
+  api: { HEALTHCHECK_MODE: 'http' },
+  worker: {
+    HEALTHCHECK_MODE: 'temporal-poller',
+    HEALTHCHECK_TASK_QUEUE_KEY: 'escalations',
+    HEALTHCHECK_TASK_QUEUE_TYPE: 'workflow',
+  },
+  notifier: {
+    HEALTHCHECK_MODE: 'temporal-poller',
+    HEALTHCHECK_TASK_QUEUE_KEY: 'notifications',
+    HEALTHCHECK_TASK_QUEUE_TYPE: 'activity',
+  },
+};
+for (const [name, value] of Object.entries(serviceDefaults[process.env.RESOLVE_SERVICE] || {})) {
+  if (!process.env[name]) process.env[name] = value;
+}
 
 function done(ok, message) {
   console.log(`${ok ? 'healthy' : 'unhealthy'}: ${message}`);
