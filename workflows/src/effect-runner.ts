@@ -1,0 +1,189 @@
+import {
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import {
+  SEARCH_ATTRIBUTES,
+  TASK_QUEUES,
+  type EscalationActivities,
+  type NotifierActivities,
+  type NotifyRequest,
+} from '@resolve/contracts';
+import { applyDeadline, currentTier, isClosed, type Effect, type EscalationState } from '@resolve/domain';
+import type { Protocol } from '@resolve/protocols';
+
+/**
+ * The workflow's side of the engine's effects: a queue of what the engine asked for, carried out
+ * through activities (deadlines, notifications), and the publication of the state (search
+ * attributes, memo, the Postgres projection). Kept apart from the workflow function so that the
+ * shell reads as the escalation's life cycle, and this as the plumbing.
+ */
+
+const BOOKKEEPING_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+} as const;
+
+// Runs recorded before the patch `local-bookkeeping` computed deadlines and wrote the projection
+// as ordinary activities, through the server's task queue.
+const bookkeepingViaServer = proxyActivities<EscalationActivities>({
+  taskQueue: TASK_QUEUES.escalations,
+  startToCloseTimeout: '30 seconds',
+  retry: BOOKKEEPING_RETRY,
+});
+
+// Since the patch, both run as local activities in the worker that runs the workflow: no task
+// queue round trip and no activity events for the server to persist, and only the result (the
+// deadline, or nothing) goes into the history, not the whole state that the projection carries.
+// That halves the server's work per escalation. Replays still never recompute a deadline: the
+// result is in the history as a marker. Both are idempotent, as a local activity whose worker
+// dies is run again by the next one.
+const bookkeepingInWorker = proxyLocalActivities<EscalationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: BOOKKEEPING_RETRY,
+});
+const LOCAL_BOOKKEEPING = 'local-bookkeeping';
+export const bookkeeping = (): EscalationActivities =>
+  patched(LOCAL_BOOKKEEPING) ? bookkeepingInWorker : bookkeepingViaServer;
+
+// Notifications never fail the escalation: the notifier records permanent failures itself and
+// reports them to the business manager; here it is retried until it answers.
+//
+// Since the patch `notify-in-background`, a notification is scheduled and left to run while the
+// escalation carries on: the next tier's deadline is computed, the projection written and a
+// caller's update answered without waiting for email or SMS (an outage at the provider or a busy
+// notifier used to hold up the whole case, and a tier's halfway reminder was lost when its
+// deadline was computed after the reminder's instant). Runs recorded before the patch replay
+// their notifications one by one, as they were made.
+export const NOTIFY_IN_BACKGROUND = 'notify-in-background';
+const notifier = proxyActivities<NotifierActivities>({
+  taskQueue: TASK_QUEUES.notifications,
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Each effect keeps the id of the request (or timer) that caused it, for the notifier's logs. */
+export type Queued = Effect & { correlationId?: string };
+type QueuedNotice = Extract<Queued, { type: 'notify' }>;
+
+export const tag = (effects: Effect[], correlationId: string): Queued[] =>
+  effects.map((e) => ({ ...e, correlationId }));
+
+export class EffectRunner {
+  readonly queue: Queued[];
+  /** True while the shell is carrying out the queue or publishing. */
+  busy = false;
+  // Every change bumps `changes`; `published` is the change count last written to Postgres.
+  // A counter, not a flag: an action arriving while a projection is being written must not be
+  // marked as written by it.
+  changes = 1;
+  published = 0;
+  /** Notifications scheduled in the background and not yet answered by the notifier. */
+  notifying = 0;
+
+  constructor(
+    private readonly protocol: Protocol,
+    private readonly state: EscalationState,
+    private readonly now: () => Date,
+    initial: Queued[],
+  ) {
+    this.queue = initial;
+  }
+
+  dirty(): boolean {
+    return this.changes > this.published;
+  }
+
+  /** Carries out the queue; on the new path, notices first and without waiting for them. */
+  async drain(): Promise<void> {
+    const queue = this.queue;
+    while (queue.length > 0) {
+      if (queue.some((e) => e.type === 'notify') && patched(NOTIFY_IN_BACKGROUND)) {
+        const notices = queue.filter((e): e is QueuedNotice => e.type === 'notify');
+        const rest = queue.filter((e) => e.type !== 'notify');
+        queue.splice(0, queue.length, ...rest);
+        this.notifyInBackground(notices);
+        continue;
+      }
+      await this.carryOut(queue.shift()!);
+    }
+  }
+
+  async publish(): Promise<void> {
+    const { state, protocol } = this;
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.partnership, value: state.partnershipId },
+      { key: SEARCH_ATTRIBUTES.protocol, value: state.protocolId },
+      { key: SEARCH_ATTRIBUTES.tier, value: state.tier.number },
+      { key: SEARCH_ATTRIBUTES.status, value: state.status },
+      { key: SEARCH_ATTRIBUTES.urgent, value: state.urgent },
+      { key: SEARCH_ATTRIBUTES.raisingAgency, value: state.raisingAgencyId },
+      { key: SEARCH_ATTRIBUTES.receivingAgency, value: state.receivingAgencyId },
+      { key: SEARCH_ATTRIBUTES.breaches, value: state.breaches },
+      {
+        key: SEARCH_ATTRIBUTES.nextDeadline,
+        value: state.tier.dueAt && !state.tier.metAt && !isClosed(state) ? new Date(state.tier.dueAt) : null,
+      },
+    ]);
+    upsertMemo({
+      summary: `${state.reference}: ${protocol.title}, tier ${state.tier.number} (${currentTier(protocol, state).title}), ${state.status}`,
+    });
+    const target = this.changes;
+    await bookkeeping().recordProjection(state);
+    this.published = target;
+  }
+
+  private notifyRequest(effect: QueuedNotice): NotifyRequest {
+    return {
+      escalationId: this.state.escalationId,
+      event: effect.event,
+      tier: effect.tier,
+      audience: effect.audience,
+      key: effect.key,
+      urgent: effect.urgent,
+      correlationId: effect.correlationId,
+    };
+  }
+
+  /** Every notice queued by one step goes out in one background activity. */
+  private notifyInBackground(notices: QueuedNotice[]): void {
+    this.notifying += 1;
+    notifier.notifyBatch(notices.map((n) => this.notifyRequest(n))).then(
+      () => {
+        this.notifying -= 1;
+      },
+      (err: unknown) => {
+        // Only requests the notifier refuses outright (InvalidNotifyRequest) end here; it is in
+        // the history as a failed activity. The escalation itself carries on.
+        this.notifying -= 1;
+        log.error('notifications refused by the notifier', {
+          escalationId: this.state.escalationId,
+          keys: notices.map((n) => n.key),
+          error: String(err),
+        });
+      },
+    );
+  }
+
+  private async carryOut(effect: Queued): Promise<void> {
+    switch (effect.type) {
+      case 'compute-deadline': {
+        const { type: _type, correlationId: _c, ...request } = effect;
+        const result = await bookkeeping().computeDeadline({ ...request, protocol: this.protocol });
+        this.queue.push(...applyDeadline(this.state, result, this.now()));
+        return;
+      }
+      case 'notify':
+        // Runs recorded before `notify-in-background` (see drain): one at a time.
+        await notifier.notify(this.notifyRequest(effect));
+        return;
+      case 'close':
+        return;
+    }
+  }
+}
