@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../common/api-error';
+import { AcceptsIdempotencyKey, IdempotencyKey } from '../common/idempotency-key.decorator';
 import {
   ActionDto,
   AgreePlanDto,
@@ -15,20 +16,6 @@ import {
 import { RaiseEscalationDto } from './dto/raise-escalation.dto';
 import { EscalationsService, IMMEDIATE_RISK_REMINDER, type ListFilters } from './escalations.service';
 
-const IDEMPOTENCY = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Repeat a request safely: the same key never raises or acts twice',
-};
-
-function idempotencyKey(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[\x21-\x7e]{8,200}$/.test(value)) {
-    throw new ApiError('validation-failed', 'Idempotency-Key: 8-200 visible ASCII characters');
-  }
-  return value;
-}
-
 /** Agencies' actions on escalations. Thin: each endpoint delegates to the service. */
 @ApiTags('escalations')
 @ApiBearerAuth()
@@ -39,13 +26,9 @@ export class EscalationsController {
 
   @Post()
   @ApiOperation({ summary: 'Raise an escalation and start its protocol' })
-  @ApiHeader(IDEMPOTENCY)
-  raise(
-    @CurrentCaller() caller: Caller,
-    @Body() dto: RaiseEscalationDto,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    return this.escalations.raise(caller, dto, idempotencyKey(key));
+  @AcceptsIdempotencyKey()
+  raise(@CurrentCaller() caller: Caller, @Body() dto: RaiseEscalationDto, @IdempotencyKey() key?: string) {
+    return this.escalations.raise(caller, dto, key);
   }
 
   @Get()
@@ -78,63 +61,57 @@ export class EscalationsController {
 
   @Post(':id/acknowledge')
   @HttpCode(200)
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   acknowledge(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(
-      c,
-      id,
-      'acknowledge',
-      { text: b.reason },
-      { idempotencyKey: idempotencyKey(k) },
-    );
+    return this.escalations.act(c, id, 'acknowledge', { text: b.reason }, { idempotencyKey: k });
   }
 
   @Post(':id/respond')
   @HttpCode(200)
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   respond(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(c, id, 'respond', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+    return this.escalations.act(c, id, 'respond', { text: b.reason }, { idempotencyKey: k });
   }
 
   @Post(':id/plan')
   @HttpCode(200)
   @ApiOperation({ summary: 'Agree a plan of action: who, what, by when' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   plan(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: AgreePlanDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.agreePlan(c, id, b, { idempotencyKey: idempotencyKey(k) });
+    return this.escalations.agreePlan(c, id, b, { idempotencyKey: k });
   }
 
   @Post(':id/plan-items/:itemId/complete')
   @HttpCode(200)
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   completeItem(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Param('itemId') itemId: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(
       c,
       id,
       'complete-plan-item',
       { text: b.reason, args: { itemId } },
-      { idempotencyKey: idempotencyKey(k) },
+      { idempotencyKey: k },
     );
   }
 
@@ -143,53 +120,53 @@ export class EscalationsController {
   @ApiOperation({
     summary: "Confirm resolution (both agencies where the protocol says 'to both agencies' satisfaction')",
   })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   resolve(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ResolveDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(
       c,
       id,
       'resolve',
       { text: b.reason, args: { referLearning: b.referLearning ?? false } },
-      { idempotencyKey: idempotencyKey(k) },
+      { idempotencyKey: k },
     );
   }
 
   @Post(':id/escalate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Escalate to the next tier now, with a reason' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   escalate(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
     if (!b.reason)
       throw new ApiError('validation-failed', 'reason: say why the escalation moves to the next tier now');
-    return this.escalations.act(c, id, 'escalate', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+    return this.escalations.act(c, id, 'escalate', { text: b.reason }, { idempotencyKey: k });
   }
 
   @Post(':id/immediate-risk')
   @HttpCode(200)
   @ApiOperation({ summary: 'Flag immediate risk: the protocol fast track applies' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   async immediateRisk(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
     const result = await this.escalations.act(
       c,
       id,
       'flag-immediate-risk',
       { text: b.reason },
-      { idempotencyKey: idempotencyKey(k) },
+      { idempotencyKey: k },
     );
     return { ...result, notice: IMMEDIATE_RISK_REMINDER };
   }
@@ -197,138 +174,120 @@ export class EscalationsController {
   @Post(':id/extension')
   @HttpCode(200)
   @ApiOperation({ summary: 'Propose a longer timetable for the current tier' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   proposeExtension(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ProposeExtensionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(
       c,
       id,
       'propose-extension',
       { text: b.reason, args: { dueAt: new Date(b.dueAt).toISOString() } },
-      { idempotencyKey: idempotencyKey(k) },
+      { idempotencyKey: k },
     );
   }
 
   @Post(':id/extension/accept')
   @HttpCode(200)
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   acceptExtension(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(
-      c,
-      id,
-      'accept-extension',
-      { text: b.reason },
-      { idempotencyKey: idempotencyKey(k) },
-    );
+    return this.escalations.act(c, id, 'accept-extension', { text: b.reason }, { idempotencyKey: k });
   }
 
   @Post(':id/extension/decline')
   @HttpCode(200)
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   declineExtension(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(
-      c,
-      id,
-      'decline-extension',
-      { text: b.reason },
-      { idempotencyKey: idempotencyKey(k) },
-    );
+    return this.escalations.act(c, id, 'decline-extension', { text: b.reason }, { idempotencyKey: k });
   }
 
   @Post(':id/meeting')
   @HttpCode(200)
   @ApiOperation({ summary: 'Schedule the chaired meeting, mediation or resolution panel' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   meeting(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ScheduleMeetingDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(
       c,
       id,
       'schedule-meeting',
       { text: b.reason, args: { meetingKind: b.kind, at: new Date(b.at).toISOString() } },
-      { idempotencyKey: idempotencyKey(k), prefer: 'partnership' },
+      { idempotencyKey: k, prefer: 'partnership' },
     );
   }
 
   @Post(':id/decision')
   @HttpCode(200)
   @ApiOperation({ summary: 'Record the final and binding decision (the chair only)' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   decision(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: DecisionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(
       c,
       id,
       'record-decision',
       { text: b.decision, args: { outcome: b.outcome, referLearning: b.referLearning ?? false } },
-      { idempotencyKey: idempotencyKey(k) },
+      { idempotencyKey: k },
     );
   }
 
   @Post(':id/learning-referral')
   @HttpCode(200)
   @ApiOperation({ summary: 'Refer learning to the partnership sub-group' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   learning(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(
-      c,
-      id,
-      'refer-learning',
-      { text: b.reason },
-      { idempotencyKey: idempotencyKey(k) },
-    );
+    return this.escalations.act(c, id, 'refer-learning', { text: b.reason }, { idempotencyKey: k });
   }
 
   @Post(':id/withdraw')
   @HttpCode(200)
   @ApiOperation({ summary: 'Withdraw the escalation (the raiser only)' })
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   withdraw(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: ActionDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(c, id, 'withdraw', { text: b.reason }, { idempotencyKey: idempotencyKey(k) });
+    return this.escalations.act(c, id, 'withdraw', { text: b.reason }, { idempotencyKey: k });
   }
 
   @Post(':id/notes')
   @HttpCode(200)
-  @ApiHeader(IDEMPOTENCY)
+  @AcceptsIdempotencyKey()
   note(
     @CurrentCaller() c: Caller,
     @Param('id') id: string,
     @Body() b: NoteDto,
-    @Headers('idempotency-key') k?: string,
+    @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(c, id, 'add-note', { text: b.text }, { idempotencyKey: idempotencyKey(k) });
+    return this.escalations.act(c, id, 'add-note', { text: b.text }, { idempotencyKey: k });
   }
 }
 
