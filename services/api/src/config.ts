@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logLevelSetting } from '@resolve/logging';
 import { postgresUrl, temporalSettings } from '@resolve/config';
 
 export const apiConfigSchema = z
@@ -17,7 +18,7 @@ export const apiConfigSchema = z
     NOTIFY_CALLBACK_TOKEN: z.string().min(16).optional(),
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
     TWILIO_CALLBACK_URL: z.string().url().optional(),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    LOG_LEVEL: logLevelSetting,
   })
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {
     message: 'set AUTH_JWKS_URL (your identity provider) or AUTH_LOCAL_KEY_FILE (embedded local issuer)',

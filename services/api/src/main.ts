@@ -11,6 +11,7 @@ import { codecFromEnv } from './codec';
 
 async function main() {
   const config = readConfig(apiConfigSchema, process.env);
+  logger.setLevel(config.LOG_LEVEL);
   // Payload encryption (RESOLVE_ENCRYPTION_KEYS, required) and the UI's codec origins (CODEC_CORS_ORIGINS).
   const codec = codecFromEnv(process.env);
   const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS === 'true' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logLevelSetting, type LogLevel } from '@resolve/logging';
 import { ConfigurationError, postgresUrl, readConfig, temporalSettings } from '@resolve/config';
 
 /**
@@ -12,6 +13,8 @@ export interface NotifierConfig {
   /** Links in messages: `${publicBaseUrl}/escalations/<id>`. */
   publicBaseUrl: string;
   mailFrom: string;
+  /** LOG_LEVEL: the lowest level written to the log. */
+  logLevel: LogLevel;
   email:
     | { provider: 'smtp'; smtpUrl: string }
     | { provider: 'govuk-notify'; apiKey: string; baseUrl: string; templateId: string };
@@ -47,6 +50,7 @@ export const notifierEnvSchema = z
     DATABASE_URL: postgresUrl,
     ...temporalSettings,
     PUBLIC_BASE_URL: httpUrl.default('http://localhost:3000'),
+    LOG_LEVEL: logLevelSetting,
     MAIL_FROM: z
       .string()
       .regex(
@@ -116,6 +120,7 @@ export function loadNotifierConfig(env: NotifierEnv): NotifierConfig {
     databaseUrl: e.DATABASE_URL,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     publicBaseUrl: trimSlash(e.PUBLIC_BASE_URL),
+    logLevel: e.LOG_LEVEL,
     mailFrom: e.MAIL_FROM,
     email:
       e.EMAIL_PROVIDER === 'smtp'

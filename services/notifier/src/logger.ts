@@ -1,3 +1,5 @@
+import { createLogger, type LogLevel } from '@resolve/logging';
+
 /** Structured log lines: ids, keys and outcomes only; never addresses, numbers or message text. */
 export interface NotifierLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -5,15 +7,12 @@ export interface NotifierLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(stream: NodeJS.WritableStream = process.stderr): NotifierLogger {
-  const write =
-    (level: string) =>
-    (message: string, fields: Record<string, unknown> = {}) => {
-      stream.write(
-        `${JSON.stringify({ at: new Date().toISOString(), level, service: 'notifier', message, ...fields })}\n`,
-      );
-    };
-  return { info: write('info'), warn: write('warn'), error: write('error') };
+/** The notifier's log, in the schema every service shares (@resolve/logging). */
+export function jsonLogger(
+  stream: NodeJS.WritableStream = process.stderr,
+  level: LogLevel = 'info',
+): NotifierLogger {
+  return createLogger('notifier', { destination: stream, level });
 }
 
 export const silentLogger: NotifierLogger = {

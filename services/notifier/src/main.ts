@@ -5,7 +5,6 @@ import { startNotifierWithConfig } from './worker';
 
 /** The notifier service: the only place that reads process.env. */
 async function main() {
-  const logger = jsonLogger();
   let config;
   let dataConverter;
   try {
@@ -19,6 +18,7 @@ async function main() {
     }
     throw err;
   }
+  const logger = jsonLogger(process.stderr, config.logLevel);
   const notifier = await startNotifierWithConfig(config, { logger, dataConverter });
   const stop = (signal: string) => {
     logger.info('shutting down', { signal });

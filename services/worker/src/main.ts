@@ -1,5 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { z } from 'zod';
+import { createLogger, logLevelSetting } from '@resolve/logging';
 import { ConfigurationError, postgresUrl, readConfig, temporalSettings } from '@resolve/config';
 import { createDataConverter, encryptionKeysFromEnv, EncryptionKeyError } from '@resolve/temporal';
 import { workerTelemetryOptions } from './metrics';
@@ -9,6 +10,7 @@ const config = readConfig(
   z.object({
     DATABASE_URL: postgresUrl,
     ...temporalSettings,
+    LOG_LEVEL: logLevelSetting,
     /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
     /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce
@@ -22,6 +24,8 @@ const config = readConfig(
   }),
   process.env,
 );
+
+const logger = createLogger('worker', { level: config.LOG_LEVEL });
 
 function dataConverter() {
   try {
@@ -46,20 +50,14 @@ async function main() {
   const stop = () => void running.shutdown().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      msg: 'escalation worker running',
-      taskQueue: 'resolve-escalations',
-      metrics: config.METRICS_BIND_ADDRESS,
-    }),
-  );
+  logger.info('escalation worker running', {
+    taskQueue: 'resolve-escalations',
+    metrics: config.METRICS_BIND_ADDRESS,
+  });
   await running.running;
 }
 
 main().catch((err) => {
-  console.error(
-    JSON.stringify({ level: 'fatal', msg: 'escalation worker failed', error: String(err?.message ?? err) }),
-  );
+  logger.error('escalation worker failed', { error: String(err?.message ?? err) });
   process.exit(1);
 });

@@ -1,0 +1,47 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './index';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe(createLogger.name, () => {
+  it('writes one JSON line with time, level name, service and message, then the facts', () => {
+    const { lines, stream } = capture();
+    createLogger('notifier', { destination: stream }).info('sent', { deliveryKey: 'k1' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'info', service: 'notifier', msg: 'sent', deliveryKey: 'k1' });
+    expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
+  });
+
+  it('redacts personal-data fields at any depth of the facts', () => {
+    const { lines, stream } = capture();
+    createLogger('api', { destination: stream }).warn('oops', {
+      escalationId: 'e1',
+      subject: { givenName: 'Alex' },
+      request: { body: { natureOfConcern: 'details' }, email: 'a@example.org' },
+    });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('Alex');
+    expect(text).not.toContain('details');
+    expect(text).not.toContain('a@example.org');
+    expect(lines[0]).toMatchObject({ escalationId: 'e1', subject: '[redacted]' });
+  });
+
+  it('applies the configured level, and a later change of it', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('worker', { destination: stream, level: 'warn' });
+    log.info('hidden');
+    log.warn('shown');
+    log.setLevel('debug');
+    log.debug('now shown');
+    expect(lines.map((l) => l.msg)).toEqual(['shown', 'now shown']);
+  });
+});
