@@ -1,4 +1,4 @@
-import type { Protocol, Tier } from '@resolve/protocols';
+import { lastTierNumber, routeOf, tierAt, type Protocol, type Tier } from '@resolve/protocols';
 import { ActionRefused, type EscalationAction } from './actions';
 import type { Audience, Effect, NotificationEvent } from './effects';
 import {
@@ -8,6 +8,7 @@ import {
   type EscalationState,
   type TierState,
   type TimelineEntry,
+  type TimelineEventType,
 } from './types';
 
 /**
@@ -28,37 +29,18 @@ export function isClosed(state: EscalationState): boolean {
 // ---------------------------------------------------------------------------------------------
 // Tiers and routes
 
-/** Tiers available at a step number; several when the step branches (Lincolnshire 4a/4b). */
-function tiersNumbered(protocol: Protocol, n: number): Tier[] {
-  return protocol.tiers.filter((t) => t.number === n);
-}
-
-export function lastTierNumber(protocol: Protocol): number {
-  return protocol.tiers[protocol.tiers.length - 1].number;
-}
-
-/** Picks the tier for step n: by route urgency when the step branches. */
+/**
+ * Picks the tier for step n: by route urgency when the step branches (Lincolnshire 4a/4b). The
+ * rule itself is the protocol's (tierAt), so the engine and the projected timeline never differ.
+ */
 export function selectTier(protocol: Protocol, n: number, urgent: boolean): Tier {
-  const candidates = tiersNumbered(protocol, n);
-  if (candidates.length === 0) throw new Error(`protocol ${protocol.id} has no tier ${n}`);
-  if (candidates.length === 1) return candidates[0];
-  const wanted = urgent ? 'urgent' : 'non-urgent';
-  const byRoute = (t: Tier) => protocol.finalRoutes.find((r) => r.key === t.route);
-  return (
-    candidates.find((t) => byRoute(t)?.when === wanted) ??
-    candidates.find((t) => byRoute(t)?.when === 'any') ??
-    candidates[0]
-  );
+  return tierAt(protocol, n, { urgent });
 }
 
 export function currentTier(protocol: Protocol, state: EscalationState): Tier {
   const t = protocol.tiers.find((x) => x.key === state.tier.key);
   if (!t) throw new Error(`protocol ${protocol.id} v${protocol.version} has no tier "${state.tier.key}"`);
   return t;
-}
-
-function routeOf(protocol: Protocol, tier: Tier) {
-  return tier.route ? protocol.finalRoutes.find((r) => r.key === tier.route) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +84,7 @@ function reachedTiers(protocol: Protocol, state: EscalationState): Tier[] {
 function record(
   state: EscalationState,
   now: Date,
-  type: string,
+  type: TimelineEventType,
   detail: TimelineEntry['detail'] = {},
   actor: Actor | null = null,
   actionId: string | null = null,
@@ -566,7 +548,7 @@ export function applyAction(
 ): Effect[] {
   const tier = currentTier(protocol, state);
   const at = iso(now);
-  const rec = (type: string, detail: TimelineEntry['detail'] = {}) =>
+  const rec = (type: TimelineEventType, detail: TimelineEntry['detail'] = {}) =>
     record(state, now, type, detail, action.actor, action.actionId);
   switch (action.kind) {
     case 'add-note':

@@ -76,10 +76,41 @@ export interface PlanItem {
   overdueAlerted: boolean;
 }
 
+/** Every kind of entry the engine writes to an escalation's timeline (and Postgres keeps). */
+export const TIMELINE_EVENT_TYPES = [
+  'raised',
+  'tier-entered',
+  'deadline-set',
+  'deadline-recomputed',
+  'deadline-reminder',
+  'deadline-breached',
+  'acknowledged',
+  'responded',
+  'plan-agreed',
+  'plan-item-due-soon',
+  'plan-item-overdue',
+  'plan-item-completed',
+  'resolution-confirmed',
+  'escalated',
+  'immediate-risk-flagged',
+  'extension-proposed',
+  'extension-agreed',
+  'extension-declined',
+  'meeting-scheduled',
+  'final-decision-recorded',
+  'final-decision-communicated',
+  'learning-referred',
+  'informed',
+  'note-added',
+  'withdrawn',
+  'closed',
+] as const;
+export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
+
 export interface TimelineEntry {
   seq: number;
   at: string;
-  type: string;
+  type: TimelineEventType;
   tier: number;
   actor: Actor | null;
   actionId: string | null;

@@ -29,7 +29,7 @@ function recordingMeter() {
 
 const entry = (
   seq: number,
-  type: string,
+  type: TimelineEntry['type'],
   tier: number,
   detail: TimelineEntry['detail'] = {},
 ): TimelineEntry => ({
