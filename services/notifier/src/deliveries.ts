@@ -1,8 +1,16 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { DeliveryStatus } from '@resolve/delivery-receipts';
 import { DeliveryError } from './errors';
 import type { Channel } from './recipients';
 
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'failed';
+// Delivery receipts (parsing per provider, the status update) live in @resolve/delivery-receipts.
+export {
+  applyProviderCallback,
+  ProviderCallbackError,
+  type CallbackProvider,
+  type CallbackResult,
+  type DeliveryStatus,
+} from '@resolve/delivery-receipts';
 
 export interface DeliverySpec {
   /** `${request.key}:${personId}:${channel}` (the delivery-failed alert has its own prefix). */
@@ -208,130 +216,4 @@ export async function deliveriesForEscalation(ds: DataSource, escalationId: stri
     deliveredAt: (r.delivered_at as Date | null) ?? null,
     failedAt: (r.failed_at as Date | null) ?? null,
   }));
-}
-
-export type CallbackProvider = 'govuk-notify' | 'twilio';
-
-export class ProviderCallbackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProviderCallbackError';
-  }
-}
-
-export interface CallbackResult {
-  /** A delivery with this provider message id exists. */
-  matched: boolean;
-  /** The status changed (a repeated or out-of-order receipt changes nothing). */
-  updated: boolean;
-  deliveryKey?: string;
-  status?: DeliveryStatus;
-}
-
-const NOTIFY_FAILED = new Set([
-  'permanent-failure',
-  'temporary-failure',
-  'technical-failure',
-  'validation-failed',
-  'virus-scan-failed',
-]);
-const TWILIO_FAILED = new Set(['failed', 'undelivered']);
-
-/**
- * A delivery receipt from GOV.UK Notify (JSON: id, reference, status) or Twilio (form fields:
- * MessageSid, MessageStatus, ErrorCode), already parsed into an object by the API, which also
- * checks the request's authenticity (Notify bearer token, X-Twilio-Signature) before calling
- * this. Moves 'sending'/'sent' to 'delivered' or 'failed'; anything else only records the
- * provider's status. Throws ProviderCallbackError for a body that is not a receipt.
- */
-export async function applyProviderCallback(
-  ds: DataSource,
-  provider: CallbackProvider,
-  body: unknown,
-): Promise<CallbackResult> {
-  if (typeof body !== 'object' || body === null)
-    throw new ProviderCallbackError('callback body must be an object');
-  const b = body as Record<string, unknown>;
-  let messageId: string;
-  let providerStatus: string;
-  let reference: string | null = null;
-  let next: 'delivered' | 'failed' | 'sent' | null;
-  let error: string | null = null;
-  if (provider === 'govuk-notify') {
-    if (typeof b.id !== 'string' || typeof b.status !== 'string') {
-      throw new ProviderCallbackError('GOV.UK Notify callback must have string fields "id" and "status"');
-    }
-    messageId = b.id;
-    providerStatus = b.status;
-    reference = typeof b.reference === 'string' ? b.reference : null;
-    next = b.status === 'delivered' ? 'delivered' : NOTIFY_FAILED.has(b.status) ? 'failed' : null;
-    if (next === 'failed') error = `GOV.UK Notify: ${b.status}`;
-  } else if (provider === 'twilio') {
-    if (typeof b.MessageSid !== 'string' || typeof b.MessageStatus !== 'string') {
-      throw new ProviderCallbackError('Twilio callback must have fields "MessageSid" and "MessageStatus"');
-    }
-    messageId = b.MessageSid;
-    providerStatus = b.MessageStatus;
-    next =
-      b.MessageStatus === 'delivered'
-        ? 'delivered'
-        : TWILIO_FAILED.has(b.MessageStatus)
-          ? 'failed'
-          : b.MessageStatus === 'sent'
-            ? 'sent'
-            : null;
-    if (next === 'failed')
-      error = `Twilio: ${b.MessageStatus}${b.ErrorCode ? ` (error ${String(b.ErrorCode)})` : ''}`;
-  } else {
-    throw new ProviderCallbackError(`unknown provider "${String(provider)}"`);
-  }
-
-  // Match on the provider's id; a Notify receipt for a message whose id was never recorded (crash
-  // between send and record) still carries our reference, the delivery key.
-  const found: { delivery_key: string; status: DeliveryStatus }[] = await ds.query(
-    `SELECT delivery_key, status FROM notification_delivery
-      WHERE provider = $1 AND (provider_message_id = $2 OR ($3::text IS NOT NULL AND delivery_key = $3 AND provider_message_id IS NULL))
-      ORDER BY (provider_message_id = $2) DESC NULLS LAST LIMIT 1`,
-    [provider, messageId, reference],
-  );
-  if (!found[0]) return { matched: false, updated: false };
-  const key = found[0].delivery_key;
-  const from: DeliveryStatus[] = next === 'sent' ? ['sending'] : ['sending', 'sent'];
-  const updated: { status: DeliveryStatus }[] = next
-    ? await updateReturning(
-        ds,
-        `UPDATE notification_delivery
-            SET status = $2, provider_status = $3, provider_message_id = $4,
-                delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
-                sent_at = CASE WHEN $2 IN ('sent', 'delivered') THEN COALESCE(sent_at, now()) ELSE sent_at END,
-                failed_at = CASE WHEN $2 = 'failed' THEN now() ELSE failed_at END,
-                last_error = CASE WHEN $2 = 'failed' THEN $5 ELSE last_error END,
-                updated_at = now()
-          WHERE delivery_key = $1 AND status = ANY($6::text[])
-          RETURNING status`,
-        [key, next, providerStatus, messageId, error, from],
-      )
-    : [];
-  if (updated.length === 0) {
-    await ds.query(`UPDATE notification_delivery SET provider_status = $2 WHERE delivery_key = $1`, [
-      key,
-      providerStatus,
-    ]);
-    return { matched: true, updated: false, deliveryKey: key, status: found[0].status };
-  }
-  return { matched: true, updated: true, deliveryKey: key, status: updated[0].status };
-}
-
-/** TypeORM returns `[rows, rowCount]` for UPDATE ... RETURNING on Postgres: the rows. */
-async function updateReturning<T>(ds: DataSource, sql: string, params: unknown[]): Promise<T[]> {
-  const result: unknown = await ds.query(sql, params);
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return result[0] as T[];
-  }
-  return result as T[];
 }

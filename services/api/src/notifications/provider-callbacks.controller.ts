@@ -4,7 +4,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import twilio from 'twilio';
 import { DataSource } from 'typeorm';
-import { applyProviderCallback } from '@resolve/notifier';
+import { applyProviderCallback } from '@resolve/delivery-receipts';
 import { ApiError } from '../common/api-error';
 
 export const CALLBACK_SECRETS = Symbol('CALLBACK_SECRETS');

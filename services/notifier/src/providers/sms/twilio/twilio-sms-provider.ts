@@ -14,7 +14,7 @@ export interface TwilioSmsOptions {
    * rewrites each request's origin: tests point it at a local stand-in.
    */
   baseUrl?: string;
-  /** Delivery receipts (MessageStatus) are posted here; the API mounts applyProviderCallback. */
+  /** Delivery receipts (MessageStatus) are posted here; the API applies them with @resolve/delivery-receipts. */
   statusCallbackUrl?: string;
   timeoutMs?: number;
 }
