@@ -5,6 +5,7 @@ export {
   addWorkingHours,
   closeOfBusinessToday,
   isWorkingDay,
+  countWorkingDays,
   bankHolidays,
 } from './working-days';
 export { formatLocal, localDateOf, localInstant } from './london-time';

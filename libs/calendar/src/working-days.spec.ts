@@ -3,6 +3,7 @@ import {
   addWorkingHours,
   bankHolidays,
   closeOfBusinessToday,
+  countWorkingDays,
   DEFAULT_HOLIDAYS,
   isWorkingDay,
   localDateOf,
@@ -372,5 +373,25 @@ describe('errors', () => {
     ).toThrow(/businessHours.start must be a local time "HH:MM"/);
     expect(() => isWorkingDay('2026-02-30', 'england-and-wales')).toThrow(/not a real calendar date/);
     expect(() => bankHolidays('england' as Nation)).toThrow(/nation must be one of/);
+  });
+});
+
+describe(countWorkingDays.name, () => {
+  it('counts the working days after the first date up to and including the last', () => {
+    // Mon 18 May 2026 to Fri 22 May: Tue, Wed, Thu, Fri.
+    expect(countWorkingDays('2026-05-18', '2026-05-22', 'england-and-wales')).toBe(4);
+    // Fri 22 May to Tue 26 May 2026: the weekend and the spring bank holiday (Mon 25) are skipped.
+    expect(countWorkingDays('2026-05-22', '2026-05-26', 'england-and-wales')).toBe(1);
+  });
+
+  it('counts a nation’s own bank holidays only (St Patrick’s Day in Northern Ireland)', () => {
+    expect(countWorkingDays('2026-03-16', '2026-03-18', 'northern-ireland')).toBe(1);
+    expect(countWorkingDays('2026-03-16', '2026-03-18', 'england-and-wales')).toBe(2);
+  });
+
+  it('is 0 on the same day or backwards, and refuses dates outside the data', () => {
+    expect(countWorkingDays('2026-05-18', '2026-05-18', 'scotland')).toBe(0);
+    expect(countWorkingDays('2026-05-22', '2026-05-18', 'scotland')).toBe(0);
+    expect(() => countWorkingDays('2026-05-18', '2099-01-05', 'scotland')).toThrow();
   });
 });

@@ -261,6 +261,27 @@ export function isWorkingDay(
   return classify(localDate, { nation: n, set: holidays, data: nationHolidays(holidays, n) }).working;
 }
 
+/**
+ * Working days after `fromLocalDate` up to and including `toLocalDate` (YYYY-MM-DD, local
+ * dates): how many working days a case took, raised on one day and closed on another. 0 when
+ * the two are the same day or `to` is earlier. Throws outside the years the holiday data covers.
+ */
+export function countWorkingDays(
+  fromLocalDate: string,
+  toLocalDate: string,
+  nation: Nation,
+  holidays: HolidaySet = DEFAULT_HOLIDAYS,
+): number {
+  let dayMs = parseLocalDateMs(fromLocalDate);
+  const endMs = parseLocalDateMs(toLocalDate);
+  let count = 0;
+  while (dayMs < endMs) {
+    dayMs += 86_400_000;
+    if (isWorkingDay(new Date(dayMs).toISOString().slice(0, 10), nation, holidays)) count++;
+  }
+  return count;
+}
+
 /** The bank holidays of `nation` in the data, sorted by date (a copy). */
 export function bankHolidays(
   nation: Nation,

@@ -1,4 +1,4 @@
-import { isWorkingDay, localDateOf, type Nation } from '@resolve/calendar';
+import { countWorkingDays, localDateOf, type Nation } from '@resolve/calendar';
 import {
   categoryLabel,
   decisionOf,
@@ -119,15 +119,7 @@ const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 1
 /** Working days after the day raised up to and including the day closed (Europe/London dates); null outside the calendar's data. */
 export function workingDaysBetween(fromIso: string, toIso: string, nation: Nation): number | null {
   try {
-    let day = localDateOf(new Date(fromIso));
-    const end = localDateOf(new Date(toIso));
-    let n = 0;
-    for (let i = 0; i < 4000 && day < end; i++) {
-      const d = new Date(`${day}T00:00:00Z`);
-      day = new Date(d.getTime() + DAY).toISOString().slice(0, 10);
-      if (isWorkingDay(day, nation)) n++;
-    }
-    return n;
+    return countWorkingDays(localDateOf(new Date(fromIso)), localDateOf(new Date(toIso)), nation);
   } catch {
     return null;
   }
