@@ -3,3 +3,4 @@ export * from './entities/escalation.entities';
 export * from './data-source';
 export * from './embedded-postgres';
 export * from './demo-directory';
+export * from './repositories';

@@ -1,0 +1,2 @@
+// The repositories: the only code outside migrations that reads or writes the database.
+export {};
