@@ -388,7 +388,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     const t1 = tierAt(protocol, 1);
     // Half-way through tier 1, the raising side escalates.
     await sleepUntil(h, c.t0 + Math.floor((ms(before.tier.dueAt) - c.t0) / 2));
-    const answer = await act(c, 'escalate', { actor: tierActor(c.input, t1, 'raising') });
+    const answer = await act(c, 'escalate', { reasonGiven: true, actor: tierActor(c.input, t1, 'raising') });
     expect(answer.tier).toBe(2);
     const state = await settle(c);
     const t2 = tierAt(protocol, 2);
@@ -443,7 +443,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     await expectRefused(
       c,
       'escalate',
-      { actor: tierActor(c.input, finalTier, 'raising') },
+      { reasonGiven: true, actor: tierActor(c.input, finalTier, 'raising') },
       'final-tier',
       /is the final step/,
     );
@@ -529,7 +529,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     // The parties escalate to the end: the urgent route is taken where the last step branches.
     while (state.tier.number < last) {
       const tier = tierByKey(protocol, state.tier.key);
-      await act(c, 'escalate', { actor: tierActor(c.input, tier, 'raising') });
+      await act(c, 'escalate', { reasonGiven: true, actor: tierActor(c.input, tier, 'raising') });
       state = await settle(c);
     }
     expect(state.status).toBe('open');
@@ -629,7 +629,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     let state = await settle(c);
     while (state.tier.number < last) {
       const from = tierByKey(protocol, state.tier.key);
-      await act(c, 'escalate', { actor: tierActor(c.input, from, 'raising') });
+      await act(c, 'escalate', { reasonGiven: true, actor: tierActor(c.input, from, 'raising') });
       state = await settle(c);
       expect(state.tier.number).toBe(from.number + 1);
       expect(state.tier.enteredBecause).toBe('escalated');
@@ -646,7 +646,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     await expectRefused(
       c,
       'escalate',
-      { actor: tierActor(c.input, finalTier, 'raising') },
+      { reasonGiven: true, actor: tierActor(c.input, finalTier, 'raising') },
       'final-tier',
       /is the final step/,
     );
@@ -726,7 +726,7 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     await expectRefused(
       c,
       'escalate',
-      { actor: partnership(c.input, 'business-manager') },
+      { reasonGiven: true, actor: partnership(c.input, 'business-manager') },
       'wrong-side',
       /only the two agencies/,
     );

@@ -47,6 +47,7 @@ async function escalateTo(c: Case, n: number): Promise<EscalationSnapshot> {
   let state = await settle(c);
   while (state.tier.number < n && state.status === 'open') {
     await update(c, 'escalate', {
+      reasonGiven: true,
       actor: tierActor(c.input, tierByKey(c.protocol, state.tier.key), 'raising'),
     });
     state = await settle(c);

@@ -18,7 +18,7 @@ export type EscalationAction =
   | (Base & { kind: 'agree-plan'; items: { itemId: string; ownerAgencyId: string; dueAt: string }[] })
   | (Base & { kind: 'complete-plan-item'; itemId: string })
   | (Base & { kind: 'resolve'; referLearning?: boolean })
-  | (Base & { kind: 'escalate' })
+  | (Base & { kind: 'escalate'; reasonGiven?: boolean })
   | (Base & { kind: 'flag-immediate-risk' })
   | (Base & { kind: 'propose-extension'; dueAt: string })
   | (Base & { kind: 'accept-extension' })

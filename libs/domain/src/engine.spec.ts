@@ -172,21 +172,33 @@ describe('escalation engine', () => {
     expect(JSON.stringify(state)).toBe(before);
   });
 
+  it('refuses to escalate without a reason, and records nothing', () => {
+    const { state } = start('sefton-sscp');
+    const before = state.timeline.length;
+    expect(
+      refusal(() => act('sefton-sscp', state, { kind: 'escalate', actor: raiser, actionId: 'e-no-reason' })),
+    ).toBe('reason-required');
+    expect(state.tier.number).toBe(1);
+    expect(state.timeline).toHaveLength(before);
+  });
+
   it('escalates now on request, and refuses beyond the final step', () => {
     const { state } = start('sefton-sscp');
     for (let i = 0; i < 3; i++)
-      act('sefton-sscp', state, { kind: 'escalate', actor: raiser, actionId: `e${i}` });
+      act('sefton-sscp', state, { kind: 'escalate', reasonGiven: true, actor: raiser, actionId: `e${i}` });
     expect(state.tier.number).toBe(4);
     expect(state.tier.enteredBecause).toBe('escalated');
     expect(
-      refusal(() => act('sefton-sscp', state, { kind: 'escalate', actor: raiser, actionId: 'e9' })),
+      refusal(() =>
+        act('sefton-sscp', state, { kind: 'escalate', reasonGiven: true, actor: raiser, actionId: 'e9' }),
+      ),
     ).toBe('final-tier');
   });
 
   it('records the final decision from the chair only, communicates it to all and closes', () => {
     const { state } = start('sefton-sscp');
     for (let i = 0; i < 3; i++)
-      act('sefton-sscp', state, { kind: 'escalate', actor: raiser, actionId: `e${i}` });
+      act('sefton-sscp', state, { kind: 'escalate', reasonGiven: true, actor: raiser, actionId: `e${i}` });
     const effects = act('sefton-sscp', state, {
       kind: 'record-decision',
       actor: chair,
@@ -264,7 +276,12 @@ describe('escalation engine', () => {
   it('routes a non-urgent Lincolnshire case to the learning referral at step 4', () => {
     const { state } = start('lincolnshire-lscp');
     for (let i = 0; i < 3; i++)
-      act('lincolnshire-lscp', state, { kind: 'escalate', actor: raiser, actionId: `e${i}` });
+      act('lincolnshire-lscp', state, {
+        kind: 'escalate',
+        reasonGiven: true,
+        actor: raiser,
+        actionId: `e${i}`,
+      });
     expect(state.status).toBe('referred-for-learning');
     expect(state.learningReferredAt).not.toBeNull();
   });

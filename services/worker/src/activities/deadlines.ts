@@ -1,7 +1,7 @@
-import { DEFAULT_HOLIDAYS, localDateOf, localInstant, type HolidaySet } from '@resolve/calendar';
+import { DEFAULT_HOLIDAYS, type HolidaySet } from '@resolve/calendar';
 import type { ComputeDeadlineRequest } from '@resolve/contracts';
 import type { DeadlineResult } from '@resolve/domain';
-import { computeTierDeadline } from '@resolve/protocols';
+import { computeTierDeadline, tierReminderInstants } from '@resolve/protocols';
 
 /**
  * Deadlines are computed here, in an activity, rather than in the workflow: the result is
@@ -24,22 +24,12 @@ export function createDeadlineActivities(deps: { holidays?: HolidaySet | (() => 
         immediateRisk: request.immediateRisk,
         holidays,
       });
-      const reminders: string[] = [];
-      if (dueAt) {
-        const start = Date.parse(request.tierStartedAt);
-        const due = dueAt.getTime();
-        if (protocol.reminders.halfway && due > start)
-          reminders.push(new Date(start + Math.floor((due - start) / 2)).toISOString());
-        if (protocol.reminders.morningOfDueDay) {
-          const morning = localInstant(localDateOf(dueAt), protocol.reminders.morningOfDueDay);
-          if (morning.getTime() > start && morning.getTime() < due) reminders.push(morning.toISOString());
-        }
-      }
+      const reminders = dueAt ? tierReminderInstants(protocol, new Date(request.tierStartedAt), dueAt) : [];
       return {
         tierKey: tier.key,
         dueAt: dueAt ? dueAt.toISOString() : null,
         explanation,
-        reminders: [...new Set(reminders)].sort(),
+        reminders,
         calendarVersion: holidays.version,
       };
     },

@@ -1,0 +1,44 @@
+import type { Protocol, Tier } from '@resolve/protocols';
+import type { Audience } from './effects';
+import type { EscalationState } from './types';
+
+/**
+ * Who hears of a step: the roles of the tier that acts, everyone a case has reached, or one
+ * agency's people. The notifier turns an audience into people from the directory.
+ */
+
+export function tierAudience(protocol: Protocol, tier: Tier): Audience {
+  const agencyRoles = [...new Set([...tier.roles.raising, ...tier.roles.receiving])].filter(
+    (r) => r !== 'practitioner',
+  );
+  return {
+    parties: tier.roles.raising.includes('practitioner') || tier.roles.receiving.includes('practitioner'),
+    agencyRoles,
+    sides: ['raising', 'receiving'],
+    partnershipRoles: [...tier.partnershipRoles],
+  };
+}
+
+export function everyone(protocol: Protocol, reached: Tier[]): Audience {
+  const roles = new Set<Audience['agencyRoles'][number]>();
+  const pRoles = new Set<Audience['partnershipRoles'][number]>();
+  for (const t of reached) {
+    for (const r of [...t.roles.raising, ...t.roles.receiving]) if (r !== 'practitioner') roles.add(r);
+    for (const r of t.partnershipRoles) pRoles.add(r);
+    for (const i of t.inform) pRoles.add(i.partnershipRole);
+  }
+  return {
+    parties: true,
+    agencyRoles: [...roles],
+    sides: ['raising', 'receiving'],
+    partnershipRoles: [...pRoles],
+  };
+}
+
+export function reachedTiers(protocol: Protocol, state: EscalationState): Tier[] {
+  return protocol.tiers.filter((t) => t.number < state.tier.number || t.key === state.tier.key);
+}
+
+export function ownerAudience(protocol: Protocol, tier: Tier, agencyId: string): Audience {
+  return { ...tierAudience(protocol, tier), onlyAgencyIds: [agencyId] };
+}

@@ -1,0 +1,203 @@
+import { routeOf, tierAt, type Protocol, type Tier } from '@resolve/protocols';
+import { everyone, reachedTiers, tierAudience } from './audiences';
+import type { Audience, Effect, NotificationEvent } from './effects';
+import {
+  CLOSED_STATUSES,
+  type Actor,
+  type EscalationState,
+  type TierState,
+  type TimelineEntry,
+  type TimelineEventType,
+} from './types';
+
+/**
+ * The steps every rule is made of: recording a timeline entry, a notice, entering a tier,
+ * meeting a tier's expectation, referring for learning, closing. The engine (timers, deadlines)
+ * and the action rules (people's actions) both build on these, so a step is written once.
+ * They mutate the one state object the workflow owns and return the effects to carry out.
+ */
+
+export const iso = (d: Date) => d.toISOString();
+
+export function isClosed(state: EscalationState): boolean {
+  return CLOSED_STATUSES.includes(state.status);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiers and routes
+
+/**
+ * Picks the tier for step n: by route urgency when the step branches (Lincolnshire 4a/4b). The
+ * rule itself is the protocol's (tierAt), so the engine and the projected timeline never differ.
+ */
+export function selectTier(protocol: Protocol, n: number, urgent: boolean): Tier {
+  return tierAt(protocol, n, { urgent });
+}
+
+export function currentTier(protocol: Protocol, state: EscalationState): Tier {
+  const t = protocol.tiers.find((x) => x.key === state.tier.key);
+  if (!t) throw new Error(`protocol ${protocol.id} v${protocol.version} has no tier "${state.tier.key}"`);
+  return t;
+}
+
+export function record(
+  state: EscalationState,
+  now: Date,
+  type: TimelineEventType,
+  detail: TimelineEntry['detail'] = {},
+  actor: Actor | null = null,
+  actionId: string | null = null,
+): TimelineEntry {
+  const entry: TimelineEntry = {
+    seq: state.timeline.length + 1,
+    at: iso(now),
+    type,
+    tier: state.tier.number,
+    actor,
+    actionId,
+    detail,
+  };
+  state.timeline.push(entry);
+  return entry;
+}
+
+export function notify(
+  state: EscalationState,
+  event: NotificationEvent,
+  audience: Audience,
+  discriminator: string,
+): Effect {
+  return {
+    type: 'notify',
+    event,
+    tier: state.tier.number,
+    audience,
+    key: `${state.escalationId}:${event}:t${state.tier.number}:${discriminator}`,
+    urgent: state.urgent || state.immediateRisk,
+  };
+}
+
+export function blankTier(tier: Tier, startedAt: string, because: TierState['enteredBecause']): TierState {
+  return {
+    number: tier.number,
+    key: tier.key,
+    route: tier.route ?? null,
+    startedAt,
+    enteredBecause: because,
+    dueAt: null,
+    explanation: null,
+    reminders: [],
+    metAt: null,
+    breachedAt: null,
+    acknowledgedAt: null,
+    deadlinePending: true,
+    extendedFrom: null,
+    meeting: null,
+  };
+}
+
+export function tierEntryEffects(
+  protocol: Protocol,
+  state: EscalationState,
+  tier: Tier,
+  now: Date,
+): Effect[] {
+  const effects: Effect[] = [];
+  record(state, now, 'tier-entered', {
+    key: tier.key,
+    route: tier.route ?? null,
+    because: state.tier.enteredBecause,
+  });
+  const route = routeOf(protocol, tier);
+  if (route?.kind === 'learning-referral') {
+    // Lincolnshire step 4b: a non-urgent case is referred to the named sub-group for learning;
+    // the disagreement leaves the escalation route there. No deadline is computed for it.
+    state.tier.deadlinePending = false;
+    effects.push(notify(state, 'tier-entered', tierAudience(protocol, tier), tier.key));
+    effects.push(...referLearning(protocol, state, now, null, null));
+    effects.push(...close(protocol, state, 'referred-for-learning', now));
+    return effects;
+  }
+  effects.push({
+    type: 'compute-deadline',
+    tierNumber: tier.number,
+    tierKey: tier.key,
+    escalationStartedAt: state.raisedAt,
+    tierStartedAt: state.tier.startedAt,
+    previousDeadline: state.previousDeadline,
+    immediateRisk: state.immediateRisk,
+  });
+  effects.push(notify(state, 'tier-entered', tierAudience(protocol, tier), tier.key));
+  for (const inform of tier.inform) {
+    // BSCB stage 3: "In all cases the BSCB Business Manager must be informed".
+    effects.push(
+      notify(
+        state,
+        'informed',
+        { parties: false, agencyRoles: [], sides: [], partnershipRoles: [inform.partnershipRole] },
+        `${tier.key}:${inform.partnershipRole}`,
+      ),
+    );
+    record(state, now, 'informed', { partnershipRole: inform.partnershipRole });
+  }
+  return effects;
+}
+
+export function enterTier(
+  protocol: Protocol,
+  state: EscalationState,
+  n: number,
+  because: TierState['enteredBecause'],
+  now: Date,
+): Effect[] {
+  const tier = selectTier(protocol, n, state.urgent || state.immediateRisk);
+  state.previousDeadline = state.tier.dueAt ?? state.previousDeadline;
+  state.tier = blankTier(tier, iso(now), because);
+  state.extension = null;
+  state.resolution = { raising: null, receiving: null };
+  return tierEntryEffects(protocol, state, tier, now);
+}
+
+export function meet(state: EscalationState, now: Date) {
+  if (!state.tier.metAt) state.tier.metAt = iso(now);
+}
+
+export function referLearning(
+  protocol: Protocol,
+  state: EscalationState,
+  now: Date,
+  actor: Actor | null,
+  actionId: string | null,
+): Effect[] {
+  if (state.learningReferredAt) return [];
+  state.learningReferredAt = iso(now);
+  record(state, now, 'learning-referred', { subGroup: protocol.learning.subGroup }, actor, actionId);
+  return [
+    notify(
+      state,
+      'learning-referred',
+      {
+        parties: true,
+        agencyRoles: [],
+        sides: [],
+        partnershipRoles: ['sub-group-chair', 'business-manager'],
+      },
+      'learning',
+    ),
+  ];
+}
+
+export function close(
+  protocol: Protocol,
+  state: EscalationState,
+  status: EscalationState['status'],
+  now: Date,
+): Effect[] {
+  state.status = status;
+  state.closedAt = iso(now);
+  record(state, now, 'closed', { status });
+  return [
+    notify(state, 'closed', everyone(protocol, reachedTiers(protocol, state)), status),
+    { type: 'close' },
+  ];
+}
