@@ -16,7 +16,7 @@ import { EscalationsController } from './escalations/escalations.controller';
 import { EscalationsService, TEMPORAL_CLIENT } from './escalations/escalations.service';
 import { WorkflowStartRelay } from './escalations/workflow-start-relay';
 import { DirectoryController } from './directory/directory.controller';
-import { DirectoryService } from './directory/directory.service';
+import { DIRECTORY_PROVIDERS } from './directory/directory.providers';
 import { HealthController } from './health/health.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
 import { RECORDS_CONTROLLERS, RECORDS_PROVIDERS } from './records';
@@ -84,7 +84,7 @@ class ApiModule {
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         AuthGuard,
         EscalationsService,
-        DirectoryService,
+        ...DIRECTORY_PROVIDERS,
         WorkflowStartRelay,
         ...AUDIT_PROVIDERS,
         ...RECORDS_PROVIDERS,

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { DirectoryRepository, type PersonContact } from '@resolve/persistence';
 import type { Channel, DirectoryPerson, DirectorySnapshot, EscalationFacts } from './recipients';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,32 +13,24 @@ export async function loadEscalationFacts(
   escalationId: string,
 ): Promise<EscalationFacts | null> {
   if (!UUID.test(escalationId)) return null;
-  const rows: Record<string, unknown>[] = await ds.query(
-    `SELECT e.id, e.reference, e.partnership_id, p.name AS partnership_name, p.email_detail,
-            e.protocol_id, e.protocol_version, e.category, e.immediate_risk, e.tier_number, e.tier_key,
-            e.raising_agency_id, e.receiving_agency_id, e.raising_person_id, e.receiving_person_id
-       FROM escalation e JOIN partnership p ON p.id = e.partnership_id
-      WHERE e.id = $1`,
-    [escalationId],
-  );
-  const r = rows[0];
+  const r = await new DirectoryRepository(ds).escalationRouting(escalationId);
   if (!r) return null;
   return {
-    id: String(r.id),
-    reference: String(r.reference),
-    partnershipId: String(r.partnership_id),
-    partnershipName: String(r.partnership_name),
-    emailDetail: r.email_detail === 'reference-and-category' ? 'reference-and-category' : 'reference-only',
-    protocolId: String(r.protocol_id),
-    protocolVersion: Number(r.protocol_version),
-    category: String(r.category),
-    immediateRisk: r.immediate_risk === true,
-    tierNumber: Number(r.tier_number),
-    tierKey: String(r.tier_key),
-    raisingAgencyId: String(r.raising_agency_id),
-    receivingAgencyId: String(r.receiving_agency_id),
-    raisingPersonId: String(r.raising_person_id),
-    receivingPersonId: String(r.receiving_person_id),
+    id: r.id,
+    reference: r.reference,
+    partnershipId: r.partnershipId,
+    partnershipName: r.partnershipName,
+    emailDetail: r.emailDetail === 'reference-and-category' ? 'reference-and-category' : 'reference-only',
+    protocolId: r.protocolId,
+    protocolVersion: Number(r.protocolVersion),
+    category: r.category,
+    immediateRisk: r.immediateRisk === true,
+    tierNumber: Number(r.tierNumber),
+    tierKey: r.tierKey,
+    raisingAgencyId: r.raisingAgencyId,
+    receivingAgencyId: r.receivingAgencyId,
+    raisingPersonId: r.raisingPersonId,
+    receivingPersonId: r.receivingPersonId,
   };
 }
 
@@ -49,55 +42,26 @@ export async function loadDirectorySnapshot(
   ds: DataSource,
   escalation: EscalationFacts,
 ): Promise<DirectorySnapshot> {
-  const agencyRoles: { person_id: string; agency_id: string; role: string }[] = await ds.query(
-    `SELECT person_id, agency_id, role FROM agency_role WHERE agency_id = ANY($1::text[])`,
-    [[escalation.raisingAgencyId, escalation.receivingAgencyId]],
-  );
-  const partnershipRoles: { person_id: string; partnership_id: string; role: string }[] = await ds.query(
-    `SELECT person_id, partnership_id, role FROM partnership_role WHERE partnership_id = $1`,
-    [escalation.partnershipId],
-  );
-  const ids = [
-    ...new Set([
-      escalation.raisingPersonId,
-      escalation.receivingPersonId,
-      ...agencyRoles.map((r) => r.person_id),
-      ...partnershipRoles.map((r) => r.person_id),
-    ]),
-  ];
-  const people: Record<string, unknown>[] = await ds.query(
-    `SELECT id, display_name, email, phone, channels, sms_out_of_hours FROM person WHERE id = ANY($1::text[])`,
-    [ids],
-  );
+  const found = await new DirectoryRepository(ds).aroundEscalation({
+    partnershipId: escalation.partnershipId,
+    agencyIds: [escalation.raisingAgencyId, escalation.receivingAgencyId],
+    personIds: [escalation.raisingPersonId, escalation.receivingPersonId],
+  });
   return {
-    people: people.map(toPerson),
-    agencyRoles: agencyRoles.map((r) => ({ personId: r.person_id, agencyId: r.agency_id, role: r.role })),
-    partnershipRoles: partnershipRoles.map((r) => ({
-      personId: r.person_id,
-      partnershipId: r.partnership_id,
-      role: r.role,
-    })),
+    people: found.people.map(toPerson),
+    agencyRoles: found.agencyRoles,
+    partnershipRoles: found.partnershipRoles,
   };
 }
 
-function toPerson(r: Record<string, unknown>): DirectoryPerson {
-  const channels = Array.isArray(r.channels) ? (r.channels as string[]) : parsePgArray(r.channels);
+function toPerson(p: PersonContact): DirectoryPerson {
   return {
-    id: String(r.id),
-    displayName: String(r.display_name),
-    email: (r.email as string | null) ?? null,
-    phone: (r.phone as string | null) ?? null,
-    channels: channels.filter((c): c is Channel => c === 'email' || c === 'sms'),
-    smsOutOfHours: r.sms_out_of_hours === true,
+    id: p.id,
+    displayName: p.displayName,
+    email: p.email ?? null,
+    phone: p.phone ?? null,
+    // The column holds any text; only the channels the notifier knows are used.
+    channels: (p.channels as string[]).filter((c): c is Channel => c === 'email' || c === 'sms'),
+    smsOutOfHours: p.smsOutOfHours === true,
   };
-}
-
-/** node-postgres returns text[] as an array; a "{a,b}" string is handled for safety. */
-function parsePgArray(value: unknown): string[] {
-  if (typeof value !== 'string') return [];
-  return value
-    .replace(/^\{|\}$/g, '')
-    .split(',')
-    .map((s) => s.trim().replace(/^"|"$/g, ''))
-    .filter(Boolean);
 }

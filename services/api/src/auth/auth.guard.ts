@@ -6,7 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { DataSource } from 'typeorm';
+import { DirectoryRepository } from '@resolve/persistence';
 import { ApiError } from '../common/api-error';
 import { loadCaller, type Caller } from './caller';
 import type { TokenVerifier } from './token-verifier';
@@ -18,7 +18,7 @@ export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 export class AuthGuard implements CanActivate {
   constructor(
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
-    private readonly ds: DataSource,
+    private readonly directory: DirectoryRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -32,7 +32,7 @@ export class AuthGuard implements CanActivate {
     } catch {
       throw new ApiError('unauthenticated', 'the bearer token is invalid or expired');
     }
-    const caller = await loadCaller(this.ds, subject);
+    const caller = await loadCaller(this.directory, subject);
     if (!caller)
       throw new ApiError('unauthenticated', 'the token does not belong to anyone in the directory');
     req.caller = caller;

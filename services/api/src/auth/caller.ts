@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { DirectoryRepository } from '@resolve/persistence';
 import { AGENCY_ROLES, type AgencyRole, type PartnershipRole } from '@resolve/protocols';
 import type { Actor } from '@resolve/domain';
 
@@ -10,21 +11,23 @@ export interface Caller {
   partnershipRoles: PartnershipRole[];
 }
 
-export async function loadCaller(ds: DataSource, subject: string): Promise<Caller | null> {
-  const [person] = await ds.query(`SELECT id, partnership_id FROM person WHERE identity_subject = $1`, [
-    subject,
-  ]);
-  if (!person) return null;
-  const agencyRoles = await ds.query(
-    `SELECT agency_id AS "agencyId", role FROM agency_role WHERE person_id = $1`,
-    [person.id],
-  );
-  const pRoles = await ds.query(`SELECT role FROM partnership_role WHERE person_id = $1`, [person.id]);
+/**
+ * The directory person a verified token's subject names; null when nobody. Takes the directory
+ * repository (the API's provider) or, for tests and tools, a DataSource to read it through.
+ */
+export async function loadCaller(
+  source: DirectoryRepository | DataSource,
+  subject: string,
+): Promise<Caller | null> {
+  const directory = source instanceof DirectoryRepository ? source : new DirectoryRepository(source);
+  const found = await directory.callerBySubject(subject);
+  if (!found) return null;
+  // Roles are written only through the directory API, which keeps them to the protocol's names.
   return {
-    personId: person.id,
-    partnershipId: person.partnership_id,
-    agencyRoles,
-    partnershipRoles: pRoles.map((r: { role: PartnershipRole }) => r.role),
+    personId: found.personId,
+    partnershipId: found.partnershipId,
+    agencyRoles: found.agencyRoles.map((r) => ({ agencyId: r.agencyId, role: r.role as AgencyRole })),
+    partnershipRoles: found.partnershipRoles as PartnershipRole[],
   };
 }
 

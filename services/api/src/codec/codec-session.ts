@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { DataSource } from 'typeorm';
+import { DirectoryRepository } from '@resolve/persistence';
 import { TOKEN_VERIFIER } from '../auth/auth.guard';
 import { loadCaller } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
@@ -43,7 +43,7 @@ const page = (body: string) =>
 export class CodecSessionController {
   constructor(
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
-    private readonly ds: DataSource,
+    private readonly directory: DirectoryRepository,
   ) {}
 
   @Get()
@@ -83,7 +83,7 @@ export class CodecSessionController {
     } catch {
       throw new ApiError('unauthenticated', 'the bearer token is invalid or expired');
     }
-    const caller = await loadCaller(this.ds, subject);
+    const caller = await loadCaller(this.directory, subject);
     if (!caller)
       throw new ApiError('unauthenticated', 'the token does not belong to anyone in the directory');
     if (!caller.partnershipRoles.some((r) => (CODEC_ROLES as readonly string[]).includes(r))) {
