@@ -1,16 +1,15 @@
 import { Connection, Client } from '@temporalio/client';
-import { readConfig } from '@resolve/config';
 import { openDatabase } from '@resolve/persistence';
 import { createDataConverter } from '@resolve/temporal';
 import { createApiApp } from './app';
 import { loadOrCreateLocalIssuer } from './auth/local-issuer';
 import { createTokenVerifier } from './auth/token-verifier';
 import { logger } from './common/logger';
-import { apiConfigSchema } from './config';
+import { loadApiConfig } from './config';
 import { codecFromEnv } from './codec';
 
 async function main() {
-  const config = readConfig(apiConfigSchema, process.env);
+  const config = loadApiConfig(process.env);
   logger.setLevel(config.LOG_LEVEL);
   // Payload encryption (RESOLVE_ENCRYPTION_KEYS, required) and the UI's codec origins (CODEC_CORS_ORIGINS).
   const codec = codecFromEnv(process.env);
@@ -43,7 +42,7 @@ async function main() {
       .map((s) => s.trim())
       .filter(Boolean),
     codec,
-    metricsToken: process.env.METRICS_TOKEN || undefined,
+    metricsToken: config.METRICS_TOKEN,
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

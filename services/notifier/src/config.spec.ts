@@ -111,6 +111,57 @@ describe('notifier configuration', () => {
     });
   });
 
+  it('production refuses the compose defaults, naming each one', () => {
+    const composeDefaults = {
+      DATABASE_URL: 'postgres://resolve:resolve@postgres:5432/resolve',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      PUBLIC_BASE_URL: 'http://localhost:3000',
+      EMAIL_PROVIDER: 'smtp',
+      SMTP_URL: 'smtp://mailcatcher:1025',
+      SMS_PROVIDER: 'outbox',
+    };
+    expect(loadNotifierConfig(composeDefaults).sms).toEqual({ provider: 'outbox' });
+    expect(problems({ ...composeDefaults, RESOLVE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^SMS_PROVIDER: is "outbox"/),
+      expect.stringMatching(/^PUBLIC_BASE_URL: points at localhost/),
+      expect.stringMatching(/^DATABASE_URL: uses a default database password/),
+      expect.stringMatching(/^SMTP_URL: is smtp:\/\//),
+    ]);
+  });
+
+  it('production refuses provider URLs on http', () => {
+    expect(
+      problems({
+        DATABASE_URL: 'postgres://resolve:k3Q-long-random-password@db/resolve',
+        RESOLVE_ENV: 'production',
+        PUBLIC_BASE_URL: 'https://resolve.sefton.example',
+        EMAIL_PROVIDER: 'govuk-notify',
+        SMS_PROVIDER: 'govuk-notify',
+        NOTIFY_API_KEY: NOTIFY_KEY,
+        NOTIFY_EMAIL_TEMPLATE_ID: '0a1b2c3d-0000-4000-8000-000000000001',
+        NOTIFY_SMS_TEMPLATE_ID: '0a1b2c3d-0000-4000-8000-000000000002',
+        NOTIFY_BASE_URL: 'http://notify.example',
+        TWILIO_BASE_URL: 'http://twilio.example',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^NOTIFY_BASE_URL: .*use https:\/\//),
+      expect.stringMatching(/^TWILIO_BASE_URL: .*use https:\/\//),
+    ]);
+  });
+
+  it('production starts with real providers over TLS', () => {
+    const config = loadNotifierConfig({
+      DATABASE_URL: 'postgres://resolve:k3Q-long-random-password@db/resolve',
+      RESOLVE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://resolve.sefton.example',
+      SMTP_URL: 'smtps://mail.sefton.example:465',
+      SMS_PROVIDER: 'govuk-notify',
+      NOTIFY_API_KEY: NOTIFY_KEY,
+      NOTIFY_SMS_TEMPLATE_ID: '0a1b2c3d-0000-4000-8000-000000000002',
+    });
+    expect(config.sms.provider).toBe('govuk-notify');
+  });
+
   it('startNotifier options map onto the same variables', () => {
     expect(
       optionsToEnv({

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { logLevelSetting, type LogLevel } from '@resolve/logging';
-import { ConfigurationError, postgresUrl, readConfig, temporalSettings } from '@resolve/config';
+import {
+  ConfigurationError,
+  deploymentSettings,
+  loadServiceConfig,
+  postgresUrl,
+  temporalSettings,
+} from '@resolve/config';
 
 /**
  * The notifier's configuration. Only main.ts reads process.env; startNotifier() takes the same
@@ -47,6 +53,7 @@ const uuid = z
 
 export const notifierEnvSchema = z
   .object({
+    ...deploymentSettings,
     DATABASE_URL: postgresUrl,
     ...temporalSettings,
     PUBLIC_BASE_URL: httpUrl.default('http://localhost:3000'),
@@ -112,9 +119,13 @@ export const notifierEnvSchema = z
     }
   });
 
-/** Validates the environment (or the same names given as options) into a NotifierConfig. */
+/**
+ * Validates the environment (or the same names given as options) into a NotifierConfig; under
+ * RESOLVE_ENV=production, insecure defaults (the SMS outbox, a local or http PUBLIC_BASE_URL,
+ * SMTP without TLS, ...) stop the boot.
+ */
 export function loadNotifierConfig(env: NotifierEnv): NotifierConfig {
-  const e = readConfig(notifierEnvSchema, env);
+  const e = loadServiceConfig(notifierEnvSchema, env);
   const trimSlash = (u: string) => u.replace(/\/+$/, '');
   return {
     databaseUrl: e.DATABASE_URL,

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { logLevelSetting } from '@resolve/logging';
+import { deploymentSettings, loadServiceConfig, postgresUrl, temporalSettings } from '@resolve/config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './worker';
+
+export const workerConfigSchema = z.object({
+  ...deploymentSettings,
+  DATABASE_URL: postgresUrl,
+  ...temporalSettings,
+  LOG_LEVEL: logLevelSetting,
+  /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
+  METRICS_BIND_ADDRESS: z
+    .union([z.literal('off'), z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port or off')])
+    .default('0.0.0.0:9464'),
+});
+
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+/** The worker's settings from its environment; bad or (in production) insecure ones stop the boot. */
+export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  return loadServiceConfig(workerConfigSchema, env);
+}
