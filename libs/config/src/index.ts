@@ -1,2 +1,3 @@
 export * from './read-config';
+export * from './settings';
 export * from './production';

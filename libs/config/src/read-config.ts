@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostAndPort } from './settings';
 
 /** Raised at boot when configuration is missing or wrong; names every bad variable. */
 export class ConfigurationError extends Error {
@@ -29,7 +30,7 @@ export function readConfig<S extends z.ZodType>(
 
 export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL');
 
-export const temporalAddress = z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233');
+export const temporalAddress = hostAndPort('127.0.0.1:7233');
 
 export const temporalSettings = {
   TEMPORAL_ADDRESS: temporalAddress.default('127.0.0.1:7233'),

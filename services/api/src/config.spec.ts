@@ -56,4 +56,29 @@ describe('API configuration', () => {
     expect(config.AUTH_LOCAL_KEY_FILE).toBeUndefined();
     expect(config.METRICS_TOKEN).toBe(secure.METRICS_TOKEN);
   });
+
+  it('every setting is parsed strictly and named when wrong', () => {
+    expect(problems({ ...composeDefaults, RELAY_INTERVAL_MS: '5s' })).toEqual([
+      expect.stringMatching(/^RELAY_INTERVAL_MS: must be a whole number of milliseconds without a unit/),
+    ]);
+    expect(
+      problems({
+        ...composeDefaults,
+        PORT: '',
+        RUN_MIGRATIONS: 'yes',
+        LOG_LEVEL: 'verbose',
+        CORS_ORIGINS: 'https://ui.example/',
+        AUTH_JWKS_URL: 'ldap://directory',
+        RELAY_INTERVAL_MS: '0',
+      }).map((p) => p.split(':')[0]),
+    ).toEqual(['PORT', 'AUTH_JWKS_URL', 'RUN_MIGRATIONS', 'CORS_ORIGINS', 'RELAY_INTERVAL_MS', 'LOG_LEVEL']);
+    expect(
+      loadApiConfig({ ...composeDefaults, RELAY_INTERVAL_MS: '2500', CORS_ORIGINS: 'https://a.example' }),
+    ).toMatchObject({
+      RELAY_INTERVAL_MS: 2500,
+      CORS_ORIGINS: ['https://a.example'],
+      RUN_MIGRATIONS: true,
+      PORT: 3000,
+    });
+  });
 });

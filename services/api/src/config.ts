@@ -1,30 +1,40 @@
 import { z } from 'zod';
 import { logLevelSetting } from '@resolve/logging';
-import { deploymentSettings, loadServiceConfig, postgresUrl, temporalSettings } from '@resolve/config';
-
-/** compose passes `VAR:` through as an empty string when .env leaves it blank: that means unset. */
-const unsetWhenEmpty = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+import {
+  booleanSetting,
+  deploymentSettings,
+  httpUrl,
+  loadServiceConfig,
+  milliseconds,
+  originList,
+  postgresUrl,
+  temporalSettings,
+  unsetWhenEmpty,
+  wholeNumber,
+} from '@resolve/config';
 
 export const apiConfigSchema = z
   .object({
     ...deploymentSettings,
     DATABASE_URL: postgresUrl,
     ...temporalSettings,
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: wholeNumber({ min: 1, max: 65535 }).default(3000),
     /** Issuer (iss) tokens must carry. */
     AUTH_ISSUER: z.string().min(1).default('resolve-local'),
     AUTH_AUDIENCE: z.string().min(1).default('resolve-api'),
     /** A partnership's identity provider key set; or, for the embedded default, a local key file. */
-    AUTH_JWKS_URL: unsetWhenEmpty(z.string().url()),
+    AUTH_JWKS_URL: unsetWhenEmpty(httpUrl),
     AUTH_LOCAL_KEY_FILE: unsetWhenEmpty(z.string().min(1)),
-    RUN_MIGRATIONS: z.enum(['true', 'false']).default('true'),
-    CORS_ORIGINS: z.string().optional(),
+    RUN_MIGRATIONS: booleanSetting.default(true),
+    /** Browser origins the API answers (comma-separated); none = no cross-origin browser calls. */
+    CORS_ORIGINS: unsetWhenEmpty(originList),
     NOTIFY_CALLBACK_TOKEN: z.string().min(16).optional(),
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
-    TWILIO_CALLBACK_URL: z.string().url().optional(),
+    TWILIO_CALLBACK_URL: unsetWhenEmpty(httpUrl),
     /** Bearer token GET /metrics requires; empty = open (refused in production). */
     METRICS_TOKEN: unsetWhenEmpty(z.string()),
+    /** How often the relay starts workflows whose rows a crash left pending. */
+    RELAY_INTERVAL_MS: milliseconds({ min: 100, max: 3_600_000 }).default(5000),
     LOG_LEVEL: logLevelSetting,
   })
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {

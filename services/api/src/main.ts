@@ -13,7 +13,7 @@ async function main() {
   logger.setLevel(config.LOG_LEVEL);
   // Payload encryption (RESOLVE_ENCRYPTION_KEYS, required) and the UI's codec origins (CODEC_CORS_ORIGINS).
   const codec = codecFromEnv(process.env);
-  const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS === 'true' });
+  const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({
     connection,
@@ -38,9 +38,7 @@ async function main() {
       twilioAuthToken: config.TWILIO_AUTH_TOKEN,
       twilioCallbackUrl: config.TWILIO_CALLBACK_URL,
     },
-    corsOrigins: config.CORS_ORIGINS?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: config.CORS_ORIGINS,
     codec,
     metricsToken: config.METRICS_TOKEN,
   });

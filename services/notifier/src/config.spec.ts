@@ -162,6 +162,20 @@ describe('notifier configuration', () => {
     expect(config.sms.provider).toBe('govuk-notify');
   });
 
+  it('numbers and enums are parsed strictly', () => {
+    expect(problems({ ...base, NOTIFIER_CONCURRENCY: '' })).toEqual([
+      'NOTIFIER_CONCURRENCY: must be a whole number, got ""',
+    ]);
+    expect(problems({ ...base, NOTIFIER_CONCURRENCY: '1e1' })).toEqual([
+      'NOTIFIER_CONCURRENCY: must be a whole number, got "1e1"',
+    ]);
+    expect(problems({ ...base, NOTIFIER_CONCURRENCY: '201' })).toEqual([
+      'NOTIFIER_CONCURRENCY: must be at most 200',
+    ]);
+    expect(problems({ ...base, SMS_PROVIDER: 'sms-outbox' })[0]).toMatch(/^SMS_PROVIDER: /);
+    expect(problems({ ...base, RESOLVE_ENV: 'Production' })[0]).toMatch(/^RESOLVE_ENV: /);
+  });
+
   it('startNotifier options map onto the same variables', () => {
     expect(
       optionsToEnv({

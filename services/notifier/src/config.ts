@@ -6,6 +6,7 @@ import {
   loadServiceConfig,
   postgresUrl,
   temporalSettings,
+  wholeNumber,
 } from '@resolve/config';
 
 /**
@@ -97,7 +98,7 @@ export const notifierEnvSchema = z
     ),
     TWILIO_BASE_URL: optional(httpUrl),
     TWILIO_STATUS_CALLBACK_URL: optional(httpUrl),
-    NOTIFIER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+    NOTIFIER_CONCURRENCY: wholeNumber({ min: 1, max: 200 }).default(10),
   })
   .superRefine((env, ctx) => {
     const need = (name: keyof typeof env, why: string) => {

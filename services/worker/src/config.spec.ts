@@ -31,4 +31,32 @@ describe('worker configuration', () => {
       expect.stringMatching(/^DATABASE_URL: uses a default database password/),
     ]);
   });
+
+  it('every setting is parsed strictly and named when wrong', () => {
+    expect(
+      problems({
+        ...base,
+        WORKER_MAX_CACHED_WORKFLOWS: '',
+        METRICS_BIND_ADDRESS: '9464',
+        LOG_LEVEL: 'trace',
+        TEMPORAL_ADDRESS: 'temporal',
+        RESOLVE_ENV: 'staging',
+      }).map((p) => p.split(':')[0]),
+    ).toEqual([
+      'RESOLVE_ENV',
+      'TEMPORAL_ADDRESS',
+      'LOG_LEVEL',
+      'WORKER_MAX_CACHED_WORKFLOWS',
+      'METRICS_BIND_ADDRESS',
+    ]);
+    expect(problems({ ...base, WORKER_MAX_CACHED_WORKFLOWS: '1e2' })).toEqual([
+      'WORKER_MAX_CACHED_WORKFLOWS: must be a whole number, got "1e2"',
+    ]);
+    expect(
+      loadWorkerConfig({ ...base, WORKER_MAX_CACHED_WORKFLOWS: '0', METRICS_BIND_ADDRESS: 'off' }),
+    ).toMatchObject({
+      WORKER_MAX_CACHED_WORKFLOWS: 0,
+      METRICS_BIND_ADDRESS: 'off',
+    });
+  });
 });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { logLevelSetting } from '@resolve/logging';
-import { deploymentSettings, loadServiceConfig, postgresUrl, temporalSettings } from '@resolve/config';
+import {
+  deploymentSettings,
+  isHostAndPort,
+  loadServiceConfig,
+  postgresUrl,
+  temporalSettings,
+  wholeNumber,
+} from '@resolve/config';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from './worker';
 
 export const workerConfigSchema = z.object({
@@ -9,14 +16,11 @@ export const workerConfigSchema = z.object({
   ...temporalSettings,
   LOG_LEVEL: logLevelSetting,
   /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(0, 'must be 0 or more')
-    .default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber({ min: 0, max: 1_000_000 }).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
   METRICS_BIND_ADDRESS: z
-    .union([z.literal('off'), z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port or off')])
+    .string()
+    .refine((v) => v === 'off' || isHostAndPort(v), 'must be host:port (e.g. 0.0.0.0:9464) or off')
     .default('0.0.0.0:9464'),
 });
 
