@@ -9,6 +9,8 @@
 //   seen on the task queue, and wants one from this container. The SDK's default worker
 //   identity is `<pid>@<hostname>` and a container's hostname is its own, so this proves the
 //   worker in *this* replica is connected and polling, not just that the process exists.
+//   It connects as the service does (TEMPORAL_TLS_*, TEMPORAL_API_KEY), through the same
+//   options builder in @resolve/temporal.
 //   The queue is HEALTHCHECK_TASK_QUEUE, or TASK_QUEUES[HEALTHCHECK_TASK_QUEUE_KEY] from
 //   @resolve/contracts so the names stay in one place. HEALTHCHECK_TASK_QUEUE_TYPE is
 //   workflow (default) or activity. HEALTHCHECK_POLLER_MATCH=any accepts any poller (for a
@@ -59,13 +61,27 @@ function taskQueueName() {
   return name;
 }
 
+/** The compiled tree (the image's dist/, or RESOLVE_DIST_DIR as register-dist.js reads it). */
+function compiled(file) {
+  const root = path.resolve(__dirname, '..', '..');
+  return path.resolve(root, process.env.RESOLVE_DIST_DIR || 'dist', file);
+}
+
 async function checkTemporalPoller() {
   const { Connection } = require('@temporalio/client');
+  require(path.resolve(__dirname, '..', 'runtime', 'register-dist.js'));
+  const { readConfig, temporalSettingsSchema } = require('@resolve/config');
+  // The options file alone: @resolve/temporal's index would load the worker SDK on every probe.
+  const { temporalConnectionOptions } = require(compiled('libs/temporal/src/connection-options.js'));
   const queue = taskQueueName();
   const type = (process.env.HEALTHCHECK_TASK_QUEUE_TYPE || 'workflow').toLowerCase();
-  const address = process.env.TEMPORAL_ADDRESS || 'localhost:7233';
-  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
-  const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+  const settings = readConfig(temporalSettingsSchema, process.env);
+  const address = settings.TEMPORAL_ADDRESS;
+  const namespace = settings.TEMPORAL_NAMESPACE;
+  const connection = await Connection.connect({
+    ...temporalConnectionOptions(settings),
+    connectTimeout: timeoutMs,
+  });
   try {
     const res = await connection.withDeadline(Date.now() + timeoutMs, () =>
       connection.workflowService.describeTaskQueue({

@@ -1,3 +1,4 @@
 export * from './read-config';
 export * from './settings';
+export * from './temporal-settings';
 export * from './production';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigurationError, readConfig } from './read-config';
+import { temporalTlsEnabled, type TemporalSettings } from './temporal-settings';
 
 /**
  * Where a service runs. `production` refuses to start with any of the insecure defaults below,
@@ -126,6 +127,21 @@ export const PRODUCTION_RULES: readonly ProductionRule[] = [
         return 'is empty, so anyone who reaches the API can read /metrics; set a random token of at least 32 characters';
       if (value.length < 32) return 'is shorter than 32 characters; use a random token';
       return null;
+    },
+  },
+  {
+    variable: 'TEMPORAL_ADDRESS',
+    problem: (value, settings) => {
+      const temporal = settings as Partial<TemporalSettings>;
+      if (typeof value !== 'string' || temporalTlsEnabled(temporal) || temporal.TEMPORAL_ALLOW_PLAINTEXT)
+        return null;
+      const host = value.slice(0, value.lastIndexOf(':'));
+      if (isLocalHost(host)) return null;
+      return (
+        `reaches ${host} without TLS, so anyone on the path can read workflow traffic and send updates; ` +
+        'set TEMPORAL_TLS_CA (and TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY for mTLS, or TEMPORAL_API_KEY), or ' +
+        'TEMPORAL_ALLOW_PLAINTEXT=true if the network path is protected another way'
+      );
     },
   },
   {

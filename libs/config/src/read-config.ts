@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { hostAndPort } from './settings';
 
 /** Raised at boot when configuration is missing or wrong; names every bad variable. */
 export class ConfigurationError extends Error {
@@ -29,10 +28,3 @@ export function readConfig<S extends z.ZodType>(
 }
 
 export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL');
-
-export const temporalAddress = hostAndPort('127.0.0.1:7233');
-
-export const temporalSettings = {
-  TEMPORAL_ADDRESS: temporalAddress.default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-};

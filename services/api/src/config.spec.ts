@@ -23,6 +23,7 @@ const composeDefaults = {
 const secure = {
   DATABASE_URL: 'postgres://resolve:k3Q-long-random-password@db.internal:5432/resolve',
   TEMPORAL_ADDRESS: 'temporal.internal:7233',
+  TEMPORAL_TLS: 'true',
   AUTH_ISSUER: 'https://login.sefton.example/realms/sscp',
   AUTH_JWKS_URL: 'https://login.sefton.example/realms/sscp/protocol/openid-connect/certs',
   METRICS_TOKEN: 'a-random-metrics-token-of-40-characters!',
@@ -41,6 +42,7 @@ describe('API configuration', () => {
       'AUTH_ISSUER',
       'DATABASE_URL',
       'METRICS_TOKEN',
+      'TEMPORAL_ADDRESS',
     ]);
   });
 

@@ -8,6 +8,7 @@ import {
   milliseconds,
   originList,
   postgresUrl,
+  refineTemporalSettings,
   temporalSettings,
   unsetWhenEmpty,
   wholeNumber,
@@ -40,7 +41,8 @@ export const apiConfigSchema = z
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {
     message: 'set AUTH_JWKS_URL (your identity provider) or AUTH_LOCAL_KEY_FILE (embedded local issuer)',
     path: ['AUTH_JWKS_URL'],
-  });
+  })
+  .superRefine(refineTemporalSettings);
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 

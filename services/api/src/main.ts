@@ -1,6 +1,6 @@
-import { Connection, Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { openDatabase } from '@resolve/persistence';
-import { createDataConverter } from '@resolve/temporal';
+import { connectTemporalClient, createDataConverter } from '@resolve/temporal';
 import { createApiApp } from './app';
 import { loadOrCreateLocalIssuer } from './auth/local-issuer';
 import { createTokenVerifier } from './auth/token-verifier';
@@ -14,7 +14,8 @@ async function main() {
   // Payload encryption (RESOLVE_ENCRYPTION_KEYS, required) and the UI's codec origins (CODEC_CORS_ORIGINS).
   const codec = codecFromEnv(process.env);
   const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  // TLS, mTLS and API key as configured (TEMPORAL_TLS_*, TEMPORAL_API_KEY).
+  const connection = await connectTemporalClient(config);
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

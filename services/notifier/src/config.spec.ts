@@ -125,6 +125,7 @@ describe('notifier configuration', () => {
       expect.stringMatching(/^SMS_PROVIDER: is "outbox"/),
       expect.stringMatching(/^PUBLIC_BASE_URL: points at localhost/),
       expect.stringMatching(/^DATABASE_URL: uses a default database password/),
+      expect.stringMatching(/^TEMPORAL_ADDRESS: reaches temporal without TLS/),
       expect.stringMatching(/^SMTP_URL: is smtp:\/\//),
     ]);
   });
@@ -174,6 +175,30 @@ describe('notifier configuration', () => {
     ]);
     expect(problems({ ...base, SMS_PROVIDER: 'sms-outbox' })[0]).toMatch(/^SMS_PROVIDER: /);
     expect(problems({ ...base, RESOLVE_ENV: 'Production' })[0]).toMatch(/^RESOLVE_ENV: /);
+  });
+
+  it('the Temporal TLS settings reach the connection settings', () => {
+    expect(
+      loadNotifierConfig({
+        ...base,
+        TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+        TEMPORAL_API_KEY: 'api-key-1',
+        TEMPORAL_TLS_SERVER_NAME: 'ns.acct.tmprl.cloud',
+      }).temporal,
+    ).toEqual({
+      address: 'ns.acct.tmprl.cloud:7233',
+      namespace: 'default',
+      settings: expect.objectContaining({
+        TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+        TEMPORAL_API_KEY: 'api-key-1',
+        TEMPORAL_TLS_SERVER_NAME: 'ns.acct.tmprl.cloud',
+        TEMPORAL_ALLOW_PLAINTEXT: false,
+      }),
+    });
+    expect(problems({ ...base, TEMPORAL_TLS_CERT: '/nowhere/client.pem' })).toEqual([
+      'TEMPORAL_TLS_CERT: cannot read the file /nowhere/client.pem',
+      'TEMPORAL_TLS_KEY: is required with TEMPORAL_TLS_CERT (the private key of the client certificate)',
+    ]);
   });
 
   it('startNotifier options map onto the same variables', () => {

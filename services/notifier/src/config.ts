@@ -5,7 +5,9 @@ import {
   deploymentSettings,
   loadServiceConfig,
   postgresUrl,
+  refineTemporalSettings,
   temporalSettings,
+  type TemporalSettings,
   wholeNumber,
 } from '@resolve/config';
 
@@ -16,7 +18,8 @@ import {
  */
 export interface NotifierConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string };
+  /** `settings`: TLS, mTLS and API key too, for connectTemporalWorker (@resolve/temporal). */
+  temporal: { address: string; namespace: string; settings: TemporalSettings };
   /** Links in messages: `${publicBaseUrl}/escalations/<id>`. */
   publicBaseUrl: string;
   mailFrom: string;
@@ -118,7 +121,8 @@ export const notifierEnvSchema = z
       need('TWILIO_AUTH_TOKEN', 'SMS_PROVIDER=twilio');
       need('TWILIO_FROM', 'SMS_PROVIDER=twilio');
     }
-  });
+  })
+  .superRefine(refineTemporalSettings);
 
 /**
  * Validates the environment (or the same names given as options) into a NotifierConfig; under
@@ -130,7 +134,21 @@ export function loadNotifierConfig(env: NotifierEnv): NotifierConfig {
   const trimSlash = (u: string) => u.replace(/\/+$/, '');
   return {
     databaseUrl: e.DATABASE_URL,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      settings: {
+        TEMPORAL_ADDRESS: e.TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: e.TEMPORAL_NAMESPACE,
+        TEMPORAL_TLS: e.TEMPORAL_TLS,
+        TEMPORAL_TLS_CERT: e.TEMPORAL_TLS_CERT,
+        TEMPORAL_TLS_KEY: e.TEMPORAL_TLS_KEY,
+        TEMPORAL_TLS_CA: e.TEMPORAL_TLS_CA,
+        TEMPORAL_TLS_SERVER_NAME: e.TEMPORAL_TLS_SERVER_NAME,
+        TEMPORAL_API_KEY: e.TEMPORAL_API_KEY,
+        TEMPORAL_ALLOW_PLAINTEXT: e.TEMPORAL_ALLOW_PLAINTEXT,
+      },
+    },
     publicBaseUrl: trimSlash(e.PUBLIC_BASE_URL),
     logLevel: e.LOG_LEVEL,
     mailFrom: e.MAIL_FROM,

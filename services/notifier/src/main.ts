@@ -1,4 +1,9 @@
-import { createDataConverter, encryptionKeysFromEnv, EncryptionKeyError } from '@resolve/temporal';
+import {
+  connectTemporalWorker,
+  createDataConverter,
+  encryptionKeysFromEnv,
+  EncryptionKeyError,
+} from '@resolve/temporal';
 import { ConfigurationError, loadNotifierConfig } from './config';
 import { jsonLogger } from './logger';
 import { startNotifierWithConfig } from './worker';
@@ -19,13 +24,18 @@ async function main() {
     throw err;
   }
   const logger = jsonLogger(process.stderr, config.logLevel);
-  const notifier = await startNotifierWithConfig(config, { logger, dataConverter });
+  // TLS, mTLS and API key as configured (TEMPORAL_TLS_*, TEMPORAL_API_KEY).
+  const connection = await connectTemporalWorker(config.temporal.settings);
+  const notifier = await startNotifierWithConfig(config, { logger, dataConverter, connection });
   const stop = (signal: string) => {
     logger.info('shutting down', { signal });
-    void notifier.shutdown().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    void notifier
+      .shutdown()
+      .then(() => connection.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -26,10 +26,19 @@ describe('worker configuration', () => {
     });
   });
 
-  it('production refuses the default database password, and nothing the worker does not read', () => {
+  it('production refuses the default database password and plaintext Temporal, and nothing the worker does not read', () => {
     expect(problems({ ...base, RESOLVE_ENV: 'production' })).toEqual([
       expect.stringMatching(/^DATABASE_URL: uses a default database password/),
+      expect.stringMatching(/^TEMPORAL_ADDRESS: reaches temporal without TLS/),
     ]);
+    expect(
+      problems({
+        ...base,
+        RESOLVE_ENV: 'production',
+        DATABASE_URL: 'postgres://resolve:k3Q-long-random-password@db/resolve',
+        TEMPORAL_ALLOW_PLAINTEXT: 'true',
+      }),
+    ).toEqual([]);
   });
 
   it('every setting is parsed strictly and named when wrong', () => {

@@ -5,24 +5,29 @@ import {
   isHostAndPort,
   loadServiceConfig,
   postgresUrl,
+  refineTemporalSettings,
   temporalSettings,
   wholeNumber,
 } from '@resolve/config';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from './worker';
 
-export const workerConfigSchema = z.object({
-  ...deploymentSettings,
-  DATABASE_URL: postgresUrl,
-  ...temporalSettings,
-  LOG_LEVEL: logLevelSetting,
-  /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
-  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber({ min: 0, max: 1_000_000 }).default(DEFAULT_MAX_CACHED_WORKFLOWS),
-  /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
-  METRICS_BIND_ADDRESS: z
-    .string()
-    .refine((v) => v === 'off' || isHostAndPort(v), 'must be host:port (e.g. 0.0.0.0:9464) or off')
-    .default('0.0.0.0:9464'),
-});
+export const workerConfigSchema = z
+  .object({
+    ...deploymentSettings,
+    DATABASE_URL: postgresUrl,
+    ...temporalSettings,
+    LOG_LEVEL: logLevelSetting,
+    /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
+    WORKER_MAX_CACHED_WORKFLOWS: wholeNumber({ min: 0, max: 1_000_000 }).default(
+      DEFAULT_MAX_CACHED_WORKFLOWS,
+    ),
+    /** Prometheus scrape address of the SDK's and the worker's metrics (GET /metrics); "off" for none. */
+    METRICS_BIND_ADDRESS: z
+      .string()
+      .refine((v) => v === 'off' || isHostAndPort(v), 'must be host:port (e.g. 0.0.0.0:9464) or off')
+      .default('0.0.0.0:9464'),
+  })
+  .superRefine(refineTemporalSettings);
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 

@@ -1,7 +1,12 @@
 import { Runtime } from '@temporalio/worker';
 import { createLogger } from '@resolve/logging';
 import { ConfigurationError } from '@resolve/config';
-import { createDataConverter, encryptionKeysFromEnv, EncryptionKeyError } from '@resolve/temporal';
+import {
+  connectTemporalWorker,
+  createDataConverter,
+  encryptionKeysFromEnv,
+  EncryptionKeyError,
+} from '@resolve/temporal';
 import { loadWorkerConfig } from './config';
 import { workerTelemetryOptions } from './metrics';
 import { startEscalationWorker } from './worker';
@@ -29,14 +34,21 @@ async function main() {
   // Once per process, before any connection: the Runtime's Prometheus exporter.
   if (config.METRICS_BIND_ADDRESS !== 'off')
     Runtime.install({ telemetryOptions: workerTelemetryOptions(config.METRICS_BIND_ADDRESS) });
+  // TLS, mTLS and API key as configured (TEMPORAL_TLS_*, TEMPORAL_API_KEY).
+  const connection = await connectTemporalWorker(config);
   const running = await startEscalationWorker({
     databaseUrl: config.DATABASE_URL,
     temporalAddress: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
+    connection,
     dataConverter,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
-  const stop = () => void running.shutdown().then(() => process.exit(0));
+  const stop = () =>
+    void running
+      .shutdown()
+      .then(() => connection.close())
+      .then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   logger.info('escalation worker running', {
