@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import helmet from 'helmet';
+import { ActionRecordsRepository, EscalationsRepository } from '@resolve/persistence';
 import { DataSource } from 'typeorm';
 import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS, requestIdMiddleware } from './audit/audit.module';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
@@ -12,9 +13,8 @@ import type { TokenVerifier } from './auth/token-verifier';
 import { ApiError } from './common/api-error';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { requestContextMiddleware } from './common/request-context';
-import { EscalationsController } from './escalations/escalations.controller';
-import { EscalationsService, TEMPORAL_CLIENT } from './escalations/escalations.service';
-import { WorkflowStartRelay } from './escalations/workflow-start-relay';
+import { CASE_REPOSITORY_PROVIDERS } from './common/repository.providers';
+import { ESCALATIONS_CONTROLLERS, ESCALATIONS_PROVIDERS, TEMPORAL_CLIENT } from './escalations';
 import { DirectoryController } from './directory/directory.controller';
 import { DIRECTORY_PROVIDERS } from './directory/directory.providers';
 import { HealthController } from './health/health.controller';
@@ -54,7 +54,7 @@ class ApiModule {
       module: ApiModule,
       imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
       controllers: [
-        EscalationsController,
+        ...ESCALATIONS_CONTROLLERS,
         ProtocolsController,
         HealthController,
         DirectoryController,
@@ -83,9 +83,9 @@ class ApiModule {
           : []),
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         AuthGuard,
-        EscalationsService,
+        ...CASE_REPOSITORY_PROVIDERS,
+        ...ESCALATIONS_PROVIDERS,
         ...DIRECTORY_PROVIDERS,
-        WorkflowStartRelay,
         ...AUDIT_PROVIDERS,
         ...RECORDS_PROVIDERS,
         ...REPORTS_PROVIDERS,
@@ -106,7 +106,10 @@ function validationMessages(errors: import('class-validator').ValidationError[],
 
 /** Builds the NestJS application: used by main.ts, the embedded starter and the tests. */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
-  const metrics = createApiMetrics(deps.dataSource);
+  const metrics = createApiMetrics({
+    escalations: new EscalationsRepository(deps.dataSource),
+    actions: new ActionRecordsRepository(deps.dataSource),
+  });
   const app = await NestFactory.create(ApiModule.with(deps, metrics), {
     logger: ['error', 'warn'],
     bodyParser: false,

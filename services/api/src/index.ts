@@ -1,5 +1,5 @@
 export * from './app';
 export * from './auth/local-issuer';
 export * from './auth/token-verifier';
-export { EscalationsService } from './escalations/escalations.service';
+export { EscalationCommandsService } from './escalations/escalation-commands.service';
 export { WorkflowStartRelay } from './escalations/workflow-start-relay';

@@ -8,7 +8,7 @@ import { ESCALATION_WORKFLOW_TYPE, snapshotQuery } from '@resolve/contracts';
 import { createApiApp } from '../src/app';
 import { createTokenVerifier } from '../src/auth/token-verifier';
 import { loadCaller } from '../src/auth/caller';
-import { EscalationsService } from '../src/escalations/escalations.service';
+import { EscalationCommandsService } from '../src/escalations/escalation-commands.service';
 import { WorkflowStartRelay } from '../src/escalations/workflow-start-relay';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
 
@@ -110,7 +110,7 @@ describe('Idempotency and the row/workflow outbox', () => {
     expect(await runsOf(answers[0].body.workflow.id, 1)).toBe(1);
 
     // The same straight through the service, where the requests overlap for certain.
-    const service = stack.app.get(EscalationsService);
+    const service = stack.app.get(EscalationCommandsService);
     const caller = (await loadCaller(stack.db.dataSource, raiser))!;
     const direct = await Promise.allSettled(
       [0, 1, 2, 3].map(() =>

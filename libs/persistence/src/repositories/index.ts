@@ -1,3 +1,9 @@
 // The repositories: the only code outside migrations that reads or writes the database.
 export {};
 export * from './directory.repository';
+export * from './escalations.repository';
+export * from './subjects.repository';
+export * from './action-records.repository';
+export * from './plan-items.repository';
+export * from './timeline-events.repository';
+export * from './ping';

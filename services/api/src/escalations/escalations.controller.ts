@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../common/api-error';
 import { AcceptsIdempotencyKey, IdempotencyKey } from '../common/idempotency-key.decorator';
+import { EscalationId } from '../common/uuid-param.pipe';
 import {
   ActionDto,
   AgreePlanDto,
@@ -13,16 +14,21 @@ import {
   ResolveDto,
   ScheduleMeetingDto,
 } from './dto/action.dto';
+import { ListEscalationsQuery } from './dto/list-escalations.query';
 import { RaiseEscalationDto } from './dto/raise-escalation.dto';
-import { EscalationsService, IMMEDIATE_RISK_REMINDER, type ListFilters } from './escalations.service';
+import { EscalationCommandsService, IMMEDIATE_RISK_REMINDER } from './escalation-commands.service';
+import { EscalationQueriesService } from './escalation-queries.service';
 
-/** Agencies' actions on escalations. Thin: each endpoint delegates to the service. */
+/** Agencies' actions on escalations. Thin: reads go to the queries, changes to the commands. */
 @ApiTags('escalations')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('escalations')
 export class EscalationsController {
-  constructor(private readonly escalations: EscalationsService) {}
+  constructor(
+    private readonly escalations: EscalationCommandsService,
+    private readonly queries: EscalationQueriesService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Raise an escalation and start its protocol' })
@@ -35,28 +41,14 @@ export class EscalationsController {
   @ApiOperation({
     summary: 'Escalations the caller may see, newest first, with filters and cursor pagination',
   })
-  @ApiQuery({ name: 'partnershipId', required: false })
-  @ApiQuery({ name: 'protocolId', required: false })
-  @ApiQuery({
-    name: 'status',
-    required: false,
-    enum: ['open', 'resolved', 'decided', 'referred-for-learning', 'withdrawn'],
-  })
-  @ApiQuery({ name: 'tier', required: false, type: Number })
-  @ApiQuery({ name: 'agencyId', required: false })
-  @ApiQuery({ name: 'overdue', required: false, type: Boolean })
-  @ApiQuery({ name: 'raisedFrom', required: false })
-  @ApiQuery({ name: 'raisedTo', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  list(@CurrentCaller() caller: Caller, @Query() q: Record<string, string>) {
-    return this.escalations.list(caller, parseFilters(q));
+  list(@CurrentCaller() caller: Caller, @Query() query: ListEscalationsQuery) {
+    return this.queries.list(caller, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One escalation: state, deadline with its explanation, plan items and timeline' })
-  get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
-    return this.escalations.get(caller, id);
+  get(@CurrentCaller() caller: Caller, @EscalationId() id: string) {
+    return this.queries.get(caller, id);
   }
 
   @Post(':id/acknowledge')
@@ -64,7 +56,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   acknowledge(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -76,7 +68,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   respond(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -89,7 +81,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   plan(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: AgreePlanDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -101,7 +93,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   completeItem(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Param('itemId') itemId: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
@@ -123,7 +115,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   resolve(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ResolveDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -142,13 +134,20 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   escalate(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
     if (!b.reason)
       throw new ApiError('validation-failed', 'reason: say why the escalation moves to the next tier now');
-    return this.escalations.act(c, id, 'escalate', { text: b.reason }, { idempotencyKey: k });
+    return this.escalations.act(
+      c,
+      id,
+      'escalate',
+      // The reason stays in Postgres; the engine learns only that one was given.
+      { text: b.reason, args: { reasonGiven: Boolean(b.reason?.trim()) } },
+      { idempotencyKey: k },
+    );
   }
 
   @Post(':id/immediate-risk')
@@ -157,7 +156,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   async immediateRisk(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -177,7 +176,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   proposeExtension(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ProposeExtensionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -195,7 +194,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   acceptExtension(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -207,7 +206,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   declineExtension(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -220,7 +219,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   meeting(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ScheduleMeetingDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -239,7 +238,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   decision(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: DecisionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -258,7 +257,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   learning(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -271,7 +270,7 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   withdraw(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
@@ -283,71 +282,10 @@ export class EscalationsController {
   @AcceptsIdempotencyKey()
   note(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Body() b: NoteDto,
     @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(c, id, 'add-note', { text: b.text }, { idempotencyKey: k });
   }
-}
-
-const STATUSES = ['open', 'resolved', 'decided', 'referred-for-learning', 'withdrawn'];
-
-function parseFilters(q: Record<string, string>): ListFilters {
-  const known = [
-    'partnershipId',
-    'protocolId',
-    'status',
-    'tier',
-    'agencyId',
-    'overdue',
-    'raisedFrom',
-    'raisedTo',
-    'cursor',
-    'limit',
-  ];
-  const unknown = Object.keys(q).filter((k) => !known.includes(k));
-  if (unknown.length)
-    throw new ApiError(
-      'validation-failed',
-      `unknown query parameter(s): ${unknown.join(', ')}; known: ${known.join(', ')}`,
-    );
-  const f: ListFilters = {};
-  const text = (k: keyof ListFilters) => {
-    const v = q[k];
-    if (v === undefined) return;
-    if (typeof v !== 'string' || v.length === 0 || v.length > 100)
-      throw new ApiError('validation-failed', `${k}: 1-100 characters`);
-    (f as Record<string, unknown>)[k] = v;
-  };
-  text('partnershipId');
-  text('protocolId');
-  text('agencyId');
-  text('cursor');
-  if (q.status !== undefined) {
-    if (!STATUSES.includes(q.status))
-      throw new ApiError('validation-failed', `status: one of ${STATUSES.join(', ')}`);
-    f.status = q.status;
-  }
-  if (q.tier !== undefined) {
-    if (!/^[1-9]\d?$/.test(q.tier)) throw new ApiError('validation-failed', 'tier: a tier number from 1');
-    f.tier = Number(q.tier);
-  }
-  if (q.limit !== undefined) {
-    if (!/^\d+$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > 200)
-      throw new ApiError('validation-failed', 'limit: a number from 1 to 200');
-    f.limit = Number(q.limit);
-  }
-  if (q.overdue !== undefined) {
-    if (!['true', 'false'].includes(q.overdue))
-      throw new ApiError('validation-failed', 'overdue: true or false');
-    f.overdue = q.overdue === 'true';
-  }
-  for (const k of ['raisedFrom', 'raisedTo'] as const) {
-    if (q[k] === undefined) continue;
-    if (Number.isNaN(Date.parse(q[k])) || !/^\d{4}-\d{2}-\d{2}/.test(q[k]))
-      throw new ApiError('validation-failed', `${k}: an ISO-8601 date or instant`);
-    f[k] = new Date(q[k]).toISOString();
-  }
-  return f;
 }

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { logger } from '../common/logger';
-import { EscalationsService } from './escalations.service';
+import { EscalationCommandsService } from './escalation-commands.service';
 
 /**
  * Finishes what a crash between "row written" and "workflow started" left: every few seconds,
@@ -12,7 +12,7 @@ export class WorkflowStartRelay implements OnApplicationBootstrap, OnApplication
   private timer: NodeJS.Timeout | null = null;
   private running = false;
 
-  constructor(private readonly escalations: EscalationsService) {}
+  constructor(private readonly escalations: EscalationCommandsService) {}
 
   onApplicationBootstrap() {
     const interval = Number(process.env.RELAY_INTERVAL_MS ?? 5000);

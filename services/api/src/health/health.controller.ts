@@ -2,8 +2,9 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Client, Connection } from '@temporalio/client';
 import type { Response } from 'express';
+import { pingDatabase } from '@resolve/persistence';
 import { DataSource } from 'typeorm';
-import { TEMPORAL_CLIENT } from '../escalations/escalations.service';
+import { TEMPORAL_CLIENT } from '../escalations/escalation-workflow.gateway';
 
 @ApiTags('health')
 @Controller('health')
@@ -23,7 +24,7 @@ export class HealthController {
         return 'down';
       }
     };
-    const postgres = await check(() => this.ds.query('SELECT 1'));
+    const postgres = await check(() => pingDatabase(this.ds));
     const temporal = await check(() => (this.temporal.connection as Connection).healthService.check({}));
     const ok = postgres === 'up' && temporal === 'up';
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', postgres, temporal });

@@ -1,15 +1,20 @@
 import { EventEmitter } from 'node:events';
 import type { NextFunction, Request, Response } from 'express';
-import type { DataSource } from 'typeorm';
-import { createApiMetrics, metricsAuthorised } from './api-metrics';
+import type { ActionCount, OpenEscalationCount } from '@resolve/persistence';
+import { createApiMetrics, metricsAuthorised, type MetricsSources } from './api-metrics';
 
-function fakeDb(answers: Record<string, unknown[]> | Error): DataSource {
+/** Stand-ins for the two repositories' counts (the real ones are read in the integration tests). */
+function fakeSources(
+  answers: { open?: OpenEscalationCount[]; actions?: ActionCount[] } | Error,
+): MetricsSources {
+  const answer = async <T>(rows: T[] | undefined): Promise<T[]> => {
+    if (answers instanceof Error) throw answers;
+    return rows ?? [];
+  };
   return {
-    query: async (sql: string) => {
-      if (answers instanceof Error) throw answers;
-      return answers[/FROM escalation/.test(sql) ? 'escalation' : 'action_record'];
-    },
-  } as unknown as DataSource;
+    escalations: { openCountsByProtocolAndTier: () => answer(answers instanceof Error ? [] : answers.open) },
+    actions: { countsByKindAndOutcome: () => answer(answers instanceof Error ? [] : answers.actions) },
+  };
 }
 
 function fakeRequest(method: string, route: string | null) {
@@ -21,19 +26,18 @@ function fakeRequest(method: string, route: string | null) {
 describe('API metrics', () => {
   it('open escalations by protocol and tier, actions by kind and outcome, from Postgres at scrape time', async () => {
     let open = [
-      { protocol_id: 'sefton-sscp', tier_number: 1, n: 3 },
-      { protocol_id: 'sefton-sscp', tier_number: 3, n: 1 },
+      { protocolId: 'sefton-sscp', tierNumber: 1, count: 3 },
+      { protocolId: 'sefton-sscp', tierNumber: 3, count: 1 },
     ];
-    const db = {
-      query: async (sql: string) =>
-        /FROM escalation/.test(sql)
-          ? open
-          : [
-              { kind: 'escalate', outcome: 'accepted', n: 4 },
-              { kind: 'escalate', outcome: 'refused', n: 1 },
-            ],
-    };
-    const { registry } = createApiMetrics(db as unknown as DataSource);
+    const { registry } = createApiMetrics({
+      escalations: { openCountsByProtocolAndTier: async () => open },
+      actions: {
+        countsByKindAndOutcome: async () => [
+          { kind: 'escalate', outcome: 'accepted', count: 4 },
+          { kind: 'escalate', outcome: 'refused', count: 1 },
+        ],
+      },
+    });
     const text = await registry.metrics();
     expect(text).toContain('resolve_open_escalations{protocol="sefton-sscp",tier="1"} 3');
     expect(text).toContain('resolve_open_escalations{protocol="sefton-sscp",tier="3"} 1');
@@ -41,20 +45,20 @@ describe('API metrics', () => {
     expect(text).toContain('resolve_actions{kind="escalate",outcome="refused"} 1');
     expect(text).toContain('process_cpu_user_seconds_total');
     // A group that empties disappears at the next scrape.
-    open = [{ protocol_id: 'sefton-sscp', tier_number: 3, n: 1 }];
+    open = [{ protocolId: 'sefton-sscp', tierNumber: 3, count: 1 }];
     const again = await registry.metrics();
     expect(again).not.toContain('tier="1"');
   });
 
   it('a failing database leaves the gauges empty rather than failing the scrape', async () => {
-    const { registry } = createApiMetrics(fakeDb(new Error('connection refused')));
+    const { registry } = createApiMetrics(fakeSources(new Error('connection refused')));
     const text = await registry.metrics();
     expect(text).toContain('# TYPE resolve_open_escalations gauge');
     expect(text).not.toMatch(/^resolve_open_escalations\{/m);
   });
 
   it('times requests by route pattern, never by concrete path', async () => {
-    const { registry, httpTimer } = createApiMetrics(fakeDb({ escalation: [], action_record: [] }));
+    const { registry, httpTimer } = createApiMetrics(fakeSources({}));
     const next = jest.fn() as NextFunction;
     const a = fakeRequest('POST', '/escalations/:id/escalate');
     httpTimer(a.req, a.res, next);
@@ -74,7 +78,7 @@ describe('API metrics', () => {
   });
 
   it('registries are per application (two apps in one process do not collide)', () => {
-    expect(() => [createApiMetrics(fakeDb({})), createApiMetrics(fakeDb({}))]).not.toThrow();
+    expect(() => [createApiMetrics(fakeSources({})), createApiMetrics(fakeSources({}))]).not.toThrow();
   });
 
   it('an optional bearer token guards the scrape', () => {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
+import type { ActionRecordsRepository, EscalationsRepository } from '@resolve/persistence';
 import { logger } from '../common/logger';
 
 /**
@@ -21,12 +21,18 @@ export interface ApiMetrics {
   httpTimer(req: Request, res: Response, next: NextFunction): void;
 }
 
-export function createApiMetrics(dataSource: DataSource): ApiMetrics {
+/** Where the gauges' figures come from at scrape time. */
+export interface MetricsSources {
+  escalations: Pick<EscalationsRepository, 'openCountsByProtocolAndTier'>;
+  actions: Pick<ActionRecordsRepository, 'countsByKindAndOutcome'>;
+}
+
+export function createApiMetrics(sources: MetricsSources): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const query = async <T>(sql: string): Promise<T[] | null> => {
+  const read = async <T>(counts: () => Promise<T[]>): Promise<T[] | null> => {
     try {
-      return await dataSource.query(sql);
+      return await counts();
     } catch (err) {
       logger.warn('metrics query failed', { error: String((err as Error).message) });
       return null;
@@ -38,11 +44,9 @@ export function createApiMetrics(dataSource: DataSource): ApiMetrics {
     labelNames: ['protocol', 'tier'],
     registers: [registry],
     async collect() {
-      const rows = await query<{ protocol_id: string; tier_number: number; n: number }>(
-        `SELECT protocol_id, tier_number, count(*)::int AS n FROM escalation WHERE status = 'open' GROUP BY 1, 2`,
-      );
+      const rows = await read(() => sources.escalations.openCountsByProtocolAndTier());
       this.reset();
-      for (const r of rows ?? []) this.set({ protocol: r.protocol_id, tier: String(r.tier_number) }, r.n);
+      for (const r of rows ?? []) this.set({ protocol: r.protocolId, tier: String(r.tierNumber) }, r.count);
     },
   });
   new Gauge({
@@ -51,11 +55,9 @@ export function createApiMetrics(dataSource: DataSource): ApiMetrics {
     labelNames: ['kind', 'outcome'],
     registers: [registry],
     async collect() {
-      const rows = await query<{ kind: string; outcome: string; n: number }>(
-        `SELECT kind, outcome, count(*)::int AS n FROM action_record GROUP BY 1, 2`,
-      );
+      const rows = await read(() => sources.actions.countsByKindAndOutcome());
       this.reset();
-      for (const r of rows ?? []) this.set({ kind: r.kind, outcome: r.outcome }, r.n);
+      for (const r of rows ?? []) this.set({ kind: r.kind, outcome: r.outcome }, r.count);
     },
   });
   const durations = new Histogram({

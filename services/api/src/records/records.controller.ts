@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@ne
 import type { Response } from 'express';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
+import { EscalationId } from '../common/uuid-param.pipe';
 import { onlyKnownParameters, parsePeriod } from './period';
 import { RecordsService, type CaseDocumentKind } from './records.service';
 
@@ -58,7 +59,7 @@ export class RecordsController {
   })
   referralForm(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.json(c, id, 'referral-form', res);
@@ -72,7 +73,7 @@ export class RecordsController {
   })
   referralFormHtml(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.html(c, id, 'referral-form', res);
@@ -83,7 +84,11 @@ export class RecordsController {
     summary: 'Sefton Appendix 1 Agency Escalation Summary Log entry for this case (JSON)',
     description: SAME_AS_CASE,
   })
-  summaryLog(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  summaryLog(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.json(c, id, 'summary-log', res);
   }
 
@@ -95,7 +100,7 @@ export class RecordsController {
   })
   summaryLogHtml(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.html(c, id, 'summary-log', res);
@@ -106,14 +111,18 @@ export class RecordsController {
     summary: 'Sefton Appendix 2 Report to SSCP: steps 3-4 and the outcome (JSON)',
     description: SAME_AS_CASE,
   })
-  report(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  report(@CurrentCaller() c: Caller, @EscalationId() id: string, @Res({ passthrough: true }) res: Response) {
     return this.json(c, id, 'report-to-partnership', res);
   }
 
   @Get(':id/records/report-to-partnership.html')
   @ApiProduces('text/html')
   @ApiOperation({ summary: 'Sefton Appendix 2 Report to SSCP, print-ready HTML', description: SAME_AS_CASE })
-  reportHtml(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  reportHtml(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.html(c, id, 'report-to-partnership', res);
   }
 
@@ -124,7 +133,7 @@ export class RecordsController {
   })
   monitoringForm(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.json(c, id, 'monitoring-form', res);
@@ -138,7 +147,7 @@ export class RecordsController {
   })
   monitoringFormHtml(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.html(c, id, 'monitoring-form', res);
@@ -150,7 +159,11 @@ export class RecordsController {
       'Record of the chaired meeting / mediation / panel and the final binding decision (JSON); 409 before a decision exists',
     description: SAME_AS_CASE,
   })
-  decision(@CurrentCaller() c: Caller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+  decision(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.json(c, id, 'decision', res);
   }
 
@@ -163,7 +176,7 @@ export class RecordsController {
   })
   decisionHtml(
     @CurrentCaller() c: Caller,
-    @Param('id') id: string,
+    @EscalationId() id: string,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.html(c, id, 'decision', res);

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DirectoryRepository } from '@resolve/persistence';
 import { actorFor, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
-import { CaseRecordsRepository } from './case-records.repository';
+import { CaseRecordsReader } from './case-records.reader';
 import type { Period } from './period';
 import type { CaseRecord } from './render/case-record';
 import { buildDecisionRecord, decisionNotYet, renderDecisionRecordHtml } from './render/decision-record';
@@ -76,8 +76,8 @@ const DOCUMENTS: Record<
 @Injectable()
 export class RecordsService {
   constructor(
-    private readonly ds: DataSource,
-    private readonly cases: CaseRecordsRepository,
+    private readonly directory: DirectoryRepository,
+    private readonly cases: CaseRecordsReader,
   ) {}
 
   /** The case record if the caller may see the case (the rule of GET /escalations/:id); otherwise 404. */
@@ -86,16 +86,16 @@ export class RecordsService {
     const actor =
       row &&
       actorFor(caller, {
-        partnershipId: row.partnership_id,
-        raisingAgencyId: row.raising_agency_id,
-        receivingAgencyId: row.receiving_agency_id,
+        partnershipId: row.partnershipId,
+        raisingAgencyId: row.raisingAgencyId,
+        receivingAgencyId: row.receivingAgencyId,
       });
     if (!row || !actor) throw notFound(`escalation ${id}`);
     const [record] = await this.cases.load([row], { withSubject });
     if (!record)
       throw new ApiError(
         'conflict',
-        `escalation ${row.reference} runs protocol ${row.protocol_id}, which this server no longer knows`,
+        `escalation ${row.reference} runs protocol ${row.protocolId}, which this server no longer knows`,
         { reason: 'unknown-protocol' },
       );
     return record;
@@ -123,15 +123,13 @@ export class RecordsService {
    * practitioner) and the partnership's board roles. Outside the partnership the agency is not found.
    */
   async agencyLog(caller: Caller, agencyId: string, period: Period): Promise<AgencyLog> {
-    const [agency] = (await this.ds.query(`SELECT id, name, partnership_id FROM agency WHERE id = $1`, [
-      agencyId,
-    ])) as { id: string; name: string; partnership_id: string }[];
+    const agency = await this.directory.agency(agencyId);
     const inAgency = caller.agencyRoles.filter((r) => r.agencyId === agencyId);
-    if (!agency || (caller.partnershipId !== agency.partnership_id && inAgency.length === 0))
+    if (!agency || (caller.partnershipId !== agency.partnershipId && inAgency.length === 0))
       throw notFound(`agency ${agencyId}`);
     const manager = inAgency.some((r) => r.role !== 'practitioner');
     const board =
-      caller.partnershipId === agency.partnership_id &&
+      caller.partnershipId === agency.partnershipId &&
       caller.partnershipRoles.some((r) => (BOARD_ROLES as readonly string[]).includes(r));
     if (!manager && !board) {
       throw new ApiError(
@@ -139,24 +137,12 @@ export class RecordsService {
         `the escalation log of ${agency.name} is for its managers and the partnership's business manager, independent chair and quality assurance manager`,
       );
     }
-    const params: unknown[] = [agencyId];
-    const where = ['(raising_agency_id = $1 OR receiving_agency_id = $1)'];
-    if (period.from) {
-      params.push(period.from);
-      where.push(`raised_at >= $${params.length}`);
-    }
-    if (period.to) {
-      params.push(period.to);
-      where.push(`raised_at < $${params.length}`);
-    }
-    const rows = await this.cases.rows(where.join(' AND '), params);
+    const rows = await this.cases.forAgency(agencyId, period);
     const records = await this.cases.load(rows, { withSubject: false });
-    const [partnership] = (await this.ds.query(`SELECT id, name FROM partnership WHERE id = $1`, [
-      agency.partnership_id,
-    ])) as { id: string; name: string }[];
+    const partnership = await this.directory.partnership(agency.partnershipId);
     return buildAgencyLog(
       { id: agency.id, name: agency.name },
-      partnership ?? { id: agency.partnership_id, name: agency.partnership_id },
+      partnership ?? { id: agency.partnershipId, name: agency.partnershipId },
       records,
       period,
       new Date().toISOString(),

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DirectoryRepository } from '@resolve/persistence';
 import type { Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
-import { CaseRecordsRepository } from '../records/case-records.repository';
+import { CaseRecordsReader } from '../records/case-records.reader';
 import { BOARD_ROLES } from '../records/records.service';
 import { buildDisputesReport, type DisputesReport } from '../records/render/disputes-report';
 
 @Injectable()
 export class ReportsService {
   constructor(
-    private readonly ds: DataSource,
-    private readonly cases: CaseRecordsRepository,
+    private readonly directory: DirectoryRepository,
+    private readonly cases: CaseRecordsReader,
   ) {}
 
   /**
@@ -23,9 +23,7 @@ export class ReportsService {
     partnershipId: string,
     period: { from: string; to: string },
   ): Promise<DisputesReport> {
-    const [partnership] = (await this.ds.query(`SELECT id, name FROM partnership WHERE id = $1`, [
-      partnershipId,
-    ])) as { id: string; name: string }[];
+    const partnership = await this.directory.partnership(partnershipId);
     if (!partnership || caller.partnershipId !== partnership.id)
       throw notFound(`partnership ${partnershipId}`);
     if (!caller.partnershipRoles.some((r) => (BOARD_ROLES as readonly string[]).includes(r))) {
@@ -35,10 +33,7 @@ export class ReportsService {
       );
     }
     // Every case that counts somewhere: raised in the period, closed in it, or open at its end.
-    const rows = await this.cases.rows(
-      `partnership_id = $1 AND raised_at < $3 AND (raised_at >= $2 OR closed_at IS NULL OR closed_at >= $2)`,
-      [partnership.id, period.from, period.to],
-    );
+    const rows = await this.cases.forPartnershipPeriod(partnership.id, period);
     const cases = await this.cases.load(rows, { withSubject: false });
     return buildDisputesReport({ partnership, period, cases, generatedAt: new Date().toISOString() });
   }

@@ -1,0 +1,418 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import {
+  escalationWorkflowId,
+  type EscalationWorkflowInput,
+  type UpdateActionKind,
+} from '@resolve/contracts';
+import { CLOSED_STATUSES, selectTier, type Actor } from '@resolve/domain';
+import {
+  ActionRecordsRepository,
+  DirectoryRepository,
+  EscalationsRepository,
+  PlanItemsRepository,
+  type EscalationEntity,
+} from '@resolve/persistence';
+import { getProtocol, listProtocols } from '@resolve/protocols';
+import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
+import { ApiError, notFound } from '../common/api-error';
+import { logger } from '../common/logger';
+import { currentRequestId } from '../common/request-context';
+import type { RaiseEscalationDto } from './dto/raise-escalation.dto';
+import { EscalationQueriesService, knownProtocol, partiesOf } from './escalation-queries.service';
+import { EscalationWorkflowGateway, type ActionEnvelope } from './escalation-workflow.gateway';
+
+export const IMMEDIATE_RISK_REMINDER =
+  'A professional disagreement is not a child protection or adult safeguarding referral. ' +
+  'If a child or adult is at immediate risk of harm, make the referral through the statutory route now as well.';
+
+/** A stable id from a client's Idempotency-Key, so a retried request finds its first attempt. */
+function idempotentUuid(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Postgres unique_violation, as TypeORM passes it on. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } } | null;
+  return e?.code === '23505' || e?.driverError?.code === '23505';
+}
+
+const closedRefusal = (status: string) =>
+  new ApiError('action-refused', `the escalation is ${status}; no further actions are possible`, {
+    reason: 'closed',
+  });
+
+export interface ActOptions {
+  idempotencyKey?: string;
+  prefer?: 'agency' | 'partnership';
+  requestId?: string;
+  actionId?: string;
+}
+
+/**
+ * What changes an escalation: raising it (row first, then its workflow), and every human
+ * action (its record in Postgres first, then the workflow decides).
+ */
+@Injectable()
+export class EscalationCommandsService {
+  constructor(
+    private readonly escalations: EscalationsRepository,
+    private readonly actions: ActionRecordsRepository,
+    private readonly planItems: PlanItemsRepository,
+    private readonly directory: DirectoryRepository,
+    private readonly workflow: EscalationWorkflowGateway,
+    private readonly queries: EscalationQueriesService,
+  ) {}
+
+  // ------------------------------------------------------------------------------------------
+  // Raise
+
+  async raise(caller: Caller, dto: RaiseEscalationDto, idempotencyKey?: string) {
+    const protocol = this.protocolOr400(dto.protocolId);
+    const raising = await this.directory.agency(dto.raisingAgencyId);
+    if (!raising)
+      throw new ApiError('validation-failed', `raisingAgencyId: no agency "${dto.raisingAgencyId}"`);
+    const receiving = await this.directory.agency(dto.receivingAgencyId);
+    if (!receiving)
+      throw new ApiError('validation-failed', `receivingAgencyId: no agency "${dto.receivingAgencyId}"`);
+    if (raising.id === receiving.id) {
+      // Lincolnshire 001 scope: for cross-agency disagreement; internal ones use the agency's own protocol.
+      throw new ApiError(
+        'validation-failed',
+        'receivingAgencyId: must be another agency; disagreements inside one agency use its internal protocol',
+      );
+    }
+    if (raising.partnershipId !== receiving.partnershipId) {
+      throw new ApiError(
+        'validation-failed',
+        'receivingAgencyId: both agencies must belong to the same partnership',
+      );
+    }
+    if (protocol.partnership.id !== raising.partnershipId && protocol.id !== 'demo') {
+      throw new ApiError(
+        'validation-failed',
+        `protocolId: ${protocol.id} is ${protocol.partnership.name}'s protocol, not this partnership's`,
+      );
+    }
+    if (!protocol.categories.some((c) => c.id === dto.category)) {
+      throw new ApiError(
+        'validation-failed',
+        `category: must be one of ${protocol.categories.map((c) => c.id).join(', ')}`,
+      );
+    }
+    const receiverWorksThere = (await this.directory.agencyRoleHolders(receiving.id)).some(
+      (holder) => holder.personId === dto.receivingPersonId,
+    );
+    if (!receiverWorksThere)
+      throw new ApiError(
+        'validation-failed',
+        `receivingPersonId: no such person in agency ${dto.receivingAgencyId}`,
+      );
+    const raisedBy = actorFor(caller, {
+      partnershipId: raising.partnershipId,
+      raisingAgencyId: raising.id,
+      receivingAgencyId: '\u0000',
+    });
+    if (!raisedBy || raisedBy.side !== 'raising') {
+      throw new ApiError(
+        'forbidden',
+        `you can raise escalations only for an agency you work in; you hold no role in ${raising.id}`,
+      );
+    }
+
+    const escalationId = idempotencyKey
+      ? idempotentUuid('raise', caller.personId, idempotencyKey)
+      : randomUUID();
+    const actionId = idempotencyKey
+      ? idempotentUuid('raise-action', caller.personId, idempotencyKey)
+      : randomUUID();
+    // The tier the case starts at: the fast track's for immediate risk (the workflow agrees).
+    const firstTier = dto.immediateRisk
+      ? selectTier(protocol, protocol.fastTrack.startAtTier, true)
+      : selectTier(protocol, 1, false);
+
+    // Step 1: the row, in one transaction with the subject and the raising action. It is
+    // 'pending' until its workflow is confirmed started; the relay finishes a start that a
+    // crash interrupted, and the workflow id makes that start idempotent.
+    if (!(await this.escalations.findById(escalationId))) {
+      try {
+        await this.escalations.insertRaised({
+          escalation: {
+            id: escalationId,
+            reference: dto.reference,
+            partnershipId: raising.partnershipId,
+            protocolId: protocol.id,
+            protocolVersion: protocol.version,
+            category: dto.category,
+            tierNumber: firstTier.number,
+            tierKey: firstTier.key,
+            immediateRisk: dto.immediateRisk ?? false,
+            raisingAgencyId: raising.id,
+            receivingAgencyId: receiving.id,
+            raisingPersonId: caller.personId,
+            receivingPersonId: dto.receivingPersonId,
+            raisedAt: new Date(),
+            workflowId: escalationWorkflowId(raising.partnershipId, dto.reference),
+          },
+          subject: {
+            escalationId,
+            subjectKind: dto.subject?.kind ?? 'none',
+            people: dto.subject?.people ?? [],
+            caseIdentifier: dto.subject?.caseIdentifier ?? null,
+            natureOfConcern: dto.natureOfConcern,
+            outcomesSought: dto.outcomesSought,
+          },
+          raiseAction: {
+            id: actionId,
+            escalationId,
+            kind: 'raise',
+            personId: caller.personId,
+            agencyId: raisedBy.agencyId,
+            role: raisedBy.role,
+            text: null,
+            payload: { protocolId: protocol.id, version: protocol.version },
+            outcome: 'accepted',
+          },
+        });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // A concurrent retry with the same Idempotency-Key wrote the row first: answer as it does.
+        const sameKeyRaisedMeanwhile = idempotencyKey && (await this.escalations.findById(escalationId));
+        if (!sameKeyRaisedMeanwhile) {
+          throw new ApiError(
+            'conflict',
+            `reference ${dto.reference} is already used in partnership ${raising.partnershipId}`,
+          );
+        }
+      }
+    }
+    // Step 2: the workflow.
+    await this.startWorkflow(escalationId);
+    const view = await this.queries.get(caller, escalationId);
+    return dto.immediateRisk ? { ...view, notice: IMMEDIATE_RISK_REMINDER } : view;
+  }
+
+  /** Starts the workflow of a pending row. Idempotent: used by raise and by the relay. */
+  async startWorkflow(escalationId: string): Promise<void> {
+    const row = await this.escalations.findById(escalationId);
+    if (!row) throw notFound('escalation');
+    if (row.workflowState === 'started') return;
+    const protocol = getProtocol(row.protocolId);
+    if (protocol.version !== row.protocolVersion) {
+      logger.warn('protocol version changed between raise and start', {
+        escalationId,
+        protocolId: row.protocolId,
+      });
+    }
+    const raiseAction = await this.actions.raiseActionOf(escalationId);
+    if (!raiseAction) throw new Error(`escalation ${escalationId} has no raise action`);
+    const input: EscalationWorkflowInput = {
+      escalationId: row.id,
+      reference: row.reference,
+      partnershipId: row.partnershipId,
+      protocol,
+      raisedAt: row.raisedAt.toISOString(),
+      category: row.category,
+      immediateRisk: row.immediateRisk,
+      raisingAgencyId: row.raisingAgencyId,
+      receivingAgencyId: row.receivingAgencyId,
+      raisedBy: {
+        personId: row.raisingPersonId,
+        agencyId: raiseAction.agencyId,
+        role: raiseAction.role as Actor['role'],
+        side: 'raising',
+      },
+      actionId: raiseAction.id,
+      correlationId: currentRequestId(),
+    };
+    try {
+      // The row's own workflow id: rows raised before the id scheme changed keep theirs.
+      await this.workflow.start(row.workflowId, input);
+    } catch {
+      throw new ApiError(
+        'unavailable',
+        'the escalation is saved but its workflow could not be started yet; it will be started automatically',
+        { escalationId },
+      );
+    }
+    await this.escalations.markWorkflowStarted(escalationId);
+  }
+
+  /** Rows whose workflow start did not complete (a crash between the two steps). */
+  pendingStarts(olderThanMs: number): Promise<string[]> {
+    return this.escalations.pendingWorkflowStarts(olderThanMs);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Actions
+
+  async act(
+    caller: Caller,
+    id: string,
+    kind: UpdateActionKind | 'add-note',
+    body: { text?: string; payload?: Record<string, unknown>; args?: Record<string, unknown> },
+    options: ActOptions = {},
+  ) {
+    const { row } = await this.queries.visibleRow(caller, id);
+    const actor =
+      kind === 'record-decision'
+        ? (partnershipActorWithRole(
+            caller,
+            row.partnershipId,
+            knownProtocol(row.protocolId)?.finalDecision.by ?? 'independent-chair',
+          ) ?? actorFor(caller, partiesOf(row), 'partnership')!)
+        : actorFor(caller, partiesOf(row), options.prefer ?? 'agency')!;
+    if (kind === 'withdraw' && caller.personId !== row.raisingPersonId) {
+      throw new ApiError('forbidden', 'only the person who raised the escalation can withdraw it');
+    }
+    const actionId =
+      options.actionId ??
+      (options.idempotencyKey
+        ? idempotentUuid(kind, id, caller.personId, options.idempotencyKey)
+        : randomUUID());
+    await this.actions.recordRequested({
+      id: actionId,
+      escalationId: id,
+      kind,
+      personId: caller.personId,
+      agencyId: actor.agencyId,
+      role: actor.role,
+      text: body.text ?? null,
+      payload: body.payload ?? {},
+      requestId: options.requestId ?? currentRequestId() ?? null,
+    });
+    const envelope: ActionEnvelope = { actor, actionId, correlationId: currentRequestId() };
+    if (kind === 'add-note') return this.addNote(row, envelope);
+
+    let answer;
+    try {
+      answer = await this.workflow.act(row.workflowId, kind, envelope, body.args);
+    } catch (err) {
+      throw this.undelivered(id, kind, err);
+    }
+    if (answer.outcome === 'accepted') {
+      await this.actions.setOutcome(actionId, 'accepted');
+      return { actionId, accepted: true, escalation: answer.summary };
+    }
+    await this.actions.setOutcome(actionId, 'refused');
+    if (answer.outcome === 'refused')
+      throw new ApiError('action-refused', answer.message, { reason: answer.code });
+    throw closedRefusal(row.status);
+  }
+
+  private async addNote(row: EscalationEntity, envelope: ActionEnvelope) {
+    const { actionId } = envelope;
+    // A closed escalation takes no more notes. Its workflow may still be running for a moment
+    // (its closing notices are going out) and would take the signal, so the row decides; the
+    // retry of a note accepted before the closure still answers as the first time.
+    if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
+      if ((await this.actions.outcomeOf(actionId)) === 'accepted') return { actionId, accepted: true };
+      await this.actions.setOutcome(actionId, 'refused');
+      throw closedRefusal(row.status);
+    }
+    // Temporal does not de-duplicate signals: claim the record first, so a retry with the
+    // same Idempotency-Key does not add the note twice.
+    if (!(await this.actions.claimAcceptance(actionId))) return { actionId, accepted: true };
+    let delivery;
+    try {
+      delivery = await this.workflow.addNote(row.workflowId, envelope);
+    } catch (err) {
+      await this.actions.setOutcome(actionId, 'pending');
+      throw this.undelivered(row.id, 'add-note', err);
+    }
+    if (delivery === 'closed') {
+      await this.actions.setOutcome(actionId, 'refused');
+      throw closedRefusal(row.status);
+    }
+    return { actionId, accepted: true };
+  }
+
+  private undelivered(escalationId: string, kind: string, err: unknown): ApiError {
+    logger.error('action failed', { escalationId, kind, error: String((err as Error).message) });
+    return new ApiError(
+      'unavailable',
+      'the action could not be delivered to the escalation workflow; try again',
+    );
+  }
+
+  /** Plan items' wording goes to Postgres first; the workflow gets ids and due dates. */
+  async agreePlan(
+    caller: Caller,
+    id: string,
+    body: {
+      reason?: string;
+      items: { what: string; ownerAgencyId: string; ownerPersonId?: string; dueAt: string }[];
+    },
+    options: { idempotencyKey?: string; requestId?: string } = {},
+  ) {
+    const { row } = await this.queries.visibleRow(caller, id);
+    const items = body.items.map((item, i) => ({
+      ...item,
+      itemId: options.idempotencyKey
+        ? idempotentUuid('plan-item', id, caller.personId, options.idempotencyKey, String(i))
+        : randomUUID(),
+      dueAt: new Date(item.dueAt).toISOString(),
+    }));
+    for (const item of items) {
+      if (item.ownerAgencyId !== row.raisingAgencyId && item.ownerAgencyId !== row.receivingAgencyId) {
+        throw new ApiError(
+          'validation-failed',
+          `items: ownerAgencyId "${item.ownerAgencyId}" is not one of the two agencies in this escalation`,
+        );
+      }
+    }
+    const actionId = options.idempotencyKey
+      ? idempotentUuid('agree-plan', id, caller.personId, options.idempotencyKey)
+      : randomUUID();
+    // The record before its items (they reference it); its actor is filled in by act().
+    await this.actions.insertPlaceholder({
+      id: actionId,
+      escalationId: id,
+      kind: 'agree-plan',
+      personId: caller.personId,
+      text: body.reason ?? null,
+    });
+    await this.planItems.insertIfAbsent(
+      items.map((item) => ({
+        id: item.itemId,
+        escalationId: id,
+        actionId,
+        ownerAgencyId: item.ownerAgencyId,
+        ownerPersonId: item.ownerPersonId ?? null,
+        description: item.what,
+        dueAt: new Date(item.dueAt),
+      })),
+    );
+    try {
+      return await this.act(
+        caller,
+        id,
+        'agree-plan',
+        {
+          text: body.reason,
+          args: {
+            items: items.map((i) => ({ itemId: i.itemId, ownerAgencyId: i.ownerAgencyId, dueAt: i.dueAt })),
+          },
+        },
+        { ...options, actionId },
+      );
+    } catch (err) {
+      await this.planItems.deleteUnlessAccepted(actionId);
+      throw err;
+    }
+  }
+
+  protocolOr400(id: string) {
+    const p = knownProtocol(id);
+    if (!p) {
+      throw new ApiError(
+        'validation-failed',
+        `protocolId: unknown protocol "${id}"; known: ${listProtocols()
+          .map((x) => x.id)
+          .join(', ')}`,
+      );
+    }
+    return p;
+  }
+}

@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import type { EscalationState } from '@resolve/domain';
+import {
+  EscalationEntity,
+  EscalationsRepository,
+  PlanItemsRepository,
+  TimelineEventsRepository,
+} from '@resolve/persistence';
+import { getProtocol } from '@resolve/protocols';
+import { actorFor, caseRoles, type Caller } from '../auth/caller';
+import { ApiError, notFound } from '../common/api-error';
+import type { Actor } from '@resolve/domain';
+import type { ListEscalationsQuery } from './dto/list-escalations.query';
+
+/** The two agencies and the partnership of a case: what decides who may see and act on it. */
+export function partiesOf(row: EscalationEntity) {
+  return {
+    partnershipId: row.partnershipId,
+    raisingAgencyId: row.raisingAgencyId,
+    receivingAgencyId: row.receivingAgencyId,
+  };
+}
+
+/** The protocol, or null when this server no longer knows it. */
+export function knownProtocol(id: string) {
+  try {
+    return getProtocol(id);
+  } catch {
+    return null;
+  }
+}
+
+const DEFAULT_PAGE = 50;
+
+/** Reading escalations: one case in full, and the list, each under the need-to-know rule. */
+@Injectable()
+export class EscalationQueriesService {
+  constructor(
+    private readonly escalations: EscalationsRepository,
+    private readonly timeline: TimelineEventsRepository,
+    private readonly planItems: PlanItemsRepository,
+  ) {}
+
+  /** The row and how the caller stands on it, if the caller may see it; otherwise 404, whether or not it exists. */
+  async visibleRow(caller: Caller, id: string): Promise<{ row: EscalationEntity; actor: Actor }> {
+    const row = await this.escalations.findById(id);
+    const actor = row && actorFor(caller, partiesOf(row));
+    if (!row || !actor) throw notFound(`escalation ${id}`);
+    return { row, actor };
+  }
+
+  async get(caller: Caller, id: string) {
+    const { row } = await this.visibleRow(caller, id);
+    const [events, planItems, notifications] = await Promise.all([
+      this.timeline.forEscalation(id),
+      this.planItems.forEscalation(id),
+      // Delivery status of every email and SMS, for the timeline (no addresses: person ids only).
+      this.timeline.notificationsOf(id),
+    ]);
+    const protocol = knownProtocol(row.protocolId);
+    const state = row.state as EscalationState | null;
+    return {
+      id: row.id,
+      reference: row.reference,
+      partnershipId: row.partnershipId,
+      protocol: {
+        id: row.protocolId,
+        version: row.protocolVersion,
+        title: protocol?.title ?? row.protocolId,
+      },
+      category: row.category,
+      status: row.status,
+      tier: {
+        number: row.tierNumber,
+        key: row.tierKey,
+        title: protocol?.tiers.find((t) => t.key === row.tierKey)?.title ?? row.tierKey,
+      },
+      immediateRisk: row.immediateRisk,
+      urgent: row.urgent,
+      raisingAgencyId: row.raisingAgencyId,
+      receivingAgencyId: row.receivingAgencyId,
+      raisingPersonId: row.raisingPersonId,
+      receivingPersonId: row.receivingPersonId,
+      raisedAt: row.raisedAt,
+      breaches: row.breaches,
+      deadline: row.currentDueAt ? { dueAt: row.currentDueAt, explanation: row.deadlineExplanation } : null,
+      extensionProposed: state?.extension
+        ? { dueAt: state.extension.proposedDueAt, bySide: state.extension.proposedBy.side }
+        : null,
+      meeting: state?.tier.meeting ?? null,
+      workflow: { id: row.workflowId, started: row.workflowState === 'started' },
+      closedAt: row.closedAt,
+      planItems: planItems.map((p) => ({
+        id: p.id,
+        ownerAgencyId: p.ownerAgencyId,
+        ownerPersonId: p.ownerPersonId,
+        what: p.description,
+        dueAt: p.dueAt,
+        status: p.status,
+      })),
+      history: events.map(({ escalationId: _, ...event }) => event),
+      notifications,
+    };
+  }
+
+  async list(caller: Caller, query: ListEscalationsQuery) {
+    const limit = query.limit ? Number(query.limit) : DEFAULT_PAGE;
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.escalations.list(
+      {
+        agencyIds: caller.agencyRoles.map((r) => r.agencyId),
+        // Board roles see every case of their partnership.
+        partnershipId: caseRoles(caller).length > 0 ? caller.partnershipId : undefined,
+      },
+      {
+        partnershipId: query.partnershipId,
+        protocolId: query.protocolId,
+        status: query.status,
+        tier: query.tier ? Number(query.tier) : undefined,
+        agencyId: query.agencyId,
+        overdue: query.overdue === 'true',
+        raisedFrom: query.raisedFrom ? new Date(query.raisedFrom).toISOString() : undefined,
+        raisedTo: query.raisedTo ? new Date(query.raisedTo).toISOString() : undefined,
+        after: cursor,
+        limit,
+      },
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        reference: r.reference,
+        partnershipId: r.partnershipId,
+        protocolId: r.protocolId,
+        category: r.category,
+        status: r.status,
+        tier: r.tierNumber,
+        immediateRisk: r.immediateRisk,
+        raisingAgencyId: r.raisingAgencyId,
+        receivingAgencyId: r.receivingAgencyId,
+        raisedAt: r.raisedAt,
+        dueAt: r.currentDueAt,
+        breaches: r.breaches,
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.raisedAt, last.id) : null,
+    };
+  }
+}
+
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([new Date(at).toISOString(), id])).toString('base64url');
+}
+
+/** The position a cursor this API returned stands for; anything else is the client's mistake. */
+export function decodeCursor(cursor: string): { raisedAt: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isUUID(id))
+      throw new Error();
+    const instant = new Date(at).toISOString(); // what Date.parse accepts, Postgres may not
+    if (!/^\d{4}-/.test(instant)) throw new Error();
+    return { raisedAt: instant, id };
+  } catch {
+    throw new ApiError('validation-failed', 'cursor: not a cursor this API returned');
+  }
+}

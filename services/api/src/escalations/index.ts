@@ -1,0 +1,15 @@
+import { EscalationCommandsService } from './escalation-commands.service';
+import { EscalationQueriesService } from './escalation-queries.service';
+import { EscalationWorkflowGateway } from './escalation-workflow.gateway';
+import { EscalationsController } from './escalations.controller';
+import { WorkflowStartRelay } from './workflow-start-relay';
+
+/** Registered by app.ts, with the case repositories (common/repository.providers.ts) and TEMPORAL_CLIENT. */
+export const ESCALATIONS_CONTROLLERS = [EscalationsController];
+export const ESCALATIONS_PROVIDERS = [
+  EscalationWorkflowGateway,
+  EscalationQueriesService,
+  EscalationCommandsService,
+  WorkflowStartRelay,
+];
+export { TEMPORAL_CLIENT } from './escalation-workflow.gateway';
