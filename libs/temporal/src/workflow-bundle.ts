@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from './codec';
 
 /**
  * The workflows' source entry point; the worker bundles it (with the @resolve/* libs) at start.
@@ -15,9 +16,22 @@ export const WORKFLOWS_PATH = path.join(
 
 let cached: Promise<WorkflowBundleWithSourceMap> | null = null;
 
+/**
+ * Bundles workflow code as Resolve runs it: with the failure converter that encrypts failure
+ * messages raised inside workflows (a refused update's reason, a workflow's own failure), which
+ * must be in the bundle because a prebuilt bundle ignores the worker's failureConverterPath.
+ */
+export function bundleResolveWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietLogger,
+  });
+}
+
 /** Bundles the workflow code once per process (tests share one bundle). */
 export function escalationWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cached ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  cached ??= bundleResolveWorkflows(WORKFLOWS_PATH);
   return cached;
 }
 

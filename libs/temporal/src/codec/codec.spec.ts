@@ -7,6 +7,7 @@ import {
   dataConverterPlugin,
   ENCRYPTED_ENCODING,
   EncryptionCodec,
+  FAILURE_CONVERTER_PATH,
   EncryptionKeyError,
   generateEncryptionKey,
   KEY_ID_METADATA,
@@ -100,6 +101,9 @@ describe('EncryptionCodec', () => {
     const converter = createDataConverter(old);
     expect(converter.payloadCodecs).toHaveLength(1);
     expect(converter.payloadCodecs![0]).toBeInstanceOf(EncryptionCodec);
+    // Failure messages and stack traces go through the codec too.
+    expect(converter.failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
+    expect(require(FAILURE_CONVERTER_PATH).failureConverter.options.encodeCommonAttributes).toBe(true);
     const plugin = dataConverterPlugin(converter);
     expect(plugin.configureClient!({ namespace: 'x' }).dataConverter?.payloadCodecs).toBe(
       converter.payloadCodecs,

@@ -88,7 +88,17 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
+/**
+ * The module whose `failureConverter` encodes failure messages and stack traces into payloads,
+ * so the codec encrypts them too. Clients and workers load it from here; the workflow bundle
+ * (escalationWorkflowBundle) is built with it.
+ */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
 /** The data converter of every Temporal client and worker of Resolve. */
 export function createDataConverter(keys: EncryptionKey[] | string | EncryptionCodec): DataConverter {
-  return { payloadCodecs: [keys instanceof EncryptionCodec ? keys : new EncryptionCodec(keys)] };
+  return {
+    payloadCodecs: [keys instanceof EncryptionCodec ? keys : new EncryptionCodec(keys)],
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
 }
