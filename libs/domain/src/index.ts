@@ -2,3 +2,4 @@ export * from './types';
 export * from './actions';
 export * from './effects';
 export * from './engine';
+export * from './raise-rules';

@@ -5,7 +5,13 @@ import {
   type EscalationWorkflowInput,
   type UpdateActionKind,
 } from '@resolve/contracts';
-import { CLOSED_STATUSES, selectTier, type Actor } from '@resolve/domain';
+import {
+  CLOSED_STATUSES,
+  raiseRefusal,
+  selectTier,
+  type Actor,
+  type RaiseRefusalCode,
+} from '@resolve/domain';
 import {
   ActionRecordsRepository,
   DirectoryRepository,
@@ -13,7 +19,7 @@ import {
   PlanItemsRepository,
   type EscalationEntity,
 } from '@resolve/persistence';
-import { getProtocol, listProtocols } from '@resolve/protocols';
+import { getProtocol, listProtocols, type Protocol } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { logger } from '../common/logger';
@@ -36,6 +42,24 @@ function idempotentUuid(...parts: string[]): string {
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } } | null;
   return e?.code === '23505' || e?.driverError?.code === '23505';
+}
+
+/** The domain's raise refusal in the API's words: which field is wrong, and why. */
+function raiseRefusalMessage(code: RaiseRefusalCode, dto: RaiseEscalationDto, protocol: Protocol): string {
+  switch (code) {
+    case 'raising-agency-unknown':
+      return `raisingAgencyId: no agency "${dto.raisingAgencyId}"`;
+    case 'receiving-agency-unknown':
+      return `receivingAgencyId: no agency "${dto.receivingAgencyId}"`;
+    case 'same-agency':
+      return 'receivingAgencyId: must be another agency; disagreements inside one agency use its internal protocol';
+    case 'different-partnerships':
+      return 'receivingAgencyId: both agencies must belong to the same partnership';
+    case 'protocol-of-another-partnership':
+      return `protocolId: ${protocol.id} is ${protocol.partnership.name}'s protocol, not this partnership's`;
+    case 'unknown-category':
+      return `category: must be one of ${protocol.categories.map((c) => c.id).join(', ')}`;
+  }
 }
 
 const closedRefusal = (status: string) =>
@@ -70,37 +94,18 @@ export class EscalationCommandsService {
 
   async raise(caller: Caller, dto: RaiseEscalationDto, idempotencyKey?: string) {
     const protocol = this.protocolOr400(dto.protocolId);
-    const raising = await this.directory.agency(dto.raisingAgencyId);
-    if (!raising)
-      throw new ApiError('validation-failed', `raisingAgencyId: no agency "${dto.raisingAgencyId}"`);
-    const receiving = await this.directory.agency(dto.receivingAgencyId);
-    if (!receiving)
-      throw new ApiError('validation-failed', `receivingAgencyId: no agency "${dto.receivingAgencyId}"`);
-    if (raising.id === receiving.id) {
-      // Lincolnshire 001 scope: for cross-agency disagreement; internal ones use the agency's own protocol.
-      throw new ApiError(
-        'validation-failed',
-        'receivingAgencyId: must be another agency; disagreements inside one agency use its internal protocol',
-      );
-    }
-    if (raising.partnershipId !== receiving.partnershipId) {
-      throw new ApiError(
-        'validation-failed',
-        'receivingAgencyId: both agencies must belong to the same partnership',
-      );
-    }
-    if (protocol.partnership.id !== raising.partnershipId && protocol.id !== 'demo') {
-      throw new ApiError(
-        'validation-failed',
-        `protocolId: ${protocol.id} is ${protocol.partnership.name}'s protocol, not this partnership's`,
-      );
-    }
-    if (!protocol.categories.some((c) => c.id === dto.category)) {
-      throw new ApiError(
-        'validation-failed',
-        `category: must be one of ${protocol.categories.map((c) => c.id).join(', ')}`,
-      );
-    }
+    const [raising, receiving] = await Promise.all([
+      this.directory.agency(dto.raisingAgencyId),
+      this.directory.agency(dto.receivingAgencyId),
+    ]);
+    const refusal = raiseRefusal({
+      protocol,
+      raisingAgency: raising,
+      receivingAgency: receiving,
+      category: dto.category,
+    });
+    if (refusal) throw new ApiError('validation-failed', raiseRefusalMessage(refusal, dto, protocol));
+    if (!raising || !receiving) throw new Error('the raise rules let a missing agency through');
     const receiverWorksThere = (await this.directory.agencyRoleHolders(receiving.id)).some(
       (holder) => holder.personId === dto.receivingPersonId,
     );
