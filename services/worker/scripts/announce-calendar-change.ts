@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { DEFAULT_HOLIDAYS } from '@resolve/calendar';
 import { postgresUrl, readConfig, temporalSettings } from '@resolve/config';
-import { openDatabase } from '@resolve/persistence';
+import { EscalationProjectionRepository, openDatabase } from '@resolve/persistence';
 import { createDataConverter, encryptionKeysFromEnv } from '@resolve/temporal';
 import { announceCalendarChange } from '../src/announce-calendar-change';
 
@@ -19,7 +19,10 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: createDataConverter(encryptionKeysFromEnv(process.env)),
   });
-  const result = await announceCalendarChange({ dataSource, client }, DEFAULT_HOLIDAYS.version);
+  const result = await announceCalendarChange(
+    { projections: new EscalationProjectionRepository(dataSource), client },
+    DEFAULT_HOLIDAYS.version,
+  );
   console.log(JSON.stringify({ calendarVersion: DEFAULT_HOLIDAYS.version, ...result }));
   await connection.close();
   await dataSource.destroy();

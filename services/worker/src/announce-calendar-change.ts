@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import type { DataSource } from 'typeorm';
 import { calendarChangedSignal } from '@resolve/contracts';
+import type { EscalationProjectionRepository } from '@resolve/persistence';
 
 /**
  * Tells every open escalation that the bank-holiday data changed, so each recomputes its open
@@ -8,21 +8,19 @@ import { calendarChangedSignal } from '@resolve/contracts';
  * with the refreshed data (libs/calendar/scripts/refresh.ts).
  */
 export async function announceCalendarChange(
-  deps: { dataSource: DataSource; client: Client },
+  deps: { projections: Pick<EscalationProjectionRepository, 'openWorkflowIds'>; client: Client },
   version: string,
 ) {
-  const rows: { workflow_id: string }[] = await deps.dataSource.query(
-    `SELECT workflow_id FROM escalation WHERE status = 'open' AND workflow_state = 'started' ORDER BY raised_at`,
-  );
+  const workflowIds = await deps.projections.openWorkflowIds();
   let told = 0;
   const failed: string[] = [];
-  for (const row of rows) {
+  for (const workflowId of workflowIds) {
     try {
-      await deps.client.workflow.getHandle(row.workflow_id).signal(calendarChangedSignal, { version });
+      await deps.client.workflow.getHandle(workflowId).signal(calendarChangedSignal, { version });
       told += 1;
     } catch {
-      failed.push(row.workflow_id);
+      failed.push(workflowId);
     }
   }
-  return { open: rows.length, told, failed };
+  return { open: workflowIds.length, told, failed };
 }

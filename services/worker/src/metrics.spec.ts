@@ -1,5 +1,4 @@
 import type { MetricMeter, MetricTags } from '@temporalio/common';
-import type { DataSource } from 'typeorm';
 import type { EscalationActivities } from '@resolve/contracts';
 import type { EscalationState, TimelineEntry } from '@resolve/domain';
 import {
@@ -76,12 +75,12 @@ describe('worker metrics', () => {
     const { meter, recorded } = recordingMeter();
     let projectedSeq = 1;
     const calls: string[] = [];
-    const dataSource = {
-      query: async (sql: string) => {
-        calls.push(sql);
-        return [{ state_seq: projectedSeq }];
+    const projections = {
+      projectedSeq: async (escalationId: string) => {
+        calls.push(escalationId);
+        return projectedSeq;
       },
-    } as unknown as DataSource;
+    };
     const inner: EscalationActivities = {
       computeDeadline: async () => ({
         tierKey: 'x',
@@ -95,7 +94,7 @@ describe('worker metrics', () => {
       },
     };
     const activities = instrumentEscalationActivities(inner, {
-      dataSource,
+      projections,
       meter: () => meter,
       clock: () => new Date(Date.parse(DUE) + 1000),
     });

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
 import type { TelemetryOptions } from '@temporalio/worker';
-import type { DataSource } from 'typeorm';
 import type { EscalationActivities } from '@resolve/contracts';
 import type { EscalationState } from '@resolve/domain';
+import type { EscalationProjectionRepository } from '@resolve/persistence';
 
 /**
  * The escalation worker's own metrics, exported with the SDK's (task latencies, schedule-to-start,
@@ -73,7 +73,11 @@ export function recordBreaches(
  */
 export function instrumentEscalationActivities(
   activities: EscalationActivities,
-  deps: { dataSource: DataSource; meter?: () => MetricMeter; clock?: () => Date },
+  deps: {
+    projections: Pick<EscalationProjectionRepository, 'projectedSeq'>;
+    meter?: () => MetricMeter;
+    clock?: () => Date;
+  },
 ): EscalationActivities {
   const meter = deps.meter ?? (() => Context.current().metricMeter);
   const clock = deps.clock ?? (() => new Date());
@@ -81,10 +85,7 @@ export function instrumentEscalationActivities(
     ...activities,
     async recordProjection(state) {
       if (state.breaches === 0) return activities.recordProjection(state);
-      const [row] = await deps.dataSource.query(`SELECT state_seq FROM escalation WHERE id = $1`, [
-        state.escalationId,
-      ]);
-      const previousSeq = Number(row?.state_seq ?? 0);
+      const previousSeq = await deps.projections.projectedSeq(state.escalationId);
       await activities.recordProjection(state);
       recordBreaches(meter(), state, previousSeq, clock());
     },

@@ -2,7 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { TASK_QUEUES } from '@resolve/contracts';
-import { openDatabase } from '@resolve/persistence';
+import { EscalationProjectionRepository, openDatabase } from '@resolve/persistence';
 import { escalationWorkflowBundle } from '@resolve/temporal';
 import { createEscalationActivities } from './activities';
 import { instrumentEscalationActivities } from './metrics';
@@ -45,12 +45,13 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
   const ownsConnection = !options.connection;
   const connection =
     options.connection ?? (await NativeConnection.connect({ address: options.temporalAddress }));
+  const projections = new EscalationProjectionRepository(dataSource);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUES.escalations,
     workflowBundle: await escalationWorkflowBundle(),
-    activities: instrumentEscalationActivities(createEscalationActivities({ dataSource }), { dataSource }),
+    activities: instrumentEscalationActivities(createEscalationActivities({ projections }), { projections }),
     dataConverter: options.dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });

@@ -7,6 +7,7 @@ import {
   TASK_QUEUES,
   type EscalationSnapshot,
 } from '@resolve/contracts';
+import { EscalationProjectionRepository } from '@resolve/persistence';
 import { escalationWorkflowBundle } from '@resolve/temporal';
 import {
   recordingNotifierActivities,
@@ -91,7 +92,7 @@ describe('bank-holiday data change', () => {
           },
         };
         const told = await announceCalendarChange(
-          { dataSource: db.dataSource, client: env.client },
+          { projections: new EscalationProjectionRepository(db.dataSource), client: env.client },
           holidays.version,
         );
         expect(told).toMatchObject({ open: 1, told: 1, failed: [] });

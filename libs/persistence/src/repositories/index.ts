@@ -7,3 +7,4 @@ export * from './action-records.repository';
 export * from './plan-items.repository';
 export * from './timeline-events.repository';
 export * from './ping';
+export * from './escalation-projection.repository';
