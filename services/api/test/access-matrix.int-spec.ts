@@ -13,10 +13,11 @@ import { person, raiseBody, startStack, type Stack } from './support/harness';
  *   exist: they do not learn that the case exists;
  * - no token, or a token the API did not issue: 401;
  * - the two agencies and the partnership's board roles see the case;
- * - a role rule the API itself knows is refused with 403 (only the raiser withdraws; only the
- *   board reads a case's audit trail); what the protocol engine refuses now answers 409 with the
- *   engine's reason code and message (e.g. only the independent chair records the final decision,
- *   and only at the final tier; the board is not a party to acknowledge, plan, resolve, escalate).
+ * - a role rule the API itself knows is refused with 403 (only the board reads a case's audit
+ *   trail); what the protocol engine refuses answers 409 with the engine's reason code and
+ *   message (e.g. only the raiser withdraws; only the independent chair records the final
+ *   decision, and only at the final tier; the board is not a party to acknowledge, plan, resolve,
+ *   escalate).
  */
 jest.setTimeout(600_000);
 
@@ -43,6 +44,7 @@ type Expected =
 const refused = (reason: string, message?: RegExp): Expected => ({ status: 409, reason, message });
 const WRONG_SIDE = refused('wrong-side', /only the two agencies in the disagreement/);
 const NOT_THE_CHAIR = refused('not-the-chair', /^only the independent chair records the final decision$/);
+const NOT_THE_RAISER = refused('not-the-raiser', /only the person who raised it/);
 
 const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
@@ -165,7 +167,8 @@ const MATRIX: Row[] = [
   },
   {
     endpoint: 'POST withdraw', stage: 'tier1', ...action('withdraw'),
-    cells: { raiser: 200, raisingColleague: 403, receiver: 403, receivingManager: 403, businessManager: 403, chair: 403,
+    cells: { raiser: 200, raisingColleague: NOT_THE_RAISER, receiver: NOT_THE_RAISER, receivingManager: NOT_THE_RAISER,
+      businessManager: NOT_THE_RAISER, chair: NOT_THE_RAISER,
       uninvolved: 404, administrator: 404, otherPartnership: 404, unauthenticated: 401, badToken: 401 },
   },
   {

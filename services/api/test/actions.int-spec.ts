@@ -73,16 +73,30 @@ describe('Escalation actions through the API', () => {
     });
     await post(receiver, id, `plan-items/${v.planItems[0].id}/complete`, { reason: 'Reviewed.' });
     await post(receiver, id, `plan-items/${v.planItems[0].id}/complete`, {}, 409);
+    // Who owns an item is the engine's rule: refused with its reason, and the item not kept.
     const bad = await post(
       raiser,
       id,
       'plan',
       { items: [{ what: 'x', ownerAgencyId: `${P}-school`, dueAt: due }] },
+      409,
+    );
+    expect(bad.body).toMatchObject({ error: 'action-refused', reason: 'plan-item-owner' });
+    expect(bad.body.message).toMatch(/one of the two agencies/);
+    expect((await view(raiser, id)).planItems).toHaveLength(1);
+    const unknownOwner = await post(
+      raiser,
+      id,
+      'plan',
+      { items: [{ what: 'x', ownerAgencyId: 'nowhere', dueAt: due }] },
       400,
     );
-    expect(bad.body.message).toMatch(/not one of the two agencies/);
+    expect(unknownOwner.body.message).toMatch(/ownerAgencyId: no such agency/);
 
-    await post(raiser, id, 'escalate', {}, 400); // a reason is required
+    // A reason is required: the engine refuses an escalation without one (it learns only whether one was given).
+    const noReason = await post(raiser, id, 'escalate', {}, 409);
+    expect(noReason.body.reason).toBe('reason-required');
+    expect((await post(raiser, id, 'escalate', { reason: '   ' }, 409)).body.reason).toBe('reason-required');
     const escalated = await post(raiser, id, 'escalate', { reason: 'The plan did not resolve it.' });
     expect(escalated.body.escalation.tier).toBe(2);
     v = await view(raiser, id);
@@ -175,11 +189,13 @@ describe('Escalation actions through the API', () => {
     expect(after.body.message).toMatch(/decided/);
   });
 
-  it('withdraw: only the person who raised it', async () => {
+  it('withdraw: only the person who raised it (the engine refuses anyone else)', async () => {
     const P = 'sefton-sscp';
     const { id } = await raise(P, 'SEF-ACT-0003');
-    await post(person(P, 'csc', 'line-manager'), id, 'withdraw', {}, 403);
-    await post(person(P, 'police', 'practitioner'), id, 'withdraw', {}, 403);
+    for (const other of [person(P, 'csc', 'line-manager'), person(P, 'police', 'practitioner')]) {
+      const refused = await post(other, id, 'withdraw', {}, 409);
+      expect(refused.body).toMatchObject({ error: 'action-refused', reason: 'not-the-raiser' });
+    }
     const withdrawn = await post(person(P, 'csc', 'practitioner'), id, 'withdraw', {
       reason: 'Resolved informally.',
     });

@@ -62,6 +62,12 @@ function raiseRefusalMessage(code: RaiseRefusalCode, dto: RaiseEscalationDto, pr
   }
 }
 
+/** Postgres foreign_key_violation: a referenced row (here, an item's owner agency) does not exist. */
+function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } } | null;
+  return e?.code === '23503' || e?.driverError?.code === '23503';
+}
+
 const closedRefusal = (status: string) =>
   new ApiError('action-refused', `the escalation is ${status}; no further actions are possible`, {
     reason: 'closed',
@@ -268,9 +274,6 @@ export class EscalationCommandsService {
             knownProtocol(row.protocolId)?.finalDecision.by ?? 'independent-chair',
           ) ?? actorFor(caller, partiesOf(row), 'partnership')!)
         : actorFor(caller, partiesOf(row), options.prefer ?? 'agency')!;
-    if (kind === 'withdraw' && caller.personId !== row.raisingPersonId) {
-      throw new ApiError('forbidden', 'only the person who raised the escalation can withdraw it');
-    }
     const actionId =
       options.actionId ??
       (options.idempotencyKey
@@ -359,14 +362,6 @@ export class EscalationCommandsService {
         : randomUUID(),
       dueAt: new Date(item.dueAt).toISOString(),
     }));
-    for (const item of items) {
-      if (item.ownerAgencyId !== row.raisingAgencyId && item.ownerAgencyId !== row.receivingAgencyId) {
-        throw new ApiError(
-          'validation-failed',
-          `items: ownerAgencyId "${item.ownerAgencyId}" is not one of the two agencies in this escalation`,
-        );
-      }
-    }
     const actionId = options.idempotencyKey
       ? idempotentUuid('agree-plan', id, caller.personId, options.idempotencyKey)
       : randomUUID();
@@ -378,17 +373,28 @@ export class EscalationCommandsService {
       personId: caller.personId,
       text: body.reason ?? null,
     });
-    await this.planItems.insertIfAbsent(
-      items.map((item) => ({
-        id: item.itemId,
-        escalationId: id,
-        actionId,
-        ownerAgencyId: item.ownerAgencyId,
-        ownerPersonId: item.ownerPersonId ?? null,
-        description: item.what,
-        dueAt: new Date(item.dueAt),
-      })),
-    );
+    // Who may own an item is the engine's rule (plan-item-owner): the items are written as
+    // asked, and removed again below if the engine refuses the plan.
+    try {
+      await this.planItems.insertIfAbsent(
+        items.map((item) => ({
+          id: item.itemId,
+          escalationId: id,
+          actionId,
+          ownerAgencyId: item.ownerAgencyId,
+          ownerPersonId: item.ownerPersonId ?? null,
+          description: item.what,
+          dueAt: new Date(item.dueAt),
+        })),
+      );
+    } catch (err) {
+      await this.actions.setOutcome(actionId, 'refused');
+      if (isForeignKeyViolation(err)) {
+        const owners = [...new Set(items.map((i) => i.ownerAgencyId))].join('", "');
+        throw new ApiError('validation-failed', `items: ownerAgencyId: no such agency among "${owners}"`);
+      }
+      throw err;
+    }
     try {
       return await this.act(
         caller,

@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
-import { ApiError } from '../common/api-error';
 import { AcceptsIdempotencyKey, IdempotencyKey } from '../common/idempotency-key.decorator';
 import { EscalationId } from '../common/uuid-param.pipe';
 import {
@@ -138,8 +137,6 @@ export class EscalationsController {
     @Body() b: ActionDto,
     @IdempotencyKey() k?: string,
   ) {
-    if (!b.reason)
-      throw new ApiError('validation-failed', 'reason: say why the escalation moves to the next tier now');
     return this.escalations.act(
       c,
       id,
