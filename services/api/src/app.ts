@@ -26,6 +26,7 @@ import {
   ProviderCallbacksController,
   type CallbackSecrets,
 } from './notifications/provider-callbacks.controller';
+import { PROVIDER_CALLBACK_PROVIDERS } from './notifications/provider-callbacks.providers';
 import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessionController } from './codec';
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 import { withValidationConstraints } from './openapi-constraints';
@@ -89,6 +90,7 @@ class ApiModule {
         ...AUDIT_PROVIDERS,
         ...RECORDS_PROVIDERS,
         ...REPORTS_PROVIDERS,
+        ...PROVIDER_CALLBACK_PROVIDERS,
       ],
     };
   }

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Nation } from '@resolve/calendar';
 import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
 import { NOTIFICATION_EVENTS } from '@resolve/domain';
+import { DeliveriesRepository } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import {
   defaultWorkingDay,
@@ -34,6 +35,8 @@ import { loadTemplates, renderEmail, renderSms, type TemplateEvent, type Templat
 
 export interface NotifierDeps {
   dataSource: DataSource;
+  /** The deliveries' rows (default: a repository on dataSource). */
+  deliveries?: DeliveriesRepository;
   providers: Providers;
   config: { publicBaseUrl: string };
   /** Now, for the SMS working-hours rule. */
@@ -78,6 +81,7 @@ interface Failure {
  */
 export function createNotifierActivities(deps: NotifierDeps): NotifierActivities {
   const ds = deps.dataSource;
+  const deliveries = deps.deliveries ?? new DeliveriesRepository(ds);
   const clock = deps.clock ?? (() => new Date());
   const templates = deps.templates ?? loadTemplates();
   const protocols = deps.protocols ?? shippedProtocolLookup;
@@ -150,7 +154,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     ): Promise<Outcome> {
       const event = spec.event as TemplateEvent;
       try {
-        return await withDelivery(ds, spec, async (delivery) => {
+        return await withDelivery(deliveries, spec, async (delivery) => {
           const { status } = delivery.row;
           if (status === 'sent' || status === 'delivered') return { kind: 'already-sent' } as const;
           if (status === 'failed')
@@ -306,7 +310,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
           channel: plan.wanted,
         };
         const error = 'no email address or phone number in the directory';
-        await recordUndeliverable(ds, spec, error);
+        await recordUndeliverable(deliveries, spec, error);
         result.failed += 1;
         await alertBusinessManagers(
           { key: spec.key, person, channel: plan.wanted, error },

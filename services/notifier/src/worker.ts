@@ -2,7 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { TASK_QUEUES } from '@resolve/contracts';
-import { openDatabase } from '@resolve/persistence';
+import { DeliveriesRepository, openDatabase } from '@resolve/persistence';
 import { loadNotifierConfig, type NotifierConfig, type NotifierEnv } from './config';
 import { jsonLogger, type NotifierLogger } from './logger';
 import { createNotifierActivities, type NotifierDeps } from './notify';
@@ -158,6 +158,7 @@ export async function startNotifierWithConfig(
   }
   const worker = await createNotifierWorker({
     dataSource,
+    deliveries: new DeliveriesRepository(dataSource),
     providers,
     config: { publicBaseUrl: config.publicBaseUrl },
     clock: extras.clock,

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { startSmtpCapture, startTestDatabase, type SmtpCapture, type TestDatabase } from '@resolve/testing';
+import { DeliveriesRepository } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import { applyProviderCallback, deliveriesForEscalation, ProviderCallbackError } from '../src/deliveries';
 import type { NotifierConfig } from '../src/config';
@@ -240,7 +241,7 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     const [a, b] = await deliveryRows(ds, escalation.id);
 
     expect(
-      await applyProviderCallback(ds, 'govuk-notify', {
+      await applyProviderCallback(new DeliveriesRepository(ds), 'govuk-notify', {
         id: a.provider_message_id,
         reference: a.delivery_key,
         status: 'delivered',
@@ -253,10 +254,13 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     });
     // Repeated receipts change nothing.
     expect(
-      await applyProviderCallback(ds, 'govuk-notify', { id: a.provider_message_id, status: 'delivered' }),
+      await applyProviderCallback(new DeliveriesRepository(ds), 'govuk-notify', {
+        id: a.provider_message_id,
+        status: 'delivered',
+      }),
     ).toMatchObject({ updated: false });
     expect(
-      await applyProviderCallback(ds, 'govuk-notify', {
+      await applyProviderCallback(new DeliveriesRepository(ds), 'govuk-notify', {
         id: b.provider_message_id,
         status: 'permanent-failure',
       }),
@@ -265,7 +269,7 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
       status: 'failed',
     });
     expect(
-      await applyProviderCallback(ds, 'govuk-notify', {
+      await applyProviderCallback(new DeliveriesRepository(ds), 'govuk-notify', {
         id: '9e3a1b7c-0000-4000-8000-000000000000',
         status: 'delivered',
       }),
@@ -273,11 +277,11 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
       matched: false,
       updated: false,
     });
-    await expect(applyProviderCallback(ds, 'govuk-notify', { status: 'delivered' })).rejects.toBeInstanceOf(
-      ProviderCallbackError,
-    );
+    await expect(
+      applyProviderCallback(new DeliveriesRepository(ds), 'govuk-notify', { status: 'delivered' }),
+    ).rejects.toBeInstanceOf(ProviderCallbackError);
 
-    const timeline = await deliveriesForEscalation(ds, escalation.id);
+    const timeline = await deliveriesForEscalation(new DeliveriesRepository(ds), escalation.id);
     expect(timeline.find((d) => d.deliveryKey === a.delivery_key)).toMatchObject({
       status: 'delivered',
       providerStatus: 'delivered',
@@ -399,13 +403,19 @@ describe('Twilio (the real client, pointed at a local stand-in)', () => {
     const sidOf = (p: string) => rows.find((d) => d.recipient_person_id === p)!.provider_message_id!;
 
     expect(
-      await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'sent' }),
+      await applyProviderCallback(new DeliveriesRepository(ds), 'twilio', {
+        MessageSid: sidOf(a),
+        MessageStatus: 'sent',
+      }),
     ).toMatchObject({ updated: false, status: 'sent' });
     expect(
-      await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'delivered' }),
+      await applyProviderCallback(new DeliveriesRepository(ds), 'twilio', {
+        MessageSid: sidOf(a),
+        MessageStatus: 'delivered',
+      }),
     ).toMatchObject({ updated: true, status: 'delivered' });
     expect(
-      await applyProviderCallback(ds, 'twilio', {
+      await applyProviderCallback(new DeliveriesRepository(ds), 'twilio', {
         MessageSid: sidOf(b),
         MessageStatus: 'undelivered',
         ErrorCode: '30003',
@@ -416,15 +426,18 @@ describe('Twilio (the real client, pointed at a local stand-in)', () => {
     });
     // A late 'sent' after 'delivered' does not go backwards.
     expect(
-      await applyProviderCallback(ds, 'twilio', { MessageSid: sidOf(a), MessageStatus: 'sent' }),
+      await applyProviderCallback(new DeliveriesRepository(ds), 'twilio', {
+        MessageSid: sidOf(a),
+        MessageStatus: 'sent',
+      }),
     ).toMatchObject({ updated: false, status: 'delivered' });
-    const timeline = await deliveriesForEscalation(ds, escalation.id);
+    const timeline = await deliveriesForEscalation(new DeliveriesRepository(ds), escalation.id);
     expect(timeline.find((d) => d.recipientPersonId === b)).toMatchObject({
       status: 'failed',
       lastError: 'Twilio: undelivered (error 30003)',
     });
-    await expect(applyProviderCallback(ds, 'twilio', { MessageStatus: 'delivered' })).rejects.toThrow(
-      /MessageSid/,
-    );
+    await expect(
+      applyProviderCallback(new DeliveriesRepository(ds), 'twilio', { MessageStatus: 'delivered' }),
+    ).rejects.toThrow(/MessageSid/);
   });
 });

@@ -7,6 +7,7 @@ import {
   type SmtpCapture,
   type TestDatabase,
 } from '@resolve/testing';
+import { DeliveriesRepository } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import { deliveriesForEscalation } from '../src/deliveries';
 import { RETRYABLE_FAILURE_TYPE } from '../src/notify';
@@ -183,7 +184,7 @@ describe('notify over SMTP and the SMS outbox', () => {
     );
     expect(rows.every((r) => r.provider_message_id?.endsWith('@resolve.test>'))).toBe(true);
 
-    const timeline = await deliveriesForEscalation(ds, escalation.id);
+    const timeline = await deliveriesForEscalation(new DeliveriesRepository(ds), escalation.id);
     expect(timeline).toHaveLength(3);
     expect(timeline[0]).toMatchObject({
       event: 'tier-entered',
@@ -532,7 +533,7 @@ describe('notify over SMTP and the SMS outbox', () => {
       alreadySent: 0,
       failed: 1,
     });
-    const timeline = await deliveriesForEscalation(ds, escalation.id);
+    const timeline = await deliveriesForEscalation(new DeliveriesRepository(ds), escalation.id);
     expect(timeline.find((d) => d.recipientPersonId === person)).toMatchObject({
       status: 'failed',
       lastError: 'no email address or phone number in the directory',

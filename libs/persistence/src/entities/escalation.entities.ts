@@ -257,6 +257,23 @@ export class NotificationDeliveryEntity {
   @Column({ type: 'text', name: 'last_error', nullable: true })
   lastError!: string | null;
 
+  /** The provider's own word from its latest delivery receipt, recorded as is. */
+  @Column({ type: 'text', name: 'provider_status', nullable: true })
+  providerStatus!: string | null;
+
+  /** Delivery key of the message this one replaces (fallback) or reports on (alert). */
+  @Column({ type: 'text', name: 'fallback_for', nullable: true })
+  fallbackFor!: string | null;
+
+  @Column({ type: 'timestamptz', name: 'sent_at', nullable: true })
+  sentAt!: Date | null;
+
+  @Column({ type: 'timestamptz', name: 'delivered_at', nullable: true })
+  deliveredAt!: Date | null;
+
+  @Column({ type: 'timestamptz', name: 'failed_at', nullable: true })
+  failedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 

@@ -8,3 +8,4 @@ export * from './plan-items.repository';
 export * from './timeline-events.repository';
 export * from './ping';
 export * from './escalation-projection.repository';
+export * from './deliveries.repository';

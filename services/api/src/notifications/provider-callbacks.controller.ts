@@ -3,8 +3,8 @@ import { Body, Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import twilio from 'twilio';
-import { DataSource } from 'typeorm';
 import { applyProviderCallback } from '@resolve/delivery-receipts';
+import { DeliveriesRepository } from '@resolve/persistence';
 import { ApiError } from '../common/api-error';
 
 export const CALLBACK_SECRETS = Symbol('CALLBACK_SECRETS');
@@ -31,7 +31,7 @@ function sameSecret(a: string, b: string): boolean {
 @Controller('callbacks')
 export class ProviderCallbacksController {
   constructor(
-    private readonly ds: DataSource,
+    private readonly deliveries: DeliveriesRepository,
     @Inject(CALLBACK_SECRETS) private readonly secrets: CallbackSecrets,
   ) {}
 
@@ -61,7 +61,7 @@ export class ProviderCallbacksController {
 
   private async apply(provider: 'govuk-notify' | 'twilio', body: unknown) {
     try {
-      await applyProviderCallback(this.ds, provider, body);
+      await applyProviderCallback(this.deliveries, provider, body);
     } catch (err) {
       if ((err as Error).name === 'ProviderCallbackError')
         throw new ApiError('validation-failed', (err as Error).message);
