@@ -114,7 +114,7 @@ export async function raise(
   });
   const handle = (await h.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
     taskQueue: TASK_QUEUES.escalations,
-    workflowId: escalationWorkflowId(input.partnershipId, input.reference),
+    workflowId: escalationWorkflowId(input.escalationId),
     args: [input],
   })) as EscalationHandle;
   const c: Case = {

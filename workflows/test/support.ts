@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { EscalationWorkflowInput } from '@resolve/contracts';
+import { escalationWorkflowId, type EscalationWorkflowInput } from '@resolve/contracts';
 import { demoAgencyId, demoPersonId, seedDemoDirectory } from '@resolve/persistence';
 import { getProtocol } from '@resolve/protocols';
 
@@ -49,7 +49,7 @@ export async function seedEscalation(
       raiser,
       demoPersonId(receiving, 'practitioner'),
       options.raisedAt,
-      `escalation-${partnershipId}-${options.reference}`,
+      escalationWorkflowId(escalationId),
     ],
   );
   return {

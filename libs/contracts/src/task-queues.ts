@@ -9,10 +9,13 @@ export const TASK_QUEUES = {
 export const ESCALATION_WORKFLOW_TYPE = 'escalationWorkflow';
 
 /**
- * Workflow ids are derived from the escalation, so a retried start is refused by Temporal
- * (WorkflowExecutionAlreadyStarted) instead of creating a second workflow, and operators can
- * read them: `escalation-<partnership>-<reference>`.
+ * A workflow id is derived from its escalation's id, so a retried start is refused by Temporal
+ * (WorkflowExecutionAlreadyStarted) instead of creating a second workflow:
+ * `escalation-<escalation id>`. The escalation id is a uuid, never the case reference, which a
+ * person might have written with someone's initials. The escalation row keeps the id its workflow
+ * was started under (workflow_id), and everything finds the workflow through the row: cases
+ * started under the former `escalation-<partnership>-<reference>` ids are still found.
  */
-export function escalationWorkflowId(partnershipId: string, reference: string): string {
-  return `escalation-${partnershipId}-${reference}`;
+export function escalationWorkflowId(escalationId: string): string {
+  return `escalation-${escalationId}`;
 }

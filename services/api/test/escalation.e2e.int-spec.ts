@@ -109,7 +109,8 @@ describe('Escalations API end to end (Sefton)', () => {
       .expect(201);
     const id = res.body.id as string;
     expect(res.body).toMatchObject({ reference: 'SEF-2026-0001', status: 'open', tier: { number: 1 } });
-    expect(res.body.workflow).toEqual({ id: `escalation-${P}-SEF-2026-0001`, started: true });
+    // The workflow id is the escalation's (a uuid), never the case reference.
+    expect(res.body.workflow).toEqual({ id: `escalation-${id}`, started: true });
 
     // The person the concern is raised with is emailed, without the child's details.
     const [mail] = await smtp.waitFor((m) => m.to.includes(`police.practitioner@${P}.resolve.test`));
@@ -159,7 +160,7 @@ describe('Escalations API end to end (Sefton)', () => {
       .expect(200);
     expect(second.body.escalation.status).toBe('resolved');
 
-    const result = await env.client.workflow.getHandle(`escalation-${P}-SEF-2026-0001`).result();
+    const result = await env.client.workflow.getHandle(`escalation-${id}`).result();
     expect(result.summary.status).toBe('resolved');
     const [row] = await db.dataSource.query(`SELECT status, closed_at FROM escalation WHERE id = $1`, [id]);
     expect(row.status).toBe('resolved');

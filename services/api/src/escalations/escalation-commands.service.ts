@@ -164,7 +164,7 @@ export class EscalationCommandsService {
             raisingPersonId: caller.personId,
             receivingPersonId: dto.receivingPersonId,
             raisedAt: new Date(),
-            workflowId: escalationWorkflowId(raising.partnershipId, dto.reference),
+            workflowId: escalationWorkflowId(escalationId),
           },
           subject: {
             escalationId,
