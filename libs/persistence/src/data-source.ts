@@ -14,6 +14,7 @@ import {
   NotificationDeliveryEntity,
   PlanItemEntity,
 } from './entities/escalation.entities';
+import { AuditLogEntity } from './entities/audit.entities';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
 import { AuditTrail1763900100000 } from './migrations/1763900100000-AuditTrail';
 import { NotificationDeliveryDetail1763950000000 } from './migrations/1763950000000-NotificationDeliveryDetail';
@@ -30,6 +31,7 @@ export const ENTITIES = [
   ActionRecordEntity,
   PlanItemEntity,
   NotificationDeliveryEntity,
+  AuditLogEntity,
 ];
 
 /** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */

@@ -1,6 +1,7 @@
 // The repositories: the only code outside migrations that reads or writes the database.
 export {};
 export * from './directory.repository';
+export * from './audit.repository';
 export * from './escalations.repository';
 export * from './subjects.repository';
 export * from './action-records.repository';

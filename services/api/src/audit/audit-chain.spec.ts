@@ -1,4 +1,11 @@
-import { canonicalJson, chainHash, ChainWalker, GENESIS_HASH, type AuditFields } from './audit-chain';
+import {
+  canonicalJson,
+  chainHash,
+  ChainWalker,
+  GENESIS_HASH,
+  type AuditFields,
+  type StoredAuditRow,
+} from './audit-chain';
 import { auditTarget } from './audit.interceptor';
 
 const fields = (seq: number, over: Partial<AuditFields> = {}): AuditFields => ({
@@ -18,7 +25,7 @@ const fields = (seq: number, over: Partial<AuditFields> = {}): AuditFields => ({
 });
 
 function chain(n: number) {
-  const rows: Record<string, unknown>[] = [];
+  const rows: StoredAuditRow[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
     const f = fields(seq);
@@ -26,17 +33,17 @@ function chain(n: number) {
     rows.push({
       seq: String(seq),
       at: new Date(f.at),
-      request_id: f.requestId,
-      person_id: f.personId,
-      agency_id: f.agencyId,
+      requestId: f.requestId,
+      personId: f.personId,
+      agencyId: f.agencyId,
       role: f.role,
-      partnership_id: f.partnershipId,
-      escalation_id: f.escalationId,
+      partnershipId: f.partnershipId,
+      escalationId: f.escalationId,
       action: f.action,
       outcome: f.outcome,
-      action_record_id: f.actionRecordId,
+      actionRecordId: f.actionRecordId,
       detail: f.detail,
-      prev_hash: prev,
+      prevHash: prev,
       hash,
     });
     prev = hash;
@@ -44,7 +51,7 @@ function chain(n: number) {
   return rows;
 }
 
-const walk = (rows: Record<string, unknown>[]) => {
+const walk = (rows: StoredAuditRow[]) => {
   const w = new ChainWalker();
   rows.forEach((r) => w.add(r));
   return w.result();

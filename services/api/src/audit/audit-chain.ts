@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditLogEntity } from '@resolve/persistence';
 
 /**
  * The hash chain of the audit trail, as pure functions so the writer and the verifier share
@@ -9,10 +10,10 @@ import { createHash } from 'node:crypto';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
- * The transaction-level advisory lock that serialises appends. The INSERT trigger of migration
- * 1763900100000-AuditTrail takes the same lock (keep the two in step).
+ * The transaction-level advisory lock that serialises appends, taken by the audit repository.
+ * The INSERT trigger of migration 1763900100000-AuditTrail takes the same lock.
  */
-export const AUDIT_CHAIN_LOCK_KEY = '5933711093098317157';
+export { AUDIT_CHAIN_LOCK_KEY } from '@resolve/persistence';
 
 /** What a row says: every column except prev_hash and hash. */
 export interface AuditFields {
@@ -63,21 +64,24 @@ export function chainHash(prevHash: string, fields: AuditFields): string {
   return createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest('hex');
 }
 
-/** The fields of a stored row (snake_case columns as `pg` returns them). */
-export function fieldsOfRow(row: Record<string, unknown>): AuditFields {
+/** A stored row, as the audit repository reads it back. */
+export type StoredAuditRow = AuditLogEntity;
+
+/** The fields of a stored row. */
+export function fieldsOfRow(row: StoredAuditRow): AuditFields {
   return {
     seq: Number(row.seq),
-    at: new Date(row.at as string | Date).toISOString(),
-    requestId: row.request_id as string,
-    personId: (row.person_id as string | null) ?? null,
-    agencyId: (row.agency_id as string | null) ?? null,
-    role: (row.role as string | null) ?? null,
-    partnershipId: (row.partnership_id as string | null) ?? null,
-    escalationId: (row.escalation_id as string | null) ?? null,
-    action: row.action as string,
+    at: new Date(row.at).toISOString(),
+    requestId: row.requestId,
+    personId: row.personId ?? null,
+    agencyId: row.agencyId ?? null,
+    role: row.role ?? null,
+    partnershipId: row.partnershipId ?? null,
+    escalationId: row.escalationId ?? null,
+    action: row.action,
     outcome: Number(row.outcome),
-    actionRecordId: (row.action_record_id as string | null) ?? null,
-    detail: (row.detail as Record<string, unknown>) ?? {},
+    actionRecordId: row.actionRecordId ?? null,
+    detail: row.detail ?? {},
   };
 }
 
@@ -99,10 +103,9 @@ export class ChainWalker {
   private firstBroken: number | undefined;
   private head: ChainCheck['head'] = null;
 
-  add(row: Record<string, unknown>): void {
+  add(row: StoredAuditRow): void {
     const fields = fieldsOfRow(row);
-    const prevHash = row.prev_hash as string;
-    const hash = row.hash as string;
+    const { prevHash, hash } = row;
     this.rows += 1;
     if (this.firstBroken === undefined && (prevHash !== this.prev || chainHash(prevHash, fields) !== hash)) {
       this.firstBroken = fields.seq;

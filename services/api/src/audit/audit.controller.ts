@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
+import { AuditRepository } from '@resolve/persistence';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import { actorFor, caseRoles, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
@@ -17,7 +17,7 @@ export const VERIFIER_ROLES = ['business-manager', 'independent-chair'] as const
 export class AuditController {
   constructor(
     private readonly audit: AuditService,
-    private readonly ds: DataSource,
+    private readonly rows: AuditRepository,
   ) {}
 
   @Get('verify')
@@ -58,18 +58,15 @@ export class AuditController {
     if (!(limit >= 1 && limit <= 500))
       throw new ApiError('validation-failed', 'limit: a number from 1 to 500');
     const id = q.escalationId.toLowerCase();
-    const [row] = await this.ds.query(
-      `SELECT partnership_id, raising_agency_id, receiving_agency_id FROM escalation WHERE id = $1`,
-      [id],
-    );
+    const row = await this.rows.escalation(id);
     // Need to know, as for the case itself: people outside it learn nothing, not even that it exists.
     if (!row) throw notFound(`escalation ${q.escalationId}`);
-    const board = caller.partnershipId === row.partnership_id && caseRoles(caller).length > 0;
+    const board = caller.partnershipId === row.partnershipId && caseRoles(caller).length > 0;
     if (!board) {
       const party = actorFor(caller, {
-        partnershipId: row.partnership_id,
-        raisingAgencyId: row.raising_agency_id,
-        receivingAgencyId: row.receiving_agency_id,
+        partnershipId: row.partnershipId,
+        raisingAgencyId: row.raisingAgencyId,
+        receivingAgencyId: row.receivingAgencyId,
       });
       if (party) throw new ApiError('forbidden', "a case's audit trail is for its partnership's board roles");
       throw notFound(`escalation ${q.escalationId}`);

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { catchError, from, mergeMap, throwError, type Observable } from 'rxjs';
-import { DataSource } from 'typeorm';
+import { AuditRepository, type AuditedActionRecord, type AuditedEscalation } from '@resolve/persistence';
 import { AGENCY_ROLES, getProtocol } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, STATUS_BY_CODE } from '../common/api-error';
@@ -96,13 +96,6 @@ function filterOf(query: Request['query']): Record<string, string | boolean> {
   return filter;
 }
 
-interface CaseRow {
-  partnership_id: string;
-  protocol_id: string;
-  raising_agency_id: string;
-  receiving_agency_id: string;
-}
-
 type Standing = { agencyId: string | null; role: string } | null;
 
 /** How the caller stands when no case is involved (a list, a raise that failed, the audit check). */
@@ -118,21 +111,21 @@ function standing(caller: Caller, prefer: 'agency' | 'partnership', agencyId?: u
 }
 
 /** How the API resolves the caller on a case for this action (as EscalationsService does). */
-function actorOnCase(caller: Caller, row: CaseRow, action: string): Standing {
+function actorOnCase(caller: Caller, row: AuditedEscalation, action: string): Standing {
   const parties = {
-    partnershipId: row.partnership_id,
-    raisingAgencyId: row.raising_agency_id,
-    receivingAgencyId: row.receiving_agency_id,
+    partnershipId: row.partnershipId,
+    raisingAgencyId: row.raisingAgencyId,
+    receivingAgencyId: row.receivingAgencyId,
   };
   if (action === 'escalation.decision') {
     let by = 'independent-chair';
     try {
-      by = getProtocol(row.protocol_id).finalDecision.by;
+      by = getProtocol(row.protocolId).finalDecision.by;
     } catch {
       // unknown protocol: the default role
     }
     return (
-      partnershipActorWithRole(caller, row.partnership_id, by as never) ??
+      partnershipActorWithRole(caller, row.partnershipId, by as never) ??
       actorFor(caller, parties, 'partnership')
     );
   }
@@ -154,7 +147,7 @@ type AuditedRequest = Request & { caller?: Caller };
 export class AuditInterceptor implements NestInterceptor {
   constructor(
     private readonly audit: AuditService,
-    private readonly ds: DataSource,
+    private readonly rows: AuditRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -202,19 +195,10 @@ export class AuditInterceptor implements NestInterceptor {
 
   private async dbClock(): Promise<string | null> {
     try {
-      const [row] = await this.ds.query(`SELECT clock_timestamp()::text AS now`);
-      return row.now as string;
+      return await this.rows.databaseClock();
     } catch {
       return null;
     }
-  }
-
-  private async caseRow(id: string): Promise<CaseRow | null> {
-    const [row] = await this.ds.query(
-      `SELECT partnership_id, protocol_id, raising_agency_id, receiving_agency_id FROM escalation WHERE id = $1`,
-      [id],
-    );
-    return row ?? null;
   }
 
   private async write(
@@ -235,35 +219,29 @@ export class AuditInterceptor implements NestInterceptor {
       const raw = answer.id ?? (err instanceof ApiError ? err.details.escalationId : undefined);
       escalationId = isUuid(raw) ? raw.toLowerCase() : null;
     }
-    const row = escalationId ? await this.caseRow(escalationId) : null;
+    const row = escalationId ? await this.rows.escalation(escalationId) : null;
 
     // The action_record this request wrote or replayed: named by the answer, else found by
     // person, case and time (a refusal after the record was written).
-    let record: { id: string; agency_id: string | null; role: string } | undefined;
-    if (row && target.scope === 'raise') {
-      [record] = await this.ds.query(
-        `SELECT id, agency_id, role FROM action_record WHERE escalation_id = $1 AND kind = 'raise' LIMIT 1`,
-        [escalationId],
-      );
-    } else if (row && target.post && caller) {
+    let record: AuditedActionRecord | null = null;
+    if (row && escalationId && target.scope === 'raise') {
+      record = await this.rows.raiseRecord(escalationId);
+    } else if (row && escalationId && target.post && caller) {
       if (isUuid(answer.actionId)) {
-        [record] = await this.ds.query(
-          `SELECT id, agency_id, role FROM action_record WHERE id = $1 AND escalation_id = $2`,
-          [answer.actionId, escalationId],
-        );
+        record = await this.rows.actionRecord(answer.actionId, escalationId);
       } else if (since) {
         // The service stores the request id on the record when it can: that one first.
-        [record] = await this.ds.query(
-          `SELECT id, agency_id, role FROM action_record
-            WHERE escalation_id = $1 AND person_id = $2 AND created_at >= $3::timestamptz
-            ORDER BY (request_id IS NOT DISTINCT FROM $4) DESC, created_at DESC LIMIT 1`,
-          [escalationId, caller.personId, since, requestIdOf(req)],
-        );
+        record = await this.rows.latestActionRecordBy({
+          escalationId,
+          personId: caller.personId,
+          since,
+          requestId: requestIdOf(req),
+        });
       }
     }
 
     let who: Standing = null;
-    if (record && record.role !== 'pending') who = { agencyId: record.agency_id, role: record.role };
+    if (record && record.role !== 'pending') who = { agencyId: record.agencyId, role: record.role };
     else if (caller && row) who = actorOnCase(caller, row, target.action);
     else if (caller && target.scope === 'raise')
       who = standing(caller, 'agency', (req.body as { raisingAgencyId?: unknown })?.raisingAgencyId);
@@ -284,7 +262,7 @@ export class AuditInterceptor implements NestInterceptor {
       personId: caller?.personId ?? null,
       agencyId: who?.agencyId ?? null,
       role: who?.role ?? null,
-      partnershipId: row?.partnership_id ?? caller?.partnershipId ?? null,
+      partnershipId: row?.partnershipId ?? caller?.partnershipId ?? null,
       escalationId,
       action: target.action,
       outcome,

@@ -1,0 +1,154 @@
+import { And, EntityManager, LessThanOrEqual, MoreThan, type DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AuditLogEntity } from '../entities/audit.entities';
+import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.entities';
+
+/**
+ * The transaction-level advisory lock that serialises appends to the chain. The INSERT trigger
+ * of migration 1763900100000-AuditTrail takes the same lock (keep the two in step).
+ */
+export const AUDIT_CHAIN_LOCK_KEY = '5933711093098317157';
+
+/** A row to append: everything but seq, which the repository reserves inside the lock. */
+export type AuditLink = Omit<AuditLogEntity, 'seq'>;
+
+/** The escalation's parties an audit row is attributed by. */
+export type AuditedEscalation = Pick<
+  EscalationEntity,
+  'partnershipId' | 'protocolId' | 'raisingAgencyId' | 'receivingAgencyId'
+>;
+
+/** Who wrote an action_record, as the audit row names them. */
+export type AuditedActionRecord = Pick<ActionRecordEntity, 'id' | 'agencyId' | 'role'>;
+
+/**
+ * The audit trail (table audit_log) and the reads the API needs to attribute its rows: the
+ * escalation a request was about and the action_record it wrote. The hash chain itself is
+ * computed by the caller; this repository only serialises appends and reads rows back.
+ */
+export class AuditRepository {
+  constructor(private readonly db: DataSource | EntityManager) {}
+
+  private get rows() {
+    return this.db.getRepository(AuditLogEntity);
+  }
+
+  private get actionRecords() {
+    return this.db.getRepository(ActionRecordEntity);
+  }
+
+  /**
+   * Appends one row at the head of the chain. Inside one transaction and under the chain lock,
+   * reads the head's hash, reserves the next seq and asks `link` for the row (it computes the
+   * hash from both), so no concurrent writer can fork the chain.
+   */
+  async append(link: (next: { seq: number; headHash: string | null }) => AuditLink): Promise<AuditLogEntity> {
+    const run = async (tx: EntityManager) => {
+      // Raw SQL: TypeORM has no API for advisory locks; the insert trigger takes the same one.
+      await tx.query(`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
+      const head = await tx
+        .getRepository(AuditLogEntity)
+        .find({ select: ['hash'], order: { seq: 'DESC' }, take: 1 });
+      // Raw SQL: the serial's next value is reserved before the insert because the hash covers it.
+      const [next] = (await tx.query(
+        `SELECT nextval(pg_get_serial_sequence('audit_log', 'seq'))::text AS seq`,
+      )) as { seq: string }[];
+      const row: AuditLogEntity = {
+        ...link({ seq: Number(next.seq), headHash: head[0]?.hash ?? null }),
+        seq: next.seq,
+      };
+      await tx
+        .createQueryBuilder()
+        .insert()
+        .into(AuditLogEntity)
+        // TypeORM's deep-partial type cannot take a jsonb Record<string, unknown>; the row is whole.
+        .values(row as QueryDeepPartialEntity<AuditLogEntity>)
+        .updateEntity(false)
+        .execute();
+      return row;
+    };
+    return this.db instanceof EntityManager ? this.db.transaction(run) : this.db.transaction(run);
+  }
+
+  /** seq of the chain's last row, as text (bigint); null when the trail is empty. */
+  async headSeq(): Promise<string | null> {
+    const row = await this.rows
+      .createQueryBuilder('a')
+      .select('MAX(a.seq)', 'max')
+      .getRawOne<{ max: string | null }>();
+    return row?.max ?? null;
+  }
+
+  /** Rows with seq in (after, upTo], oldest first. */
+  async range(after: string, upTo: string, limit: number): Promise<AuditLogEntity[]> {
+    return this.rows.find({
+      where: { seq: And(MoreThan(after), LessThanOrEqual(upTo)) },
+      order: { seq: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** One escalation's rows after seq `after`, oldest first. */
+  async forEscalation(escalationId: string, after: number, limit: number): Promise<AuditLogEntity[]> {
+    return this.rows.find({
+      where: { escalationId, seq: MoreThan(String(after)) },
+      order: { seq: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * The database's clock, as text with its full (microsecond) precision: compared later with
+   * action_record.created_at, which the database also stamps.
+   */
+  async databaseClock(): Promise<string> {
+    // Raw SQL: clock_timestamp() reads no table, and a JS Date would drop the microseconds.
+    const [row] = (await this.db.query(`SELECT clock_timestamp()::text AS now`)) as { now: string }[];
+    return row.now;
+  }
+
+  async escalation(escalationId: string): Promise<AuditedEscalation | null> {
+    return this.db.getRepository(EscalationEntity).findOne({
+      select: ['partnershipId', 'protocolId', 'raisingAgencyId', 'receivingAgencyId'],
+      where: { id: escalationId },
+    });
+  }
+
+  /** The record of the escalation's raise. */
+  async raiseRecord(escalationId: string): Promise<AuditedActionRecord | null> {
+    return this.actionRecords.findOne({
+      select: ['id', 'agencyId', 'role'],
+      where: { escalationId, kind: 'raise' },
+    });
+  }
+
+  async actionRecord(actionRecordId: string, escalationId: string): Promise<AuditedActionRecord | null> {
+    return this.actionRecords.findOne({
+      select: ['id', 'agencyId', 'role'],
+      where: { id: actionRecordId, escalationId },
+    });
+  }
+
+  /**
+   * The record a person's request most likely wrote on the escalation since `since` (database
+   * clock text): the one carrying the request's id first, else the latest.
+   */
+  async latestActionRecordBy(query: {
+    escalationId: string;
+    personId: string;
+    since: string;
+    requestId: string;
+  }): Promise<AuditedActionRecord | null> {
+    return this.actionRecords
+      .createQueryBuilder('ar')
+      .select(['ar.id', 'ar.agencyId', 'ar.role'])
+      .where('ar.escalationId = :escalationId', { escalationId: query.escalationId })
+      .andWhere('ar.personId = :personId', { personId: query.personId })
+      .andWhere('ar.createdAt >= CAST(:since AS timestamptz)', { since: query.since })
+      .orderBy('(ar.requestId IS NOT DISTINCT FROM :requestId)', 'DESC')
+      .addOrderBy('ar.createdAt', 'DESC')
+      .setParameter('requestId', query.requestId)
+      .limit(1)
+      .getOne();
+  }
+}
