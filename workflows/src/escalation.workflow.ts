@@ -41,6 +41,7 @@ import { bookkeeping, EffectRunner, NOTIFY_IN_BACKGROUND, tag } from './effect-r
 export async function escalationWorkflow(input: EscalationWorkflowInput): Promise<EscalationWorkflowResult> {
   const protocol = input.protocol;
   const now = () => new Date(Date.now()); // workflow time: deterministic, skipped by the test server
+  // The rules the case runs under come pinned in its input (`rules`), like its protocol.
   const started = startEscalation(input, now());
   const state = started.state;
   const effects = new EffectRunner(

@@ -106,12 +106,16 @@ export async function raise(
   options: { immediateRisk?: boolean } = {},
 ): Promise<Case> {
   const t0 = await h.env.currentTimeMs();
-  const input = await seedEscalation(h.db.dataSource, {
-    protocolId,
-    reference,
-    raisedAt: new Date(t0),
-    immediateRisk: options.immediateRisk ?? false,
-  });
+  const input = {
+    ...(await seedEscalation(h.db.dataSource, {
+      protocolId,
+      reference,
+      raisedAt: new Date(t0),
+      immediateRisk: options.immediateRisk ?? false,
+    })),
+    // Raised as the API raises a case today: who may act at each tier, two-sided plans...
+    rules: 2 as const,
+  };
   const handle = (await h.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
     taskQueue: TASK_QUEUES.escalations,
     workflowId: escalationWorkflowId(input.escalationId),
@@ -289,6 +293,33 @@ export function partnership(input: EscalationWorkflowInput, role: string): Actor
     agencyId: null,
     role: role as Actor['role'],
     side: 'partnership',
+  };
+}
+
+/**
+ * The route to name when escalating into a step people choose (Lincolnshire step 4 under
+ * ruleset 2): the non-urgent one, as the system chose before; nothing where the system picks.
+ */
+export function routeChoiceArgs(
+  protocol: Protocol,
+  state: { tier: { number: number }; immediateRisk: boolean },
+): { route?: string } {
+  if (protocol.finalRouteChosenBy !== 'people' || state.immediateRisk) return {};
+  const branches = protocol.tiers.filter((t) => t.number === state.tier.number + 1 && t.route);
+  if (branches.length < 2) return {};
+  return { route: protocol.finalRoutes.find((r) => r.when === 'non-urgent')?.key ?? branches[0].route };
+}
+
+/** The appointment of the chair where the protocol appoints one on the case, by its first appointer. */
+export function chairAppointment(
+  input: EscalationWorkflowInput,
+  protocol: Protocol,
+): { actor: Actor; chairPersonId: string } | null {
+  const by = protocol.finalDecision.appointedBy;
+  if (!by?.length) return null;
+  return {
+    actor: partnership(input, by[0]),
+    chairPersonId: partnership(input, protocol.finalDecision.by).personId,
   };
 }
 

@@ -28,6 +28,8 @@ import {
   sleepUntil,
   startHarness,
   tierActor,
+  routeChoiceArgs,
+  chairAppointment,
   tierByKey,
   update,
   type Case,
@@ -256,7 +258,11 @@ async function runThrough(c: Case, schedule: TimelineTier[], options: { stopAtLa
     expectJustAfter(state.tier.breachedAt, due, `${c.protocol.id} tier ${step.key} breachedAt`);
     const breached = c
       .requests()
-      .find((r) => r.event === 'deadline-breached' && r.key.endsWith(`:${step.key}`));
+      .find(
+        (r) =>
+          (r.event === 'deadline-breached' || r.event === 'route-choice-needed') &&
+          r.key.endsWith(`:${step.key}`),
+      );
     expect(breached?.audience.partnershipRoles).toEqual(expect.arrayContaining(['business-manager']));
     return state;
   }
@@ -315,10 +321,14 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
 
   it('nobody acts: each tier is reached at its golden instant and its people are alerted', async () => {
     const c = await raiseCase(protocolId);
-    const schedule = computeTimeline(protocol, new Date(c.t0), { urgent: false }).tiers;
+    const preview = computeTimeline(protocol, new Date(c.t0), { urgent: false }).tiers;
+    // Where people choose the last step's route (Lincolnshire step 4 under ruleset 2), nobody
+    // acting means the case waits at the step before, alerted, for their choice.
+    const peopleChoose = protocol.finalRouteChosenBy === 'people';
+    const schedule = peopleChoose ? preview.filter((s) => !s.route) : preview;
     expect(schedule[0]).toMatchObject({ tier: 1, startsAt: new Date(c.t0).toISOString() });
     // The schedule agrees with the totals counted by hand.
-    expect(schedule.filter((s) => s.dueAt).map((s) => new Date(ms(s.dueAt)).toISOString())).toEqual(
+    expect(preview.filter((s) => s.dueAt).map((s) => new Date(ms(s.dueAt)).toISOString())).toEqual(
       handDueAts(protocolId, c.t0, 'normal').map((x) => new Date(x).toISOString()),
     );
     expect(requestsOf(c, 'escalation-raised')).toHaveLength(1);
@@ -326,7 +336,13 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     const state = await runThrough(c, schedule);
     const end = schedule[schedule.length - 1];
     const endTier = tierByKey(protocol, end.key);
-    if (routeOf(protocol, endTier)?.kind === 'learning-referral') {
+    if (peopleChoose) {
+      // The lapse of step 3 neither closes the case nor chooses for the SLOs: it alerts them.
+      expect(state.status).toBe('open');
+      expect(state.timeline.map((e) => e.type)).toContain('route-choice-awaited');
+      expect(requestsOf(c, 'route-choice-needed')).toHaveLength(1);
+      expect(requestsOf(c, 'closed')).toHaveLength(0);
+    } else if (routeOf(protocol, endTier)?.kind === 'learning-referral') {
       // Lincolnshire step 4, non-urgent: referred to the sub-group for learning, which closes it.
       expect(state.status).toBe('referred-for-learning');
       expect(state.tier.deadlinePending).toBe(false); // no deadline to compute for a referral
@@ -447,6 +463,8 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       'final-tier',
       /is the final step/,
     );
+    const appointment = chairAppointment(c.input, protocol);
+    if (appointment) await act(c, 'appoint-chair', appointment);
     const decided = await act(c, 'record-decision', {
       actor: chair(c),
       ...(finalTier.outcomes.length ? { outcome: finalTier.outcomes[0] } : {}),
@@ -529,7 +547,11 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     // The parties escalate to the end: the urgent route is taken where the last step branches.
     while (state.tier.number < last) {
       const tier = tierByKey(protocol, state.tier.key);
-      await act(c, 'escalate', { reasonGiven: true, actor: tierActor(c.input, tier, 'raising') });
+      await act(c, 'escalate', {
+        reasonGiven: true,
+        actor: tierActor(c.input, tier, 'raising'),
+        ...routeChoiceArgs(protocol, state),
+      });
       state = await settle(c);
     }
     expect(state.status).toBe('open');
@@ -629,7 +651,11 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
     let state = await settle(c);
     while (state.tier.number < last) {
       const from = tierByKey(protocol, state.tier.key);
-      await act(c, 'escalate', { reasonGiven: true, actor: tierActor(c.input, from, 'raising') });
+      await act(c, 'escalate', {
+        reasonGiven: true,
+        actor: tierActor(c.input, from, 'raising'),
+        ...routeChoiceArgs(protocol, state),
+      });
       state = await settle(c);
       expect(state.tier.number).toBe(from.number + 1);
       expect(state.tier.enteredBecause).toBe('escalated');
@@ -664,6 +690,32 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       'not-the-chair',
       /only the independent chair/,
     );
+    const appointment = chairAppointment(c.input, protocol);
+    if (appointment) {
+      // The chair is appointed on the case: before that nobody decides, after it only that person.
+      await expectRefused(
+        c,
+        'record-decision',
+        { actor: chair(c) },
+        'no-chair-appointed',
+        /no chair has been appointed/,
+      );
+      await expectRefused(
+        c,
+        'appoint-chair',
+        { actor: party(c.input, 'raising', finalTier.roles.raising[0]), chairPersonId: chair(c).personId },
+        'not-the-appointer',
+        /the chair is appointed by/,
+      );
+      await act(c, 'appoint-chair', appointment);
+      await expectRefused(
+        c,
+        'record-decision',
+        { actor: { ...chair(c), personId: 'another-independent-chair' } },
+        'not-the-appointed-chair',
+        /only the chair appointed for this case/,
+      );
+    }
     if (finalTier.outcomes.length) {
       await expectRefused(
         c,
@@ -722,13 +774,39 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       'not-the-raiser',
       /only the person who raised it/,
     );
-    await expectRefused(c, 'resolve', { actor: chair(c) }, 'wrong-side', /only the two agencies/);
+    // Who may act: at tier 1 the partnership takes no part (ruleset 2 names the tier's roles).
+    await expectRefused(
+      c,
+      'resolve',
+      { actor: chair(c) },
+      'not-your-tier',
+      /the partnership (takes no part|acts through the sub group chair); you hold independent chair/,
+    );
     await expectRefused(
       c,
       'escalate',
       { reasonGiven: true, actor: partnership(c.input, 'business-manager') },
+      'not-your-tier',
+      /the partnership (takes no part|acts through the sub group chair); you hold business manager/,
+    );
+    // Nor does someone on a side who holds none of the tier's roles for that side.
+    const outsider = (['chief-executive', 'board-member'] as const).find(
+      (r) => !tier1.roles.raising.includes(r) && !tier1.deputies.raising.includes(r),
+    )!;
+    await expectRefused(
+      c,
+      'escalate',
+      { reasonGiven: true, actor: party(c.input, 'raising', outsider) },
+      'not-your-tier',
+      /so you cannot escalate here/,
+    );
+    // The raiser does not acknowledge their own escalation.
+    await expectRefused(
+      c,
+      'acknowledge',
+      { actor: tierActor(c.input, tier1, 'raising') },
       'wrong-side',
-      /only the two agencies/,
+      /not the raising agency/,
     );
     if (tier1.expects !== 'meeting-date' && tier1.partnershipRoles.length === 0) {
       await expectRefused(
@@ -777,8 +855,14 @@ describe('calendar-changed signal', () => {
         },
       ],
     });
+    // "Mutually agreed": one side's plan stops nothing until the other side agrees it.
+    state = await settle(c);
+    expect(state.tier.metAt).toBeNull();
+    expect(state.planProposal).toMatchObject({ side: 'raising' });
+    await act(c, 'accept-plan', { actor: tierActor(c.input, tier, 'receiving') });
     state = await settle(c);
     expect(state.tier.metAt).not.toBeNull();
+    expect(state.planItems).toHaveLength(1);
     // Nothing to recompute now: the workflow must still answer (it used to spin on the flag).
     await quiesce(c);
     await c.handle.signal(calendarChangedSignal, { version: 'same-data-again' });

@@ -11,6 +11,8 @@ import {
   tierActor,
   tierByKey,
   update,
+  routeChoiceArgs,
+  chairAppointment,
   type Case,
   type Harness,
 } from './harness';
@@ -49,6 +51,7 @@ async function escalateTo(c: Case, n: number): Promise<EscalationSnapshot> {
     await update(c, 'escalate', {
       reasonGiven: true,
       actor: tierActor(c.input, tierByKey(c.protocol, state.tier.key), 'raising'),
+      ...routeChoiceArgs(c.protocol, state),
     });
     state = await settle(c);
   }
@@ -62,6 +65,8 @@ async function resolveBoth(c: Case, options: { referLearning?: boolean } = {}) {
 }
 
 async function decide(c: Case, options: { outcome?: string; referLearning?: boolean } = {}) {
+  const appointment = chairAppointment(c.input, c.protocol);
+  if (appointment) await update(c, 'appoint-chair', appointment);
   await update(c, 'record-decision', {
     actor: partnership(c.input, c.protocol.finalDecision.by),
     ...options,

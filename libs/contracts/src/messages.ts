@@ -17,6 +17,7 @@ export const actionUpdates = {
   acknowledge: actionUpdate('acknowledge'),
   respond: actionUpdate('respond'),
   'agree-plan': actionUpdate('agree-plan'),
+  'accept-plan': actionUpdate('accept-plan'),
   'complete-plan-item': actionUpdate('complete-plan-item'),
   resolve: actionUpdate('resolve'),
   escalate: actionUpdate('escalate'),
@@ -27,6 +28,7 @@ export const actionUpdates = {
   'schedule-meeting': actionUpdate('schedule-meeting'),
   'record-decision': actionUpdate('record-decision'),
   'refer-learning': actionUpdate('refer-learning'),
+  'appoint-chair': actionUpdate('appoint-chair'),
   withdraw: actionUpdate('withdraw'),
 } as const;
 

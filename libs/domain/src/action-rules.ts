@@ -1,9 +1,10 @@
 import { halfwayBetween, lastTierNumber, routeOf, type Protocol, type Tier } from '@resolve/protocols';
 import { ActionRefused, type ActionKind, type EscalationAction } from './actions';
-import { everyone, reachedTiers, tierAudience } from './audiences';
+import { everyone, reachedTiers, sideAudience, tierAudience } from './audiences';
+import { followsWhoMayAct, heldRoles, otherSide, tierRoleRefusal } from './authority';
 import type { Effect } from './effects';
-import { close, enterTier, isClosed, meet, notify, record, referLearning } from './transitions';
-import type { EscalationState, TimelineEntry, TimelineEventType } from './types';
+import { branchesOf, close, enterTier, isClosed, meet, notify, record, referLearning } from './transitions';
+import type { EscalationState, PlanProposal, TimelineEntry, TimelineEventType } from './types';
 
 /**
  * People's actions, one entry per kind: what the protocol allows (`validate`, which never
@@ -23,11 +24,16 @@ export interface ActionContext {
 type ActionOf<K extends ActionKind> = Extract<EscalationAction, { kind: K }>;
 
 export interface ActionRule<K extends ActionKind> {
+  /**
+   * `tier`: only holders of the roles the current tier names for the actor's side act (cases
+   * under ruleset 2; authority.ts). Absent: the entry says itself who acts.
+   */
+  whoActs?: 'tier';
   validate(ctx: ActionContext, action: ActionOf<K>): void;
   apply(ctx: ActionContext, action: ActionOf<K>): Effect[];
 }
 
-function refuse(code: string, message: string): never {
+export function refuse(code: string, message: string): never {
   throw new ActionRefused(code, message);
 }
 
@@ -51,7 +57,25 @@ function recordAction(
   record(state, now, type, detail, action.actor, action.actionId);
 }
 
+/** An agreed plan's items join the case, each with its reminder halfway to its date. */
+function adoptPlan(ctx: ActionContext, items: PlanProposal['items']) {
+  for (const item of items) {
+    ctx.state.planItems.push({
+      itemId: item.itemId,
+      ownerAgencyId: item.ownerAgencyId,
+      dueAt: item.dueAt,
+      agreedAt: ctx.at,
+      reminderAt: halfwayBetween(ctx.at, item.dueAt),
+      status: 'open',
+      reminded: false,
+      overdueAlerted: false,
+    });
+  }
+  if (ctx.tier.expects === 'plan-of-action' || ctx.tier.expects === 'response') meet(ctx.state, ctx.now);
+}
+
 const MEETING_ROUTES = ['chaired-meeting', 'mediation', 'resolution-panel'];
+const words = (s: string) => s.replace(/-/g, ' ');
 
 export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   'add-note': {
@@ -64,21 +88,56 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   acknowledge: {
-    validate({ state, tier }, action) {
+    whoActs: 'tier',
+    validate({ state, tier, at }, action) {
       requireOpen(state);
-      requireParty(action);
+      if (followsWhoMayAct(state)) {
+        // Acknowledged by those it is raised with (or the chair the tier names), never by the
+        // raiser: an acknowledgement by the raiser would lock the receiver out of the step.
+        if (action.actor.side === 'raising')
+          refuse(
+            'wrong-side',
+            'the agency the concern was raised with acknowledges it, not the raising agency',
+          );
+      } else {
+        requireParty(action);
+      }
       if (state.tier.acknowledgedAt)
         refuse('already-acknowledged', `tier ${tier.number} was already acknowledged`);
+      if (action.resolveBy !== undefined) {
+        if (action.actor.side !== 'partnership' || !followsWhoMayAct(state))
+          refuse(
+            'no-timescale-here',
+            'only the chair of the step sets a timescale for resolution on acknowledging',
+          );
+        if (!(action.resolveBy > at))
+          refuse('timescale-in-past', `the timescale ${action.resolveBy} has passed`);
+      }
     },
     apply(ctx, action) {
-      ctx.state.tier.acknowledgedAt = ctx.at;
-      recordAction(ctx, action, 'acknowledged');
-      if (ctx.tier.expects === 'acknowledgement') meet(ctx.state, ctx.now);
+      const { state } = ctx;
+      state.tier.acknowledgedAt = ctx.at;
+      recordAction(ctx, action, 'acknowledged', action.resolveBy ? { resolveBy: action.resolveBy } : {});
+      if (action.resolveBy) {
+        // BSCB stage 4: "Receipt must be acknowledged ... setting out a timescale for
+        // resolution": that timescale becomes the step's deadline.
+        state.tier.dueAt = action.resolveBy;
+        state.tier.explanation = `due ${action.resolveBy}: the timescale for resolution set by the chair on acknowledging`;
+        state.tier.reminders = [halfwayBetween(ctx.at, action.resolveBy)].filter((r): r is string => !!r);
+        state.tier.breachedAt = null;
+        record(state, ctx.now, 'deadline-set', {
+          dueAt: action.resolveBy,
+          explanation: state.tier.explanation,
+        });
+        return [];
+      }
+      if (ctx.tier.expects === 'acknowledgement') meet(state, ctx.now);
       return [];
     },
   },
 
   respond: {
+    whoActs: 'tier',
     validate({ state, tier }, action) {
       requireOpen(state);
       if (
@@ -96,9 +155,19 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   'agree-plan': {
-    validate({ state, at }, action) {
+    whoActs: 'tier',
+    validate({ state, tier, at }, action) {
       requireOpen(state);
       requireParty(action);
+      if (
+        followsWhoMayAct(state) &&
+        tier.planAgreedBy !== 'both-sides' &&
+        action.actor.side !== tier.planAgreedBy
+      )
+        refuse(
+          'wrong-side',
+          `at tier ${tier.number} the ${tier.planAgreedBy} agency sets the plan of action`,
+        );
       if (action.items.length === 0)
         refuse('empty-plan', 'a plan of action needs at least one item (who, what, by when)');
       for (const item of action.items) {
@@ -113,20 +182,46 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
       }
     },
     apply(ctx, action) {
-      for (const item of action.items) {
-        ctx.state.planItems.push({
-          itemId: item.itemId,
-          ownerAgencyId: item.ownerAgencyId,
-          dueAt: item.dueAt,
-          agreedAt: ctx.at,
-          reminderAt: halfwayBetween(ctx.at, item.dueAt),
-          status: 'open',
-          reminded: false,
-          overdueAlerted: false,
-        });
+      const { state, tier } = ctx;
+      if (followsWhoMayAct(state) && tier.planAgreedBy === 'both-sides') {
+        // "A mutually agreed plan": one side's plan stops nothing until the other side accepts
+        // it. A plan from the other side while one waits is a counter-proposal and replaces it.
+        const side = action.actor.side as 'raising' | 'receiving';
+        state.planProposal = {
+          side,
+          by: action.actor,
+          actionId: action.actionId,
+          proposedAt: ctx.at,
+          items: action.items.map((i) => ({ ...i })),
+        };
+        recordAction(ctx, action, 'plan-proposed', { items: action.items.length, awaiting: otherSide(side) });
+        return [notify(state, 'plan-proposed', sideAudience(tier, otherSide(side)), action.actionId)];
       }
+      adoptPlan(ctx, action.items);
       recordAction(ctx, action, 'plan-agreed', { items: action.items.length });
-      if (ctx.tier.expects === 'plan-of-action' || ctx.tier.expects === 'response') meet(ctx.state, ctx.now);
+      return [];
+    },
+  },
+
+  'accept-plan': {
+    whoActs: 'tier',
+    validate({ state }, action) {
+      requireOpen(state);
+      requireParty(action);
+      const proposal = state.planProposal;
+      if (!proposal) refuse('no-plan-proposed', 'no plan of action is waiting for agreement');
+      if (proposal.side === action.actor.side)
+        refuse('wrong-side', 'the other agency agrees a proposed plan; propose a changed plan to revise it');
+    },
+    apply(ctx, action) {
+      const proposal = ctx.state.planProposal!;
+      ctx.state.planProposal = null;
+      adoptPlan(ctx, proposal.items);
+      recordAction(ctx, action, 'plan-agreed', {
+        items: proposal.items.length,
+        proposalActionId: proposal.actionId,
+        proposedBy: proposal.side,
+      });
       return [];
     },
   },
@@ -147,6 +242,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   resolve: {
+    whoActs: 'tier',
     validate({ state }, action) {
       requireOpen(state);
       requireParty(action);
@@ -170,6 +266,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   escalate: {
+    whoActs: 'tier',
     validate({ protocol, state, tier }, action) {
       requireOpen(state);
       requireParty(action);
@@ -184,14 +281,27 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
       if (action.reasonGiven !== true) {
         refuse('reason-required', 'say why the escalation moves to the next tier now (a reason is required)');
       }
+      const choice = routeChoice(protocol, state, tier.number + 1);
+      if (choice && !action.route)
+        refuse('route-required', `choose the next step's route: ${choice.join(' or ')}`);
+      if (choice && !choice.includes(action.route!))
+        refuse('unknown-route', `route must be one of: ${choice.join(', ')}`);
+      if (!choice && action.route !== undefined)
+        refuse('no-route-choice', `the next step of ${protocol.id} is not chosen by people; leave out route`);
     },
     apply(ctx, action) {
-      recordAction(ctx, action, 'escalated', { from: ctx.tier.number, to: ctx.tier.number + 1 });
-      return enterTier(ctx.protocol, ctx.state, ctx.tier.number + 1, 'escalated', ctx.now);
+      recordAction(ctx, action, 'escalated', {
+        from: ctx.tier.number,
+        to: ctx.tier.number + 1,
+        ...(action.route ? { route: action.route } : {}),
+      });
+      return enterTier(ctx.protocol, ctx.state, ctx.tier.number + 1, 'escalated', ctx.now, action.route);
     },
   },
 
   'flag-immediate-risk': {
+    // Anyone with a part in the case may flag immediate risk, at any tier: the child's or
+    // adult's safety comes before the order of the steps.
     validate({ state }) {
       requireOpen(state);
       if (state.immediateRisk)
@@ -226,6 +336,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   'propose-extension': {
+    whoActs: 'tier',
     validate({ protocol, state, tier }, action) {
       requireOpen(state);
       if (!protocol.extensions.allowed)
@@ -257,6 +368,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   'accept-extension': {
+    whoActs: 'tier',
     validate: validateExtensionAnswer,
     apply(ctx, action) {
       const { state } = ctx;
@@ -275,6 +387,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   'decline-extension': {
+    whoActs: 'tier',
     validate: validateExtensionAnswer,
     apply(ctx, action) {
       ctx.state.extension = null;
@@ -284,6 +397,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   'schedule-meeting': {
+    whoActs: 'tier',
     validate({ protocol, state, tier, at }, action) {
       requireOpen(state);
       const route = routeOf(protocol, tier);
@@ -314,17 +428,26 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   'record-decision': {
     validate({ protocol, state, tier }, action) {
       requireOpen(state);
-      if (action.actor.role !== protocol.finalDecision.by) {
-        refuse(
-          'not-the-chair',
-          `only the ${protocol.finalDecision.by.replace(/-/g, ' ')} records the final decision`,
-        );
+      if (
+        action.actor.side !== 'partnership' ||
+        !heldRoles(action.actor).includes(protocol.finalDecision.by)
+      ) {
+        refuse('not-the-chair', `only the ${words(protocol.finalDecision.by)} records the final decision`);
       }
       if (tier.number !== lastTierNumber(protocol)) {
         refuse(
           'not-final-tier',
           `the final decision is made at tier ${lastTierNumber(protocol)}; the case is at tier ${tier.number}`,
         );
+      }
+      if (followsWhoMayAct(state) && protocol.finalDecision.appointedBy) {
+        // The chair is appointed on the case; another holder of the role does not decide it.
+        if (!state.chair) refuse('no-chair-appointed', 'no chair has been appointed for this case yet');
+        if (state.chair.personId !== action.actor.personId)
+          refuse(
+            'not-the-appointed-chair',
+            'only the chair appointed for this case records its final decision',
+          );
       }
       if (action.outcome && tier.outcomes.length && !tier.outcomes.includes(action.outcome)) {
         refuse('unknown-outcome', `outcome must be one of: ${tier.outcomes.join(', ')}`);
@@ -353,13 +476,48 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   'refer-learning': {
-    validate({ state }) {
+    validate({ state, tier }, action) {
       requireOpen(state);
+      // The acting roles advise a referral (Lincolnshire step 4: "Senior Liaison Officers can
+      // advise"); partnership roles (business manager, sub-group chair) may refer at any step.
+      if (followsWhoMayAct(state) && action.actor.side !== 'partnership') {
+        const refusal = tierRoleRefusal(tier, action.actor, action.kind);
+        if (refusal) refuse('not-your-tier', refusal);
+      }
       if (state.learningReferredAt)
         refuse('already-referred', 'learning is already referred to the sub-group');
     },
     apply({ protocol, state, now }, action) {
       return referLearning(protocol, state, now, action.actor, action.actionId);
+    },
+  },
+
+  'appoint-chair': {
+    validate({ protocol, state }, action) {
+      requireOpen(state);
+      const by = protocol.finalDecision.appointedBy;
+      if (!followsWhoMayAct(state) || !by)
+        refuse('no-appointment', `protocol ${protocol.id} does not appoint a chair on the case`);
+      if (
+        action.actor.side !== 'partnership' ||
+        !heldRoles(action.actor).some((r) => (by as string[]).includes(r))
+      )
+        refuse('not-the-appointer', `the chair is appointed by the ${by.map(words).join(' or the ')}`);
+      if (state.decision)
+        refuse('already-decided', 'the final decision is recorded; the chair can no longer change');
+    },
+    apply(ctx, action) {
+      const { protocol, state } = ctx;
+      state.chair = {
+        personId: action.chairPersonId,
+        appointedBy: action.actor,
+        actionId: action.actionId,
+        at: ctx.at,
+      };
+      recordAction(ctx, action, 'chair-appointed', { chairPersonId: action.chairPersonId });
+      return [
+        notify(state, 'chair-appointed', everyone(protocol, reachedTiers(protocol, state)), action.actionId),
+      ];
     },
   },
 
@@ -390,4 +548,15 @@ function validateExtensionAnswer(
   if (protocol.extensions.agreedBy === 'raising' && action.actor.side !== 'raising') {
     refuse('wrong-side', 'the escalating agency agrees a longer timetable');
   }
+}
+
+/**
+ * The routes people choose between for step n, or null when the system picks (by urgency) or
+ * the step does not branch. Immediate risk keeps the system's choice: no wait for a decision.
+ */
+export function routeChoice(protocol: Protocol, state: EscalationState, n: number): string[] | null {
+  if (!followsWhoMayAct(state) || protocol.finalRouteChosenBy !== 'people' || state.immediateRisk)
+    return null;
+  const branches = branchesOf(protocol, n);
+  return branches.length > 1 ? branches : null;
 }

@@ -13,12 +13,23 @@ interface Base {
 }
 
 export type EscalationAction =
-  | (Base & { kind: 'acknowledge' })
+  | (Base & {
+      kind: 'acknowledge';
+      /** BSCB stage 4: the chair acknowledges "setting out a timescale for resolution". */
+      resolveBy?: string;
+    })
   | (Base & { kind: 'respond' })
   | (Base & { kind: 'agree-plan'; items: { itemId: string; ownerAgencyId: string; dueAt: string }[] })
+  | (Base & { kind: 'accept-plan' })
   | (Base & { kind: 'complete-plan-item'; itemId: string })
   | (Base & { kind: 'resolve'; referLearning?: boolean })
-  | (Base & { kind: 'escalate'; reasonGiven?: boolean })
+  | (Base & {
+      kind: 'escalate';
+      /** Whether the person gave a reason (kept in Postgres); the rule needs one. */
+      reasonGiven?: boolean;
+      /** The branch of the next step, where the protocol leaves that choice to people. */
+      route?: string;
+    })
   | (Base & { kind: 'flag-immediate-risk' })
   | (Base & { kind: 'propose-extension'; dueAt: string })
   | (Base & { kind: 'accept-extension' })
@@ -26,6 +37,7 @@ export type EscalationAction =
   | (Base & { kind: 'schedule-meeting'; meetingKind: string; at: string })
   | (Base & { kind: 'record-decision'; outcome?: string; referLearning?: boolean })
   | (Base & { kind: 'refer-learning' })
+  | (Base & { kind: 'appoint-chair'; chairPersonId: string })
   | (Base & { kind: 'withdraw' })
   | (Base & { kind: 'add-note' });
 
@@ -35,6 +47,7 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'acknowledge',
   'respond',
   'agree-plan',
+  'accept-plan',
   'complete-plan-item',
   'resolve',
   'escalate',
@@ -45,6 +58,7 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'schedule-meeting',
   'record-decision',
   'refer-learning',
+  'appoint-chair',
   'withdraw',
   'add-note',
 ];

@@ -42,3 +42,13 @@ export function reachedTiers(protocol: Protocol, state: EscalationState): Tier[]
 export function ownerAudience(protocol: Protocol, tier: Tier, agencyId: string): Audience {
   return { ...tierAudience(protocol, tier), onlyAgencyIds: [agencyId] };
 }
+
+/** One side's acting people at a tier: the other side of a proposal, whose move it is. */
+export function sideAudience(tier: Tier, side: 'raising' | 'receiving'): Audience {
+  return {
+    parties: tier.roles[side].includes('practitioner'),
+    agencyRoles: tier.roles[side].filter((r) => r !== 'practitioner'),
+    sides: [side],
+    partnershipRoles: [],
+  };
+}

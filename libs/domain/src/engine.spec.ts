@@ -42,6 +42,8 @@ function start(protocolId: string, immediateRisk = false) {
       raisedBy: raiser,
       actionId: 'a0',
     },
+    // These cases run under the rules as first released (no `rules`); who-may-act.spec.ts
+    // covers rules 2.
     T0,
   );
   return { protocol, state, effects };

@@ -1,7 +1,8 @@
 import { lastTierNumber, type Protocol, type Tier } from '@resolve/protocols';
-import { ACTION_RULES, type ActionRule } from './action-rules';
-import type { ActionKind, EscalationAction } from './actions';
+import { ACTION_RULES, routeChoice, type ActionRule } from './action-rules';
+import { ActionRefused, type ActionKind, type EscalationAction } from './actions';
 import { everyone, ownerAudience, tierAudience } from './audiences';
+import { actingRole, followsWhoMayAct, tierRoleRefusal } from './authority';
 import type { Effect } from './effects';
 import {
   blankTier,
@@ -63,6 +64,8 @@ export function startEscalation(
     calendarVersion: null,
     timeline: [],
   };
+  // A case under the first rules keeps exactly the state it always had (no new fields).
+  if (start.rules === 2) Object.assign(state, { ruleset: 2, planProposal: null, chair: null });
   record(
     state,
     now,
@@ -190,7 +193,16 @@ function breach(protocol: Protocol, state: EscalationState, tier: Tier, now: Dat
   state.breaches += 1;
   record(state, now, 'deadline-breached', { dueAt: state.tier.dueAt, onBreach: tier.onBreach });
   const hasNext = tier.number < lastTierNumber(protocol);
-  if (tier.onBreach === 'advance-and-alert' && hasNext) {
+  const choice = hasNext ? routeChoice(protocol, state, tier.number + 1) : null;
+  if (tier.onBreach === 'advance-and-alert' && choice) {
+    // Lincolnshire step 4: the SLOs choose the urgent chaired meeting or the learning
+    // referral. A lapse of step 3 must not make that choice for them (nor close the case):
+    // it alerts them, and the business manager, that the choice is now overdue.
+    record(state, now, 'route-choice-awaited', { routes: choice.join(' ') });
+    const audience = everyone(protocol, [tier]);
+    audience.partnershipRoles = [...new Set([...audience.partnershipRoles, 'business-manager' as const])];
+    effects.push(notify(state, 'route-choice-needed', audience, tier.key));
+  } else if (tier.onBreach === 'advance-and-alert' && hasNext) {
     const next = selectTier(protocol, tier.number + 1, state.urgent || state.immediateRisk);
     // Alert those who failed to meet it and those who take it over.
     effects.push(
@@ -216,7 +228,12 @@ export function validateAction(
   now: Date,
 ): void {
   const rule = ACTION_RULES[action.kind] as unknown as ActionRule<ActionKind>;
-  rule.validate({ protocol, state, tier: currentTier(protocol, state), now, at: iso(now) }, action as never);
+  const tier = currentTier(protocol, state);
+  if (rule.whoActs === 'tier' && followsWhoMayAct(state) && !isClosed(state)) {
+    const refusal = tierRoleRefusal(tier, action.actor, action.kind);
+    if (refusal) throw new ActionRefused('not-your-tier', refusal);
+  }
+  rule.validate({ protocol, state, tier, now, at: iso(now) }, action);
 }
 
 /** Applies a validated action. Call `validateAction` first. */
@@ -227,10 +244,19 @@ export function applyAction(
   now: Date,
 ): Effect[] {
   const rule = ACTION_RULES[action.kind] as unknown as ActionRule<ActionKind>;
-  return rule.apply(
-    { protocol, state, tier: currentTier(protocol, state), now, at: iso(now) },
-    action as never,
-  );
+  const tier = currentTier(protocol, state);
+  return rule.apply({ protocol, state, tier, now, at: iso(now) }, recordedAs(state, tier, action));
+}
+
+/**
+ * The action as the timeline keeps it: under ruleset 2 the actor is recorded in the role they
+ * acted in at this tier, without the list of every role they hold.
+ */
+function recordedAs(state: EscalationState, tier: Tier, action: EscalationAction): EscalationAction {
+  if (!followsWhoMayAct(state)) return action;
+  const { heldRoles: _held, ...actor } = action.actor;
+  const role = actingRole(tier, action.actor);
+  return { ...action, actor: role ? { ...actor, role } : actor };
 }
 
 /** A short, non-identifying view for queries, updates' answers and the API. */

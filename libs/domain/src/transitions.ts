@@ -34,6 +34,11 @@ export function selectTier(protocol: Protocol, n: number, urgent: boolean): Tier
   return tierAt(protocol, n, { urgent });
 }
 
+/** The routes of step n, when the protocol branches there (Lincolnshire 4a/4b); else empty. */
+export function branchesOf(protocol: Protocol, n: number): string[] {
+  return protocol.tiers.filter((t) => t.number === n && t.route).map((t) => t.route!);
+}
+
 export function currentTier(protocol: Protocol, state: EscalationState): Tier {
   const t = protocol.tiers.find((x) => x.key === state.tier.key);
   if (!t) throw new Error(`protocol ${protocol.id} v${protocol.version} has no tier "${state.tier.key}"`);
@@ -149,11 +154,16 @@ export function enterTier(
   n: number,
   because: TierState['enteredBecause'],
   now: Date,
+  chosenRoute?: string,
 ): Effect[] {
-  const tier = selectTier(protocol, n, state.urgent || state.immediateRisk);
+  const tier =
+    (chosenRoute && protocol.tiers.find((t) => t.number === n && t.route === chosenRoute)) ||
+    selectTier(protocol, n, state.urgent || state.immediateRisk);
   state.previousDeadline = state.tier.dueAt ?? state.previousDeadline;
   state.tier = blankTier(tier, iso(now), because);
   state.extension = null;
+  // A plan proposed at the tier before is not the new tier's plan.
+  if (state.planProposal) state.planProposal = null;
   state.resolution = { raising: null, receiving: null };
   return tierEntryEffects(protocol, state, tier, now);
 }

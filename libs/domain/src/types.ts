@@ -14,6 +14,11 @@ export interface Actor {
   agencyId: string | null;
   role: AgencyRole | PartnershipRole;
   side: Side;
+  /**
+   * Every role the person holds on that side (their roles in that agency, or their partnership
+   * roles). The engine finds the one that acts at the current tier; absent, `role` alone.
+   */
+  heldRoles?: (AgencyRole | PartnershipRole)[];
 }
 
 export type EscalationStatus = 'open' | 'resolved' | 'decided' | 'referred-for-learning' | 'withdrawn';
@@ -41,6 +46,13 @@ export interface EscalationStart {
   actionId: string;
   /** The API request that raised it, carried to the notifications it causes (logs only). */
   correlationId?: string;
+  /**
+   * The rules the case runs under, pinned when it is raised like its protocol: 2 for who may
+   * act at each tier, two-sided plans, people's route choice and the appointed chair (the API
+   * raises every new case under 2). Absent: 1, the rules cases were first raised under, so a
+   * recorded history replays exactly as it ran.
+   */
+  rules?: 1 | 2;
 }
 
 export interface TierState {
@@ -65,6 +77,15 @@ export interface TierState {
   meeting: { kind: string; at: string; actionId: string } | null;
 }
 
+/** A plan of action one side has put forward, waiting for the other side's agreement. */
+export interface PlanProposal {
+  side: 'raising' | 'receiving';
+  by: Actor;
+  actionId: string;
+  proposedAt: string;
+  items: { itemId: string; ownerAgencyId: string; dueAt: string }[];
+}
+
 export interface PlanItem {
   itemId: string;
   ownerAgencyId: string;
@@ -86,6 +107,7 @@ export const TIMELINE_EVENT_TYPES = [
   'deadline-breached',
   'acknowledged',
   'responded',
+  'plan-proposed',
   'plan-agreed',
   'plan-item-due-soon',
   'plan-item-overdue',
@@ -97,6 +119,8 @@ export const TIMELINE_EVENT_TYPES = [
   'extension-agreed',
   'extension-declined',
   'meeting-scheduled',
+  'chair-appointed',
+  'route-choice-awaited',
   'final-decision-recorded',
   'final-decision-communicated',
   'learning-referred',
@@ -119,6 +143,8 @@ export interface TimelineEntry {
 }
 
 export interface EscalationState {
+  /** The rules the case runs under (EscalationStart.rules); absent under the first rules. */
+  ruleset?: 1 | 2;
   escalationId: string;
   reference: string;
   partnershipId: string;
@@ -138,7 +164,11 @@ export interface EscalationState {
   breaches: number;
   resolution: { raising: string | null; receiving: string | null };
   extension: { proposedDueAt: string; proposedBy: Actor; actionId: string } | null;
+  /** A plan awaiting the other side's agreement (ruleset 2, two-sided plans). */
+  planProposal?: PlanProposal | null;
   planItems: PlanItem[];
+  /** The chair appointed on the case, where the protocol appoints one (ruleset 2). */
+  chair?: { personId: string; appointedBy: Actor; actionId: string; at: string } | null;
   decision: { at: string; by: Actor; actionId: string; outcome: string | null } | null;
   learningReferredAt: string | null;
   closedAt: string | null;

@@ -121,6 +121,22 @@ export const tierSchema = z.object({
   }),
   /** Partnership roles acting at this tier (e.g. the independent chair at the last step). */
   partnershipRoles: z.array(z.enum(PARTNERSHIP_ROLES)).default([]),
+  /**
+   * Roles the document names as standing in for the acting roles ("or equivalent", "or their
+   * safeguarding supervisor"). They may take every action the acting roles may take here.
+   */
+  deputies: z
+    .object({
+      raising: z.array(z.enum(AGENCY_ROLES)).default([]),
+      receiving: z.array(z.enum(AGENCY_ROLES)).default([]),
+      partnership: z.array(z.enum(PARTNERSHIP_ROLES)).default([]),
+    })
+    .default({ raising: [], receiving: [], partnership: [] }),
+  /**
+   * Who agrees the tier's plan of action. `both-sides` ("a mutually agreed plan"): one side's
+   * proposal stops nothing until the other side accepts it. A side: that side's plan stands.
+   */
+  planAgreedBy: z.enum(['both-sides', 'raising', 'receiving']).default('both-sides'),
   /** What the tier must achieve, in the document's terms. */
   expects: z.enum(['response', 'plan-of-action', 'meeting-date', 'decision', 'acknowledgement']),
   timescale: timescaleSchema,
@@ -194,6 +210,13 @@ export const protocolSchema = z
     tiers: z.array(tierSchema).min(1),
     /** How the last step branches; empty when it does not. */
     finalRoutes: z.array(routeSchema).default([]),
+    /**
+     * Who picks the branch of the last step. `urgency`: the system, from the case's urgency.
+     * `people`: the acting roles of the step before choose when they escalate, and a lapse of
+     * that step alerts them instead of choosing for them (Lincolnshire step 4: the SLOs choose
+     * the urgent chaired meeting, 4a, or the learning referral, 4b).
+     */
+    finalRouteChosenBy: z.enum(['urgency', 'people']).default('urgency'),
     /** Immediate risk of harm. */
     fastTrack: z.object({
       /** Tier number an immediate-risk escalation jumps to (1 = no skip). */
@@ -212,6 +235,12 @@ export const protocolSchema = z
     }),
     finalDecision: z.object({
       by: z.enum(PARTNERSHIP_ROLES),
+      /**
+       * The chair of a case is appointed on the case by these partnership roles (Sefton: "an
+       * independent chair selected from the SSCP Senior Leadership Team"), and only the person
+       * appointed records the decision. Omitted: any holder of `by` in the partnership decides.
+       */
+      appointedBy: z.array(z.enum(PARTNERSHIP_ROLES)).optional(),
       /** Deadline to communicate the decision to all, counted from the decision tier's start. */
       communicateWithinWorkingDays: z.number().int().min(0).optional(),
       clause: z.string().min(1),
