@@ -354,7 +354,8 @@ export class EscalationCommandsService {
     },
     options: { idempotencyKey?: string; requestId?: string } = {},
   ) {
-    const { row } = await this.queries.visibleRow(caller, id);
+    // Nothing is written for a case the caller may not see (404, as for one that does not exist).
+    await this.queries.visibleRow(caller, id);
     const items = body.items.map((item, i) => ({
       ...item,
       itemId: options.idempotencyKey
