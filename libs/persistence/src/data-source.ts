@@ -14,6 +14,7 @@ import {
   NotificationDeliveryEntity,
   PlanItemEntity,
 } from './entities/escalation.entities';
+import { SmsOutboxEntity } from './entities/sms-outbox.entities';
 import { AuditLogEntity } from './entities/audit.entities';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
 import { AuditTrail1763900100000 } from './migrations/1763900100000-AuditTrail';
@@ -31,6 +32,7 @@ export const ENTITIES = [
   ActionRecordEntity,
   PlanItemEntity,
   NotificationDeliveryEntity,
+  SmsOutboxEntity,
   AuditLogEntity,
 ];
 

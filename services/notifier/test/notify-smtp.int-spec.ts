@@ -11,6 +11,7 @@ import { DeliveriesRepository } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import { deliveriesForEscalation } from '../src/deliveries';
 import { RETRYABLE_FAILURE_TYPE } from '../src/notify';
+import { readSmsOutbox } from '../src/providers/sms/outbox/outbox-sms-provider';
 import {
   OUT_OF_HOURS,
   agencyEmail,
@@ -239,6 +240,12 @@ describe('notify over SMTP and the SMS outbox', () => {
       `Resolve: escalation ${inHours.reference} moved to tier 2. ${PUBLIC_BASE_URL}/escalations/${inHours.id}`,
     );
     expect(texts.every((t) => /^\+447700900\d{3}$/.test(t.to_phone))).toBe(true);
+    // The outbox as people read it (npm start's page): the same texts, for this case only.
+    const shown = await readSmsOutbox(ds, { escalationId: inHours.id });
+    expect(shown.map((m) => [m.deliveryKey, m.to, m.body]).sort()).toEqual(
+      texts.map((t) => [t.delivery_key, t.to_phone, t.body]).sort(),
+    );
+    expect(shown.every((m) => m.escalationId === inHours.id && m.createdAt instanceof Date)).toBe(true);
 
     // Saturday night, not urgent: no texts; the SMS-only person gets an email instead.
     const night = await insertEscalation(ds);

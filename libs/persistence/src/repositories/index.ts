@@ -10,3 +10,4 @@ export * from './timeline-events.repository';
 export * from './ping';
 export * from './escalation-projection.repository';
 export * from './deliveries.repository';
+export * from './sms-outbox.repository';

@@ -1,5 +1,8 @@
+import { SmsOutboxRepository, type OutboxMessage } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import type { SendReceipt, SmsMessage, SmsProvider } from '../sms-provider.interface';
+
+export type { OutboxMessage };
 
 /**
  * The embedded default: no text message leaves the system. Each message becomes a row of the
@@ -9,58 +12,35 @@ import type { SendReceipt, SmsMessage, SmsProvider } from '../sms-provider.inter
  */
 export class OutboxSmsProvider implements SmsProvider {
   readonly name = 'outbox';
+  private readonly outbox: SmsOutboxRepository;
 
-  constructor(private readonly ds: DataSource) {}
+  /** The outbox repository, or the data source to build it from. */
+  constructor(outbox: SmsOutboxRepository | DataSource) {
+    this.outbox = outbox instanceof SmsOutboxRepository ? outbox : new SmsOutboxRepository(outbox);
+  }
 
   async send(message: SmsMessage): Promise<SendReceipt> {
-    const rows: { id: string }[] = await this.ds.query(
-      `INSERT INTO sms_outbox (delivery_key, escalation_id, recipient_person_id, to_phone, body)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (delivery_key) DO UPDATE SET delivery_key = EXCLUDED.delivery_key
-       RETURNING id`,
-      [message.deliveryKey, message.escalationId, message.recipientPersonId, message.to, message.body],
-    );
-    return { providerMessageId: rows[0].id };
+    const id = await this.outbox.add({
+      deliveryKey: message.deliveryKey,
+      escalationId: message.escalationId,
+      recipientPersonId: message.recipientPersonId,
+      to: message.to,
+      body: message.body,
+    });
+    return { providerMessageId: id };
   }
 
   async findPrevious(message: SmsMessage): Promise<SendReceipt | null> {
-    const rows: { id: string }[] = await this.ds.query(`SELECT id FROM sms_outbox WHERE delivery_key = $1`, [
-      message.deliveryKey,
-    ]);
-    return rows[0] ? { providerMessageId: rows[0].id } : null;
+    const id = await this.outbox.idOf(message.deliveryKey);
+    return id ? { providerMessageId: id } : null;
   }
 }
 
-export interface OutboxMessage {
-  id: string;
-  deliveryKey: string;
-  escalationId: string | null;
-  recipientPersonId: string | null;
-  to: string;
-  body: string;
-  createdAt: Date;
-}
-
 /** The outbox, newest first, optionally for one case: for the API and for people reading it. */
-export async function readSmsOutbox(
-  ds: DataSource,
+export function readSmsOutbox(
+  outbox: SmsOutboxRepository | DataSource,
   options: { escalationId?: string; limit?: number } = {},
 ): Promise<OutboxMessage[]> {
-  const rows: Record<string, unknown>[] = await ds.query(
-    `SELECT id, delivery_key, escalation_id, recipient_person_id, to_phone, body, created_at
-       FROM sms_outbox
-      WHERE ($1::uuid IS NULL OR escalation_id = $1::uuid)
-      ORDER BY created_at DESC, id
-      LIMIT $2`,
-    [options.escalationId ?? null, options.limit ?? 100],
-  );
-  return rows.map((r) => ({
-    id: String(r.id),
-    deliveryKey: String(r.delivery_key),
-    escalationId: (r.escalation_id as string | null) ?? null,
-    recipientPersonId: (r.recipient_person_id as string | null) ?? null,
-    to: String(r.to_phone),
-    body: String(r.body),
-    createdAt: r.created_at as Date,
-  }));
+  const repository = outbox instanceof SmsOutboxRepository ? outbox : new SmsOutboxRepository(outbox);
+  return repository.list(options);
 }
