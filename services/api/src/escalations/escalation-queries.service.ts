@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import type { EscalationState } from '@resolve/domain';
+import type { Actor, EscalationState } from '@resolve/domain';
 import {
   EscalationEntity,
   EscalationsRepository,
@@ -10,7 +10,6 @@ import {
 import { getProtocol } from '@resolve/protocols';
 import { actorFor, caseRoles, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
-import type { Actor } from '@resolve/domain';
 import type { ListEscalationsQuery } from './dto/list-escalations.query';
 
 /** The two agencies and the partnership of a case: what decides who may see and act on it. */
