@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { DirectoryRepository } from './repositories/directory.repository';
 
 /**
  * A demonstration directory for the embedded default and tests: for each partnership, four
@@ -41,20 +42,21 @@ export async function seedDemoDirectory(
   ds: DataSource,
   partnerships: { id: string; name: string }[],
 ): Promise<void> {
+  // One transaction; every insert skips a row that exists, so seeding again changes nothing.
   await ds.transaction(async (tx) => {
+    const directory = new DirectoryRepository(tx);
     let phone = 100;
     for (const p of partnerships) {
-      await tx.query(`INSERT INTO partnership (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [
-        p.id,
-        p.name,
-      ]);
+      await directory.insertPartnership({ id: p.id, name: p.name });
       const people: { id: string; name: string; email: string; agencyId: string | null; role: string }[] = [];
       for (const a of DEMO_AGENCY_KINDS) {
         const agencyId = demoAgencyId(p.id, a.suffix);
-        await tx.query(
-          `INSERT INTO agency (id, partnership_id, name, kind) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
-          [agencyId, p.id, `${p.name} ${a.name}`, a.kind],
-        );
+        await directory.insertAgency({
+          id: agencyId,
+          partnershipId: p.id,
+          name: `${p.name} ${a.name}`,
+          kind: a.kind,
+        });
         for (const role of DEMO_AGENCY_ROLES) {
           people.push({
             id: demoPersonId(agencyId, role),
@@ -76,29 +78,29 @@ export async function seedDemoDirectory(
       }
       for (const person of people) {
         phone += 1;
-        await tx.query(
-          `INSERT INTO person (id, partnership_id, display_name, email, phone, channels, identity_subject)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-          [
-            person.id,
-            p.id,
-            person.name,
-            person.email,
-            `+447700900${String(phone % 1000).padStart(3, '0')}`,
-            ['email'],
-            person.id,
-          ],
-        );
+        await directory.insertPerson({
+          id: person.id,
+          partnershipId: p.id,
+          displayName: person.name,
+          email: person.email,
+          phone: `+447700900${String(phone % 1000).padStart(3, '0')}`,
+          channels: ['email'],
+          smsOutOfHours: false,
+          identitySubject: person.id,
+        });
         if (person.agencyId) {
-          await tx.query(
-            `INSERT INTO agency_role (person_id, agency_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-            [person.id, person.agencyId, person.role],
-          );
+          await directory.addAgencyRole({
+            personId: person.id,
+            agencyId: person.agencyId,
+            role: person.role,
+          });
         } else {
-          await tx.query(
-            `INSERT INTO partnership_role (person_id, partnership_id, role, sub_group) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-            [person.id, p.id, person.role, person.role === 'sub-group-chair' ? 'learning' : null],
-          );
+          await directory.addPartnershipRole({
+            personId: person.id,
+            partnershipId: p.id,
+            role: person.role,
+            subGroup: person.role === 'sub-group-chair' ? 'learning' : null,
+          });
         }
       }
     }

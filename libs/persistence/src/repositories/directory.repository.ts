@@ -1,4 +1,5 @@
-import { In, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   AgencyEntity,
   AgencyRoleEntity,
@@ -95,13 +96,6 @@ const PERSON_CONTACT_COLUMNS: (keyof PersonEntity)[] = [
   'smsOutOfHours',
 ];
 
-/** Postgres unique_violation: the row (or one of its unique keys) exists already. */
-function isUniqueViolation(err: unknown): boolean {
-  return (
-    err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505'
-  );
-}
-
 /**
  * The partnership's directory: partnerships, agencies, people with their contact details and
  * channel preferences, and the roles people hold per agency and for the partnership.
@@ -179,14 +173,14 @@ export class DirectoryRepository {
       .getRawMany<AgencyRoleHolder>();
   }
 
+  /** Adds a partnership; 'duplicate' when its id exists already. */
+  async insertPartnership(partnership: PartnershipSummary): Promise<InsertOutcome> {
+    return this.insertUnlessExists(PartnershipEntity, partnership);
+  }
+
+  /** Adds an agency; 'duplicate' when its id exists already. */
   async insertAgency(agency: AgencyRecord): Promise<InsertOutcome> {
-    try {
-      await this.agenciesRepo.insert(agency);
-      return 'created';
-    } catch (err) {
-      if (isUniqueViolation(err)) return 'duplicate';
-      throw err;
-    }
+    return this.insertUnlessExists(AgencyEntity, agency);
   }
 
   /**
@@ -239,15 +233,9 @@ export class DirectoryRepository {
     return this.persons.findOne({ select: PERSON_CONTACT_COLUMNS, where: { id: personId } });
   }
 
-  /** 'duplicate' when the id or the identity subject is already someone's. */
+  /** Adds a person; 'duplicate' when the id or the identity subject is already someone's. */
   async insertPerson(person: NewPerson): Promise<InsertOutcome> {
-    try {
-      await this.persons.insert(person);
-      return 'created';
-    } catch (err) {
-      if (isUniqueViolation(err)) return 'duplicate';
-      throw err;
-    }
+    return this.insertUnlessExists(PersonEntity, person);
   }
 
   async updatePerson(personId: string, change: PersonChange): Promise<void> {
@@ -385,5 +373,24 @@ export class DirectoryRepository {
         role: r.role,
       })),
     };
+  }
+
+  /**
+   * INSERT ... ON CONFLICT DO NOTHING: a row that clashes with any unique key is skipped rather
+   * than failing, so a caller inside a transaction can carry on (a failed statement would abort it).
+   */
+  private async insertUnlessExists<T extends { id: string }>(
+    entity: new () => T,
+    row: QueryDeepPartialEntity<T>,
+  ): Promise<InsertOutcome> {
+    const result = await this.db
+      .getRepository(entity)
+      .createQueryBuilder()
+      .insert()
+      .values(row)
+      .orIgnore()
+      .returning('id')
+      .execute();
+    return (result.raw as unknown[]).length > 0 ? 'created' : 'duplicate';
   }
 }
