@@ -8,7 +8,8 @@ import { AuditService } from './audit.service';
 
 /**
  * The audit trail's parts, registered in ApiModule (app.ts) next to the escalations: they need
- * the same DataSource (the audit repository reads through it) and token verifier. `requestIdMiddleware` goes first in createApiApp.
+ * the same DataSource (the audit repository reads through it) and token verifier.
+ * `requestIdMiddleware` goes first in createApiApp.
  */
 export const AUDIT_CONTROLLERS = [AuditController];
 export const AUDIT_PROVIDERS: Provider[] = [
