@@ -3,3 +3,4 @@ export * from './actions';
 export * from './effects';
 export * from './engine';
 export * from './raise-rules';
+export * from './available-actions';

@@ -1,5 +1,6 @@
 import { AGENCY_ROLES, getProtocol, listProtocols, type Protocol, type Tier } from '@resolve/protocols';
 import { ActionRefused, type EscalationAction } from './actions';
+import { availableActions } from './available-actions';
 import { applyAction, applyDeadline, fireTimers, startEscalation, validateAction } from './engine';
 import type { Actor, EscalationState } from './types';
 
@@ -431,5 +432,33 @@ describe('the chair appointed on the case decides', () => {
     ).toBe('not-the-appointed-chair');
     act(protocol, state, { kind: 'record-decision', actor: chair, actionId: 'd2' });
     expect(state.status).toBe('decided');
+  });
+});
+
+describe('availableActions', () => {
+  it('offers each person only what the engine would accept from them now', () => {
+    const protocol = getProtocol('sefton-sscp');
+    const state = start(protocol);
+    const raiserNow = availableActions(protocol, state, agencyActor('raising', 'practitioner'), T0);
+    const receiverNow = availableActions(protocol, state, agencyActor('receiving', 'practitioner'), T0);
+    const headNow = availableActions(protocol, state, agencyActor('receiving', 'head-of-service'), T0);
+    expect(raiserNow).toEqual(
+      expect.arrayContaining(['agree-plan', 'resolve', 'escalate', 'withdraw', 'add-note']),
+    );
+    expect(raiserNow).not.toContain('acknowledge');
+    expect(raiserNow).not.toContain('accept-plan');
+    expect(receiverNow).toEqual(expect.arrayContaining(['acknowledge', 'respond', 'agree-plan']));
+    expect(receiverNow).not.toContain('withdraw');
+    // A head of service takes no part at step 1: a note and an immediate-risk flag only.
+    expect(headNow.sort()).toEqual(['add-note', 'flag-immediate-risk']);
+    act(protocol, state, {
+      kind: 'agree-plan',
+      actor: agencyActor('raising', 'practitioner'),
+      actionId: 'p1',
+      items: [{ itemId: 'i1', ownerAgencyId: 'police', dueAt: '2026-05-25T16:00:00.000Z' }],
+    });
+    expect(availableActions(protocol, state, agencyActor('receiving', 'practitioner'), T0)).toContain(
+      'accept-plan',
+    );
   });
 });
