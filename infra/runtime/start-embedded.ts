@@ -13,8 +13,14 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createApiApp, createTokenVerifier, loadOrCreateLocalIssuer } from '@resolve/api';
-import { readSmsOutbox, startNotifier } from '@resolve/notifier';
-import { openDatabase, seedDemoDirectory, startEmbeddedPostgres } from '@resolve/persistence';
+import { startNotifier } from '@resolve/notifier';
+import {
+  openDatabase,
+  PersonEntity,
+  seedDemoDirectory,
+  SmsOutboxRepository,
+  startEmbeddedPostgres,
+} from '@resolve/persistence';
 import { listProtocols } from '@resolve/protocols';
 import {
   createDataConverter,
@@ -91,8 +97,10 @@ async function main() {
     smtpUrl = smtp.url;
     const mailPort = port('MAIL_UI_PORT', 8025);
     // The embedded outbox: captured email, and the SMS outbox (the SMS stand-in) from Postgres.
+    const smsOutbox = new SmsOutboxRepository(dataSource);
     const page = createServer((_req, res) => {
-      void readSmsOutbox(dataSource, { limit: 200 })
+      void smsOutbox
+        .list({ limit: 200 })
         .catch(() => [])
         .then((sms) => {
           const mails = [...mail]
@@ -166,7 +174,9 @@ async function main() {
   stops.unshift(() => app.close());
 
   // Demonstration tokens, one per demo person of the Sefton partnership, valid for 8 hours.
-  const demoPeople: { id: string }[] = await dataSource.query(`SELECT id FROM person ORDER BY id`);
+  const demoPeople = await dataSource
+    .getRepository(PersonEntity)
+    .find({ select: { id: true }, order: { id: 'ASC' } });
   const tokens: Record<string, string> = {};
   for (const p of demoPeople) tokens[p.id] = await issuer.mint(p.id);
   writeFileSync(path.join(varDir, 'demo-tokens.json'), JSON.stringify(tokens, null, 2));

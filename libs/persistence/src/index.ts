@@ -4,5 +4,6 @@ export * from './entities/sms-outbox.entities';
 export * from './entities/audit.entities';
 export * from './data-source';
 export * from './embedded-postgres';
+export * from './database-admin';
 export * from './demo-directory';
 export * from './repositories';

@@ -2,9 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { openDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '@resolve/persistence';
+import {
+  createDatabase,
+  dropDatabase,
+  openDatabase,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '@resolve/persistence';
 import { freePort } from './ports';
 
 export interface TestDatabase {
@@ -15,8 +20,8 @@ export interface TestDatabase {
 
 /**
  * A fresh, migrated database on a real PostgreSQL server. With TEST_DATABASE_ADMIN_URL set
- * (postgres://user@host:port/postgres), a new database is created there; otherwise a throwaway
- * cluster is started from the embedded binaries in a temporary folder.
+ * (postgres://user@host:port/postgres), a new database is created there (and dropped by stop());
+ * otherwise a throwaway cluster is started from the embedded binaries in a temporary folder.
  */
 export async function startTestDatabase(): Promise<TestDatabase> {
   const name = `resolve_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -29,17 +34,17 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await freePort() });
     adminUrl = server.url('postgres');
   }
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = adminUrl.replace(/\/[^/?]*(\?.*)?$/, `/${name}$1`).replace(/undefined$/, '');
+  const maintenanceUrl = adminUrl;
+  await createDatabase(maintenanceUrl, name);
+  const url = maintenanceUrl.replace(/\/[^/?]*(\?.*)?$/, `/${name}$1`).replace(/undefined$/, '');
   const dataSource = await openDatabase(url, { poolSize: 5 });
   return {
     url,
     dataSource,
     async stop() {
       await dataSource.destroy().catch(() => undefined);
+      // A server of our own goes with its folder; on a shared server the database is dropped.
+      if (!server) await dropDatabase(maintenanceUrl, name);
       if (server) await server.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
