@@ -26,6 +26,12 @@ const noReachingIn = {
   message: 'import another project through its @resolve/* package, not a path into its files',
 };
 const services = ['@resolve/api', '@resolve/notifier', '@resolve/worker'];
+// The database has one owner: SQL is written only in libs/persistence (repositories and
+// migrations). Services hand a DataSource to repositories; they never talk to the driver.
+const noDriver = {
+  group: ['pg', 'pg-*'],
+  message: 'SQL and the Postgres driver belong to libs/persistence: call a repository',
+};
 // The pure core: the rules of a protocol and of time, with no storage, framework or service.
 const pureCore = {
   group: [
@@ -44,6 +50,18 @@ const pureCore = {
     '@temporalio/worker',
   ],
   message: 'domain, calendar, protocols and contracts never import persistence, frameworks or services',
+};
+const noSqlStrings = {
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector:
+          "CallExpression[callee.property.name='query'][arguments.0.type=/^(Literal|TemplateLiteral)$/]",
+        message: 'SQL belongs in a repository in libs/persistence (migrations aside)',
+      },
+    ],
+  },
 };
 const notService = (allowed) => ({
   group: services.filter((s) => s !== allowed),
@@ -69,9 +87,21 @@ function moduleBoundaries() {
     entry(['libs/{calendar,protocols,contracts}/src/**/*.ts'], [pureCore, noReachingIn]),
     entry(['libs/domain/src/**/*.ts'], [deterministic, pureCore, noReachingIn], typed),
     entry(['workflows/src/**/*.ts'], [deterministic, libsNotServices, noReachingIn], typed),
-    entry(['services/api/src/**/*.ts'], [notService('@resolve/api'), noReachingIn]),
-    entry(['services/notifier/src/**/*.ts'], [notService('@resolve/notifier'), noReachingIn]),
-    entry(['services/worker/src/**/*.ts'], [notService('@resolve/worker'), noReachingIn]),
+    entry(['services/api/src/**/*.ts'], [notService('@resolve/api'), noDriver, noReachingIn], noSqlStrings),
+    entry(
+      ['services/notifier/src/**/*.ts'],
+      [notService('@resolve/notifier'), noDriver, noReachingIn],
+      noSqlStrings,
+    ),
+    entry(
+      ['services/worker/src/**/*.ts'],
+      [notService('@resolve/worker'), noDriver, noReachingIn],
+      noSqlStrings,
+    ),
+    {
+      files: ['libs/!(persistence|testing)/src/**/*.ts', 'workflows/src/**/*.ts', 'infra/**/*.ts'],
+      ...noSqlStrings,
+    },
   ];
 }
 

@@ -181,7 +181,6 @@ function main(): void {
   if (!Number.isInteger(from) || !Number.isInteger(to) || from > to)
     throw new Error('--from/--to must be years, from <= to');
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dhVersion: string = require('date-holidays/package.json').version;
   const file = {
     version,
