@@ -16,9 +16,11 @@ import {
 } from './entities/escalation.entities';
 import { SmsOutboxEntity } from './entities/sms-outbox.entities';
 import { AuditLogEntity } from './entities/audit.entities';
+import { WebSessionEntity } from './entities/web-session.entities';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
 import { AuditTrail1763900100000 } from './migrations/1763900100000-AuditTrail';
 import { NotificationDeliveryDetail1763950000000 } from './migrations/1763950000000-NotificationDeliveryDetail';
+import { WebSessions1764200000000 } from './migrations/1764200000000-WebSessions';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -34,6 +36,7 @@ export const ENTITIES = [
   NotificationDeliveryEntity,
   SmsOutboxEntity,
   AuditLogEntity,
+  WebSessionEntity,
 ];
 
 /** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */
@@ -41,6 +44,7 @@ export const MIGRATIONS = [
   InitialSchema1763900000000,
   AuditTrail1763900100000,
   NotificationDeliveryDetail1763950000000,
+  WebSessions1764200000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

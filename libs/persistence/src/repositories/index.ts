@@ -11,3 +11,4 @@ export * from './ping';
 export * from './escalation-projection.repository';
 export * from './deliveries.repository';
 export * from './sms-outbox.repository';
+export * from './web-sessions.repository';
