@@ -54,14 +54,36 @@ export function actorFor(
       .sort((a, b) => seniority(b.role) - seniority(a.role))[0];
   const raising = inAgency(escalation.raisingAgencyId);
   const receiving = inAgency(escalation.receivingAgencyId);
+  // Every role held in that agency goes with the actor: the engine picks the one that acts at
+  // the case's tier (a head of service who is also a line manager acts at the managers' step).
+  const rolesIn = (agencyId: string) =>
+    caller.agencyRoles.filter((r) => r.agencyId === agencyId).map((r) => r.role);
   const agencyActor: Actor | null = raising
-    ? { personId: caller.personId, agencyId: raising.agencyId, role: raising.role, side: 'raising' }
+    ? {
+        personId: caller.personId,
+        agencyId: raising.agencyId,
+        role: raising.role,
+        side: 'raising',
+        heldRoles: rolesIn(raising.agencyId),
+      }
     : receiving
-      ? { personId: caller.personId, agencyId: receiving.agencyId, role: receiving.role, side: 'receiving' }
+      ? {
+          personId: caller.personId,
+          agencyId: receiving.agencyId,
+          role: receiving.role,
+          side: 'receiving',
+          heldRoles: rolesIn(receiving.agencyId),
+        }
       : null;
   const partnershipActor: Actor | null =
     caller.partnershipId === escalation.partnershipId && caseRoles(caller).length > 0
-      ? { personId: caller.personId, agencyId: null, role: caseRoles(caller)[0], side: 'partnership' }
+      ? {
+          personId: caller.personId,
+          agencyId: null,
+          role: caseRoles(caller)[0],
+          side: 'partnership',
+          heldRoles: caseRoles(caller),
+        }
       : null;
   if (prefer === 'partnership') return partnershipActor ?? agencyActor;
   return agencyActor ?? partnershipActor;
@@ -74,5 +96,11 @@ export function partnershipActorWithRole(
   role: PartnershipRole,
 ): Actor | null {
   if (caller.partnershipId !== partnershipId || !caller.partnershipRoles.includes(role)) return null;
-  return { personId: caller.personId, agencyId: null, role, side: 'partnership' };
+  return {
+    personId: caller.personId,
+    agencyId: null,
+    role,
+    side: 'partnership',
+    heldRoles: caseRoles(caller),
+  };
 }

@@ -236,6 +236,8 @@ export class EscalationCommandsService {
       },
       actionId: raiseAction.id,
       correlationId: currentRequestId(),
+      // Every case raised now runs under who-may-act (docs/protocols.md, "Who may act").
+      rules: 2,
     };
     try {
       // The row's own workflow id: rows raised before the id scheme changed keep theirs.
@@ -345,6 +347,35 @@ export class EscalationCommandsService {
   }
 
   /** Plan items' wording goes to Postgres first; the workflow gets ids and due dates. */
+  /**
+   * Appoints the chair of the case's final step. The engine decides who may appoint and when;
+   * the directory, which the engine cannot see, answers whether the person holds the protocol's
+   * deciding role in this partnership.
+   */
+  async appointChair(
+    caller: Caller,
+    id: string,
+    body: { chairPersonId: string; reason?: string },
+    options: ActOptions = {},
+  ) {
+    const { row } = await this.queries.visibleRow(caller, id);
+    const deciding = knownProtocol(row.protocolId)?.finalDecision.by ?? 'independent-chair';
+    const holders = await this.directory.partnershipRoleHolders(row.partnershipId);
+    if (!holders.some((h) => h.personId === body.chairPersonId && h.role === deciding)) {
+      throw new ApiError(
+        'validation-failed',
+        `chairPersonId: ${body.chairPersonId} is not a ${deciding.replace(/-/g, ' ')} of partnership ${row.partnershipId}`,
+      );
+    }
+    return this.act(
+      caller,
+      id,
+      'appoint-chair',
+      { text: body.reason, args: { chairPersonId: body.chairPersonId } },
+      { ...options, prefer: 'partnership' },
+    );
+  }
+
   async agreePlan(
     caller: Caller,
     id: string,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import type { Actor, EscalationState } from '@resolve/domain';
+import { availableActions, type ActionKind, type Actor, type EscalationState } from '@resolve/domain';
 import {
   EscalationEntity,
   EscalationsRepository,
@@ -8,7 +8,7 @@ import {
   TimelineEventsRepository,
 } from '@resolve/persistence';
 import { getProtocol } from '@resolve/protocols';
-import { actorFor, caseRoles, type Caller } from '../auth/caller';
+import { actorFor, caseRoles, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import type { ListEscalationsQuery } from './dto/list-escalations.query';
 
@@ -31,6 +31,14 @@ export function knownProtocol(id: string) {
 }
 
 const DEFAULT_PAGE = 50;
+
+/** A plan item's status as people should read it (see `planProposal` in the case view). */
+function planItemStatus(state: EscalationState | null, itemId: string, stored: string): string {
+  if (!state || (state.ruleset ?? 1) < 2) return stored;
+  if (state.planProposal?.items.some((i) => i.itemId === itemId)) return 'proposed';
+  if (!state.planItems.some((i) => i.itemId === itemId)) return 'superseded';
+  return stored;
+}
 
 /** Reading escalations: one case in full, and the list, each under the need-to-know rule. */
 @Injectable()
@@ -90,17 +98,46 @@ export class EscalationQueriesService {
       meeting: state?.tier.meeting ?? null,
       workflow: { id: row.workflowId, started: row.workflowState === 'started' },
       closedAt: row.closedAt,
+      // Under who-may-act a plan is proposed by one side and agreed by the other: an item of a
+      // plan still waiting reads `proposed`, one of a plan replaced by a counter-proposal (or
+      // left behind at an earlier tier) `superseded`.
+      planProposal: state?.planProposal
+        ? {
+            bySide: state.planProposal.side,
+            proposedAt: state.planProposal.proposedAt,
+            awaitingSide: state.planProposal.side === 'raising' ? 'receiving' : 'raising',
+          }
+        : null,
       planItems: planItems.map((p) => ({
         id: p.id,
         ownerAgencyId: p.ownerAgencyId,
         ownerPersonId: p.ownerPersonId,
         what: p.description,
         dueAt: p.dueAt,
-        status: p.status,
+        status: planItemStatus(state, p.id, p.status),
       })),
+      chair: state?.chair ? { personId: state.chair.personId, appointedAt: state.chair.at } : null,
+      availableActions: protocol && state ? this.actionsFor(caller, row, state, protocol) : [],
       history: events.map(({ escalationId: _, ...event }) => event),
       notifications,
     };
+  }
+
+  /** What the caller may do now, as the engine answers it, on either of the sides they hold. */
+  private actionsFor(
+    caller: Caller,
+    row: EscalationEntity,
+    state: EscalationState,
+    protocol: NonNullable<ReturnType<typeof knownProtocol>>,
+  ): ActionKind[] {
+    const now = new Date();
+    const actors = [
+      actorFor(caller, partiesOf(row), 'agency'),
+      actorFor(caller, partiesOf(row), 'partnership'),
+      partnershipActorWithRole(caller, row.partnershipId, protocol.finalDecision.by),
+    ].filter((a): a is Actor => a !== null);
+    const kinds = new Set(actors.flatMap((actor) => availableActions(protocol, state, actor, now)));
+    return [...kinds];
   }
 
   async list(caller: Caller, query: ListEscalationsQuery) {

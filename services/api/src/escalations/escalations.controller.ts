@@ -5,8 +5,11 @@ import type { Caller } from '../auth/caller';
 import { AcceptsIdempotencyKey, IdempotencyKey } from '../common/idempotency-key.decorator';
 import { EscalationId } from '../common/uuid-param.pipe';
 import {
+  AcknowledgeDto,
   ActionDto,
   AgreePlanDto,
+  AppointChairDto,
+  EscalateDto,
   DecisionDto,
   NoteDto,
   ProposeExtensionDto,
@@ -56,10 +59,16 @@ export class EscalationsController {
   acknowledge(
     @CurrentCaller() c: Caller,
     @EscalationId() id: string,
-    @Body() b: ActionDto,
+    @Body() b: AcknowledgeDto,
     @IdempotencyKey() k?: string,
   ) {
-    return this.escalations.act(c, id, 'acknowledge', { text: b.reason }, { idempotencyKey: k });
+    return this.escalations.act(
+      c,
+      id,
+      'acknowledge',
+      { text: b.reason, args: b.resolveBy ? { resolveBy: new Date(b.resolveBy).toISOString() } : {} },
+      { idempotencyKey: k },
+    );
   }
 
   @Post(':id/respond')
@@ -85,6 +94,32 @@ export class EscalationsController {
     @IdempotencyKey() k?: string,
   ) {
     return this.escalations.agreePlan(c, id, b, { idempotencyKey: k });
+  }
+
+  @Post(':id/plan/accept')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Agree the other agency's proposed plan of action: it is then mutually agreed" })
+  @AcceptsIdempotencyKey()
+  acceptPlan(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Body() b: ActionDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.escalations.act(c, id, 'accept-plan', { text: b.reason }, { idempotencyKey: k });
+  }
+
+  @Post(':id/chair')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Appoint the chair of the case's final step (by the roles the protocol names)" })
+  @AcceptsIdempotencyKey()
+  appointChair(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Body() b: AppointChairDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.escalations.appointChair(c, id, b, { idempotencyKey: k });
   }
 
   @Post(':id/plan-items/:itemId/complete')
@@ -134,7 +169,7 @@ export class EscalationsController {
   escalate(
     @CurrentCaller() c: Caller,
     @EscalationId() id: string,
-    @Body() b: ActionDto,
+    @Body() b: EscalateDto,
     @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(
@@ -142,7 +177,10 @@ export class EscalationsController {
       id,
       'escalate',
       // The reason stays in Postgres; the engine learns only that one was given.
-      { text: b.reason, args: { reasonGiven: Boolean(b.reason?.trim()) } },
+      {
+        text: b.reason,
+        args: { reasonGiven: Boolean(b.reason?.trim()), ...(b.route ? { route: b.route } : {}) },
+      },
       { idempotencyKey: k },
     );
   }

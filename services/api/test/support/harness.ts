@@ -121,6 +121,74 @@ export function person(partnershipId: string, agencySuffix: string | null, role:
     : demoPersonId(partnershipId, role);
 }
 
+/**
+ * The demonstration person who acts for a side at tier n of a protocol (the first role the tier
+ * names for that side), as who-may-act requires: children's social care raises, the police
+ * receive (see `raiseBody`).
+ */
+export function actingPerson(protocolId: string, n: number, side: 'raising' | 'receiving'): string {
+  const protocol = listProtocols().find((p) => p.id === protocolId)!;
+  const tier = protocol.tiers.find((t) => t.number === n)!;
+  return person(protocol.partnership.id, side === 'raising' ? 'csc' : 'police', tier.roles[side][0]);
+}
+
+/** The person holding a partnership role (the chair, the business manager...). */
+export function partnershipPerson(protocolId: string, role: string): string {
+  const protocol = listProtocols().find((p) => p.id === protocolId)!;
+  return person(protocol.partnership.id, null, role);
+}
+
+/**
+ * Escalates a case from its current tier to tier n, each step by the raising side's acting
+ * person of that tier; `route` names the last step's branch where people choose it.
+ */
+export async function escalateTo(
+  stack: Stack,
+  protocolId: string,
+  id: string,
+  n: number,
+  options: { route?: string; reason?: string } = {},
+): Promise<void> {
+  for (;;) {
+    const now = await stack
+      .http()
+      .get(`/escalations/${id}`)
+      .set('Authorization', await stack.as(actingPerson(protocolId, 1, 'raising')));
+    const tier = now.body.tier?.number as number;
+    if (!tier || tier >= n) return;
+    const res = await stack
+      .http()
+      .post(`/escalations/${id}/escalate`)
+      .set('Authorization', await stack.as(actingPerson(protocolId, tier, 'raising')))
+      .send({
+        reason: options.reason ?? `Not resolved at step ${tier}.`,
+        ...(tier + 1 === n && options.route ? { route: options.route } : {}),
+      });
+    if (res.status !== 200)
+      throw new Error(`escalate from tier ${tier}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
+
+/**
+ * Appoints the chair of the case's final step where the protocol appoints one on the case
+ * (Sefton, Lincolnshire), by its first appointing role; the chair is the partnership's
+ * demonstration independent chair.
+ */
+export async function appointChairIfNeeded(stack: Stack, protocolId: string, id: string): Promise<void> {
+  const protocol = listProtocols().find((p) => p.id === protocolId)!;
+  const by = protocol.finalDecision.appointedBy;
+  if (!by?.length) return;
+  const res = await stack
+    .http()
+    .post(`/escalations/${id}/chair`)
+    .set('Authorization', await stack.as(partnershipPerson(protocolId, by[0])))
+    .send({
+      chairPersonId: partnershipPerson(protocolId, protocol.finalDecision.by),
+      reason: 'Chair for this case.',
+    });
+  if (res.status !== 200) throw new Error(`appoint chair: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 /** A valid raise body for a protocol, between the partnership's children's social care and police. */
 export function raiseBody(protocolId: string, reference: string, extra: Record<string, unknown> = {}) {
   const protocol = listProtocols().find((p) => p.id === protocolId)!;

@@ -103,3 +103,35 @@ export class DecisionDto {
   @IsBoolean()
   referLearning?: boolean;
 }
+
+export class AcknowledgeDto extends ActionDto {
+  @ApiPropertyOptional({
+    description:
+      "The chair's timescale for resolution, where the tier's chair acknowledges (BSCB stage 4); it becomes the deadline",
+    example: '2026-06-30T16:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  resolveBy?: string;
+}
+
+export class EscalateDto extends ActionDto {
+  @ApiPropertyOptional({
+    description:
+      "The next step's route where the protocol leaves the choice to people (Lincolnshire step 4: 'urgent-chaired-meeting' or 'learning-referral')",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  route?: string;
+}
+
+export class AppointChairDto extends ActionDto {
+  @ApiProperty({
+    description:
+      "The person appointed to chair the case's final step; they must hold the protocol's deciding role",
+  })
+  @IsString()
+  @Length(1, 100)
+  chairPersonId!: string;
+}
