@@ -10,6 +10,8 @@ set -euo pipefail
 TOOLS_DIR="${RESOLVE_TOOLS_DIR:-$HOME/.cache/resolve-tools}"
 TEMPORAL_CLI_VERSION="1.5.1"          # later tags carry a go.mod `replace`, which `go install` refuses
 TEST_SERVER_VERSION="1.38.0"          # io.temporal:temporal-test-server on Maven Central
+# The Temporal server the CLI v1.5.1 embeds in its dev server (its go.mod), so both run one version.
+TEMPORAL_SERVER_VERSION="1.29.1"      # go.temporal.io/server: cmd/server and cmd/tools/sql
 PRINT_ENV=0
 [[ "${1:-}" == "--print-env" ]] && PRINT_ENV=1
 
@@ -41,6 +43,36 @@ else
   fi
   echo "$TEMPORAL_CLI_VERSION" > "$TOOLS_DIR/bin/.temporal-cli-version"
   log "Temporal CLI ready in $(( $(date +%s) - started ))s: $("$CLI" --version)"
+fi
+
+# ---- Temporal server + its SQL schema tool (the production-shaped server) ---------------
+# infra/temporal-server/temporal-server.sh runs them on Postgres. Built from the module's own
+# commands through the Go module proxy; the Postgres schema files come from the same module
+# source, copied beside the binaries so the module cache can be cleaned.
+SERVER_DIR="$TOOLS_DIR/temporal-server-$TEMPORAL_SERVER_VERSION"
+if ! [[ -x "$SERVER_DIR/bin/temporal-server" && -x "$SERVER_DIR/bin/temporal-sql-tool" && -f "$SERVER_DIR/.complete" ]]; then
+  if command -v go >/dev/null 2>&1; then
+    started=$(date +%s)
+    log "building Temporal server v$TEMPORAL_SERVER_VERSION and temporal-sql-tool with go install (about 4 minutes on 2 cores after the CLI)"
+    rm -rf "$SERVER_DIR" && mkdir -p "$SERVER_DIR/bin"
+    module="go.temporal.io/server"
+    if GOBIN="$SERVER_DIR/bin" GOFLAGS="${GOFLAGS:--buildvcs=false}" \
+      go install "$module/cmd/server@v$TEMPORAL_SERVER_VERSION" "$module/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION" >&2; then
+      # `go install` names binaries after their package directories: server, sql.
+      mv "$SERVER_DIR/bin/server" "$SERVER_DIR/bin/temporal-server"
+      mv "$SERVER_DIR/bin/sql" "$SERVER_DIR/bin/temporal-sql-tool"
+      source_dir=$(go mod download -json "$module@v$TEMPORAL_SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+      mkdir -p "$SERVER_DIR/schema/postgresql"
+      cp -R "$source_dir/schema/postgresql/v12" "$SERVER_DIR/schema/postgresql/v12"
+      chmod -R u+w "$SERVER_DIR/schema" # the module cache is read-only
+      touch "$SERVER_DIR/.complete"
+      log "Temporal server ready in $(( $(date +%s) - started ))s: $("$SERVER_DIR/bin/temporal-server" --version)"
+    else
+      log "building the Temporal server failed; the production-Temporal tests will say so"
+    fi
+  else
+    log "go is missing: cannot build the Temporal server; the production-Temporal tests will say so"
+  fi
 fi
 
 # ---- Time-skipping test server (Java) -------------------------------------------------
@@ -102,4 +134,5 @@ fi
 if [[ $PRINT_ENV == 1 ]]; then
   echo "export TEMPORAL_CLI_PATH='$CLI'"
   echo "export TEMPORAL_TEST_SERVER_PATH='$TS_BIN'"
+  echo "export TEMPORAL_SERVER_DIR='$SERVER_DIR'"
 fi
