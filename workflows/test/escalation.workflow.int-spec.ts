@@ -4,6 +4,7 @@ import { addWorkingDays } from '@resolve/calendar';
 import {
   actionUpdates,
   ESCALATION_WORKFLOW_TYPE,
+  escalationWorkflowId,
   snapshotQuery,
   TASK_QUEUES,
   type NotifyRequest,
@@ -71,7 +72,7 @@ describe('escalationWorkflow (time-skipping)', () => {
     const input = await seedEscalation(db.dataSource, { protocolId: 'sefton-sscp', reference, raisedAt });
     const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
       taskQueue: TASK_QUEUES.escalations,
-      workflowId: `escalation-${input.partnershipId}-${input.reference}`,
+      workflowId: escalationWorkflowId(input.escalationId),
       args: [input],
     });
     let state = await handle.query(snapshotQuery);

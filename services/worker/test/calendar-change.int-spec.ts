@@ -3,6 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { DEFAULT_HOLIDAYS, localDateOf, type HolidaySet } from '@resolve/calendar';
 import {
   ESCALATION_WORKFLOW_TYPE,
+  escalationWorkflowId,
   snapshotQuery,
   TASK_QUEUES,
   type EscalationSnapshot,
@@ -70,7 +71,7 @@ describe('bank-holiday data change', () => {
         });
         const handle = await env.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
           taskQueue: TASK_QUEUES.escalations,
-          workflowId: `escalation-${input.partnershipId}-${input.reference}`,
+          workflowId: escalationWorkflowId(input.escalationId),
           args: [input],
         });
         const before: EscalationSnapshot = await until(
