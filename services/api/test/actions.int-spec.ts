@@ -1,4 +1,11 @@
-import { person, raiseBody, startStack, type Stack } from './support/harness';
+import {
+  appointChairIfNeeded,
+  escalateTo,
+  person,
+  raiseBody,
+  startStack,
+  type Stack,
+} from './support/harness';
 
 /**
  * Every human action of the protocol engine, through its own API endpoint, against the real
@@ -51,6 +58,9 @@ describe('Escalation actions through the API', () => {
     const receiver = person(P, 'police', 'practitioner');
     const { id } = await raise(P, 'SEF-ACT-0001');
 
+    // The raiser cannot acknowledge their own escalation: that would lock the receiver out.
+    const ownAck = await post(raiser, id, 'acknowledge', {}, 409);
+    expect(ownAck.body.reason).toBe('wrong-side');
     await post(receiver, id, 'acknowledge', { reason: 'Received; will discuss today.' });
     await post(receiver, id, 'acknowledge', {}, 409); // once per tier
     await post(receiver, id, 'respond', { reason: 'We think the threshold is not met yet.' });
@@ -65,8 +75,19 @@ describe('Escalation actions through the API', () => {
       ],
     });
     expect(plan.body.accepted).toBe(true);
+    // One side's plan is a proposal: its items wait for the other side's agreement.
     let v = await view(raiser, id);
     expect(v.planItems).toHaveLength(1);
+    expect(v.planItems[0]).toMatchObject({
+      what: 'Police to review the referral with the DS',
+      status: 'proposed',
+    });
+    expect(v.planProposal).toMatchObject({ bySide: 'raising', awaitingSide: 'receiving' });
+    const ownAccept = await post(raiser, id, 'plan/accept', {}, 409);
+    expect(ownAccept.body.reason).toBe('wrong-side');
+    await post(receiver, id, 'plan/accept', { reason: 'Agreed.' });
+    v = await view(raiser, id);
+    expect(v.planProposal).toBeNull();
     expect(v.planItems[0]).toMatchObject({
       what: 'Police to review the referral with the DS',
       status: 'open',
@@ -106,6 +127,7 @@ describe('Escalation actions through the API', () => {
         'acknowledged',
         'responded',
         'note-added',
+        'plan-proposed',
         'plan-agreed',
         'plan-item-completed',
         'escalated',
@@ -120,8 +142,9 @@ describe('Escalation actions through the API', () => {
 
   it('BSCB: the receiving agency sets out a longer timetable and the escalating agency agrees or declines', async () => {
     const P = 'bscb';
-    const raiser = person(P, 'csc', 'practitioner');
-    const receiver = person(P, 'police', 'practitioner');
+    // BSCB stage 1 is between the agencies' supervisors / team managers.
+    const raiser = person(P, 'csc', 'line-manager');
+    const receiver = person(P, 'police', 'line-manager');
     const { id } = await raise(P, 'BSCB-ACT-0001');
     let v = await view(raiser, id);
     for (let i = 0; i < 50 && !v.deadline; i++) {
@@ -129,7 +152,18 @@ describe('Escalation actions through the API', () => {
       v = await view(raiser, id);
     }
     const later = new Date(Date.parse(v.deadline.dueAt) + 5 * 86_400_000).toISOString();
-    await post(raiser, id, 'extension', { dueAt: later }, 409); // proposed by the receiving agency
+    // Proposed by the receiving agency.
+    expect((await post(raiser, id, 'extension', { dueAt: later }, 409)).body.reason).toBe('wrong-side');
+    // Only the roles stage 1 names act there: a practitioner does not.
+    const practitioner = await post(
+      person(P, 'police', 'practitioner'),
+      id,
+      'extension',
+      { dueAt: later },
+      409,
+    );
+    expect(practitioner.body.reason).toBe('not-your-tier');
+    expect(practitioner.body.message).toMatch(/line manager/);
     await post(receiver, id, 'extension', { dueAt: later, reason: 'Needs a strategy meeting first.' });
     await post(receiver, id, 'extension/accept', {}, 409); // not by the proposer
     await post(raiser, id, 'extension/decline', { reason: 'Too long given the risk.' });
@@ -163,9 +197,17 @@ describe('Escalation actions through the API', () => {
   it('meeting, final decision by the chair only, learning referral, and nothing after closure', async () => {
     const P = 'sefton-sscp';
     const raiser = person(P, 'csc', 'practitioner');
+    const headOfService = person(P, 'csc', 'head-of-service');
     const chair = person(P, null, 'independent-chair');
     const { id } = await raise(P, 'SEF-ACT-0002');
-    for (let i = 0; i < 3; i++) await post(raiser, id, 'escalate', { reason: `step ${i + 2}` });
+    // Each step is escalated by the raising side's role that acts there (practitioner, line
+    // manager, head of service); the raising practitioner cannot escalate from step 2.
+    await post(raiser, id, 'escalate', { reason: 'step 2' });
+    const notTheirStep = await post(raiser, id, 'escalate', { reason: 'step 3' }, 409);
+    expect(notTheirStep.body.reason).toBe('not-your-tier');
+    expect(notTheirStep.body.message).toMatch(/line manager/);
+    await escalateTo(stack, P, id, 4);
+    expect((await view(raiser, id)).tier.number).toBe(4);
     const at = new Date(Date.now() + 2 * 86_400_000).toISOString();
     const met = await post(chair, id, 'meeting', {
       kind: 'chaired-meeting',
@@ -174,8 +216,29 @@ describe('Escalation actions through the API', () => {
     });
     expect(met.body.accepted).toBe(true);
     await post(raiser, id, 'decision', { decision: 'x' }, 409);
-    await post(raiser, id, 'learning-referral', { reason: 'Threshold guidance unclear across agencies.' });
-    await post(raiser, id, 'learning-referral', {}, 409);
+    // At step 4 an agency refers learning through its head of service, not the practitioner.
+    const practitionerRefers = await post(raiser, id, 'learning-referral', {}, 409);
+    expect(practitionerRefers.body.reason).toBe('not-your-tier');
+    await post(headOfService, id, 'learning-referral', {
+      reason: 'Threshold guidance unclear across agencies.',
+    });
+    expect((await post(headOfService, id, 'learning-referral', {}, 409)).body.reason).toBe(
+      'already-referred',
+    );
+    // Sefton's chair is appointed on the case (from the SSCP Senior Leadership Team); until then
+    // nobody records the decision, not even an independent chair of the partnership.
+    const unappointed = await post(chair, id, 'decision', { decision: 'x' }, 409);
+    expect(unappointed.body.reason).toBe('no-chair-appointed');
+    const notAppointer = await post(
+      raiser,
+      id,
+      'chair',
+      { chairPersonId: chair, reason: 'Chair for this case.' },
+      409,
+    );
+    expect(notAppointer.body.reason).toBe('not-the-appointer');
+    await appointChairIfNeeded(stack, P, id);
+    expect((await view(chair, id)).chair).toMatchObject({ personId: chair });
     const decided = await post(chair, id, 'decision', {
       decision: 'A strategy discussion is to be held within 2 working days.',
     });
