@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { person, raiseBody, startStack, type Stack } from './support/harness';
+import { escalateTo, person, raiseBody, startStack, type Stack } from './support/harness';
 
 /**
  * The annual report of disputes and panel findings, through the real stack: the test raises and
@@ -15,7 +15,9 @@ describe('Partnership reports: disputes and panel findings', () => {
   const board = person(P, null, 'business-manager');
   const chair = person(P, null, 'independent-chair');
   const csc = person(P, 'csc', 'practitioner');
-  const police = person(P, 'police', 'practitioner');
+  // BSCB stage 1 is acted by the agencies' supervisors / team managers.
+  const cscSupervisor = person(P, 'csc', 'line-manager');
+  const policeSupervisor = person(P, 'police', 'line-manager');
   const health = person(P, 'health', 'practitioner');
   const school = person(P, 'school', 'practitioner');
   const ids: Record<string, string> = {};
@@ -77,14 +79,15 @@ describe('Partnership reports: disputes and panel findings', () => {
   const closed = (v: { history: { type: string }[] }) => v.history.some((e) => e.type === 'closed');
 
   it('counts what was raised, escalated, decided, referred and left open', async () => {
-    // A: csc -> police, thresholds, resolved at stage 1 by both agencies, learning referred.
+    // A: csc -> police, thresholds, resolved at stage 1 by both agencies' supervisors (who act
+    // at BSCB stage 1), learning referred.
     const a = await raise('BSCB-RPT-0001', csc);
-    await post(csc, a, 'resolve', { reason: 'Agreed.' });
-    await post(police, a, 'resolve', { reason: 'Agreed.', referLearning: true });
-    // B: csc -> police, communication, to stage 4, mediation, decided by the chair.
+    await post(cscSupervisor, a, 'resolve', { reason: 'Agreed.' });
+    await post(policeSupervisor, a, 'resolve', { reason: 'Agreed.', referLearning: true });
+    // B: csc -> police, communication, to stage 4 (each stage escalated by the csc role acting
+    // there), mediation, decided by the chair.
     const b = await raise('BSCB-RPT-0002', csc, { category: 'communication' });
-    for (const r of ['no response', 'service managers disagree', 'board members disagree'])
-      await post(csc, b, 'escalate', { reason: r });
+    await escalateTo(stack, P, b, 4);
     await post(chair, b, 'meeting', {
       kind: 'mediation',
       at: new Date(Date.now() + 2 * 86_400_000).toISOString(),
@@ -99,8 +102,8 @@ describe('Partnership reports: disputes and panel findings', () => {
       receivingAgencyId: `${P}-school`,
       receivingPersonId: school,
     });
-    await post(health, c, 'escalate', { reason: 'no response' });
-    await post(health, c, 'escalate', { reason: 'still no agreement' });
+    await post(person(P, 'health', 'line-manager'), c, 'escalate', { reason: 'no response' });
+    await post(person(P, 'health', 'service-manager'), c, 'escalate', { reason: 'still no agreement' });
     // D: csc -> police, immediate risk (starts at stage 2), open.
     const d = await raise('BSCB-RPT-0004', csc, { immediateRisk: true, category: 'need-for-action' });
     // E: csc -> police, withdrawn.
