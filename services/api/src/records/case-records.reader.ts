@@ -9,7 +9,7 @@ import {
   type EscalationEntity,
 } from '@resolve/persistence';
 import { getProtocol, type Protocol } from '@resolve/protocols';
-import type { CaseAction, CaseActor, CaseEvent, CasePlanItem, CaseRecord, Ref } from './render/case-record';
+import type { CaseAction, CaseActor, CaseEvent, CasePlanItem, CaseRecord, Ref } from './model/case-record';
 
 const iso = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : new Date(d).toISOString();

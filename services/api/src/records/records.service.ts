@@ -4,7 +4,7 @@ import { actorFor, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { CaseRecordsReader } from './case-records.reader';
 import type { Period } from './period';
-import type { CaseRecord } from './render/case-record';
+import type { CaseRecord } from './model/case-record';
 import { buildDecisionRecord, decisionNotYet, renderDecisionRecordHtml } from './render/decision-record';
 import {
   buildMonitoringForm,

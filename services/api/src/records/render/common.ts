@@ -1,13 +1,12 @@
 import type { RecordKind } from '@resolve/protocols';
 import {
-  caseHeader,
-  footerText,
   recordRequiredAt,
   roleLabel,
   tierTimeline,
   type CaseRecord,
   type TierPeriod,
-} from './case-record';
+} from '../model/case-record';
+import { caseHeader, footerText } from './case-header';
 import { markup, page, section, table, time, type SafeHtml } from './html';
 
 /** What every case document carries besides its own fields. */

@@ -14,7 +14,7 @@ import {
   type FinalRouteFact,
   type LearningFact,
   type MeetingFact,
-} from './case-record';
+} from '../model/case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
 import { field, formatDate, markup, prose, section, signatureLines, table, time } from './html';
 

@@ -5,8 +5,8 @@ import {
   renderDisputesReportHtml,
   workingDaysBetween,
 } from './disputes-report';
-import { sectionHtml, textOf } from './spec-helpers';
-import { CaseBuilder, who, agencies } from './test-fixtures';
+import { sectionHtml, textOf } from '../../../test/fixtures/rendered-html';
+import { CaseBuilder, who, agencies } from '../../../test/fixtures/case-records';
 
 const P = 'bscb';
 const partnership = { id: P, name: 'BSCB' };

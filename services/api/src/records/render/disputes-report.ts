@@ -7,7 +7,7 @@ import {
   tierTimeline,
   type CaseRecord,
   type Ref,
-} from './case-record';
+} from '../model/case-record';
 import { field, markup, page, prose, section, table, time, type SafeHtml } from './html';
 import { barChart, formatNumber } from './svg';
 

@@ -8,7 +8,7 @@ import {
   tierTimeline,
   type CaseRecord,
   type LearningFact,
-} from './case-record';
+} from '../model/case-record';
 import { becauseLabel, casePage, envelope, type DocumentEnvelope } from './common';
 import { field, markup, prose, section, table, time } from './html';
 

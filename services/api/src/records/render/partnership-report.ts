@@ -19,7 +19,7 @@ import {
   type MeetingFact,
   type Outcome,
   type Ref,
-} from './case-record';
+} from '../model/case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
 import { field, formatDate, markup, prose, section, table, time, type SafeHtml } from './html';
 

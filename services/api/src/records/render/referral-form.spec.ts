@@ -1,6 +1,6 @@
 import { buildReferralForm, renderReferralFormHtml } from './referral-form';
-import { sectionHtml, textOf } from './spec-helpers';
-import { CaseBuilder, who } from './test-fixtures';
+import { sectionHtml, textOf } from '../../../test/fixtures/rendered-html';
+import { CaseBuilder, who } from '../../../test/fixtures/case-records';
 
 const AT = '2026-06-01T12:00:00.000Z';
 

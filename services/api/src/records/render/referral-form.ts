@@ -5,7 +5,7 @@ import {
   tierDefinition,
   tierTimeline,
   type CaseRecord,
-} from './case-record';
+} from '../model/case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
 import { field, formatDate, markup, prose, section, signatureLines, table, time } from './html';
 

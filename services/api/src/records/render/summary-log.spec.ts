@@ -1,5 +1,5 @@
 import { parseCsv } from './csv';
-import { sectionHtml, textOf } from './spec-helpers';
+import { sectionHtml, textOf } from '../../../test/fixtures/rendered-html';
 import {
   AGENCY_LOG_COLUMNS,
   agencyLogRow,
@@ -9,7 +9,7 @@ import {
   renderAgencyLogHtml,
   renderSummaryLogEntryHtml,
 } from './summary-log';
-import { CaseBuilder, who } from './test-fixtures';
+import { CaseBuilder, who } from '../../../test/fixtures/case-records';
 
 const AT = '2026-06-01T12:00:00.000Z';
 

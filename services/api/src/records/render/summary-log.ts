@@ -16,7 +16,7 @@ import {
   type LearningFact,
   type Participant,
   type Ref,
-} from './case-record';
+} from '../model/case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
 import { toCsv } from './csv';
 import { field, formatDate, markup, page, prose, section, table, time } from './html';

@@ -7,7 +7,7 @@ import {
   participants,
   tierTimeline,
 } from './case-record';
-import { CaseBuilder, who } from './test-fixtures';
+import { CaseBuilder, who } from '../../../test/fixtures/case-records';
 
 describe('case record derivations', () => {
   it('builds the tier timeline from tier-entered entries, with deadlines, breaches, reasons and endings', () => {
