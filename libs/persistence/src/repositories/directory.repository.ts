@@ -124,6 +124,29 @@ export class DirectoryRepository {
     return this.db.getRepository(PartnershipRoleEntity);
   }
 
+  /**
+   * Display names for many ids at once, one query per table: a case record names every person,
+   * agency and partnership on its timeline. Ids the directory does not know are left out.
+   */
+  async displayNames(ids: { personIds: string[]; agencyIds: string[]; partnershipIds: string[] }) {
+    const [people, agencies, partnerships] = await Promise.all([
+      ids.personIds.length
+        ? this.persons.find({ select: ['id', 'displayName'], where: { id: In(ids.personIds) } })
+        : [],
+      ids.agencyIds.length
+        ? this.agenciesRepo.find({ select: ['id', 'name'], where: { id: In(ids.agencyIds) } })
+        : [],
+      ids.partnershipIds.length
+        ? this.partnerships.find({ select: ['id', 'name'], where: { id: In(ids.partnershipIds) } })
+        : [],
+    ]);
+    return {
+      people: new Map(people.map((p) => [p.id, p.displayName])),
+      agencies: new Map(agencies.map((a) => [a.id, a.name])),
+      partnerships: new Map(partnerships.map((p) => [p.id, p.name])),
+    };
+  }
+
   async partnership(partnershipId: string): Promise<PartnershipSummary | null> {
     return this.partnerships.findOne({ select: ['id', 'name'], where: { id: partnershipId } });
   }

@@ -202,21 +202,11 @@ export class CaseRecordsReader {
   }
 
   /** Display names from the directory; an id it does not know keeps the id as its name. */
-  private async names(ids: { personIds: string[]; agencyIds: string[]; partnershipIds: string[] }) {
-    const lookup = async (list: string[], find: (id: string) => Promise<{ name: string } | null>) =>
-      new Map(
-        (await Promise.all(list.map(async (id) => [id, (await find(id))?.name] as const))).filter(
-          (entry): entry is readonly [string, string] => entry[1] !== undefined,
-        ),
-      );
-    const [people, agencies, partnerships] = await Promise.all([
-      lookup(ids.personIds, async (id) => {
-        const found = await this.directory.personContact(id);
-        return found && { name: found.displayName };
-      }),
-      lookup(ids.agencyIds, (id) => this.directory.agency(id)),
-      lookup(ids.partnershipIds, (id) => this.directory.partnership(id)),
-    ]);
-    return { people, agencies, partnerships };
+  private names(ids: { personIds: string[]; agencyIds: string[]; partnershipIds: string[] }) {
+    return this.directory.displayNames({
+      personIds: [...new Set(ids.personIds)],
+      agencyIds: [...new Set(ids.agencyIds)],
+      partnershipIds: [...new Set(ids.partnershipIds)],
+    });
   }
 }
