@@ -202,8 +202,11 @@ describe('Audit trail', () => {
     ]);
 
     // Refused by the protocol engine: the action_record exists (outcome refused) and is named.
+    // The partnership takes no part at Sefton step 1, so its business manager is not one who
+    // acts there (who may act, rules 2).
     const refused = await call('post', `/escalations/${caseId}/escalate`, businessManager, { reason });
     expect(refused.res.status).toBe(409);
+    expect(refused.res.body.message).toMatch(/the partnership takes no part/);
     const [record] = await stack.db.dataSource.query(
       `SELECT id, outcome, role FROM action_record WHERE escalation_id = $1 AND person_id = $2 AND kind = 'escalate'`,
       [caseId, businessManager],
@@ -217,7 +220,7 @@ describe('Audit trail', () => {
         agency_id: null,
         role: 'business-manager',
         action_record_id: record.id,
-        detail: { error: 'action-refused', reason: 'wrong-side' },
+        detail: { error: 'action-refused', reason: 'not-your-tier' },
       }),
     ]);
 
@@ -233,25 +236,56 @@ describe('Audit trail', () => {
       }),
     ]);
 
-    // Refused by the API before any record: no action_record id.
-    const forbidden = await call('post', `/escalations/${caseId}/withdraw`, receiver, { reason });
-    expect(forbidden.res.status).toBe(403);
-    expect(forbidden.rows).toEqual([
+    // Only the raiser withdraws: the engine refuses the receiver (since issue 11 the API no
+    // longer repeats that rule as a 403), so the refused action_record is named.
+    const notRaiser = await call('post', `/escalations/${caseId}/withdraw`, receiver, { reason });
+    expect(notRaiser.res.status).toBe(409);
+    const [withdrawRecord] = await stack.db.dataSource.query(
+      `SELECT id, outcome FROM action_record WHERE escalation_id = $1 AND person_id = $2 AND kind = 'withdraw'`,
+      [caseId, receiver],
+    );
+    expect(withdrawRecord).toMatchObject({ outcome: 'refused' });
+    expect(notRaiser.rows).toEqual([
       expect.objectContaining({
         action: 'escalation.withdraw',
-        outcome: 403,
+        outcome: 409,
         person_id: receiver,
         agency_id: `${P}-police`,
         role: 'practitioner',
-        action_record_id: null,
-        detail: { error: 'forbidden' },
+        action_record_id: withdrawRecord.id,
+        detail: { error: 'action-refused', reason: 'not-the-raiser' },
       }),
     ]);
-    const invalid = await call('post', `/escalations/${caseId}/escalate`, raiser, {});
+
+    // Refused by the API before any record: no action_record id. The chair named is not an
+    // independent chair of the partnership, which the API checks against the directory.
+    const notAChair = await call('post', `/escalations/${caseId}/chair`, businessManager, {
+      chairPersonId: receiver,
+      reason,
+    });
+    expect(notAChair.res.status).toBe(400);
+    expect(notAChair.rows).toEqual([
+      expect.objectContaining({
+        action: 'escalation.chair',
+        outcome: 400,
+        person_id: businessManager,
+        action_record_id: null,
+        detail: { error: 'validation-failed' },
+      }),
+    ]);
+    const [chairRecords] = await stack.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM action_record WHERE escalation_id = $1 AND kind = 'appoint-chair'`,
+      [caseId],
+    );
+    expect(chairRecords.n).toBe(0);
+    // A malformed body never reaches the engine either (a missing reason does: the engine
+    // refuses it as reason-required).
+    const invalid = await call('post', `/escalations/${caseId}/escalate`, raiser, { reason: 42 });
     expect(invalid.rows).toEqual([
       expect.objectContaining({
         action: 'escalation.escalate',
         outcome: 400,
+        action_record_id: null,
         detail: { error: 'validation-failed' },
       }),
     ]);
