@@ -149,10 +149,14 @@ describe('Personal data never in Temporal', () => {
   }
 
   it('raised and driven through every tier with the details in every text; nothing of them in histories, memos, search attributes or notify inputs', async () => {
-    // A: Sefton, from practitioners to the independent chair's decision.
+    // A: Sefton, from practitioners to the independent chair's decision, each step acted by the
+    // roles the protocol names there (who may act, rules 2).
     const S = 'sefton-sscp';
     const raiser = person(S, 'csc', 'practitioner');
     const receiver = person(S, 'police', 'practitioner');
+    const raisingManager = person(S, 'csc', 'line-manager');
+    const raisingHead = person(S, 'csc', 'head-of-service');
+    const receivingHead = person(S, 'police', 'head-of-service');
     const chair = person(S, null, 'independent-chair');
     const a = await raise(S, 'SEF-PD-0001');
     await post(receiver, a.id, 'acknowledge', { reason: `Received the concern about ${CHILD}.` });
@@ -171,22 +175,25 @@ describe('Personal data never in Temporal', () => {
       ],
     });
     expect(plan.body.accepted).toBe(true);
+    // One side's plan is a proposal; the other side agrees it.
+    await post(receiver, a.id, 'plan/accept', { reason: `Agreed the plan for ${CHILD}.` });
     const itemId = (await view(raiser, a.id)).planItems[0].id;
     await post(receiver, a.id, `plan-items/${itemId}/complete`, { reason: `Reviewed ${CHILD}'s referral.` });
     await post(raiser, a.id, 'escalate', { reason: `The review did not resolve it for ${CHILD}.` });
     await post(person(S, 'police', 'line-manager'), a.id, 'notes', {
       text: `Manager: ${SIBLING} is also at risk.`,
     });
-    await post(raiser, a.id, 'escalate', {
+    await post(raisingManager, a.id, 'escalate', {
       reason: `Managers could not agree about ${CHILD} and ${SIBLING}.`,
     });
-    await post(person(S, 'csc', 'head-of-service'), a.id, 'plan', {
+    await post(raisingHead, a.id, 'plan', {
       reason: `Heads of service plan for ${CHILD}.`,
       items: [
         { what: `Joint visit to ${CHILD} and ${SIBLING}`, ownerAgencyId: `${S}-csc`, dueAt: inDays(2) },
       ],
     });
-    const toChair = await post(raiser, a.id, 'escalate', {
+    await post(receivingHead, a.id, 'plan/accept', { reason: `Agreed the joint visit to ${CHILD}.` });
+    const toChair = await post(raisingHead, a.id, 'escalate', {
       reason: `Senior leads still disagree on ${CHILD} (${DOB}).`,
     });
     expect(toChair.body.escalation.tier).toBe(4);
@@ -195,13 +202,21 @@ describe('Personal data never in Temporal', () => {
       at: inDays(2),
       reason: `Chaired meeting about ${CHILD}.`,
     });
-    await post(raiser, a.id, 'learning-referral', { reason: `Threshold guidance was unclear for ${CHILD}.` });
+    await post(raisingHead, a.id, 'learning-referral', {
+      reason: `Threshold guidance was unclear for ${CHILD}.`,
+    });
+    await post(person(S, null, 'senior-leadership-team'), a.id, 'chair', {
+      chairPersonId: chair,
+      reason: `Chair for ${CHILD}'s case (${MOSAIC}).`,
+    });
     const decided = await post(chair, a.id, 'decision', {
       decision: `A strategy discussion for ${CHILD} (${MOSAIC}, born ${DOB_WORDS}) is to be held within 2 working days.`,
     });
     expect(decided.body.escalation.status).toBe('decided');
 
-    // B: BSCB with a longer timetable proposed and declined, immediate risk, then resolved.
+    // B: BSCB with a longer timetable proposed and declined (between the supervisors who act at
+    // stage 1), immediate risk (open to anyone in the case), then resolved at stage 2, where the
+    // fast track puts it, by the service managers.
     const B = 'bscb';
     const b = await raise(B, 'BSCB-PD-0001');
     const bView = await until(
@@ -209,18 +224,18 @@ describe('Personal data never in Temporal', () => {
       () => view(person(B, 'csc', 'practitioner'), b.id),
       (v) => !!v.deadline,
     );
-    await post(person(B, 'police', 'practitioner'), b.id, 'extension', {
+    await post(person(B, 'police', 'line-manager'), b.id, 'extension', {
       dueAt: new Date(Date.parse(bView.deadline.dueAt) + 5 * 86_400_000).toISOString(),
       reason: `Need a strategy meeting about ${CHILD} first.`,
     });
-    await post(person(B, 'csc', 'practitioner'), b.id, 'extension/decline', {
+    await post(person(B, 'csc', 'line-manager'), b.id, 'extension/decline', {
       reason: `Too long for ${CHILD}.`,
     });
     await post(person(B, 'police', 'practitioner'), b.id, 'immediate-risk', {
       reason: `New information: ${CHILD} missing since ${DOB_WORDS}?`,
     });
-    await post(person(B, 'csc', 'practitioner'), b.id, 'resolve', { reason: `Resolved for ${CHILD}.` });
-    await post(person(B, 'police', 'practitioner'), b.id, 'resolve', {
+    await post(person(B, 'csc', 'service-manager'), b.id, 'resolve', { reason: `Resolved for ${CHILD}.` });
+    await post(person(B, 'police', 'service-manager'), b.id, 'resolve', {
       reason: `Agreed for ${CHILD}.`,
       referLearning: false,
     });
