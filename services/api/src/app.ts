@@ -30,6 +30,7 @@ import { PROVIDER_CALLBACK_PROVIDERS } from './notifications/provider-callbacks.
 import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessionController } from './codec';
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 import { withValidationConstraints } from './openapi-constraints';
+import { RELAY_INTERVAL_MS } from './escalations/workflow-start-relay';
 
 export interface ApiDependencies {
   dataSource: DataSource;
@@ -46,6 +47,8 @@ export interface ApiDependencies {
   codec?: { codec: PayloadCodec; corsOrigins?: string[] };
   /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** How often the relay starts workflows a crash left pending (validated RELAY_INTERVAL_MS; default 5 s). */
+  relayIntervalMs?: number;
 }
 
 @Module({})
@@ -74,6 +77,7 @@ class ApiModule {
         { provide: CALLBACK_SECRETS, useValue: deps.callbackSecrets ?? {} },
         { provide: API_METRICS, useValue: metrics },
         { provide: METRICS_TOKEN, useValue: deps.metricsToken },
+        { provide: RELAY_INTERVAL_MS, useValue: deps.relayIntervalMs ?? 5000 },
         ...(deps.codec
           ? [
               {

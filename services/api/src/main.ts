@@ -42,6 +42,7 @@ async function main() {
     corsOrigins: config.CORS_ORIGINS,
     codec,
     metricsToken: config.METRICS_TOKEN,
+    relayIntervalMs: config.RELAY_INTERVAL_MS,
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

@@ -1,6 +1,3 @@
-// The relay's own timer stays out of the way: these tests call tick() themselves.
-process.env.RELAY_INTERVAL_MS = '3600000';
-
 import type { INestApplication } from '@nestjs/common';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import request from 'supertest';
@@ -27,7 +24,8 @@ describe('Idempotency and the row/workflow outbox', () => {
   const suiteStartedAt = new Date(Date.now() - 1000);
 
   beforeAll(async () => {
-    stack = await startStack();
+    // The relay's own timer stays out of the way: these tests call tick() themselves.
+    stack = await startStack({ relayIntervalMs: 3_600_000 });
   });
   afterAll(async () => {
     await stack?.stop();

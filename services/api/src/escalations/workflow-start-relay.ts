@@ -1,6 +1,9 @@
-import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { logger } from '../common/logger';
 import { EscalationCommandsService } from './escalation-commands.service';
+
+/** Injection token: the relay's interval, from the validated configuration. */
+export const RELAY_INTERVAL_MS = Symbol('RELAY_INTERVAL_MS');
 
 /**
  * Finishes what a crash between "row written" and "workflow started" left: every few seconds,
@@ -12,11 +15,14 @@ export class WorkflowStartRelay implements OnApplicationBootstrap, OnApplication
   private timer: NodeJS.Timeout | null = null;
   private running = false;
 
-  constructor(private readonly escalations: EscalationCommandsService) {}
+  constructor(
+    private readonly escalations: EscalationCommandsService,
+    @Inject(RELAY_INTERVAL_MS) private readonly intervalMs: number,
+  ) {}
 
   onApplicationBootstrap() {
-    const interval = Number(process.env.RELAY_INTERVAL_MS ?? 5000);
-    this.timer = setInterval(() => void this.tick(), interval);
+    // Only the entry point reads the environment; a bad value was refused there by name.
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
 

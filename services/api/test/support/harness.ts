@@ -44,7 +44,7 @@ export interface Stack {
 
 /** `temporalUiPort` starts the dev server's Web UI; `codecCorsOrigins` lets those origins call /codec. */
 export async function startStack(
-  options: { temporalUiPort?: number; codecCorsOrigins?: string[] } = {},
+  options: { temporalUiPort?: number; codecCorsOrigins?: string[]; relayIntervalMs?: number } = {},
 ): Promise<Stack> {
   const [env, db, smtp] = await Promise.all([
     devServerEnvironment({ uiPort: options.temporalUiPort }),
@@ -90,6 +90,7 @@ export async function startStack(
       localPublicJwk: issuer.publicJwk,
     }),
     codec: { codec, corsOrigins: options.codecCorsOrigins },
+    relayIntervalMs: options.relayIntervalMs,
   });
   await app.init();
   return {
