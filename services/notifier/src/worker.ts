@@ -172,8 +172,9 @@ export async function startNotifierWithConfig(
   const running = worker.run();
   logger.info('notifier running', {
     taskQueue: extras.taskQueue ?? TASK_QUEUES.notifications,
-    email: config.email.provider,
-    sms: config.sms.provider,
+    // Not `email` / `sms`: the log redacts fields of those names (they usually hold contacts).
+    emailProvider: config.email.provider,
+    smsProvider: config.sms.provider,
   });
   let stopped: Promise<void> | null = null;
   return {
