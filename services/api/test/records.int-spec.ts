@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCsv } from '../src/records/render/csv';
 import { AGENCY_LOG_COLUMNS } from '../src/records/render/summary-log';
-import { person, raiseBody, startStack, type Stack } from './support/harness';
+import { appointChairIfNeeded, person, raiseBody, startStack, type Stack } from './support/harness';
 
 /**
  * The records the protocols ask for, through the real stack: cases raised and driven through
@@ -115,6 +115,8 @@ describe('Records (referral form, summary log, report to partnership, monitoring
       },
     });
     await note(sa, id, 'SA agreed: the team manager calls the police sergeant today.');
+    // The advisor's plan is the raising side's proposal; the police line manager (who acts for
+    // the police at Sutton's first step) agrees it, and only then is it the case's plan.
     await post(sa, id, 'plan', {
       reason: 'Agreed by the safeguarding advisor.',
       items: [
@@ -126,6 +128,8 @@ describe('Records (referral form, summary log, report to partnership, monitoring
         },
       ],
     });
+    await settle(raiser, id, (v) => v.history.some((e) => e.type === 'plan-proposed'));
+    await post(person(P, 'police', 'line-manager'), id, 'plan/accept');
     await settle(raiser, id, (v) => v.history.some((e) => e.type === 'plan-agreed'));
 
     let form = (await get(raiser, `/escalations/${id}/records/referral-form`)).body;
@@ -175,10 +179,19 @@ describe('Records (referral form, summary log, report to partnership, monitoring
     ]);
     expect(form.timeline).toEqual([expect.objectContaining({ number: 1, enteredBecause: 'raised' })]);
 
-    // Heads of service: tier 2; then both agencies confirm the outcome.
-    await post(raiser, id, 'escalate', { reason: 'No joint visit by the agreed date.' });
-    await post(raiser, id, 'resolve', { reason: 'Joint visit held; strategy discussion booked.' });
-    await post(receiver, id, 'resolve', { reason: 'Agreed.' });
+    // Heads of service: tier 2; then both agencies' heads of service confirm the outcome. The
+    // referring practitioner acts at neither step (Sutton's first step is the managers' and
+    // safeguarding leads').
+    const practitionerEscalates = await post(raiser, id, 'escalate', { reason: 'x' }, 409);
+    expect(practitionerEscalates.body.reason).toBe('not-your-tier');
+    await post(sa, id, 'escalate', { reason: 'No joint visit by the agreed date.' });
+    await post(person(P, 'csc', 'head-of-service'), id, 'resolve', {
+      reason: 'Joint visit held; strategy discussion booked.',
+    });
+    expect((await post(receiver, id, 'resolve', { reason: 'Agreed.' }, 409)).body.reason).toBe(
+      'not-your-tier',
+    );
+    await post(person(P, 'police', 'head-of-service'), id, 'resolve', { reason: 'Agreed.' });
     await settle(raiser, id, closed);
     form = (await get(raiser, `/escalations/${id}/records/referral-form`)).body;
     expect(form.form.headOfServiceContacted).toMatchObject({
@@ -306,14 +319,18 @@ describe('Records (referral form, summary log, report to partnership, monitoring
     await post(person(P, 'police', 'practitioner'), id, 'acknowledge', { reason: 'Received.' });
     await post(raiser, id, 'escalate', { reason: 'No plan agreed at step 1.' });
     await note(person(P, 'police', 'line-manager'), id, 'Manager: we stand by the decision.');
-    await post(raiser, id, 'escalate', { reason: 'Managers could not agree.' });
+    // Each later step is escalated by the raising agency's role that acts there.
+    await post(person(P, 'csc', 'line-manager'), id, 'escalate', { reason: 'Managers could not agree.' });
     await post(person(P, 'csc', 'head-of-service'), id, 'plan', {
       reason: 'Heads of service plan.',
       items: [
         { what: 'Police review the referral with the DI', ownerAgencyId: `${P}-police`, dueAt: inDays(2) },
       ],
     });
-    await post(raiser, id, 'escalate', { reason: 'The review upheld the refusal.' });
+    await post(person(P, 'police', 'head-of-service'), id, 'plan/accept', { reason: 'Agreed.' });
+    await post(person(P, 'csc', 'head-of-service'), id, 'escalate', {
+      reason: 'The review upheld the refusal.',
+    });
     await settle(raiser, id, entered(4));
 
     const early = await get(raiser, `/escalations/${id}/records/decision`, 409);
@@ -328,6 +345,8 @@ describe('Records (referral form, summary log, report to partnership, monitoring
       reason: 'SSCP chaired meeting, Bootle, room 3.',
     });
     await note(person(P, 'police', 'head-of-service'), id, 'Police position: the threshold is not met.');
+    // Sefton's chair is appointed on the case before deciding it.
+    await appointChairIfNeeded(stack, P, id);
     await post(chair, id, 'decision', {
       decision: 'A strategy discussion is to be held within 1 working day; police attend.',
       referLearning: true,
@@ -446,8 +465,13 @@ describe('Records (referral form, summary log, report to partnership, monitoring
     expect(refused.body.message).toContain('has reached stage 1');
     await get(raiser, `/escalations/${id}/records/monitoring-form.html`, 409);
 
-    await post(raiser, id, 'escalate', { reason: 'No response within 1 working day.' });
-    await post(raiser, id, 'escalate', { reason: 'Service managers could not agree.' });
+    // Each stage is escalated by the raising agency's role that acts there.
+    await post(person(P, 'csc', 'line-manager'), id, 'escalate', {
+      reason: 'No response within 1 working day.',
+    });
+    await post(person(P, 'csc', 'service-manager'), id, 'escalate', {
+      reason: 'Service managers could not agree.',
+    });
     await settle(raiser, id, (v) => entered(3)(v) && v.history.some((e) => e.type === 'informed'));
     const form = (
       await get(person(P, null, 'business-manager'), `/escalations/${id}/records/monitoring-form`)
@@ -467,7 +491,9 @@ describe('Records (referral form, summary log, report to partnership, monitoring
     expect(section(formHtml, 'issues')).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(formHtml).not.toContain('<script');
 
-    await post(raiser, id, 'escalate', { reason: 'Board members could not agree.' });
+    await post(person(P, 'csc', 'board-member'), id, 'escalate', {
+      reason: 'Board members could not agree.',
+    });
     await post(chair, id, 'meeting', {
       kind: 'resolution-panel',
       at: inDays(3),
