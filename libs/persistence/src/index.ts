@@ -8,3 +8,4 @@ export * from './embedded-postgres';
 export * from './database-admin';
 export * from './demo-directory';
 export * from './repositories';
+export * from './audit-chain';

@@ -16,7 +16,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   prev_hash is not the current head's hash or whose seq does not follow it, so concurrent
  *   writers can never fork the chain.
  */
-// Shared with services/api/src/audit/audit-chain.ts (AUDIT_CHAIN_LOCK_KEY, GENESIS_HASH).
+// Shared with libs/persistence: AUDIT_CHAIN_LOCK_KEY (repositories/audit.repository.ts) and GENESIS_HASH (audit-chain.ts).
 const AUDIT_CHAIN_LOCK_KEY = '5933711093098317157';
 const AUDIT_GENESIS_HASH = '0'.repeat(64);
 

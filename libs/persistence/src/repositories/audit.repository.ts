@@ -1,5 +1,6 @@
 import { And, EntityManager, LessThanOrEqual, MoreThan, type DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { chainHash, GENESIS_HASH, type AuditFields } from '../audit-chain';
 import { AuditLogEntity } from '../entities/audit.entities';
 import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.entities';
 
@@ -8,6 +9,9 @@ import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.ent
  * of migration 1763900100000-AuditTrail takes the same lock (keep the two in step).
  */
 export const AUDIT_CHAIN_LOCK_KEY = '5933711093098317157';
+
+/** What an audit row says, before the chain gives it its seq and instant. */
+export type AuditEntry = Omit<AuditFields, 'seq' | 'at'>;
 
 /** A row to append: everything but seq, which the repository reserves inside the lock. */
 export type AuditLink = Omit<AuditLogEntity, 'seq'>;
@@ -68,6 +72,26 @@ export class AuditRepository {
       return row;
     };
     return this.db instanceof EntityManager ? this.db.transaction(run) : this.db.transaction(run);
+  }
+
+  /**
+   * Records one entry at the head of the chain, hashed over the previous row's hash and the
+   * entry's fields (audit-chain.ts): the one way the API and the worker write the trail.
+   */
+  async record(entry: AuditEntry): Promise<{ seq: number; hash: string }> {
+    const row = await this.append(({ seq, headHash }) => {
+      const fields: AuditFields = {
+        ...entry,
+        seq,
+        at: new Date().toISOString(),
+        escalationId: entry.escalationId?.toLowerCase() ?? null,
+        actionRecordId: entry.actionRecordId?.toLowerCase() ?? null,
+      };
+      const prevHash = headHash ?? GENESIS_HASH;
+      const { seq: _seq, at, ...columns } = fields;
+      return { ...columns, at: new Date(at), prevHash, hash: chainHash(prevHash, fields) };
+    });
+    return { seq: Number(row.seq), hash: row.hash };
   }
 
   /** seq of the chain's last row, as text (bigint); null when the trail is empty. */

@@ -5,7 +5,7 @@ import {
   GENESIS_HASH,
   type AuditFields,
   type StoredAuditRow,
-} from './audit-chain';
+} from '@resolve/persistence';
 import { auditTarget } from './audit.interceptor';
 
 const fields = (seq: number, over: Partial<AuditFields> = {}): AuditFields => ({

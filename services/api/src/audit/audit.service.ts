@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository } from '@resolve/persistence';
 import {
+  AuditRepository,
   ChainWalker,
-  chainHash,
   fieldsOfRow,
-  GENESIS_HASH,
-  type AuditFields,
+  type AuditEntry,
   type ChainCheck,
-} from './audit-chain';
+} from '@resolve/persistence';
 
-export type AuditEntry = Omit<AuditFields, 'seq' | 'at'>;
+export type { AuditEntry } from '@resolve/persistence';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
@@ -21,26 +19,14 @@ const VERIFY_PAGE = 1000;
  * Appends to and reads the audit trail (table audit_log, migration 1763900100000-AuditTrail).
  * The repository serialises appends under the chain lock and hands over the next seq and the
  * head's hash, so each row's prev_hash is the hash of the row before it and seq follows chain
- * order; the hash itself is computed here.
+ * order; the hash is computed by the repository with the shared chain functions.
  */
 @Injectable()
 export class AuditService {
   constructor(private readonly rows: AuditRepository) {}
 
-  async append(entry: AuditEntry): Promise<{ seq: number; hash: string }> {
-    const row = await this.rows.append(({ seq, headHash }) => {
-      const fields: AuditFields = {
-        ...entry,
-        seq,
-        at: new Date().toISOString(),
-        escalationId: entry.escalationId?.toLowerCase() ?? null,
-        actionRecordId: entry.actionRecordId?.toLowerCase() ?? null,
-      };
-      const prevHash = headHash ?? GENESIS_HASH;
-      const { seq: _seq, at, ...columns } = fields;
-      return { ...columns, at: new Date(at), prevHash, hash: chainHash(prevHash, fields) };
-    });
-    return { seq: Number(row.seq), hash: row.hash };
+  append(entry: AuditEntry): Promise<{ seq: number; hash: string }> {
+    return this.rows.record(entry);
   }
 
   /** Walks the whole chain as it stood when the walk began. */

@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { AuditLogEntity } from '@resolve/persistence';
+import type { AuditLogEntity } from './entities/audit.entities';
 
 /**
- * The hash chain of the audit trail, as pure functions so the writer and the verifier share
- * them. `hash = sha256(prev_hash || canonical JSON of the row's fields)`, hex.
+ * The hash chain of the audit trail, as pure functions so every writer (the API, the worker)
+ * and the verifier share them. `hash = sha256(prev_hash || canonical JSON of the row's fields)`, hex.
  */
 
 /** prev_hash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
-
-/**
- * The transaction-level advisory lock that serialises appends, taken by the audit repository.
- * The INSERT trigger of migration 1763900100000-AuditTrail takes the same lock.
- */
-export { AUDIT_CHAIN_LOCK_KEY } from '@resolve/persistence';
 
 /** What a row says: every column except prev_hash and hash. */
 export interface AuditFields {
