@@ -30,6 +30,7 @@ import { PROVIDER_CALLBACK_PROVIDERS } from './notifications/provider-callbacks.
 import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessionController } from './codec';
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 import { withValidationConstraints } from './openapi-constraints';
+import { WebModule } from './web';
 import { RELAY_INTERVAL_MS } from './escalations/workflow-start-relay';
 
 export interface ApiDependencies {
@@ -56,7 +57,10 @@ class ApiModule {
   static with(deps: ApiDependencies, metrics: ApiMetrics): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }])],
+      imports: [
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }]),
+        WebModule.register(),
+      ],
       controllers: [
         ...ESCALATIONS_CONTROLLERS,
         ProtocolsController,

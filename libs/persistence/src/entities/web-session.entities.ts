@@ -24,6 +24,10 @@ export class WebSessionEntity {
   @Column({ type: 'text', name: 'person_id', nullable: true })
   personId!: string | null;
 
+  /** The identity provider's subject for that person: how each request finds them in the directory. */
+  @Column({ type: 'text', nullable: true })
+  subject!: string | null;
+
   /** The token every form of this session carries (double-submit is not needed: it is server-side). */
   @Column({ type: 'text', name: 'csrf_token' })
   csrfToken!: string;

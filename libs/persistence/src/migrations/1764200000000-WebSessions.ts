@@ -13,6 +13,7 @@ export class WebSessions1764200000000 implements MigrationInterface {
       CREATE TABLE web_session (
         token_hash text PRIMARY KEY,
         person_id text REFERENCES person(id) ON DELETE CASCADE,
+        subject text,
         csrf_token text NOT NULL,
         pending_sign_in jsonb,
         return_to text,

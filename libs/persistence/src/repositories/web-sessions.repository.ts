@@ -4,7 +4,10 @@ import { WebSessionEntity } from '../entities/web-session.entities';
 export type WebSession = WebSessionEntity;
 export type NewWebSession = Omit<WebSessionEntity, 'createdAt'>;
 export type WebSessionChange = Partial<
-  Pick<WebSessionEntity, 'personId' | 'pendingSignIn' | 'returnTo' | 'flash' | 'lastSeenAt' | 'expiresAt'>
+  Pick<
+    WebSessionEntity,
+    'personId' | 'subject' | 'pendingSignIn' | 'returnTo' | 'flash' | 'lastSeenAt' | 'expiresAt'
+  >
 >;
 
 /** The web service's sessions (table web_session), found by the hash of their cookie token. */

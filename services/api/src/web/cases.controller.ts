@@ -1,0 +1,428 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { ActionKind } from '@resolve/domain';
+import { ApiError, notFound } from '../common/api-error';
+import { ESCALATION_STATUSES } from '../escalations/dto/list-escalations.query';
+import { knownProtocol } from '../escalations/escalation-queries.service';
+import { documentHeaders } from '../records/records.controller';
+import { CASE_DOCUMENTS, type CaseDocumentKind } from '../records/records.service';
+import {
+  ACTION_PAGES,
+  checkAnswers,
+  isActionKind,
+  MEETING_KINDS,
+  PLAN_ROWS,
+  runAction,
+  type ActionPage,
+  type FieldError,
+} from './case-actions';
+import { isBoard, pageContext } from './page-context';
+import { WebApplication } from './web-application';
+import { WebExceptionFilter } from './web-exception.filter';
+import { WebRenderer } from './web-renderer';
+import type { SignedInRequest } from './web-request';
+import { WebSessions } from './web-sessions';
+import { WebSignedInGuard } from './web-signed-in.guard';
+import { deadlineInWords, eventLabel, STATUS_LABELS, STATUS_TAG_CLASSES } from './words';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PAGE_SIZE = 25;
+
+type CaseView = Awaited<ReturnType<WebApplication['queries']['get']>>;
+
+/** Actions that move a case on: when the person may take one, the next move is theirs. */
+const MOVES: readonly ActionKind[] = [
+  'acknowledge',
+  'respond',
+  'agree-plan',
+  'accept-plan',
+  'complete-plan-item',
+  'resolve',
+  'accept-extension',
+  'decline-extension',
+  'schedule-meeting',
+  'record-decision',
+  'appoint-chair',
+];
+
+const RECORD_TITLES: Record<CaseDocumentKind, string> = {
+  'referral-form': 'Escalation referral form',
+  'summary-log': 'Agency escalation summary log entry',
+  'report-to-partnership': 'Report to the partnership',
+  'monitoring-form': 'Monitoring form',
+  decision: 'Record of the meeting and decision',
+};
+
+/** An id from the path, or the same 404 page as for a case the person may not see. */
+function caseId(id: string): string {
+  if (!UUID.test(id)) throw notFound('escalation');
+  return id.toLowerCase();
+}
+
+/** Error summary items for GOV.UK's error summary, each linking to its field. */
+const errorList = (errors: FieldError[]) => errors.map((e) => ({ text: e.text, href: `#${e.name}` }));
+const errorsByField = (errors: FieldError[]) => Object.fromEntries(errors.map((e) => [e.name, e.text]));
+
+/**
+ * My cases, a case, and each action on it as a form, a check page and the command. Every read
+ * and change goes through the API's queries and commands services with the signed-in person as
+ * the caller, so the need-to-know rule and the engine's decisions are the API's.
+ */
+@ApiExcludeController()
+@UseFilters(WebExceptionFilter)
+@UseGuards(WebSignedInGuard)
+@Controller('cases')
+export class CasesController {
+  constructor(
+    private readonly app: WebApplication,
+    private readonly renderer: WebRenderer,
+    private readonly sessions: WebSessions,
+  ) {}
+
+  private async names(req: SignedInRequest) {
+    const { caller } = req.web;
+    const [agencies, people] = await Promise.all([
+      this.app.directory.agencies(caller, caller.partnershipId),
+      this.app.directory.people(caller, caller.partnershipId),
+    ]);
+    const agency = new Map(agencies.map((a) => [a.id, a.name]));
+    const person = new Map(people.map((p) => [p.id, p.displayName]));
+    return {
+      agencies,
+      agency: (id: string | null | undefined) => (id ? (agency.get(id) ?? id) : ''),
+      person: (id: string | null | undefined) =>
+        id ? (person.get(id) ?? 'Someone outside the directory') : '',
+    };
+  }
+
+  @Get()
+  async list(@Req() req: SignedInRequest, @Res() res: Response, @Query() query: Record<string, unknown>) {
+    const { caller } = req.web;
+    const names = await this.names(req);
+    const q = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : '');
+    const errors: FieldError[] = [];
+    const status = q('status');
+    const tier = q('tier');
+    const agencyId = q('agency');
+    if (status && !ESCALATION_STATUSES.includes(status))
+      errors.push({ name: 'status', text: 'Select a status from the list' });
+    if (tier && !/^[1-9]\d?$/.test(tier)) errors.push({ name: 'tier', text: 'Select a step from the list' });
+    if (agencyId && !names.agencies.some((a) => a.id === agencyId))
+      errors.push({ name: 'agency', text: 'Select an agency from the list' });
+    const cursor = /^[A-Za-z0-9_-]{1,100}$/.test(q('after')) ? q('after') : undefined;
+    const page = errors.length
+      ? { items: [], nextCursor: null }
+      : await this.app.queries.list(caller, {
+          status: status || undefined,
+          tier: tier || undefined,
+          agencyId: agencyId || undefined,
+          cursor,
+          limit: String(PAGE_SIZE),
+        });
+    const now = new Date();
+    // Whose move it is: the engine's own answer per case (availableActions).
+    const views = await Promise.all(
+      page.items.map((item) => (item.status === 'open' ? this.app.queries.get(caller, item.id) : null)),
+    );
+    const rows = page.items.map((item, i) => {
+      const view = views[i];
+      const protocol = knownProtocol(item.protocolId);
+      const deadline = item.status === 'open' ? deadlineInWords(item.dueAt, now) : null;
+      const moves = (view?.availableActions ?? []).filter((k) => MOVES.includes(k));
+      return {
+        id: item.id,
+        reference: item.reference,
+        protocol: protocol?.title ?? item.protocolId,
+        tier: view?.tier.title ?? `Step ${item.tier}`,
+        status: STATUS_LABELS[item.status] ?? item.status,
+        statusClass: STATUS_TAG_CLASSES[item.status] ?? 'govuk-tag--grey',
+        otherAgency: caller.agencyRoles.some((r) => r.agencyId === item.raisingAgencyId)
+          ? names.agency(item.receivingAgencyId)
+          : names.agency(item.raisingAgencyId),
+        agencies: `${names.agency(item.raisingAgencyId)} with ${names.agency(item.receivingAgencyId)}`,
+        yourMove:
+          moves.length > 0
+            ? moves
+                .map((k) => ACTION_PAGES[k].title)
+                .slice(0, 2)
+                .join('; ')
+            : null,
+        deadline,
+        overdue: deadline?.overdue ?? false,
+        dueMs: item.dueAt ? new Date(item.dueAt).getTime() : Number.MAX_SAFE_INTEGER,
+        immediateRisk: item.immediateRisk,
+      };
+    });
+    // Overdue first, then by deadline: what needs doing soonest at the top.
+    rows.sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueMs - b.dueMs);
+    const flash = await this.sessions.takeFlash(req.web.session);
+    const filterQuery = new URLSearchParams({
+      ...(status && { status }),
+      ...(tier && { tier }),
+      ...(agencyId && { agency: agencyId }),
+    });
+    this.renderer.page(
+      res,
+      'cases.njk',
+      {
+        ...pageContext(req, 'cases'),
+        title: 'My cases',
+        flash,
+        rows,
+        errorList: errorList(errors),
+        errors: errorsByField(errors),
+        showBoard: isBoard(caller),
+        filters: { status, tier, agency: agencyId },
+        statusOptions: ESCALATION_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] ?? s })),
+        tierOptions: [1, 2, 3, 4, 5].map((n) => ({ value: String(n), text: `Step ${n}` })),
+        agencyOptions: names.agencies.map((a) => ({ value: a.id, text: a.name })),
+        nextHref: page.nextCursor
+          ? `/cases?${new URLSearchParams({ ...Object.fromEntries(filterQuery), after: page.nextCursor })}`
+          : null,
+      },
+      errors.length ? 400 : 200,
+    );
+  }
+
+  @Get(':id')
+  async show(@Req() req: SignedInRequest, @Res() res: Response, @Param('id') rawId: string) {
+    const id = caseId(rawId);
+    const view = await this.app.queries.get(req.web.caller, id);
+    const flash = await this.sessions.takeFlash(req.web.session);
+    this.renderer.page(res, 'case.njk', {
+      ...pageContext(req, 'cases'),
+      ...(await this.caseContext(req, view)),
+      title: `Case ${view.reference}`,
+      flash,
+    });
+  }
+
+  private async caseContext(req: SignedInRequest, view: CaseView) {
+    const names = await this.names(req);
+    const protocol = knownProtocol(view.protocol.id);
+    const tier = protocol?.tiers.find((t) => t.key === view.tier.key);
+    const available = Array.isArray(view.availableActions) ? view.availableActions : null;
+    const now = new Date();
+    return {
+      view,
+      agency: Object.fromEntries(
+        [view.raisingAgencyId, view.receivingAgencyId].map((a) => [a, names.agency(a)]),
+      ),
+      raisedBy: names.person(view.raisingPersonId),
+      raisedWith: names.person(view.receivingPersonId),
+      category: protocol?.categories.find((c) => c.id === view.category)?.label ?? view.category,
+      status: STATUS_LABELS[view.status] ?? view.status,
+      statusClass: STATUS_TAG_CLASSES[view.status] ?? 'govuk-tag--grey',
+      deadline: view.status === 'open' ? deadlineInWords(view.deadline?.dueAt, now) : null,
+      tierWording: tier?.timescale.asWritten ?? null,
+      tierClause: tier?.clause ?? null,
+      tierRecords: tier?.records.map((r) => r.title) ?? [],
+      actions: (available ?? (Object.keys(ACTION_PAGES) as ActionKind[])).map((k) => ({
+        kind: k,
+        title: ACTION_PAGES[k].title,
+      })),
+      actionsFromEngine: available !== null,
+      timeline: view.history.map((e) => {
+        const actor = e.actor as { personId?: string; agencyId?: string | null; role?: string } | null;
+        return {
+          label: eventLabel(e.type),
+          at: e.at,
+          tier: e.tier,
+          who: actor?.personId
+            ? `${names.person(actor.personId)}${actor.agencyId ? `, ${names.agency(actor.agencyId)}` : ''}`
+            : null,
+          text: e.text,
+        };
+      }),
+      planItems: view.planItems.map((p) => ({
+        ...p,
+        owner: names.agency(p.ownerAgencyId),
+        due: deadlineInWords(p.dueAt, now),
+      })),
+      records: CASE_DOCUMENTS.map((kind) => ({
+        href: `/cases/${view.id}/records/${kind}`,
+        text: RECORD_TITLES[kind],
+      })),
+      chair: view.chair ? names.person(view.chair.personId) : null,
+    };
+  }
+
+  @Get(':id/records/:kind')
+  async record(
+    @Req() req: SignedInRequest,
+    @Res() res: Response,
+    @Param('id') rawId: string,
+    @Param('kind') kind: string,
+  ) {
+    const id = caseId(rawId);
+    if (!(CASE_DOCUMENTS as readonly string[]).includes(kind)) throw notFound('record');
+    const doc = await this.app.records.caseDocument(req.web.caller, id, kind as CaseDocumentKind, 'html');
+    // The records' own print-ready HTML, with the API's headers for documents (no scripts, no caching).
+    documentHeaders(res, 'html', `${doc.reference}-${kind}.html`);
+    res.send(doc.body);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Actions: form, check your answers, confirm
+
+  @Get(':id/actions/:kind')
+  async actionForm(
+    @Req() req: SignedInRequest,
+    @Res() res: Response,
+    @Param('id') rawId: string,
+    @Param('kind') kind: string,
+  ) {
+    const id = caseId(rawId);
+    if (!isActionKind(kind)) throw notFound('action');
+    const view = await this.app.queries.get(req.web.caller, id);
+    await this.renderForm(req, res, view, ACTION_PAGES[kind], {}, []);
+  }
+
+  @Post(':id/actions/:kind')
+  async act(
+    @Req() req: SignedInRequest,
+    @Res() res: Response,
+    @Param('id') rawId: string,
+    @Param('kind') kind: string,
+    @Body() body: Record<string, unknown>,
+  ) {
+    const id = caseId(rawId);
+    if (!isActionKind(kind)) throw notFound('action');
+    const page = ACTION_PAGES[kind];
+    const view = await this.app.queries.get(req.web.caller, id);
+    const { values, errors } = checkAnswers(page, body);
+    const step = body._step;
+    if (step === 'edit' || errors.length) return this.renderForm(req, res, view, page, values, errors);
+    if (step !== 'confirm') {
+      const options = await this.options(req, view);
+      this.renderer.page(res, 'action-check.njk', {
+        ...pageContext(req, 'cases'),
+        title: `Check your answers: ${page.title.toLowerCase()}`,
+        page,
+        view,
+        answers: this.answers(page, values, options),
+        hidden: Object.entries(values).filter(([k]) => !/(^dueAt$|^at$|^resolveBy$|-dueAt$)/.test(k)),
+        // One key per check page: sending it twice (a double click, a retry) acts once.
+        idempotencyKey: randomUUID(),
+      });
+      return;
+    }
+    const key = typeof body._key === 'string' && UUID.test(body._key) ? body._key : randomUUID();
+    try {
+      await runAction(this.app.commands, req.web.caller, id, kind, values, key);
+    } catch (err) {
+      if (err instanceof ApiError && err.code !== 'not-found') {
+        // The engine's refusal (or the API's check) in its own words, above the form.
+        const message = `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`;
+        return this.renderForm(req, res, view, page, values, [{ name: 'action', text: message }], 409);
+      }
+      throw err;
+    }
+    await this.sessions.update(req.web.session, { flash: `Done: ${page.title.toLowerCase()}.` });
+    res.redirect(303, `/cases/${id}`);
+  }
+
+  private async options(req: SignedInRequest, view: CaseView) {
+    const protocol = knownProtocol(view.protocol.id);
+    const tier = protocol?.tiers.find((t) => t.key === view.tier.key);
+    const needsChairs = Array.isArray(view.availableActions)
+      ? view.availableActions.includes('appoint-chair')
+      : true;
+    let chairs: { value: string; text: string }[] = [];
+    if (needsChairs && protocol) {
+      const partnership = await this.app.directory
+        .partnership(req.web.caller, view.partnershipId)
+        .catch(() => null);
+      const names = await this.names(req);
+      chairs = (partnership?.roles ?? [])
+        .filter((r) => r.role === protocol.finalDecision.by)
+        .map((r) => ({ value: r.personId, text: names.person(r.personId) }));
+    }
+    const agencyNames = await this.names(req);
+    return {
+      'meeting-kinds': MEETING_KINDS,
+      outcomes: (tier?.outcomes ?? []).map((o) => ({ value: o, text: o.replace(/-/g, ' ') })),
+      chairs,
+      'open-items': view.planItems
+        .filter((p) => p.status === 'open')
+        .map((p) => ({ value: p.id, text: p.what })),
+      owners: [view.raisingAgencyId, view.receivingAgencyId].map((a) => ({
+        value: a,
+        text: agencyNames.agency(a),
+      })),
+    };
+  }
+
+  private answers(
+    page: ActionPage,
+    values: Record<string, string>,
+    options: Awaited<ReturnType<CasesController['options']>>,
+  ) {
+    const rows: { key: { text: string }; value: { text: string } }[] = [];
+    for (const field of page.fields) {
+      if (field.type === 'textarea')
+        rows.push({ key: { text: field.label }, value: { text: values[field.name] || 'Not given' } });
+      else if (field.type === 'date')
+        rows.push({
+          key: { text: field.label },
+          value: { text: values[field.name] ? this.renderer.localTime(values[field.name]) : 'Not given' },
+        });
+      else if (field.type === 'radios')
+        rows.push({
+          key: { text: field.label },
+          value: {
+            text:
+              options[field.options].find((o) => o.value === values[field.name])?.text ??
+              (values[field.name] || 'Not given'),
+          },
+        });
+      else if (field.type === 'checkbox')
+        rows.push({
+          key: { text: field.label },
+          value: { text: values[field.name] === 'yes' ? 'Yes' : 'No' },
+        });
+      else
+        for (let i = 0; i < PLAN_ROWS; i++)
+          if (values[`item${i}-what`])
+            rows.push({
+              key: { text: `Item ${i + 1}` },
+              value: {
+                text: `${values[`item${i}-what`]} (${options.owners.find((o) => o.value === values[`item${i}-owner`])?.text ?? ''}, by ${this.renderer.localTime(values[`item${i}-dueAt`])})`,
+              },
+            });
+    }
+    return rows;
+  }
+
+  private async renderForm(
+    req: SignedInRequest,
+    res: Response,
+    view: CaseView,
+    page: ActionPage,
+    values: Record<string, string>,
+    errors: FieldError[],
+    status = errors.length ? 400 : 200,
+  ) {
+    const available = Array.isArray(view.availableActions) ? view.availableActions : null;
+    this.renderer.page(
+      res,
+      'action-form.njk',
+      {
+        ...pageContext(req, 'cases'),
+        title: page.title,
+        page,
+        view,
+        values,
+        errors: errorsByField(errors),
+        errorList: errorList(errors),
+        options: await this.options(req, view),
+        planRows: [...Array(PLAN_ROWS).keys()],
+        notAvailableNow: available !== null && !available.includes(page.kind),
+        protocolTitle: view.protocol.title,
+      },
+      status,
+    );
+  }
+}

@@ -1,0 +1,106 @@
+import { Controller, Get, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiError } from '../common/api-error';
+import { knownProtocol } from '../escalations/escalation-queries.service';
+import { barChart, type Bar } from './charts';
+import { isBoard, pageContext } from './page-context';
+import { WebApplication } from './web-application';
+import { WebExceptionFilter } from './web-exception.filter';
+import { WebRenderer } from './web-renderer';
+import type { SignedInRequest } from './web-request';
+import { WebSignedInGuard } from './web-signed-in.guard';
+import { deadlineInWords } from './words';
+
+const WEEK_MS = 7 * 86_400_000;
+/** The dashboard reads at most this many open cases (pages of 200). */
+const MAX_PAGES = 25;
+
+type ListItem = Awaited<ReturnType<WebApplication['queries']['list']>>['items'][number];
+
+/**
+ * The business manager's dashboard: the partnership's open cases by step and by protocol,
+ * those overdue and those due this week, as server-drawn SVG charts with the same figures in
+ * tables. For the partnership's board roles (as the disputes report is).
+ */
+@ApiExcludeController()
+@UseFilters(WebExceptionFilter)
+@UseGuards(WebSignedInGuard)
+@Controller('dashboard')
+export class DashboardController {
+  constructor(
+    private readonly app: WebApplication,
+    private readonly renderer: WebRenderer,
+  ) {}
+
+  @Get()
+  async show(@Req() req: SignedInRequest, @Res() res: Response) {
+    const { caller } = req.web;
+    if (!isBoard(caller))
+      throw new ApiError(
+        'forbidden',
+        "the dashboard is for the partnership's business manager, independent chair and quality assurance manager",
+      );
+    const open: ListItem[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < MAX_PAGES; i++) {
+      const page = await this.app.queries.list(caller, { status: 'open', limit: '200', cursor });
+      open.push(...page.items.filter((c) => c.partnershipId === caller.partnershipId));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const now = Date.now();
+    const overdue = open.filter((c) => c.dueAt && new Date(c.dueAt).getTime() < now);
+    const dueThisWeek = open.filter((c) => {
+      const at = c.dueAt ? new Date(c.dueAt).getTime() : NaN;
+      return at >= now && at < now + WEEK_MS;
+    });
+    const count = (keyOf: (c: ListItem) => string) => {
+      const counts = new Map<string, { all: number; overdue: number }>();
+      for (const c of open) {
+        const key = keyOf(c);
+        const entry = counts.get(key) ?? { all: 0, overdue: 0 };
+        entry.all++;
+        if (overdue.includes(c)) entry.overdue++;
+        counts.set(key, entry);
+      }
+      return [...counts].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+    };
+    const byTier = count((c) => `Step ${c.tier}`);
+    const byProtocol = count((c) => knownProtocol(c.protocolId)?.title ?? c.protocolId);
+    const bars = (rows: [string, { all: number }][]): Bar[] =>
+      rows.map(([label, n]) => ({ label, value: n.all }));
+    const listed = (items: ListItem[]) =>
+      items
+        .map((c) => ({
+          id: c.id,
+          reference: c.reference,
+          tier: c.tier,
+          due: deadlineInWords(c.dueAt)?.text ?? '',
+        }))
+        .sort((a, b) => a.due.localeCompare(b.due));
+    this.renderer.page(res, 'dashboard.njk', {
+      ...pageContext(req, 'dashboard'),
+      title: 'Dashboard',
+      totals: { open: open.length, overdue: overdue.length, dueThisWeek: dueThisWeek.length },
+      byTier,
+      byProtocol,
+      tierChart: barChart(
+        'Open cases by step',
+        `${open.length} open cases, counted by the step each is at`,
+        bars(byTier),
+      ),
+      protocolChart: barChart(
+        'Open cases by protocol',
+        `${open.length} open cases, counted by protocol`,
+        bars(byProtocol),
+      ),
+      deadlineChart: barChart('Deadlines', 'Open cases overdue, and due in the next 7 days', [
+        { label: 'Overdue', value: overdue.length, alert: true },
+        { label: 'Due in the next 7 days', value: dueThisWeek.length },
+      ]),
+      overdue: listed(overdue),
+      dueThisWeek: listed(dueThisWeek),
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export { WebModule } from './web.module';
+export { loadWebConfig, type WebConfig } from './web-config';

@@ -1,0 +1,70 @@
+import { formatLocal } from '@resolve/calendar';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** "in 2 days", "in 5 hours", "3 days ago": how far an instant is from now, in plain words. */
+export function distanceInWords(at: Date, now = new Date()): string {
+  const ms = at.getTime() - now.getTime();
+  const abs = Math.abs(ms);
+  const amount =
+    abs >= DAY
+      ? plural(Math.floor(abs / DAY), 'day')
+      : abs >= HOUR
+        ? plural(Math.floor(abs / HOUR), 'hour')
+        : plural(Math.max(1, Math.floor(abs / 60_000)), 'minute');
+  return ms >= 0 ? `in ${amount}` : `${amount} ago`;
+}
+
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** A deadline as people read it: "Fri 4 Dec 17:00 (in 2 days)", or overdue since when. */
+export function deadlineInWords(
+  dueAt: Date | string | null | undefined,
+  now = new Date(),
+): { text: string; overdue: boolean } | null {
+  if (!dueAt) return null;
+  const at = new Date(dueAt);
+  const overdue = at.getTime() < now.getTime();
+  const when = formatLocal(at);
+  return overdue
+    ? { text: `${when} (overdue by ${distanceInWords(at, now).replace(/ ago$/, '')})`, overdue }
+    : { text: `${when} (${distanceInWords(at, now)})`, overdue };
+}
+
+export const STATUS_LABELS: Record<string, string> = {
+  open: 'Open',
+  resolved: 'Resolved',
+  decided: 'Decided',
+  'referred-for-learning': 'Referred for learning',
+  withdrawn: 'Withdrawn',
+};
+
+/** GOV.UK tag colours by status. */
+export const STATUS_TAG_CLASSES: Record<string, string> = {
+  open: 'govuk-tag--blue',
+  resolved: 'govuk-tag--green',
+  decided: 'govuk-tag--green',
+  'referred-for-learning': 'govuk-tag--purple',
+  withdrawn: 'govuk-tag--grey',
+};
+
+/** Timeline event types as sentences' subjects; anything else is shown in words. */
+export const EVENT_LABELS: Record<string, string> = {
+  raised: 'Escalation raised',
+  'tier-entered': 'Step started',
+  'deadline-set': 'Deadline set',
+  acknowledged: 'Acknowledged',
+  responded: 'Responded',
+  'plan-agreed': 'Plan of action agreed',
+  'plan-proposed': 'Plan of action proposed',
+  resolved: 'Resolved',
+  escalated: 'Escalated to the next step',
+  'deadline-breached': 'Deadline missed',
+  'note-added': 'Note added',
+  withdrawn: 'Withdrawn',
+  decided: 'Decision recorded',
+};
+
+export const eventLabel = (type: string) =>
+  EVENT_LABELS[type] ?? type.charAt(0).toUpperCase() + type.slice(1).replace(/-/g, ' ');
