@@ -160,6 +160,18 @@ start_server() {
   export RESOLVE_TEMPORAL_PG_ADDR="$PG_HOST:$PG_PORT" RESOLVE_TEMPORAL_PG_USER="$PG_USER"
   export RESOLVE_TEMPORAL_PG_PASSWORD="$PG_PASSWORD"
   export RESOLVE_TEMPORAL_DYNAMIC_CONFIG="$HERE/dynamicconfig.yaml"
+  # Temporal's schema keeps each service's membership port in a SMALLINT column
+  # (cluster_membership.rpc_port): above 32767 the server stops at start ("out of range for
+  # type smallint").
+  local name limit
+  for name in FRONTEND HISTORY MATCHING WORKER FRONTEND_HTTP FRONTEND_MEMBERSHIP HISTORY_MEMBERSHIP MATCHING_MEMBERSHIP WORKER_MEMBERSHIP; do
+    limit=65535
+    [[ "$name" == *MEMBERSHIP ]] && limit=32767
+    name="RESOLVE_TEMPORAL_${name}_PORT"
+    if ! [[ "${!name}" =~ ^[0-9]+$ ]] || ((${!name} < 1 || ${!name} > limit)); then
+      die "$name is ${!name}: it must be a port from 1 to $limit (membership ports: Temporal keeps them in a SMALLINT column)"
+    fi
+  done
 
   local started
   started=$(date +%s)
@@ -177,12 +189,12 @@ start_server() {
 
   until "$TEMPORAL_CLI_PATH" operator cluster health --address "$(address)" >/dev/null 2>&1; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$LOG_FILE" >&2
+      tail -n 5 "$LOG_FILE" | cut -c1-600 >&2
       rm -f "$PID_FILE"
       die "the server exited while starting (log above, whole in $LOG_FILE)"
     fi
     if (($(date +%s) - started > 120)); then
-      tail -n 30 "$LOG_FILE" >&2
+      tail -n 5 "$LOG_FILE" | cut -c1-600 >&2
       stop_server
       die "the server was not healthy within 120 s"
     fi
