@@ -3,7 +3,7 @@
  * ./var: a real PostgreSQL server, the Temporal dev server with its Web UI, the escalation worker,
  * the notifier, a local SMTP capture with a page to read what was sent, and the API.
  * Ports can be moved with environment variables (API_PORT, PG_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT,
- * SMTP_PORT, MAIL_UI_PORT, WORKER_METRICS_PORT). With DATABASE_URL or TEMPORAL_ADDRESS set, those are used instead.
+ * SMTP_PORT, MAIL_UI_PORT, WORKER_METRICS_PORT, OIDC_PORT). With DATABASE_URL or TEMPORAL_ADDRESS set, those are used instead.
  * Payloads are encrypted with RESOLVE_ENCRYPTION_KEYS when set, else with a key generated once
  * and kept in var/encryption-keys (it must stay beside var/temporal.db to read its histories).
  */
@@ -30,6 +30,7 @@ import {
 } from '@resolve/temporal';
 import { startSmtpCapture, type CapturedMail } from '@resolve/mail-capture';
 import { startEscalationWorker, workerTelemetryOptions } from '@resolve/worker';
+import { directoryPeopleForSignIn, startLocalOpenIdProvider } from './local-openid';
 
 const root = path.resolve(__dirname, '..', '..');
 const varDir = path.join(root, 'var');
@@ -153,6 +154,30 @@ async function main() {
   });
   stops.unshift(() => notifier.shutdown());
 
+  // The web service's sign-in: the partnership's provider when WEB_OIDC_ISSUER is set, else a
+  // local OpenID provider listing the demonstration people (never under RESOLVE_ENV=production).
+  process.env.WEB_BASE_URL ??= `http://127.0.0.1:${apiPort}`;
+  let signIn = process.env.WEB_OIDC_ISSUER ?? '(set WEB_OIDC_ISSUER)';
+  if (!process.env.WEB_OIDC_ISSUER && process.env.RESOLVE_ENV !== 'production') {
+    const provider = await startLocalOpenIdProvider({
+      people: await directoryPeopleForSignIn(
+        dataSource,
+        [...partnerships].map(([id, name]) => ({ id, name })),
+      ),
+      redirectUri: `${process.env.WEB_BASE_URL.replace(/\/+$/, '')}/sign-in/callback`,
+      port: port('OIDC_PORT', 8090),
+    });
+    stops.push(() => provider.stop());
+    Object.assign(process.env, {
+      WEB_OIDC_ISSUER: provider.issuer,
+      WEB_OIDC_CLIENT_ID: provider.clientId,
+      WEB_OIDC_CLIENT_SECRET: provider.clientSecret,
+      // Ask who is signing in every time, so anyone can be tried in turn.
+      WEB_OIDC_PROMPT: 'login',
+    });
+    signIn = `${provider.issuer} (local: choose any demonstration person)`;
+  }
+
   // API with the local token issuer
   const issuer = await loadOrCreateLocalIssuer(
     path.join(varDir, 'auth', 'local-issuer.json'),
@@ -183,6 +208,7 @@ async function main() {
 
   say('ready');
   console.log(`
+  Web service          ${process.env.WEB_BASE_URL}  (sign-in: ${signIn})
   API and its docs     http://127.0.0.1:${apiPort}/docs
   Temporal Web UI      ${uiUrl ?? `(external server ${temporalAddress})`}
   Payload codec        http://127.0.0.1:${apiPort}/codec  (docs/operators.md)
