@@ -124,6 +124,7 @@ async function main() {
   const redirectUris = required('LOCAL_OIDC_REDIRECT_URIS').split(',');
   const people = JSON.parse(readFileSync(required('LOCAL_OIDC_PEOPLE_FILE'), 'utf8')) as LocalPerson[];
   const bySubject = new Map(people.map((p) => [p.subject, p]));
+  const formTargets = [...new Set(redirectUris.map((u) => new URL(u).origin))].join(' ');
 
   // The port first: the issuer's URL names it, and port 0 lets the tests take any free one.
   const server = createServer();
@@ -201,7 +202,8 @@ async function main() {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'content-security-policy':
-          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+          // The sign-in form's answer redirects on to the client: its origin is a form target too.
+          `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,
       });
       res.end(signInPage(uid, people));
       return;
