@@ -40,8 +40,9 @@ export const webConfigSchema = z
         path: ['WEB_OIDC_CLIENT_ID'],
         message: 'WEB_OIDC_ISSUER is set: set WEB_OIDC_CLIENT_ID and WEB_OIDC_CLIENT_SECRET too',
       });
-    if (c.RESOLVE_ENV !== 'production') return;
-    // Production: sign-in against the partnership's provider over https, cookies marked Secure.
+    // Production with sign-in set up: the partnership's provider over https, cookies marked
+    // Secure. Without an issuer the pages only say sign-in is not set up, and the API runs as before.
+    if (c.RESOLVE_ENV !== 'production' || !c.WEB_OIDC_ISSUER) return;
     for (const name of ['WEB_BASE_URL', 'WEB_OIDC_ISSUER'] as const) {
       const value = c[name];
       if (!value) continue;
