@@ -48,6 +48,15 @@ const bookkeepingInWorker = proxyLocalActivities<EscalationActivities>({
   retry: BOOKKEEPING_RETRY,
 });
 const LOCAL_BOOKKEEPING = 'local-bookkeeping';
+
+/**
+ * Since the patch `authorised-actions`, every action is checked by the worker against what the
+ * Resolve API recorded before it is applied (see authoriseAction): anyone who reaches Temporal's
+ * frontend can send an update, only the API writes action records. A local activity: no server
+ * round trip, and only the verdict goes into the history.
+ */
+export const AUTHORISED_ACTIONS = 'authorised-actions';
+export const authorisation = (): Pick<EscalationActivities, 'authoriseAction'> => bookkeepingInWorker;
 export const bookkeeping = (): EscalationActivities =>
   patched(LOCAL_BOOKKEEPING) ? bookkeepingInWorker : bookkeepingViaServer;
 

@@ -29,7 +29,14 @@ import {
   validateAction,
   type EscalationAction,
 } from '@resolve/domain';
-import { bookkeeping, EffectRunner, NOTIFY_IN_BACKGROUND, tag } from './effect-runner';
+import {
+  authorisation,
+  AUTHORISED_ACTIONS,
+  bookkeeping,
+  EffectRunner,
+  NOTIFY_IN_BACKGROUND,
+  tag,
+} from './effect-runner';
 
 /**
  * One escalation, from raising to closure, under any protocol. A thin durable shell around the
@@ -58,6 +65,35 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     effects.changes += 1;
   };
 
+  /**
+   * Whether the worker confirms the API authorised the action (patch `authorised-actions`). A
+   * refusal changes nothing and is audited by the activity. Callers check `patched` first and
+   * only then await, so runs recorded before the patch apply actions exactly as they did,
+   * without even a yield in between.
+   */
+  const authorised = async (action: EscalationAction): Promise<boolean> => {
+    const verdict = await authorisation().authoriseAction({
+      escalationId: input.escalationId,
+      kind: action.kind,
+      actionId: action.actionId,
+      actor: action.actor,
+      // The same action twice (a replayed update under a new update id) is applied once.
+      alreadyApplied: state.timeline.some((e) => e.actionId === action.actionId),
+    });
+    return verdict.authorised;
+  };
+  const notAuthorised = () =>
+    ApplicationFailure.create({
+      type: 'ActionRefused',
+      message: 'the action did not come through the Resolve API; it was refused and recorded',
+      details: ['not-authorised'],
+      nonRetryable: true,
+    });
+  const refusal = (err: unknown) =>
+    err instanceof ActionRefused
+      ? ApplicationFailure.create({ type: 'ActionRefused', message: err.message, details: [err.code] })
+      : err;
+
   for (const kind of Object.keys(actionUpdates) as UpdateActionKind[]) {
     // One handler for every action update: the engine dispatches on `kind`.
     const update = actionUpdates[kind] as unknown as import('@temporalio/common').UpdateDefinition<
@@ -67,7 +103,17 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     setHandler(
       update,
       async (args: object) => {
-        run({ ...(args as object), kind } as EscalationAction);
+        const action = { ...(args as object), kind } as EscalationAction;
+        if (patched(AUTHORISED_ACTIONS)) {
+          if (!(await authorised(action))) throw notAuthorised();
+          // The case may have moved on while the action was checked: the engine decides again.
+          try {
+            validateAction(protocol, state, action, now());
+          } catch (err) {
+            throw refusal(err);
+          }
+        }
+        run(action);
         // Answer once the effects (a new tier's deadline, the projection) are carried out, so
         // the caller sees the escalation as it now stands.
         const mine = effects.changes;
@@ -79,20 +125,17 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
           try {
             validateAction(protocol, state, { ...(args as object), kind } as EscalationAction, now());
           } catch (err) {
-            if (err instanceof ActionRefused) {
-              throw ApplicationFailure.create({
-                type: 'ActionRefused',
-                message: err.message,
-                details: [err.code],
-              });
-            }
-            throw err;
+            throw refusal(err);
           }
         },
       },
     );
   }
-  setHandler(addNoteSignal, (args) => run({ ...args, kind: 'add-note' }));
+  setHandler(addNoteSignal, (args) => {
+    const note: EscalationAction = { ...args, kind: 'add-note' };
+    if (!patched(AUTHORISED_ACTIONS)) return run(note);
+    void authorised(note).then((ok) => ok && run(note));
+  });
   setHandler(calendarChangedSignal, () => {
     calendarChanged = true;
   });

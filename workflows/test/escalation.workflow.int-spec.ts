@@ -17,7 +17,7 @@ import {
   type TestDatabase,
 } from '@resolve/testing';
 import { createEscalationActivities } from '@resolve/worker';
-import { seedEscalation } from './support';
+import { recordAction, seedEscalation } from './support';
 
 /**
  * The escalation workflow under the time-skipping test server: days pass in milliseconds, so
@@ -122,18 +122,23 @@ describe('escalationWorkflow (time-skipping)', () => {
       expect(row).toEqual({ tier_number: 2, breaches: 1, status: 'open' });
 
       // Resolution needs both sides where the protocol says so; each side confirms.
-      const actor = (side: 'raising' | 'receiving') => ({
-        personId: side === 'raising' ? input.raisedBy.personId : `${input.receivingAgencyId}-line-manager`,
-        agencyId: side === 'raising' ? input.raisingAgencyId : input.receivingAgencyId,
-        role: 'line-manager' as const,
-        side,
-      });
-      await handle.executeUpdate(actionUpdates.resolve, {
-        args: [{ actor: actor('raising'), actionId: '00000000-0000-4000-a000-000000000001' }],
-      });
-      const after = await handle.executeUpdate(actionUpdates.resolve, {
-        args: [{ actor: actor('receiving'), actionId: '00000000-0000-4000-a000-000000000002' }],
-      });
+      // At tier 2 each agency's line manager acts (the demo directory's `<agency>-line-manager`).
+      const actor = (side: 'raising' | 'receiving') => {
+        const agencyId = side === 'raising' ? input.raisingAgencyId : input.receivingAgencyId;
+        return { personId: `${agencyId}-line-manager`, agencyId, role: 'line-manager' as const, side };
+      };
+      // Each action's record first, as the API writes it; the worker checks it before applying.
+      const resolveAs = async (side: 'raising' | 'receiving', actionId: string) => {
+        await recordAction(db.dataSource, {
+          escalationId: input.escalationId,
+          kind: 'resolve',
+          actionId,
+          actor: actor(side),
+        });
+        return handle.executeUpdate(actionUpdates.resolve, { args: [{ actor: actor(side), actionId }] });
+      };
+      await resolveAs('raising', '00000000-0000-4000-a000-000000000001');
+      const after = await resolveAs('receiving', '00000000-0000-4000-a000-000000000002');
       expect(after.status).toBe('resolved');
       const result = await handle.result();
       expect(result.summary.status).toBe('resolved');
@@ -153,6 +158,12 @@ describe('escalationWorkflow (time-skipping)', () => {
       expect(pending).toEqual(['notifyBatch']); // the raised and tier-entered notices, together
 
       // An action answers without waiting for the notifier.
+      await recordAction(db.dataSource, {
+        escalationId: input.escalationId,
+        kind: 'withdraw',
+        actionId: '00000000-0000-4000-a000-000000000101',
+        actor: input.raisedBy,
+      });
       const answered = await Promise.race([
         handle.executeUpdate(actionUpdates.withdraw, {
           args: [{ actor: input.raisedBy, actionId: '00000000-0000-4000-a000-000000000101' }],

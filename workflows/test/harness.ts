@@ -22,7 +22,7 @@ import {
   type TestDatabase,
 } from '@resolve/testing';
 import { createEscalationActivities } from '@resolve/worker';
-import { seedEscalation } from './support';
+import { recordAction, seedEscalation } from './support';
 
 /**
  * One time-skipping Temporal server, one Postgres and one pair of workers for a whole test file
@@ -265,7 +265,17 @@ export type UpdateName = keyof typeof actionUpdates;
 export async function update(c: Case, kind: UpdateName, args: Record<string, unknown>) {
   await quiesce(c);
   const def = actionUpdates[kind] as unknown as (typeof actionUpdates)['acknowledge'];
-  const answer = await c.handle.executeUpdate(def, { args: [{ actionId: actionId(), ...args } as never] });
+  const full = { actionId: actionId(), ...args } as { actionId: string; actor?: Actor };
+  // The API writes the action's record before it sends the action; the worker checks it.
+  if (full.actor) {
+    await recordAction(c.h.db.dataSource, {
+      escalationId: c.input.escalationId,
+      kind,
+      actionId: full.actionId,
+      actor: full.actor,
+    });
+  }
+  const answer = await c.handle.executeUpdate(def, { args: [full as never] });
   // The workflow answers once the action's state is written; its notices go out in the
   // background (patch notify-in-background). Tests that look at the notifier's requests after an
   // action see them once the workflow is idle again.

@@ -16,6 +16,7 @@ import {
   type Case,
   type Harness,
 } from './harness';
+import { recordAction } from './support';
 
 /**
  * The cases whose histories are kept as replay fixtures (workflows/test/fixtures/histories/).
@@ -160,7 +161,13 @@ export const SCENARIOS: Scenario[] = [
     name: 'lincolnshire-joint-s117.note-refusal-withdrawn',
     protocolId: 'lincolnshire-joint-s117',
     async run(c) {
-      await c.handle.signal(addNoteSignal, { actor: c.input.raisedBy, actionId: actionId() });
+      const note = { actor: c.input.raisedBy, actionId: actionId() };
+      await recordAction(c.h.db.dataSource, {
+        escalationId: c.input.escalationId,
+        kind: 'add-note',
+        ...note,
+      });
+      await c.handle.signal(addNoteSignal, note);
       // Refused by the validator: never reaches the history as an accepted update.
       await update(c, 'withdraw', { actor: party(c.input, 'receiving', 'practitioner') }).then(
         () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { escalationWorkflowId, type EscalationWorkflowInput } from '@resolve/contracts';
-import { demoAgencyId, demoPersonId, seedDemoDirectory } from '@resolve/persistence';
+import type { Actor } from '@resolve/domain';
+import { ActionRecordsRepository, demoAgencyId, demoPersonId, seedDemoDirectory } from '@resolve/persistence';
 import { getProtocol } from '@resolve/protocols';
 
 /** Partnerships whose demonstration directory is already in a database (seeded once each). */
@@ -65,4 +66,24 @@ export async function seedEscalation(
     raisedBy: { personId: raiser, agencyId: raising, role: 'practitioner', side: 'raising' },
     actionId,
   };
+}
+
+/**
+ * Writes an action's record, as the API does before it sends the action: the worker applies an
+ * action only when its record matches (patch authorised-actions).
+ */
+export async function recordAction(
+  ds: DataSource,
+  action: { escalationId: string; kind: string; actionId: string; actor: Actor },
+): Promise<void> {
+  await new ActionRecordsRepository(ds).insert({
+    id: action.actionId,
+    escalationId: action.escalationId,
+    kind: action.kind,
+    personId: action.actor.personId,
+    agencyId: action.actor.agencyId,
+    role: action.actor.role,
+    text: null,
+    payload: {},
+  });
 }

@@ -1,4 +1,11 @@
-import type { Audience, DeadlineResult, Effect, EscalationState, NotificationEvent } from '@resolve/domain';
+import type {
+  Actor,
+  Audience,
+  DeadlineResult,
+  Effect,
+  EscalationState,
+  NotificationEvent,
+} from '@resolve/domain';
 import type { Protocol } from '@resolve/protocols';
 
 export type ComputeDeadlineRequest = Omit<Extract<Effect, { type: 'compute-deadline' }>, 'type'> & {
@@ -6,8 +13,26 @@ export type ComputeDeadlineRequest = Omit<Extract<Effect, { type: 'compute-deadl
 };
 
 /** Activities of the escalation worker (services/worker). */
+/** An action as the workflow received it, to be checked against what the API recorded. */
+export interface AuthoriseActionRequest {
+  escalationId: string;
+  kind: string;
+  actionId: string;
+  actor: Actor;
+  /** The workflow has already applied an action with this id: a replay, refused. */
+  alreadyApplied?: boolean;
+}
+
+export type ActionAuthorisation = { authorised: true } | { authorised: false; reason: string };
+
 export interface EscalationActivities {
   computeDeadline(request: ComputeDeadlineRequest): Promise<DeadlineResult>;
+  /**
+   * Whether the Resolve API authorised this action: its record exists for this case, kind and
+   * person, and the person holds the roles the actor claims. Anyone who reaches Temporal's
+   * frontend can send an update; only the API writes action records. A refusal is audited.
+   */
+  authoriseAction(request: AuthoriseActionRequest): Promise<ActionAuthorisation>;
   /** Writes the escalation's row and appends new timeline entries to Postgres (idempotent). */
   recordProjection(state: EscalationState): Promise<void>;
 }

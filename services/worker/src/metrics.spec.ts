@@ -92,6 +92,7 @@ describe('worker metrics', () => {
       recordProjection: async (state) => {
         projectedSeq = state.timeline.length;
       },
+      authoriseAction: async () => ({ authorised: true }),
     };
     const activities = instrumentEscalationActivities(inner, {
       projections,

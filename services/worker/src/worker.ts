@@ -51,7 +51,9 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUES.escalations,
     workflowBundle: await escalationWorkflowBundle(),
-    activities: instrumentEscalationActivities(createEscalationActivities({ projections }), { projections }),
+    activities: instrumentEscalationActivities(createEscalationActivities({ dataSource, projections }), {
+      projections,
+    }),
     dataConverter: options.dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });

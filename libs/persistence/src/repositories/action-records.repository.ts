@@ -81,6 +81,19 @@ export class ActionRecordsRepository {
       .execute();
   }
 
+  /** Who wrote the record and for which case and kind: what an action's authorisation is checked against. */
+  async identityOf(
+    id: string,
+  ): Promise<Pick<
+    ActionRecordEntity,
+    'id' | 'escalationId' | 'kind' | 'personId' | 'agencyId' | 'role'
+  > | null> {
+    return this.records.findOne({
+      where: { id },
+      select: { id: true, escalationId: true, kind: true, personId: true, agencyId: true, role: true },
+    });
+  }
+
   async outcomeOf(id: string): Promise<ActionOutcome | null> {
     const record = await this.records.findOne({ where: { id }, select: { id: true, outcome: true } });
     return record?.outcome ?? null;

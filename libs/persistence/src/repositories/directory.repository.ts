@@ -307,10 +307,18 @@ export class DirectoryRepository {
 
   /** The person a token's subject names, with the roles they hold; null when nobody. */
   async callerBySubject(identitySubject: string): Promise<CallerRecord | null> {
-    const person = await this.persons.findOne({
-      select: ['id', 'partnershipId'],
-      where: { identitySubject },
-    });
+    return this.callerWhere({ identitySubject });
+  }
+
+  /** The same, by directory person id: the worker re-checks an action's actor with it. */
+  async callerByPersonId(personId: string): Promise<CallerRecord | null> {
+    return this.callerWhere({ id: personId });
+  }
+
+  private async callerWhere(
+    where: { identitySubject: string } | { id: string },
+  ): Promise<CallerRecord | null> {
+    const person = await this.persons.findOne({ select: ['id', 'partnershipId'], where });
     if (!person) return null;
     const [agencyRoles, partnershipRoles] = await Promise.all([
       this.agencyRoles.find({ select: ['agencyId', 'role'], where: { personId: person.id } }),
