@@ -8,7 +8,31 @@ export interface CapturedMail {
   subject: string;
   text: string;
   html: string;
+  /** Every part that is neither the text nor the HTML body (a calendar invitation: text/calendar and its .ics). */
+  attachments: CapturedAttachment[];
   receivedAt: Date;
+}
+
+export interface CapturedAttachment {
+  contentType: string;
+  filename: string | null;
+  /** The Content-Type's method parameter (text/calendar; method=REQUEST), when it has one. */
+  method: string | null;
+  /** The part decoded as UTF-8. */
+  content: string;
+}
+
+function attachmentsOf(parsed: ParsedMail): CapturedAttachment[] {
+  return parsed.attachments.map((a) => {
+    const type = a.headers.get('content-type') as { params?: Record<string, string> } | string | undefined;
+    const method = typeof type === 'object' ? (type.params?.method ?? null) : null;
+    return {
+      contentType: a.contentType,
+      filename: a.filename ?? null,
+      method,
+      content: a.content.toString('utf8'),
+    };
+  });
 }
 
 export interface SmtpCapture {
@@ -75,6 +99,7 @@ export async function startSmtpCapture(
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
+            attachments: attachmentsOf(parsed),
             receivedAt: new Date(),
           };
           const accept = () => {

@@ -1,7 +1,9 @@
 import type { Nation } from '@resolve/calendar';
 import { getProtocol } from '@resolve/protocols';
 import type { EscalationFacts } from './recipients';
+import { NO_FACTS, type NoticeFacts } from './notice-facts';
 import type { TemplateEvent } from './templates';
+import { noticeWording, type ReaderSide, type TierWording } from './wording';
 
 /** What the notifier needs from a protocol definition: words for messages, the nation for holidays. */
 export interface ProtocolInfo {
@@ -10,7 +12,7 @@ export interface ProtocolInfo {
   audience: 'children' | 'adults' | 'both';
   nation: Nation;
   categories: { id: string; label: string }[];
-  tiers: { number: number; key: string; title: string }[];
+  tiers: TierWording[];
 }
 
 export type ProtocolLookup = (protocolId: string) => ProtocolInfo | null;
@@ -25,7 +27,15 @@ export const shippedProtocolLookup: ProtocolLookup = (protocolId) => {
       audience: p.audience,
       nation: p.nation,
       categories: p.categories.map((c) => ({ id: c.id, label: c.label })),
-      tiers: p.tiers.map((t) => ({ number: t.number, key: t.key, title: t.title })),
+      tiers: p.tiers.map((t) => ({
+        number: t.number,
+        key: t.key,
+        title: t.title,
+        clause: t.clause,
+        asWritten: t.timescale.asWritten,
+        expects: t.expects,
+        partnershipRoles: [...t.partnershipRoles],
+      })),
     };
   } catch {
     return null;
@@ -74,6 +84,16 @@ export interface MessageContext {
   event: TemplateEvent;
   tier: number;
   publicBaseUrl: string;
+  /** What the projection says about the step (deadline, meeting...); none: wording without it. */
+  facts?: NoticeFacts;
+  /** Agency names of the two sides, by id. */
+  agencyNames?: Readonly<Record<string, string>>;
+}
+
+/** Who reads this message: their name and the side they are on. */
+export interface Reader {
+  name: string;
+  side: ReaderSide;
 }
 
 export function escalationLink(publicBaseUrl: string, escalationId: string): string {
@@ -81,16 +101,39 @@ export function escalationLink(publicBaseUrl: string, escalationId: string): str
 }
 
 /**
- * Template variables for one recipient. Only ids, the case reference, protocol wording and the
- * professional recipient's own name: the notifier never reads the child's or adult's details
+ * Template variables for one recipient. Only ids, the case reference, protocol wording, agency
+ * names, instants and the professional recipient's own name and side (see wording.ts): the notifier never reads the child's or adult's details
  * (table escalation_subject) or the case's prose. The category label only when the partnership
  * allows it (`email_detail = 'reference-and-category'`).
  */
-export function messageVariables(ctx: MessageContext, recipientName: string): Record<string, string> {
+export function messageVariables(ctx: MessageContext, reader: Reader | string): Record<string, string> {
   const { escalation, protocol } = ctx;
-  const tier =
-    protocol?.tiers.find((t) => t.number === ctx.tier && t.key === escalation.tierKey) ??
-    protocol?.tiers.find((t) => t.number === ctx.tier);
+  const { name: recipientName, side } =
+    typeof reader === 'string' ? { name: reader, side: 'unknown' as const } : reader;
+  const facts = ctx.facts ?? NO_FACTS;
+  const tierAt = (n: number, key: string | null) =>
+    protocol?.tiers.find((t) => t.number === n && t.key === key) ??
+    protocol?.tiers.find((t) => t.number === n);
+  const tier = tierAt(ctx.tier, escalation.tierKey);
+  const currentTier =
+    facts.current && facts.tierNumber !== null ? tierAt(facts.tierNumber, facts.tierKey) : tier;
+  const names = ctx.agencyNames ?? {};
+  const wording = noticeWording({
+    event: ctx.event,
+    noticeTier: tier ?? null,
+    currentTier: currentTier ?? null,
+    facts,
+    side,
+    raisingAgency: names[escalation.raisingAgencyId] ?? 'the raising agency',
+    receivingAgency: names[escalation.receivingAgencyId] ?? 'the receiving agency',
+    readerAgencyId:
+      side === 'raising'
+        ? escalation.raisingAgencyId
+        : side === 'receiving'
+          ? escalation.receivingAgencyId
+          : null,
+    planItemOwnerAgencyId: facts.planItemOwnerAgencyId,
+  });
   const category =
     protocol?.categories.find((c) => c.id === escalation.category)?.label ?? escalation.category;
   const showRisk = ctx.event === 'immediate-risk-flagged' || escalation.immediateRisk;
@@ -105,5 +148,6 @@ export function messageVariables(ctx: MessageContext, recipientName: string): Re
     recipientName,
     categoryLine: escalation.emailDetail === 'reference-and-category' ? `Category: ${category}` : '',
     riskNotice: showRisk ? riskNotice(protocol?.audience) : '',
+    ...wording,
   };
 }

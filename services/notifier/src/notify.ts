@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Nation } from '@resolve/calendar';
 import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
 import { NOTIFICATION_EVENTS } from '@resolve/domain';
-import { DeliveriesRepository } from '@resolve/persistence';
+import { DeliveriesRepository, NoticeFactsRepository } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import {
   defaultWorkingDay,
@@ -14,6 +14,7 @@ import {
 import { deliveryKey, recordUndeliverable, withDelivery, type DeliverySpec } from './deliveries';
 import { loadDirectorySnapshot, loadEscalationFacts } from './directory';
 import { DeliveryError, errorText, redactContacts } from './errors';
+import { meetingInvitation, parseMailbox, type CalendarPart } from './calendar-invitation';
 import { createLimiter } from './limiter';
 import { jsonLogger, type NotifierLogger } from './logger';
 import {
@@ -22,6 +23,7 @@ import {
   shippedProtocolLookup,
   type ProtocolLookup,
 } from './message-content';
+import { loadNoticeFacts, type NoticeFacts } from './notice-facts';
 import type { Providers } from './providers/provider-factory';
 import {
   businessManagers,
@@ -30,15 +32,27 @@ import {
   type DirectoryPerson,
   type DirectorySnapshot,
   type EscalationFacts,
+  type Recipient,
 } from './recipients';
 import { loadTemplates, renderEmail, renderSms, type TemplateEvent, type TemplateSet } from './templates';
+import { escalationLink } from './message-content';
+import { readerSide, type ReaderSide } from './wording';
 
 export interface NotifierDeps {
   dataSource: DataSource;
   /** The deliveries' rows (default: a repository on dataSource). */
   deliveries?: DeliveriesRepository;
   providers: Providers;
-  config: { publicBaseUrl: string };
+  /** mailFrom: the organiser of calendar invitations (default notifications@resolve.invalid). */
+  config: { publicBaseUrl: string; mailFrom?: string };
+  /** The projected case, for what a notice is about (default: a repository on dataSource). */
+  noticeFacts?: NoticeFactsRepository;
+  /**
+   * How long a notice waits for the workflow's projection to record the step that caused it
+   * (default 15 s): the workflow sends notices before it writes the projection. After that the
+   * message goes without the deadline or meeting facts (pointing to the case page).
+   */
+  projectionWaitMs?: number;
   /** Now, for the SMS working-hours rule. */
   clock?: () => Date;
   templates?: TemplateSet;
@@ -87,6 +101,9 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
   const protocols = deps.protocols ?? shippedProtocolLookup;
   const log = deps.logger ?? jsonLogger();
   const deliverySlot = createLimiter(deps.maxParallelDeliveries ?? 4);
+  const noticeFactsRepository = deps.noticeFacts ?? new NoticeFactsRepository(ds);
+  const projectionWaitMs = deps.projectionWaitMs ?? 15_000;
+  const organizer = parseMailbox(deps.config.mailFrom ?? 'Resolve <notifications@resolve.invalid>');
   const workingDay = (nation: Nation) =>
     deps.isWorkingDay ? (d: string) => deps.isWorkingDay!(d, nation) : defaultWorkingDay(nation);
 
@@ -102,7 +119,12 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
       );
     }
     const protocol = protocols(escalation.protocolId);
-    const directory = await loadDirectorySnapshot(ds, escalation);
+    const [directory, facts, agencies] = await Promise.all([
+      loadDirectorySnapshot(ds, escalation),
+      loadNoticeFacts(noticeFactsRepository, request, { now: clock, waitMs: projectionWaitMs }),
+      noticeFactsRepository.agencyNames([escalation.raisingAgencyId, escalation.receivingAgencyId]),
+    ]);
+    const agencyNames = Object.fromEntries(agencies.map((a) => [a.id, a.name]));
     const recipients = resolveRecipients(directory, escalation, request.audience);
     const ctx: ChannelContext = {
       urgent: request.urgent,
@@ -119,17 +141,43 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
       correlationId: request.correlationId,
     };
 
+    if (!facts.current) {
+      log.info('projection has not recorded this step yet: message without its deadline or meeting', {
+        ...logFields,
+        waitedMs: projectionWaitMs,
+      });
+    }
+
     const variablesFor = (
       person: DirectoryPerson,
+      side: ReaderSide,
       event: TemplateEvent,
       extra: Record<string, string> = {},
     ) => ({
       ...messageVariables(
-        { escalation, protocol, event, tier: request.tier, publicBaseUrl: deps.config.publicBaseUrl },
-        person.displayName,
+        {
+          escalation,
+          protocol,
+          event,
+          tier: request.tier,
+          publicBaseUrl: deps.config.publicBaseUrl,
+          facts,
+          agencyNames,
+        },
+        { name: person.displayName, side },
       ),
       ...extra,
     });
+
+    /** The meeting's invitation (or its cancellation when the case closes) for one invitee. */
+    const calendarFor = (person: DirectoryPerson): CalendarPart | undefined =>
+      invitationFor(request.event, facts, person, {
+        escalationId: escalation.id,
+        reference: escalation.reference,
+        link: escalationLink(deps.config.publicBaseUrl, escalation.id),
+        organizer,
+        now: clock(),
+      });
 
     const count = (outcome: Outcome, spec: DeliverySpec) => {
       if (outcome.kind === 'sent') result.sent += 1;
@@ -143,14 +191,16 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
       spec: DeliverySpec,
       person: DirectoryPerson,
       variables: Record<string, string>,
+      calendar?: CalendarPart,
     ): Promise<Outcome> {
-      return deliverySlot(() => attemptNow(spec, person, variables));
+      return deliverySlot(() => attemptNow(spec, person, variables, calendar));
     }
 
     async function attemptNow(
       spec: DeliverySpec,
       person: DirectoryPerson,
       variables: Record<string, string>,
+      calendar?: CalendarPart,
     ): Promise<Outcome> {
       const event = spec.event as TemplateEvent;
       try {
@@ -175,6 +225,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
                 deliveryKey: spec.key,
                 to: { address: person.email!, name: person.displayName },
                 ...rendered,
+                ...(calendar ? { calendar } : {}),
               };
               const p = deps.providers.email;
               if (status === 'sending' && p.findPrevious) {
@@ -274,7 +325,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
           channel: 'email',
           fallbackFor: failure.key,
         };
-        const variables = variablesFor(manager, 'delivery-failed', {
+        const variables = variablesFor(manager, 'partnership', 'delivery-failed', {
           failedRecipientName: failure.person.displayName,
           failedChannel: failure.channel === 'email' ? 'email' : 'text message (SMS)',
           failedEventLabel: EVENT_LABELS[request.event],
@@ -290,7 +341,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     // Recipients are independent (each delivery has its own key and lock), so they go out side by
     // side: the last of a breach's alerts leaves as soon as the first, not one SMTP exchange later
     // per person. The delivery slots bound how many run at once.
-    const deliverTo = async (person: DirectoryPerson): Promise<void> => {
+    const deliverTo = async ({ person, because }: Recipient): Promise<void> => {
       const plan = planChannels(person, ctx);
       if (plan.withheld) {
         log.info('notice withheld for this person', {
@@ -319,7 +370,8 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         );
         return;
       }
-      const variables = variablesFor(person, request.event);
+      const variables = variablesFor(person, readerSide(because), request.event);
+      const calendar = calendarFor(person);
       for (const channel of plan.channels) {
         const spec: DeliverySpec = {
           key: deliveryKey(request.key, person.id, channel),
@@ -329,7 +381,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
           personId: person.id,
           channel,
         };
-        const outcome = await attempt(spec, person, variables);
+        const outcome = await attempt(spec, person, variables, calendar);
         count(outcome, spec);
         if (outcome.kind !== 'failed') continue;
         const other = fallbackChannel(person, channel, plan.channels, ctx);
@@ -340,7 +392,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
             channel: other,
             fallbackFor: spec.key,
           };
-          count(await attempt(fallback, person, variables), fallback);
+          count(await attempt(fallback, person, variables, calendar), fallback);
         }
         await alertBusinessManagers(
           { key: spec.key, person, channel, error: outcome.error },
@@ -351,7 +403,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     };
     // allSettled, then the first error: a programming error in one recipient's delivery must not
     // leave the others running after the activity has answered.
-    const settled = await Promise.allSettled(recipients.map(({ person }) => deliverTo(person)));
+    const settled = await Promise.allSettled(recipients.map((recipient) => deliverTo(recipient)));
     const crashed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (crashed) throw crashed.reason;
 
@@ -411,6 +463,34 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
   }
 
   return { notify, notifyBatch };
+}
+
+/**
+ * A meeting-scheduled email carries the meeting's invitation (METHOD:REQUEST; a new date of the
+ * same tier's meeting is an update, with a higher SEQUENCE); the closing email cancels a meeting
+ * still ahead (METHOD:CANCEL). Nothing when the projection did not give the meeting.
+ */
+function invitationFor(
+  event: NotifyRequest['event'],
+  facts: NoticeFacts,
+  person: DirectoryPerson,
+  base: {
+    escalationId: string;
+    reference: string;
+    link: string;
+    organizer: { name: string; email: string };
+    now: Date;
+  },
+): CalendarPart | undefined {
+  if (!person.email) return undefined;
+  const attendee = { name: person.displayName, email: person.email };
+  if (event === 'meeting-scheduled' && facts.meeting) {
+    return meetingInvitation({ ...base, method: 'REQUEST', meeting: facts.meeting, attendee });
+  }
+  if (event === 'closed' && facts.meetingToCancel) {
+    return meetingInvitation({ ...base, method: 'CANCEL', meeting: facts.meetingToCancel, attendee });
+  }
+  return undefined;
 }
 
 function checkRequest(request: NotifyRequest): void {

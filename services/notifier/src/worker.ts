@@ -79,6 +79,8 @@ export interface StartNotifierOptions {
   dataConverter?: DataConverter;
   logger?: NotifierLogger;
   clock?: () => Date;
+  /** How long a notice waits for the workflow's projection (NotifierDeps.projectionWaitMs). */
+  projectionWaitMs?: number;
 }
 
 export interface RunningNotifier {
@@ -94,7 +96,7 @@ export interface RunningNotifier {
 const OPTION_ENV: Record<
   Exclude<
     keyof StartNotifierOptions,
-    'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'
+    'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock' | 'projectionWaitMs'
   >,
   string
 > = {
@@ -138,7 +140,7 @@ export async function startNotifierWithConfig(
   config: NotifierConfig,
   extras: Pick<
     StartNotifierOptions,
-    'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock'
+    'dataSource' | 'connection' | 'taskQueue' | 'dataConverter' | 'logger' | 'clock' | 'projectionWaitMs'
   > = {},
 ): Promise<RunningNotifier> {
   const logger = extras.logger ?? jsonLogger();
@@ -160,7 +162,8 @@ export async function startNotifierWithConfig(
     dataSource,
     deliveries: new DeliveriesRepository(dataSource),
     providers,
-    config: { publicBaseUrl: config.publicBaseUrl },
+    config: { publicBaseUrl: config.publicBaseUrl, mailFrom: config.mailFrom },
+    projectionWaitMs: extras.projectionWaitMs,
     clock: extras.clock,
     logger,
     connection,

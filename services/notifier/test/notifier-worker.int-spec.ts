@@ -57,6 +57,8 @@ beforeAll(async () => {
     publicBaseUrl: 'https://resolve.example.test',
     logger: silentLogger,
     clock: () => WORKING_HOURS,
+    // These escalations are rows without a workflow: no projection will ever come.
+    projectionWaitMs: 0,
     // Payloads are encrypted in every test environment: decode with the same keys.
     dataConverter: testDataConverter(),
   });

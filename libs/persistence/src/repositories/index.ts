@@ -12,3 +12,4 @@ export * from './escalation-projection.repository';
 export * from './deliveries.repository';
 export * from './sms-outbox.repository';
 export * from './web-sessions.repository';
+export * from './notice-facts.repository';

@@ -12,15 +12,18 @@ export const MAIL_FROM = 'Resolve <notifications@resolve.test>';
 export function notifierFor(
   ds: DataSource,
   config: Pick<NotifierConfig, 'email' | 'sms'>,
-  options: { clock?: () => Date } & Partial<Pick<NotifierDeps, 'logger'>> = {},
+  options: { clock?: () => Date } & Partial<Pick<NotifierDeps, 'logger' | 'projectionWaitMs'>> = {},
 ): ReturnType<typeof createNotifierActivities> & { providers: Providers } {
   const providers = createProviders({ ...config, mailFrom: MAIL_FROM }, ds);
   const activities = createNotifierActivities({
     dataSource: ds,
     providers,
-    config: { publicBaseUrl: PUBLIC_BASE_URL },
+    config: { publicBaseUrl: PUBLIC_BASE_URL, mailFrom: MAIL_FROM },
     clock: options.clock ?? (() => WORKING_HOURS),
     logger: options.logger ?? silentLogger,
+    // Most tests insert escalation rows without a workflow, so no projection ever comes: they do
+    // not wait for one unless they ask to.
+    projectionWaitMs: options.projectionWaitMs ?? 0,
   });
   return { ...activities, providers };
 }

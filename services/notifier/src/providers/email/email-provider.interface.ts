@@ -6,6 +6,12 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
+  /**
+   * A calendar invitation or cancellation (RFC 5545/5546). SMTP sends it as a text/calendar
+   * alternative (and an .ics attachment, for clients that only look there); providers that cannot
+   * carry one send the message without it, as the text already gives the date and time.
+   */
+  calendar?: { method: 'REQUEST' | 'CANCEL'; content: string };
 }
 
 export interface SendReceipt {

@@ -78,6 +78,9 @@ export class SmtpEmailProvider implements EmailProvider {
         subject: message.subject,
         text: message.text,
         html: message.html,
+        icalEvent: message.calendar
+          ? { method: message.calendar.method, content: message.calendar.content, filename: 'invitation.ics' }
+          : undefined,
         messageId,
         headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
       });
