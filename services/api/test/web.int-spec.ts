@@ -1,4 +1,4 @@
-import { WebSessionsRepository } from '@resolve/persistence';
+import { AuditRepository, WebSessionsRepository } from '@resolve/persistence';
 import { person } from './support/harness';
 import {
   errorSummaryOf,
@@ -191,6 +191,20 @@ describe('Web service over HTTP', () => {
     expect(acknowledged.url).toBe(`${base}/cases/${caseId}`);
     expect(acknowledged.html).toContain('Done: acknowledge the escalation.');
     expect(acknowledged.html).toContain('Received; looking into it.');
+
+    // Each read and action is in the API's audit trail, marked as the web's.
+    const trail = await new AuditRepository(web.stack.db.dataSource).forEscalation(caseId, 0, 100);
+    const web_ = trail.filter((r) => (r.detail as { channel?: string }).channel === 'web');
+    expect(web_.map((r) => [r.action, r.outcome, r.personId])).toEqual(
+      expect.arrayContaining([
+        ['escalation.read', 200, receiver],
+        ['escalation.withdraw', 409, receiver],
+        ['escalation.acknowledge', 200, receiver],
+      ]),
+    );
+    expect(web_.find((r) => r.action === 'escalation.acknowledge')!.actionRecordId).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
 
     // The referral form, as the API renders it, opened with the session.
     const record = await client.get(`${base}/cases/${caseId}/records/summary-log`);

@@ -3,7 +3,8 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGua
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { ActionKind } from '@resolve/domain';
-import { ApiError, notFound } from '../common/api-error';
+import { ApiError, notFound, STATUS_BY_CODE } from '../common/api-error';
+import { logger } from '../common/logger';
 import { ESCALATION_STATUSES } from '../escalations/dto/list-escalations.query';
 import { knownProtocol } from '../escalations/escalation-queries.service';
 import { documentHeaders } from '../records/records.controller';
@@ -20,6 +21,7 @@ import {
 } from './case-actions';
 import { isBoard, pageContext } from './page-context';
 import { WebApplication } from './web-application';
+import { WebAudit } from './web-audit';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import type { SignedInRequest } from './web-request';
@@ -75,11 +77,15 @@ const errorsByField = (errors: FieldError[]) => Object.fromEntries(errors.map((e
 @UseGuards(WebSignedInGuard)
 @Controller('cases')
 export class CasesController {
+  private readonly audit: WebAudit;
+
   constructor(
     private readonly app: WebApplication,
     private readonly renderer: WebRenderer,
     private readonly sessions: WebSessions,
-  ) {}
+  ) {
+    this.audit = new WebAudit(app);
+  }
 
   private async names(req: SignedInRequest) {
     const { caller } = req.web;
@@ -121,6 +127,10 @@ export class CasesController {
           cursor,
           limit: String(PAGE_SIZE),
         });
+    await this.audit.read(req, 'escalation.list', null, {
+      filter: { ...(status && { status }), ...(tier && { tier }), ...(agencyId && { agencyId }) },
+      count: page.items.length,
+    });
     const now = new Date();
     // Whose move it is: the engine's own answer per case (availableActions).
     const views = await Promise.all(
@@ -190,6 +200,7 @@ export class CasesController {
   async show(@Req() req: SignedInRequest, @Res() res: Response, @Param('id') rawId: string) {
     const id = caseId(rawId);
     const view = await this.app.queries.get(req.web.caller, id);
+    await this.audit.read(req, 'escalation.read', view);
     const flash = await this.sessions.takeFlash(req.web.session);
     this.renderer.page(res, 'case.njk', {
       ...pageContext(req, 'cases'),
@@ -258,7 +269,9 @@ export class CasesController {
   ) {
     const id = caseId(rawId);
     if (!(CASE_DOCUMENTS as readonly string[]).includes(kind)) throw notFound('record');
+    const view = await this.app.queries.get(req.web.caller, id);
     const doc = await this.app.records.caseDocument(req.web.caller, id, kind as CaseDocumentKind, 'html');
+    await this.audit.read(req, `escalation.read.records.${kind}.html`, view);
     // The records' own print-ready HTML, with the API's headers for documents (no scripts, no caching).
     documentHeaders(res, 'html', `${doc.reference}-${kind}.html`);
     res.send(doc.body);
@@ -310,9 +323,18 @@ export class CasesController {
       return;
     }
     const key = typeof body._key === 'string' && UUID.test(body._key) ? body._key : randomUUID();
+    let result: { actionId?: string };
     try {
-      await runAction(this.app.commands, req.web.caller, id, kind, values, key);
+      result = await runAction(this.app.commands, req.web.caller, id, kind, values, key);
     } catch (err) {
+      await this.audit
+        .record(req, {
+          action: `escalation.${kind}`,
+          outcome: err instanceof ApiError ? STATUS_BY_CODE[err.code] : 500,
+          escalation: view,
+          detail: err instanceof ApiError ? { error: err.code } : { error: 'internal' },
+        })
+        .catch(() => logger.error('audit row could not be written', { action: `escalation.${kind}` }));
       if (err instanceof ApiError && err.code !== 'not-found') {
         // The engine's refusal (or the API's check) in its own words, above the form.
         const message = `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`;
@@ -320,6 +342,15 @@ export class CasesController {
       }
       throw err;
     }
+    // The action has happened: a failure to record it is logged, and its answer stands (as in the API).
+    await this.audit
+      .record(req, {
+        action: `escalation.${kind}`,
+        outcome: 200,
+        escalation: view,
+        actionRecordId: result.actionId,
+      })
+      .catch(() => logger.error('audit row could not be written', { action: `escalation.${kind}` }));
     await this.sessions.update(req.web.session, { flash: `Done: ${page.title.toLowerCase()}.` });
     res.redirect(303, `/cases/${id}`);
   }

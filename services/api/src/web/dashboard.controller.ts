@@ -6,6 +6,7 @@ import { knownProtocol } from '../escalations/escalation-queries.service';
 import { barChart, type Bar } from './charts';
 import { isBoard, pageContext } from './page-context';
 import { WebApplication } from './web-application';
+import { WebAudit } from './web-audit';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import type { SignedInRequest } from './web-request';
@@ -49,6 +50,10 @@ export class DashboardController {
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
     }
+    await new WebAudit(this.app).read(req, 'escalation.list', null, {
+      view: 'dashboard',
+      count: open.length,
+    });
     const now = Date.now();
     const overdue = open.filter((c) => c.dueAt && new Date(c.dueAt).getTime() < now);
     const dueThisWeek = open.filter((c) => {

@@ -3,12 +3,14 @@ import { Body, Controller, Get, Post, Query, Req, Res, UseFilters, UseGuards } f
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { listProtocols } from '@resolve/protocols';
-import { ApiError } from '../common/api-error';
+import { ApiError, STATUS_BY_CODE } from '../common/api-error';
+import { logger } from '../common/logger';
 import type { RaiseEscalationDto } from '../escalations/dto/raise-escalation.dto';
 import { IMMEDIATE_RISK_REMINDER } from '../escalations/escalation-commands.service';
 import type { FieldError } from './case-actions';
 import { pageContext } from './page-context';
 import { WebApplication } from './web-application';
+import { WebAudit } from './web-audit';
 import { WebExceptionFilter } from './web-exception.filter';
 import { WebRenderer } from './web-renderer';
 import type { SignedInRequest } from './web-request';
@@ -44,11 +46,15 @@ const FIELD_OF_API_MESSAGE: [RegExp, string][] = [
 @UseGuards(WebSignedInGuard)
 @Controller('raise')
 export class RaiseController {
+  private readonly audit: WebAudit;
+
   constructor(
     private readonly app: WebApplication,
     private readonly renderer: WebRenderer,
     private readonly sessions: WebSessions,
-  ) {}
+  ) {
+    this.audit = new WebAudit(app);
+  }
 
   private protocols(req: SignedInRequest) {
     return listProtocols().filter((p) => p.partnership.id === req.web.caller.partnershipId);
@@ -161,6 +167,13 @@ export class RaiseController {
     try {
       raised = await this.app.commands.raise(req.web.caller, dto, key);
     } catch (err) {
+      await this.audit
+        .record(req, {
+          action: 'escalation.raise',
+          outcome: err instanceof ApiError ? STATUS_BY_CODE[err.code] : 500,
+          detail: { error: err instanceof ApiError ? err.code : 'internal' },
+        })
+        .catch(() => logger.error('audit row could not be written', { action: 'escalation.raise' }));
       if (err instanceof ApiError && err.code !== 'unavailable') {
         const field = FIELD_OF_API_MESSAGE.find(([re]) => re.test(err.message))?.[1] ?? 'protocol';
         const message = err.message.replace(/^[A-Za-z.]+: /, '');
@@ -170,6 +183,9 @@ export class RaiseController {
       }
       throw err;
     }
+    await this.audit
+      .record(req, { action: 'escalation.raise', outcome: 201, escalation: raised })
+      .catch(() => logger.error('audit row could not be written', { action: 'escalation.raise' }));
     await this.sessions.update(req.web.session, {
       flash: `Escalation ${raised.reference} raised.${dto.immediateRisk ? ` ${IMMEDIATE_RISK_REMINDER}` : ''}`,
     });

@@ -2,6 +2,7 @@ import { Injectable, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { DirectoryRepository, WebSessionsRepository } from '@resolve/persistence';
 import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { DirectoryService } from '../directory/directory.service';
 import { EscalationCommandsService } from '../escalations/escalation-commands.service';
 import { EscalationQueriesService } from '../escalations/escalation-queries.service';
@@ -41,6 +42,9 @@ export class WebApplication {
   }
   get reports() {
     return this.find(ReportsService);
+  }
+  get audit() {
+    return this.find(AuditService);
   }
   get sessions(): WebSessionsRepository {
     this.sessionsRepository ??= new WebSessionsRepository(this.find(DataSource));
