@@ -298,7 +298,7 @@ describe('Personal data never in Temporal', () => {
           ),
         );
         if (!f.path.includes('patch-data'))
-          expect(['computeDeadline', 'recordProjection']).toContain(meta.activity_type);
+          expect(['computeDeadline', 'recordProjection', 'authoriseAction']).toContain(meta.activity_type);
       }
       const plain = found.filter(
         (f) =>

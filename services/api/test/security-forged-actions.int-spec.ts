@@ -99,6 +99,11 @@ describe('Forged actions sent straight to Temporal', () => {
       .set('Authorization', await stack.as(RAISER))
       .send({ text: 'Spoke to the duty sergeant.' });
     expect(note.status).toBe(200);
+    // The note is applied once the worker has checked it.
+    for (let i = 0; i < 50; i++) {
+      if ((await snapshot(workflowId)).timeline.some((e) => e.actionId === note.body.actionId)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // The attacker reuses that record's id for a resolution by the receiving practitioner.
     const cause = await forgedUpdateFailure(workflowId, 'resolve', {
       actionId: note.body.actionId,

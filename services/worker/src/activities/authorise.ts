@@ -35,7 +35,8 @@ export function createAuthorisationActivities(deps: AuthorisationDeps) {
         escalationId: request.escalationId,
         actionId: request.actionId,
         kind: request.kind,
-        reason,
+        // Not `reason`: the log redacts fields of that name (they usually hold a person's text).
+        refusal: reason,
       });
       const escalation = await deps.escalations.findById(request.escalationId);
       await deps.audit.record({
