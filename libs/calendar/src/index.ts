@@ -6,6 +6,8 @@ export {
   closeOfBusinessToday,
   isWorkingDay,
   countWorkingDays,
+  workingTimeBetween,
+  workingMidpoint,
   bankHolidays,
 } from './working-days';
 export { formatLocal, localDateOf, localInstant } from './london-time';

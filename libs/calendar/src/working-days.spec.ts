@@ -9,6 +9,8 @@ import {
   localDateOf,
   parseGovUkBankHolidays,
   type Nation,
+  workingMidpoint,
+  workingTimeBetween,
   type WorkingDayOptions,
 } from './index';
 import { addDays } from './london-time';
@@ -393,5 +395,36 @@ describe(countWorkingDays.name, () => {
     expect(countWorkingDays('2026-05-18', '2026-05-18', 'scotland')).toBe(0);
     expect(countWorkingDays('2026-05-22', '2026-05-18', 'scotland')).toBe(0);
     expect(() => countWorkingDays('2026-05-18', '2099-01-05', 'scotland')).toThrow();
+  });
+});
+
+describe('workingMidpoint', () => {
+  const ew = { nation: 'england-and-wales' as const };
+
+  it('falls in working time across a weekend, where the calendar midpoint is a Saturday night', () => {
+    // Raised Thursday 10:00, due Tuesday 17:00: the calendar midpoint is Saturday 13:30.
+    const from = new Date('2026-05-07T09:00:00Z'); // Thu 10:00 BST
+    const to = new Date('2026-05-12T16:00:00Z'); // Tue 17:00 BST
+    // Working time: Thu 7 h, Fri 8 h, Mon 8 h, Tue 8 h = 31 h; half is 15 h 30 min:
+    // Thu 7 h, Fri 8 h, then Mon 09:00 + 30 min.
+    expect(workingTimeBetween(from, to, ew)).toBe(31 * 3_600_000);
+    expect(workingMidpoint(from, to, ew)?.toISOString()).toBe('2026-05-11T08:30:00.000Z');
+  });
+
+  it('skips a bank holiday (the spring bank holiday, Monday 25 May 2026)', () => {
+    const from = new Date('2026-05-22T08:00:00Z'); // Fri 09:00 BST
+    const to = new Date('2026-05-27T16:00:00Z'); // Wed 17:00 BST
+    // Fri 8 h, (Mon is a holiday), Tue 8 h, Wed 8 h = 24 h; half is 12 h: Fri 8 h, Tue 09:00 + 4 h.
+    expect(workingTimeBetween(from, to, ew)).toBe(24 * 3_600_000);
+    expect(workingMidpoint(from, to, ew)?.toISOString()).toBe('2026-05-26T12:00:00.000Z');
+  });
+
+  it('is null when there is no working time in between', () => {
+    expect(
+      workingMidpoint(new Date('2026-05-09T09:00:00Z'), new Date('2026-05-10T20:00:00Z'), ew),
+    ).toBeNull();
+    expect(workingTimeBetween(new Date('2026-05-12T16:00:00Z'), new Date('2026-05-07T09:00:00Z'), ew)).toBe(
+      0,
+    );
   });
 });

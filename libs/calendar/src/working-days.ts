@@ -250,6 +250,40 @@ export function closeOfBusinessToday(from: Date, options: WorkingDayOptions): De
   };
 }
 
+/**
+ * Business time between two instants, in milliseconds: the part of [from, to) that falls within
+ * business hours on working days. 0 when `to` is not later.
+ */
+export function workingTimeBetween(from: Date, to: Date, options: WorkingDayOptions): number {
+  const fromMs = instantMs(from, 'from');
+  const toMs = instantMs(to, 'to');
+  const r = resolve(options);
+  let total = 0;
+  let day = localDateOf(new Date(fromMs));
+  const lastDay = localDateOf(new Date(Math.max(fromMs, toMs)));
+  for (let scanned = 0; toMs > fromMs && day <= lastDay; scanned++) {
+    if (scanned > MAX_DAYS_SCANNED) throw new RangeError('the period is too long');
+    if (classify(day, r).working) {
+      const open = Math.max(localInstant(day, r.hours.start).getTime(), fromMs);
+      const close = Math.min(localInstant(day, r.hours.end).getTime(), toMs);
+      if (close > open) total += close - open;
+    }
+    day = addDays(day, 1);
+  }
+  return total;
+}
+
+/**
+ * Halfway through the business time between two instants: a reminder that falls in working
+ * time, never on a weekend, a bank holiday or at night (a calendar midpoint can). Null when
+ * there is no business time between them.
+ */
+export function workingMidpoint(from: Date, to: Date, options: WorkingDayOptions): Date | null {
+  const half = Math.floor(workingTimeBetween(from, to, options) / 2);
+  if (half <= 0) return null;
+  return addWorkingHours(from, half / 3_600_000, options).dueAt;
+}
+
 /** Mon-Fri and not a bank holiday of `nation`. Throws outside the years the holiday data covers. */
 export function isWorkingDay(
   localDate: string,

@@ -5,8 +5,8 @@
  *
  * Pure and bundle-safe (the workflow bundle imports it): no clock, no I/O.
  */
-import { localDateOf, localInstant } from '@resolve/calendar';
-import type { Protocol } from './schema';
+import { localDateOf, localInstant, workingMidpoint, type HolidaySet } from '@resolve/calendar';
+import type { Protocol, Tier } from './schema';
 
 /** The instant halfway from `from` to `to` (rounded down to the millisecond); null if `to` is not later. */
 export function halfwayBetween(fromIso: string, toIso: string): string | null {
@@ -18,15 +18,31 @@ export function halfwayBetween(fromIso: string, toIso: string): string | null {
 
 /**
  * A tier's reminders: halfway through the time allowed and on the morning of the due day, as the
- * protocol asks. Only instants after the tier began and before the deadline; sorted, no repeats.
+ * protocol asks. Halfway is counted in working time (the protocol's business hours on working
+ * days), so it never falls on a weekend, a bank holiday or at night; a tier counted in plain
+ * minutes (the demo protocol) takes the clock midpoint. Only instants after the tier began and
+ * before the deadline; sorted, no repeats.
  */
-export function tierReminderInstants(protocol: Protocol, tierStartedAt: Date, dueAt: Date): string[] {
+export function tierReminderInstants(
+  protocol: Protocol,
+  tier: Tier,
+  tierStartedAt: Date,
+  dueAt: Date,
+  holidays?: HolidaySet,
+): string[] {
   const start = tierStartedAt.getTime();
   const due = dueAt.getTime();
   const reminders: string[] = [];
   if (protocol.reminders.halfway) {
-    const half = halfwayBetween(tierStartedAt.toISOString(), dueAt.toISOString());
-    if (half) reminders.push(half);
+    const half =
+      tier.timescale.kind === 'minutes'
+        ? halfwayBetween(tierStartedAt.toISOString(), dueAt.toISOString())
+        : (workingMidpoint(tierStartedAt, dueAt, {
+            nation: protocol.nation,
+            businessHours: protocol.businessHours,
+            holidays,
+          })?.toISOString() ?? null);
+    if (half && half > tierStartedAt.toISOString() && half < dueAt.toISOString()) reminders.push(half);
   }
   if (protocol.reminders.morningOfDueDay) {
     const morning = localInstant(localDateOf(dueAt), protocol.reminders.morningOfDueDay);

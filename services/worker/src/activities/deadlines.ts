@@ -24,7 +24,9 @@ export function createDeadlineActivities(deps: { holidays?: HolidaySet | (() => 
         immediateRisk: request.immediateRisk,
         holidays,
       });
-      const reminders = dueAt ? tierReminderInstants(protocol, new Date(request.tierStartedAt), dueAt) : [];
+      const reminders = dueAt
+        ? tierReminderInstants(protocol, tier, new Date(request.tierStartedAt), dueAt, holidays)
+        : [];
       return {
         tierKey: tier.key,
         dueAt: dueAt ? dueAt.toISOString() : null,
