@@ -36,6 +36,16 @@ export function meetingUid(escalationId: string, tierNumber: number, organizerEm
 }
 
 /**
+ * A name as an iCalendar parameter value (CN="..."): RFC 5545 allows no DQUOTE or control
+ * character inside it, and ics would only backslash the quote, which calendar clients misread.
+ */
+const paramText = (name: string) =>
+  name
+    .replace(/"/g, "'")
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim();
+
+/**
  * The invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) of one meeting for one
  * invitee, built with the `ics` package (escaping and line folding as RFC 5545 says). The
  * summary and description carry the case reference, the kind of meeting and the link only: no
@@ -59,12 +69,12 @@ export function meetingInvitation(input: InvitationInput): CalendarPart {
     description: `${kind.charAt(0).toUpperCase()}${kind.slice(1)} for escalation ${input.reference}. The place, the invitees and the case are on the case page: ${input.link}`,
     url: input.link,
     status: input.method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED',
-    organizer: { name: input.organizer.name, email: input.organizer.email },
+    organizer: { name: paramText(input.organizer.name), email: input.organizer.email },
     // Replies would go to the notifications mailbox, which nobody reads: attendance is recorded
     // on the case page.
     attendees: [
       {
-        name: input.attendee.name,
+        name: paramText(input.attendee.name),
         email: input.attendee.email,
         rsvp: false,
         role: 'REQ-PARTICIPANT',

@@ -251,7 +251,7 @@ export function factsFrom(
     proposedDeadline:
       request.event === 'extension-proposed' ? (state.extension?.proposedDueAt ?? null) : null,
     proposedBySide: proposer,
-    acknowledged: sameTier ? tier.acknowledgedAt !== null : true,
+    acknowledged: tier.acknowledgedAt !== null,
     meeting,
     meetingToCancel,
     planItemDueAt: item?.dueAt ?? null,
