@@ -4,3 +4,4 @@ export * from './effects';
 export * from './engine';
 export * from './raise-rules';
 export * from './available-actions';
+export { routeChoice } from './action-rules';

@@ -264,4 +264,26 @@ describe('Escalation actions through the API', () => {
     });
     expect(withdrawn.body.escalation.status).toBe('withdrawn');
   });
+
+  it("Lincolnshire step 4: the SLOs name the route when escalating; the case view offers the protocol's routes", async () => {
+    const P = 'lincolnshire-lscp';
+    const slo = person(P, 'csc', 'senior-liaison-officer');
+    const { id } = await raise(P, 'LIN-ACT-0001');
+    await escalateTo(stack, P, id, 3);
+    const atStep3 = await view(slo, id);
+    expect(atStep3.tier.number).toBe(3);
+    expect(atStep3.routeChoices.map((r: { key: string }) => r.key).sort()).toEqual([
+      'learning-referral',
+      'urgent-chaired-meeting',
+    ]);
+    expect(atStep3.availableActions).toContain('escalate');
+    const unnamed = await post(slo, id, 'escalate', { reason: 'The SLOs could not agree.' }, 409);
+    expect(unnamed.body).toMatchObject({ reason: 'route-required' });
+    expect(unnamed.body.message).toMatch(/urgent-chaired-meeting or learning-referral/);
+    const chosen = await post(slo, id, 'escalate', {
+      reason: 'Non-urgent: lessons for the partnership.',
+      route: 'learning-referral',
+    });
+    expect(chosen.body.escalation).toMatchObject({ status: 'referred-for-learning', tier: 4 });
+  });
 });

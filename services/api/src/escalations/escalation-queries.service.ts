@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { availableActions, type ActionKind, type Actor, type EscalationState } from '@resolve/domain';
+import {
+  availableActions,
+  routeChoice,
+  type ActionKind,
+  type Actor,
+  type EscalationState,
+} from '@resolve/domain';
 import {
   EscalationEntity,
   EscalationsRepository,
@@ -118,6 +124,15 @@ export class EscalationQueriesService {
       })),
       chair: state?.chair ? { personId: state.chair.personId, appointedAt: state.chair.at } : null,
       availableActions: protocol && state ? this.actionsFor(caller, row, state, protocol) : [],
+      // Where people choose the next step's route (Lincolnshire step 4), the routes to name
+      // when escalating, with the protocol's words for each.
+      routeChoices:
+        protocol && state
+          ? (routeChoice(protocol, state, row.tierNumber + 1) ?? []).map((key) => ({
+              key,
+              title: protocol.finalRoutes.find((r) => r.key === key)?.title ?? key,
+            }))
+          : [],
       history: events.map(({ escalationId: _, ...event }) => event),
       notifications,
     };

@@ -12,7 +12,7 @@ export type ActionField =
       type: 'radios';
       name: string;
       label: string;
-      options: 'meeting-kinds' | 'outcomes' | 'chairs' | 'open-items';
+      options: 'meeting-kinds' | 'outcomes' | 'chairs' | 'open-items' | 'routes';
     }
   | { type: 'checkbox'; name: string; label: string }
   | { type: 'plan-items' };
@@ -98,7 +98,11 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
     title: 'Escalate to the next step',
     lead: 'Move the disagreement to the next step of the protocol now. The protocol asks for a reason.',
     button: 'Continue',
-    fields: [{ ...reason('Why are you escalating?'), required: true } as ActionField],
+    fields: [
+      { ...reason('Why are you escalating?'), required: true } as ActionField,
+      // Shown only where the protocol leaves the next step's route to people (Lincolnshire step 4).
+      { type: 'radios', name: 'route', label: 'Which next step?', options: 'routes' },
+    ],
   },
   'flag-immediate-risk': {
     kind: 'flag-immediate-risk',
@@ -247,7 +251,9 @@ export function checkAnswers(page: ActionPage, form: Record<string, unknown>) {
       else values[field.name] = instant;
     } else if (field.type === 'radios') {
       values[field.name] = text(field.name);
-      if (!values[field.name] && field.options !== 'outcomes')
+      // Outcomes are optional; a route is asked for only where the protocol offers a choice,
+      // and the engine names the choices if one is missing.
+      if (!values[field.name] && field.options !== 'outcomes' && field.options !== 'routes')
         errors.push({ name: field.name, text: `Select ${field.label.replace(/\?$/, '').toLowerCase()}` });
     } else if (field.type === 'checkbox') {
       values[field.name] = text(field.name) === 'yes' ? 'yes' : '';
@@ -339,7 +345,13 @@ export function runAction(
       );
     case 'escalate':
       // The reason stays in Postgres; the engine learns only that one was given.
-      return commands.act(caller, id, kind, { text, args: { reasonGiven: Boolean(text) } }, options);
+      return commands.act(
+        caller,
+        id,
+        kind,
+        { text, args: { reasonGiven: Boolean(text), ...(values.route ? { route: values.route } : {}) } },
+        options,
+      );
     case 'propose-extension':
       return commands.act(caller, id, kind, { text, args: { dueAt: values.dueAt } }, options);
     case 'schedule-meeting':

@@ -374,6 +374,7 @@ export class CasesController {
     const agencyNames = await this.names(req);
     return {
       'meeting-kinds': MEETING_KINDS,
+      routes: (view.routeChoices ?? []).map((r) => ({ value: r.key, text: r.title })),
       outcomes: (tier?.outcomes ?? []).map((o) => ({ value: o, text: o.replace(/-/g, ' ') })),
       chairs,
       'open-items': view.planItems
