@@ -212,6 +212,56 @@ describe('Idempotency and the row/workflow outbox', () => {
     expect((await timelineOf(workflow.id)).filter((e) => e.actionId === first.body.actionId)).toHaveLength(1);
   });
 
+  describe('the same Idempotency-Key with a different request answers 422 and changes nothing', () => {
+    const reused = (res: { status: number; body: { error?: string; message?: string } }) => {
+      expect(res.status).toBe(422);
+      expect(res.body.error).toBe('idempotency-key-reused');
+      expect(res.body.message).toMatch(/was already used for a different request/);
+    };
+
+    it('raise: another reference under the same key', async () => {
+      expect((await raise('IDEM-2026-0070', 'raise-key-0070')).status).toBe(201);
+      reused(await raise('IDEM-2026-0071', 'raise-key-0070'));
+      expect(await q(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'IDEM-2026-0071'`)).toEqual(
+        [{ n: 0 }],
+      );
+      // The first request, repeated, still answers as the first time.
+      expect((await raise('IDEM-2026-0070', 'raise-key-0070')).status).toBe(201);
+    });
+
+    it('an action, a note and a plan: another reason, text or item under the same key', async () => {
+      const { id, workflow } = (await raise('IDEM-2026-0072', 'raise-key-0072')).body;
+      expect(
+        (await act(id, 'respond', receiver, { reason: 'We will hold one.' }, 'respond-key-0072')).status,
+      ).toBe(200);
+      reused(await act(id, 'respond', receiver, { reason: 'We will not.' }, 'respond-key-0072'));
+      expect((await act(id, 'notes', raiser, { text: 'Called the sergeant.' }, 'note-key-0072')).status).toBe(
+        200,
+      );
+      reused(await act(id, 'notes', raiser, { text: 'Called the inspector.' }, 'note-key-0072'));
+      const plan = (what: string) => ({
+        reason: 'Strategy discussion',
+        items: [{ what, ownerAgencyId: `${P}-police`, dueAt: '2099-01-05T16:00:00.000Z' }],
+      });
+      expect(
+        (await act(id, 'plan', raiser, plan('Hold a strategy discussion'), 'plan-key-0072')).status,
+      ).toBe(200);
+      // Only the wording differs (which the workflow never sees): still a different request.
+      reused(await act(id, 'plan', raiser, plan('Hold a case conference'), 'plan-key-0072'));
+      const texts = await q(
+        `SELECT text FROM action_record WHERE escalation_id = $1 AND kind IN ('respond', 'add-note') ORDER BY text`,
+        [id],
+      );
+      expect(texts).toEqual([{ text: 'Called the sergeant.' }, { text: 'We will hold one.' }]);
+      expect(await q(`SELECT description FROM plan_item WHERE escalation_id = $1`, [id])).toEqual([
+        { description: 'Hold a strategy discussion' },
+      ]);
+      const timeline = await timelineOf(workflow.id);
+      expect(timeline.filter((e) => e.type === 'responded')).toHaveLength(1);
+      expect(timeline.filter((e) => e.type === 'note-added')).toHaveLength(1);
+    });
+  });
+
   describe('a crash between the row and the workflow start', () => {
     let broken: INestApplication;
 

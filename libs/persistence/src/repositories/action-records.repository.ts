@@ -71,12 +71,18 @@ export class ActionRecordsRepository {
 
   /** A placeholder whose actor is not known yet (role 'pending'); nothing if the id exists. */
   async insertPlaceholder(
-    record: Pick<ActionRecordEntity, 'id' | 'escalationId' | 'kind' | 'personId' | 'text'>,
+    record: Pick<ActionRecordEntity, 'id' | 'escalationId' | 'kind' | 'personId' | 'text'> &
+      Partial<Pick<ActionRecordEntity, 'payload'>>,
   ): Promise<void> {
     await this.records
       .createQueryBuilder()
       .insert()
-      .values({ ...record, agencyId: null, role: 'pending', payload: {} })
+      .values({
+        payload: {},
+        ...record,
+        agencyId: null,
+        role: 'pending',
+      } as QueryDeepPartialEntity<ActionRecordEntity>)
       .orIgnore()
       .execute();
   }
@@ -92,6 +98,17 @@ export class ActionRecordsRepository {
       where: { id },
       select: { id: true, escalationId: true, kind: true, personId: true, agencyId: true, role: true },
     });
+  }
+
+  /**
+   * The fingerprint of the request that first wrote the record (payload.requestHash): undefined
+   * when there is no record, null when it was written without one.
+   */
+  async requestHashOf(id: string): Promise<string | null | undefined> {
+    const record = await this.records.findOne({ where: { id }, select: { id: true, payload: true } });
+    if (!record) return undefined;
+    const hash = record.payload?.requestHash;
+    return typeof hash === 'string' ? hash : null;
   }
 
   async outcomeOf(id: string): Promise<ActionOutcome | null> {

@@ -9,6 +9,7 @@ export type ApiErrorCode =
   | 'forbidden'
   | 'action-refused'
   | 'conflict'
+  | 'idempotency-key-reused'
   | 'unavailable';
 
 export class ApiError extends Error {
@@ -29,6 +30,9 @@ export const STATUS_BY_CODE: Record<ApiErrorCode, number> = {
   'not-found': 404,
   'action-refused': 409,
   conflict: 409,
+  // The same key with another body: the request is well-formed but cannot be processed as a
+  // repeat of the first (IETF draft "The Idempotency-Key HTTP Header Field", 422).
+  'idempotency-key-reused': 422,
   unavailable: 503,
 };
 

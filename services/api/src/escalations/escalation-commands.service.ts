@@ -14,6 +14,7 @@ import {
 } from '@resolve/domain';
 import {
   ActionRecordsRepository,
+  canonicalJson,
   DirectoryRepository,
   EscalationsRepository,
   PlanItemsRepository,
@@ -36,6 +37,11 @@ export const IMMEDIATE_RISK_REMINDER =
 function idempotentUuid(...parts: string[]): string {
   const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** What a request asked for, as a fingerprint kept with its record (no text of it is stored twice). */
+function requestFingerprint(request: unknown): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 /** Postgres unique_violation, as TypeORM passes it on. */
@@ -75,6 +81,8 @@ const closedRefusal = (status: string) =>
 
 export interface ActOptions {
   idempotencyKey?: string;
+  /** The fingerprint of the whole request, when the caller has more than `body` (a plan's wording). */
+  fingerprint?: string;
   prefer?: 'agency' | 'partnership';
   requestId?: string;
   actionId?: string;
@@ -146,6 +154,8 @@ export class EscalationCommandsService {
     // Step 1: the row, in one transaction with the subject and the raising action. It is
     // 'pending' until its workflow is confirmed started; the relay finishes a start that a
     // crash interrupted, and the workflow id makes that start idempotent.
+    const fingerprint = idempotencyKey ? requestFingerprint({ raise: dto }) : undefined;
+    if (idempotencyKey) await this.assertSameRequest(actionId, fingerprint!, idempotencyKey);
     if (!(await this.escalations.findById(escalationId))) {
       try {
         await this.escalations.insertRaised({
@@ -182,7 +192,11 @@ export class EscalationCommandsService {
             agencyId: raisedBy.agencyId,
             role: raisedBy.role,
             text: null,
-            payload: { protocolId: protocol.id, version: protocol.version },
+            payload: {
+              protocolId: protocol.id,
+              version: protocol.version,
+              ...(fingerprint ? { requestHash: fingerprint } : {}),
+            },
             outcome: 'accepted',
           },
         });
@@ -281,6 +295,11 @@ export class EscalationCommandsService {
       (options.idempotencyKey
         ? idempotentUuid(kind, id, caller.personId, options.idempotencyKey)
         : randomUUID());
+    const fingerprint = options.idempotencyKey
+      ? (options.fingerprint ??
+        requestFingerprint({ kind, escalationId: id, text: body.text ?? null, args: body.args ?? {} }))
+      : undefined;
+    if (options.idempotencyKey) await this.assertSameRequest(actionId, fingerprint!, options.idempotencyKey);
     await this.actions.recordRequested({
       id: actionId,
       escalationId: id,
@@ -289,7 +308,7 @@ export class EscalationCommandsService {
       agencyId: actor.agencyId,
       role: actor.role,
       text: body.text ?? null,
-      payload: body.payload ?? {},
+      payload: { ...(body.payload ?? {}), ...(fingerprint ? { requestHash: fingerprint } : {}) },
       requestId: options.requestId ?? currentRequestId() ?? null,
     });
     const envelope: ActionEnvelope = { actor, actionId, correlationId: currentRequestId() };
@@ -397,6 +416,17 @@ export class EscalationCommandsService {
     const actionId = options.idempotencyKey
       ? idempotentUuid('agree-plan', id, caller.personId, options.idempotencyKey)
       : randomUUID();
+    // The whole plan as asked (its wording too, which the workflow never sees) is what a
+    // repeat with the same key must match.
+    const fingerprint = options.idempotencyKey
+      ? requestFingerprint({
+          kind: 'agree-plan',
+          escalationId: id,
+          reason: body.reason ?? null,
+          items: body.items,
+        })
+      : undefined;
+    if (options.idempotencyKey) await this.assertSameRequest(actionId, fingerprint!, options.idempotencyKey);
     // The record before its items (they reference it); its actor is filled in by act().
     await this.actions.insertPlaceholder({
       id: actionId,
@@ -404,6 +434,7 @@ export class EscalationCommandsService {
       kind: 'agree-plan',
       personId: caller.personId,
       text: body.reason ?? null,
+      ...(fingerprint ? { payload: { requestHash: fingerprint } } : {}),
     });
     // Who may own an item is the engine's rule (plan-item-owner): the items are written as
     // asked, and removed again below if the engine refuses the plan.
@@ -438,11 +469,26 @@ export class EscalationCommandsService {
             items: items.map((i) => ({ itemId: i.itemId, ownerAgencyId: i.ownerAgencyId, dueAt: i.dueAt })),
           },
         },
-        { ...options, actionId },
+        { ...options, actionId, fingerprint },
       );
     } catch (err) {
       await this.planItems.deleteUnlessAccepted(actionId);
       throw err;
+    }
+  }
+
+  /**
+   * An Idempotency-Key names one request: a repeat with the same key and the same request is
+   * answered as the first was; the same key with another request is refused (422), never
+   * taken as the first one's repeat.
+   */
+  private async assertSameRequest(actionId: string, fingerprint: string, key: string): Promise<void> {
+    const first = await this.actions.requestHashOf(actionId);
+    if (typeof first === 'string' && first !== fingerprint) {
+      throw new ApiError(
+        'idempotency-key-reused',
+        `Idempotency-Key "${key}" was already used for a different request; send a new key for a new request`,
+      );
     }
   }
 
