@@ -20,13 +20,15 @@ import {
  *   anyone of another partnership) get 404 on everything, exactly as for an id that does not
  *   exist: they do not learn that the case exists;
  * - no token, or a token the API did not issue: 401;
- * - the two agencies and the partnership's board roles see the case;
+ * - need to know: the case's parties see it (who raised, received or acted on it; in the two
+ *   agencies, the roles of the case's current and earlier steps; the partnership's board roles).
+ *   At step 1 the agencies' line managers and heads of service are not parties yet: 404, as for
+ *   anyone outside; at step 4 they are;
  * - a role rule the API itself knows is refused with 403 (only the board reads a case's audit
  *   trail); what the protocol engine refuses answers 409 with the engine's reason code and
  *   message;
  * - who may act (docs/protocols.md, "Who may act"): at step 1 only the two practitioners act
- *   (a line manager or head of service of either agency, the business manager and the chair get
- *   `not-your-tier`); the raiser neither acknowledges nor responds; at step 4 the heads of
+ *   (the business manager and the chair get `not-your-tier`); the raiser neither acknowledges nor responds; at step 4 the heads of
  *   service and the chair act; the chair appointed on the case records the decision; a note and
  *   an immediate-risk flag are open to every party; only the raiser withdraws.
  */
@@ -56,10 +58,6 @@ type Expected =
 const refused = (reason: string, message?: RegExp): Expected => ({ status: 409, reason, message });
 const NOT_THE_CHAIR = refused('not-the-chair', /^only the independent chair records the final decision$/);
 const NOT_THE_RAISER = refused('not-the-raiser', /only the person who raised it/);
-const NOT_AT_STEP_1 = refused(
-  'not-your-tier',
-  /^at tier 1 \(.*\) the (raising|receiving) agency acts through the practitioner; you hold .*, so you cannot /,
-);
 const PARTNERSHIP_NOT_AT_STEP_1 = refused(
   'not-your-tier',
   /^at tier 1 \(.*\) the partnership takes no part; you hold/,
@@ -75,11 +73,14 @@ const OUTSIDERS = {
   unauthenticated: 401,
   badToken: 401,
 } as const;
-/** Step 1: the two practitioners act; everyone else with a part in the case is refused by name. */
+/**
+ * Need to know: at step 1 the two agencies' line managers and heads of service are not parties
+ * yet (they see the case once it reaches their step), so for them it does not exist.
+ */
+const NOT_YET_PARTIES = { raisingColleague: 404, raisingHead: 404, receivingManager: 404 } as const;
+/** Step 1: the two practitioners act; the board's roles see the case but are refused by name. */
 const STEP_1_PARTIES = {
-  raisingColleague: NOT_AT_STEP_1,
-  raisingHead: NOT_AT_STEP_1,
-  receivingManager: NOT_AT_STEP_1,
+  ...NOT_YET_PARTIES,
   businessManager: PARTNERSHIP_NOT_AT_STEP_1,
   chair: PARTNERSHIP_NOT_AT_STEP_1,
 } as const;
@@ -106,11 +107,11 @@ const action = (name: string, body: () => object = () => ({ reason: 'Matrix test
 const MATRIX: Row[] = [
   {
     endpoint: 'GET /escalations/:id', stage: 'tier1', method: 'get', path: (id) => `/escalations/${id}`,
-    cells: { raiser: 200, raisingColleague: 200, raisingHead: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200, ...OUTSIDERS },
+    cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: 200, receivingManager: 404, businessManager: 200, chair: 200, ...OUTSIDERS },
   },
   {
     endpoint: 'GET /escalations (is the case listed)', stage: 'tier1', method: 'get', path: () => '/escalations?limit=200',
-    cells: { raiser: 'listed', raisingColleague: 'listed', raisingHead: 'listed', receiver: 'listed', receivingManager: 'listed', businessManager: 'listed', chair: 'listed',
+    cells: { raiser: 'listed', raisingColleague: 'not listed', raisingHead: 'not listed', receiver: 'listed', receivingManager: 'not listed', businessManager: 'listed', chair: 'listed',
       uninvolved: 'not listed', administrator: 'not listed', otherPartnership: 'not listed', unauthenticated: 401, badToken: 401 },
   },
   {
@@ -141,7 +142,7 @@ const MATRIX: Row[] = [
   },
   {
     endpoint: 'POST immediate-risk', stage: 'tier1', ...action('immediate-risk'),
-    cells: { raiser: 200, raisingColleague: 200, raisingHead: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200, ...OUTSIDERS },
+    cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: 200, receivingManager: 404, businessManager: 200, chair: 200, ...OUTSIDERS },
   },
   {
     // Sefton's protocol sets no extended timetable.
@@ -176,7 +177,7 @@ const MATRIX: Row[] = [
   },
   {
     endpoint: 'POST decision (tier 1)', stage: 'tier1', ...action('decision', () => ({ decision: 'Matrix test decision.' })),
-    cells: { raiser: NOT_THE_CHAIR, raisingColleague: NOT_THE_CHAIR, raisingHead: NOT_THE_CHAIR, receiver: NOT_THE_CHAIR, receivingManager: NOT_THE_CHAIR, businessManager: NOT_THE_CHAIR,
+    cells: { raiser: NOT_THE_CHAIR, raisingColleague: 404, raisingHead: 404, receiver: NOT_THE_CHAIR, receivingManager: 404, businessManager: NOT_THE_CHAIR,
       chair: refused('not-final-tier', /the final decision is made at tier 4; the case is at tier 1/), ...OUTSIDERS },
   },
   {
@@ -187,21 +188,21 @@ const MATRIX: Row[] = [
   {
     // The acting practitioners advise a referral at step 1; the board's roles may refer at any step.
     endpoint: 'POST learning-referral', stage: 'tier1', ...action('learning-referral'),
-    cells: { raiser: 200, raisingColleague: NOT_AT_STEP_1, raisingHead: NOT_AT_STEP_1, receiver: 200, receivingManager: NOT_AT_STEP_1,
+    cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: 200, receivingManager: 404,
       businessManager: 200, chair: 200, ...OUTSIDERS },
   },
   {
     endpoint: 'POST withdraw', stage: 'tier1', ...action('withdraw'),
-    cells: { raiser: 200, raisingColleague: NOT_THE_RAISER, raisingHead: NOT_THE_RAISER, receiver: NOT_THE_RAISER, receivingManager: NOT_THE_RAISER,
+    cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: NOT_THE_RAISER, receivingManager: 404,
       businessManager: NOT_THE_RAISER, chair: NOT_THE_RAISER, ...OUTSIDERS },
   },
   {
     endpoint: 'POST notes', stage: 'tier1', ...action('notes', () => ({ text: 'Matrix test note.' })),
-    cells: { raiser: 200, raisingColleague: 200, raisingHead: 200, receiver: 200, receivingManager: 200, businessManager: 200, chair: 200, ...OUTSIDERS },
+    cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: 200, receivingManager: 404, businessManager: 200, chair: 200, ...OUTSIDERS },
   },
   {
     endpoint: 'GET /audit?escalationId', stage: 'tier1', method: 'get', path: (id) => `/audit?escalationId=${id}`,
-    cells: { raiser: 403, raisingColleague: 403, raisingHead: 403, receiver: 403, receivingManager: 403, businessManager: 200, chair: 200, ...OUTSIDERS },
+    cells: { raiser: 403, raisingColleague: 404, raisingHead: 404, receiver: 403, receivingManager: 404, businessManager: 200, chair: 200, ...OUTSIDERS },
   },
   {
     // Not about one case: the whole chain, for any partnership's business manager or chair.

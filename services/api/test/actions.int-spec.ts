@@ -255,10 +255,12 @@ describe('Escalation actions through the API', () => {
   it('withdraw: only the person who raised it (the engine refuses anyone else)', async () => {
     const P = 'sefton-sscp';
     const { id } = await raise(P, 'SEF-ACT-0003');
-    for (const other of [person(P, 'csc', 'line-manager'), person(P, 'police', 'practitioner')]) {
+    for (const other of [person(P, 'police', 'practitioner'), person(P, null, 'business-manager')]) {
       const refused = await post(other, id, 'withdraw', {}, 409);
       expect(refused.body).toMatchObject({ error: 'action-refused', reason: 'not-the-raiser' });
     }
+    // The raiser's line manager is not a party at step 1 (need to know): for them the case does not exist.
+    await post(person(P, 'csc', 'line-manager'), id, 'withdraw', {}, 404);
     const withdrawn = await post(person(P, 'csc', 'practitioner'), id, 'withdraw', {
       reason: 'Resolved informally.',
     });

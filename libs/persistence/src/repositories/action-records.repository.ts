@@ -111,6 +111,11 @@ export class ActionRecordsRepository {
     return typeof hash === 'string' ? hash : null;
   }
 
+  /** Whether the person has any action on record on the case (need to know: they took part). */
+  async hasActedOn(personId: string, escalationId: string): Promise<boolean> {
+    return this.records.exists({ where: { personId, escalationId } });
+  }
+
   async outcomeOf(id: string): Promise<ActionOutcome | null> {
     const record = await this.records.findOne({ where: { id }, select: { id: true, outcome: true } });
     return record?.outcome ?? null;

@@ -1,5 +1,5 @@
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
-import { EscalationEntity } from '../entities/escalation.entities';
+import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.entities';
 import { ActionRecordsRepository, type NewActionRecord } from './action-records.repository';
 import { SubjectsRepository } from './subjects.repository';
 
@@ -27,10 +27,14 @@ export type NewEscalation = Pick<
  * Need to know: which cases a caller may list. Their agencies' cases (raised or received), and
  * every case of one partnership for its board roles.
  */
+/** Who may read which cases (the API's need-to-know rule, services/api/src/auth/need-to-know.ts). */
 export interface EscalationAccess {
-  agencyIds: string[];
+  /** The person's own cases: raised, received or acted on. */
+  personId: string;
   /** Set when the caller holds a partnership role that sees the partnership's cases. */
   partnershipId?: string;
+  /** An agency's cases of a protocol on one side, once they reach `fromTier`. */
+  agencyTiers: { protocolId: string; side: 'raising' | 'receiving'; agencyId: string; fromTier: number }[];
 }
 
 export interface EscalationListFilter {
@@ -134,12 +138,33 @@ export class EscalationsRepository {
     const q = this.rows.createQueryBuilder('e').where(
       new Brackets((visible) => {
         visible
-          .where('e.raisingAgencyId = ANY(:accessAgencyIds)', { accessAgencyIds: access.agencyIds })
-          .orWhere('e.receivingAgencyId = ANY(:accessAgencyIds)');
+          .where('e.raisingPersonId = :accessPersonId', { accessPersonId: access.personId })
+          .orWhere('e.receivingPersonId = :accessPersonId')
+          .orWhere(
+            `EXISTS ${this.rows
+              .createQueryBuilder()
+              .subQuery()
+              .select('1')
+              .from(ActionRecordEntity, 'a')
+              .where('a.escalationId = e.id')
+              .andWhere('a.personId = :accessPersonId')
+              .getQuery()}`,
+          );
         if (access.partnershipId)
           visible.orWhere('e.partnershipId = :accessPartnershipId', {
             accessPartnershipId: access.partnershipId,
           });
+        access.agencyTiers.forEach((a, i) => {
+          const agencyColumn = a.side === 'raising' ? 'e.raisingAgencyId' : 'e.receivingAgencyId';
+          visible.orWhere(
+            `(e.protocolId = :tierProtocol${i} AND ${agencyColumn} = :tierAgency${i} AND e.tierNumber >= :tierFrom${i})`,
+            {
+              [`tierProtocol${i}`]: a.protocolId,
+              [`tierAgency${i}`]: a.agencyId,
+              [`tierFrom${i}`]: a.fromTier,
+            },
+          );
+        });
       }),
     );
     if (filter.partnershipId)

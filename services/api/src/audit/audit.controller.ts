@@ -1,8 +1,9 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuditRepository } from '@resolve/persistence';
+import { AuditRepository, EscalationsRepository } from '@resolve/persistence';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
-import { actorFor, caseRoles, type Caller } from '../auth/caller';
+import { caseRoles, type Caller } from '../auth/caller';
+import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
 import { AuditService, isUuid } from './audit.service';
 
@@ -18,6 +19,8 @@ export class AuditController {
   constructor(
     private readonly audit: AuditService,
     private readonly rows: AuditRepository,
+    private readonly escalations: EscalationsRepository,
+    private readonly needToKnow: NeedToKnow,
   ) {}
 
   @Get('verify')
@@ -63,12 +66,10 @@ export class AuditController {
     if (!row) throw notFound(`escalation ${q.escalationId}`);
     const board = caller.partnershipId === row.partnershipId && caseRoles(caller).length > 0;
     if (!board) {
-      const party = actorFor(caller, {
-        partnershipId: row.partnershipId,
-        raisingAgencyId: row.raisingAgencyId,
-        receivingAgencyId: row.receivingAgencyId,
-      });
-      if (party) throw new ApiError('forbidden', "a case's audit trail is for its partnership's board roles");
+      // A party to the case learns the trail is not theirs to read; anyone else learns nothing.
+      const full = await this.escalations.findById(id);
+      if (full && (await this.needToKnow.mayRead(caller, full)))
+        throw new ApiError('forbidden', "a case's audit trail is for its partnership's board roles");
       throw notFound(`escalation ${q.escalationId}`);
     }
     return this.audit.forEscalation(id, { after, limit });

@@ -14,7 +14,8 @@ import {
   TimelineEventsRepository,
 } from '@resolve/persistence';
 import { getProtocol } from '@resolve/protocols';
-import { actorFor, caseRoles, partnershipActorWithRole, type Caller } from '../auth/caller';
+import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
+import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
 import type { ListEscalationsQuery } from './dto/list-escalations.query';
 
@@ -53,12 +54,17 @@ export class EscalationQueriesService {
     private readonly escalations: EscalationsRepository,
     private readonly timeline: TimelineEventsRepository,
     private readonly planItems: PlanItemsRepository,
+    private readonly needToKnow: NeedToKnow,
   ) {}
 
-  /** The row and how the caller stands on it, if the caller may see it; otherwise 404, whether or not it exists. */
+  /**
+   * The row and how the caller stands on it, if the caller may see it (need to know: its
+   * parties, auth/need-to-know.ts); otherwise 404, whether or not it exists.
+   */
   async visibleRow(caller: Caller, id: string): Promise<{ row: EscalationEntity; actor: Actor }> {
     const row = await this.escalations.findById(id);
-    const actor = row && actorFor(caller, partiesOf(row));
+    const actor =
+      row && (await this.needToKnow.mayRead(caller, row)) ? actorFor(caller, partiesOf(row)) : null;
     if (!row || !actor) throw notFound(`escalation ${id}`);
     return { row, actor };
   }
@@ -158,25 +164,18 @@ export class EscalationQueriesService {
   async list(caller: Caller, query: ListEscalationsQuery) {
     const limit = query.limit ? Number(query.limit) : DEFAULT_PAGE;
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.escalations.list(
-      {
-        agencyIds: caller.agencyRoles.map((r) => r.agencyId),
-        // Board roles see every case of their partnership.
-        partnershipId: caseRoles(caller).length > 0 ? caller.partnershipId : undefined,
-      },
-      {
-        partnershipId: query.partnershipId,
-        protocolId: query.protocolId,
-        status: query.status,
-        tier: query.tier ? Number(query.tier) : undefined,
-        agencyId: query.agencyId,
-        overdue: query.overdue === 'true',
-        raisedFrom: query.raisedFrom ? new Date(query.raisedFrom).toISOString() : undefined,
-        raisedTo: query.raisedTo ? new Date(query.raisedTo).toISOString() : undefined,
-        after: cursor,
-        limit,
-      },
-    );
+    const rows = await this.escalations.list(this.needToKnow.listAccess(caller), {
+      partnershipId: query.partnershipId,
+      protocolId: query.protocolId,
+      status: query.status,
+      tier: query.tier ? Number(query.tier) : undefined,
+      agencyId: query.agencyId,
+      overdue: query.overdue === 'true',
+      raisedFrom: query.raisedFrom ? new Date(query.raisedFrom).toISOString() : undefined,
+      raisedTo: query.raisedTo ? new Date(query.raisedTo).toISOString() : undefined,
+      after: cursor,
+      limit,
+    });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

@@ -1,3 +1,4 @@
+import { NeedToKnow } from '../auth/need-to-know';
 import { EscalationCommandsService } from './escalation-commands.service';
 import { EscalationQueriesService } from './escalation-queries.service';
 import { EscalationWorkflowGateway } from './escalation-workflow.gateway';
@@ -7,6 +8,7 @@ import { WorkflowStartRelay } from './workflow-start-relay';
 /** Registered by app.ts, with the case repositories (common/repository.providers.ts) and TEMPORAL_CLIENT. */
 export const ESCALATIONS_CONTROLLERS = [EscalationsController];
 export const ESCALATIONS_PROVIDERS = [
+  NeedToKnow,
   EscalationWorkflowGateway,
   EscalationQueriesService,
   EscalationCommandsService,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DirectoryRepository } from '@resolve/persistence';
-import { actorFor, type Caller } from '../auth/caller';
+import { type Caller } from '../auth/caller';
+import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
 import { CaseRecordsReader } from './case-records.reader';
 import type { Period } from './period';
@@ -78,19 +79,13 @@ export class RecordsService {
   constructor(
     private readonly directory: DirectoryRepository,
     private readonly cases: CaseRecordsReader,
+    private readonly needToKnow: NeedToKnow,
   ) {}
 
   /** The case record if the caller may see the case (the rule of GET /escalations/:id); otherwise 404. */
   async visibleCase(caller: Caller, id: string, withSubject: boolean): Promise<CaseRecord> {
     const row = await this.cases.row(id);
-    const actor =
-      row &&
-      actorFor(caller, {
-        partnershipId: row.partnershipId,
-        raisingAgencyId: row.raisingAgencyId,
-        receivingAgencyId: row.receivingAgencyId,
-      });
-    if (!row || !actor) throw notFound(`escalation ${id}`);
+    if (!row || !(await this.needToKnow.mayRead(caller, row))) throw notFound(`escalation ${id}`);
     const [record] = await this.cases.load([row], { withSubject });
     if (!record)
       throw new ApiError(
