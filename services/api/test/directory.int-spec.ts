@@ -69,6 +69,65 @@ describe('Directory API', () => {
     expect(patched.body).toMatchObject({ channels: ['sms'], smsOutOfHours: true });
   });
 
+  it("refuses an administrator's grant to their own account, and audits every change with before and after", async () => {
+    const auth = await stack.as(admin);
+    const selfAgency = await stack
+      .http()
+      .post(`/people/${admin}/agency-roles`)
+      .set('Authorization', auth)
+      .send({ agencyId: `${P}-csc`, role: 'head-of-service' })
+      .expect(403);
+    expect(selfAgency.body.message).toMatch(/cannot grant a role to their own account/);
+    await stack
+      .http()
+      .post(`/people/${admin}/partnership-roles`)
+      .set('Authorization', auth)
+      .send({ role: 'business-manager' })
+      .expect(403);
+    // Nothing was granted: the administrator still sees no case.
+    const roles = (await stack.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM agency_role WHERE person_id = $1`,
+      [admin],
+    )) as { n: number }[];
+    expect(roles).toEqual([{ n: 0 }]);
+
+    // A change of someone's alert address shows what it was and what it became.
+    const target = person(P, 'police', 'practitioner');
+    const before = (
+      await stack.http().get(`/partnerships/${P}/people`).set('Authorization', auth).expect(200)
+    ).body.find((p: { id: string }) => p.id === target);
+    await stack
+      .http()
+      .patch(`/people/${target}`)
+      .set('Authorization', auth)
+      .send({ email: 'someone.else@resolve.test' })
+      .expect(200);
+    const rows = (await stack.db.dataSource.query(
+      `SELECT action, outcome, person_id AS "personId", detail FROM audit_log WHERE action LIKE 'directory.%' ORDER BY seq`,
+    )) as { action: string; outcome: number; personId: string; detail: Record<string, any> }[];
+    expect(rows.filter((r) => r.action === 'directory.grant-refused')).toEqual([
+      expect.objectContaining({
+        outcome: 403,
+        personId: admin,
+        detail: expect.objectContaining({ refused: 'self-grant' }),
+      }),
+      expect.objectContaining({ outcome: 403, personId: admin }),
+    ]);
+    const update = rows.filter((r) => r.action === 'directory.person-updated').pop()!;
+    expect(update.detail).toMatchObject({
+      personId: target,
+      before: { email: before.email },
+      after: { email: 'someone.else@resolve.test' },
+    });
+    // The chain still verifies with the directory's rows in it.
+    const verify = await stack
+      .http()
+      .get('/audit/verify')
+      .set('Authorization', await stack.as(person(P, null, 'business-manager')))
+      .expect(200);
+    expect(verify.body.ok).toBe(true);
+  });
+
   it('refuses changes from anyone but the administrator, and hides contact details from practitioners', async () => {
     const auth = await stack.as(practitioner);
     const refused = await stack

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DirectoryRepository } from '@resolve/persistence';
+import { AuditRepository, DirectoryRepository } from '@resolve/persistence';
 import type { Caller } from '../auth/caller';
-import { ApiError, notFound } from '../common/api-error';
+import { ApiError, notFound, STATUS_BY_CODE } from '../common/api-error';
+import { currentRequestId } from '../common/request-context';
 import type {
   AgencyRoleDto,
   CreateAgencyDto,
@@ -22,7 +24,56 @@ const ROLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  */
 @Injectable()
 export class DirectoryService {
-  constructor(private readonly directory: DirectoryRepository) {}
+  constructor(
+    private readonly directory: DirectoryRepository,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  /**
+   * Every change to the directory goes into the hash-chained audit trail with what it was
+   * before and after: a redirected alert address or a quietly granted role must show.
+   */
+  private async recordChange(
+    caller: Caller,
+    partnershipId: string,
+    change: string,
+    detail: Record<string, unknown>,
+    outcome = 200,
+  ): Promise<void> {
+    await this.audit.record({
+      requestId: currentRequestId() ?? randomUUID(),
+      personId: caller.personId,
+      agencyId: null,
+      role: 'partnership-administrator',
+      partnershipId,
+      escalationId: null,
+      action: `directory.${change}`,
+      outcome,
+      actionRecordId: null,
+      detail,
+    });
+  }
+
+  /**
+   * An administrator cannot give their own account a role: every agency role and every board
+   * role reads cases, and the administrator's own role deliberately reads none. Another
+   * administrator must grant it; the refusal is audited.
+   */
+  private async refuseSelfGrant(caller: Caller, partnershipId: string, personId: string, role: object) {
+    if (personId !== caller.personId) return;
+    const refusal = new ApiError(
+      'forbidden',
+      'an administrator cannot grant a role to their own account; another partnership administrator must',
+    );
+    await this.recordChange(
+      caller,
+      partnershipId,
+      'grant-refused',
+      { personId, role, refused: 'self-grant' },
+      STATUS_BY_CODE[refusal.code],
+    );
+    throw refusal;
+  }
 
   private requireMember(caller: Caller, partnershipId: string) {
     if (caller.partnershipId !== partnershipId) throw notFound(`partnership ${partnershipId}`);
@@ -81,6 +132,10 @@ export class DirectoryService {
       kind: dto.kind,
     });
     if (outcome === 'duplicate') throw new ApiError('conflict', `id: an agency "${dto.id}" already exists`);
+    await this.recordChange(caller, partnershipId, 'agency-created', {
+      before: null,
+      after: { id: dto.id, name: dto.name, kind: dto.kind },
+    });
     return this.agency(caller, dto.id);
   }
 
@@ -111,6 +166,18 @@ export class DirectoryService {
     });
     if (outcome === 'duplicate')
       throw new ApiError('conflict', 'id or identitySubject: already used by another person');
+    await this.recordChange(caller, partnershipId, 'person-created', {
+      before: null,
+      after: {
+        id: dto.id,
+        displayName: dto.displayName,
+        email: dto.email ?? null,
+        phone: dto.phone ?? null,
+        channels: dto.channels,
+        smsOutOfHours: dto.smsOutOfHours ?? false,
+        identitySubject: dto.identitySubject,
+      },
+    });
     return (await this.people(caller, partnershipId)).find((p) => p.id === dto.id);
   }
 
@@ -133,6 +200,21 @@ export class DirectoryService {
       ...next,
       smsOutOfHours: dto.smsOutOfHours ?? undefined,
     });
+    await this.recordChange(caller, partnershipId, 'person-updated', {
+      personId,
+      before: {
+        displayName: current.displayName,
+        email: current.email,
+        phone: current.phone,
+        channels: current.channels,
+        smsOutOfHours: current.smsOutOfHours,
+      },
+      after: {
+        displayName: dto.displayName ?? current.displayName,
+        ...next,
+        smsOutOfHours: dto.smsOutOfHours ?? current.smsOutOfHours,
+      },
+    });
     return (await this.people(caller, partnershipId)).find((p) => p.id === personId);
   }
 
@@ -145,14 +227,21 @@ export class DirectoryService {
         'validation-failed',
         `agencyId: no agency "${dto.agencyId}" in partnership ${partnershipId}`,
       );
+    await this.refuseSelfGrant(caller, partnershipId, personId, { agencyId: dto.agencyId, role: dto.role });
     const id = await this.directory.addAgencyRole({ personId, agencyId: dto.agencyId, role: dto.role });
     if (!id) throw new ApiError('conflict', `${personId} already holds ${dto.role} in ${dto.agencyId}`);
+    await this.recordChange(caller, partnershipId, 'role-granted', {
+      personId,
+      before: null,
+      after: { id, agencyId: dto.agencyId, role: dto.role },
+    });
     return { id, personId, ...dto };
   }
 
   async addPartnershipRole(caller: Caller, personId: string, dto: PartnershipRoleDto) {
     const partnershipId = await this.personPartnership(personId);
     this.requireAdmin(caller, partnershipId);
+    await this.refuseSelfGrant(caller, partnershipId, personId, { role: dto.role });
     const id = await this.directory.addPartnershipRole({
       personId,
       partnershipId,
@@ -160,6 +249,11 @@ export class DirectoryService {
       subGroup: dto.subGroup ?? null,
     });
     if (!id) throw new ApiError('conflict', `${personId} already holds ${dto.role}`);
+    await this.recordChange(caller, partnershipId, 'role-granted', {
+      personId,
+      before: null,
+      after: { id, role: dto.role, subGroup: dto.subGroup ?? null },
+    });
     return { id, personId, ...dto };
   }
 
@@ -170,6 +264,11 @@ export class DirectoryService {
     if (!ROLE_ID.test(roleId)) throw notFound(`role ${roleId}`);
     const removed = await this.directory.removeRole(personId, roleId);
     if (!removed) throw notFound(`role ${roleId} of ${personId}`);
+    await this.recordChange(caller, partnershipId, 'role-removed', {
+      personId,
+      before: { id: roleId },
+      after: null,
+    });
     return { removed: roleId };
   }
 }
