@@ -18,6 +18,11 @@ import seftonSscp from '../definitions/sefton-sscp.json';
 import suttonCpConference from '../definitions/sutton-cp-conference.json';
 import suttonLscp from '../definitions/sutton-lscp.json';
 import suttonStrategic from '../definitions/sutton-strategic.json';
+import lincolnshireJointAdultsV1 from '../definitions/history/lincolnshire-joint-adults@1.json';
+import lincolnshireJointChildrenV1 from '../definitions/history/lincolnshire-joint-children@1.json';
+import lincolnshireJointS117V1 from '../definitions/history/lincolnshire-joint-s117@1.json';
+import lincolnshireLscpV1 from '../definitions/history/lincolnshire-lscp@1.json';
+import seftonSscpV1 from '../definitions/history/sefton-sscp@1.json';
 
 /** File name → content, exactly as shipped in libs/protocols/definitions. Each file is named `<id>.json`. */
 export const SHIPPED_DEFINITIONS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -31,6 +36,18 @@ export const SHIPPED_DEFINITIONS: Readonly<Record<string, unknown>> = Object.fre
   'sutton-cp-conference.json': suttonCpConference,
   'sutton-lscp.json': suttonLscp,
   'sutton-strategic.json': suttonStrategic,
+});
+
+/**
+ * Earlier versions of shipped protocols (`history/<id>@<version>.json`), kept so a case raised
+ * under one keeps its records and forms in that version's words.
+ */
+export const SHIPPED_HISTORY: Readonly<Record<string, unknown>> = Object.freeze({
+  'lincolnshire-joint-adults@1.json': lincolnshireJointAdultsV1,
+  'lincolnshire-joint-children@1.json': lincolnshireJointChildrenV1,
+  'lincolnshire-joint-s117@1.json': lincolnshireJointS117V1,
+  'lincolnshire-lscp@1.json': lincolnshireLscpV1,
+  'sefton-sscp@1.json': seftonSscpV1,
 });
 
 export interface ProtocolIssue {
@@ -212,16 +229,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-let registry: Readonly<Record<string, Protocol>> | null = null;
+/** Every known version of every protocol: the shipped ones, their history, and any registered. */
+let versions: Map<string, Map<number, Protocol>> | null = null;
+/** The latest version of each, recomputed when a version is added. */
+let latest: Readonly<Record<string, Protocol>> | null = null;
 
-/**
- * All shipped definitions by id, validated once and deep-frozen: a workflow pins a definition at
- * start and nothing may change it afterwards. Throws ProtocolValidationError if a shipped file is
- * broken (the protocols spec keeps that from being committed).
- */
-export function protocolRegistry(): Readonly<Record<string, Protocol>> {
-  if (registry) return registry;
-  const byId: Record<string, Protocol> = {};
+function versionTable(): Map<string, Map<number, Protocol>> {
+  if (versions) return versions;
+  const table = new Map<string, Map<number, Protocol>>();
+  const add = (protocol: Protocol) => {
+    const byVersion = table.get(protocol.id) ?? new Map<number, Protocol>();
+    byVersion.set(protocol.version, deepFreeze(protocol));
+    table.set(protocol.id, byVersion);
+  };
   for (const [file, json] of Object.entries(SHIPPED_DEFINITIONS)) {
     const protocol = parseProtocol(json, file);
     if (`${protocol.id}.json` !== file) {
@@ -229,10 +249,59 @@ export function protocolRegistry(): Readonly<Record<string, Protocol>> {
         { path: 'id', message: `must match the file name ("${file.replace(/\.json$/, '')}")` },
       ]);
     }
-    byId[protocol.id] = deepFreeze(protocol);
+    add(protocol);
   }
-  registry = Object.freeze(byId);
-  return registry;
+  for (const [file, json] of Object.entries(SHIPPED_HISTORY)) {
+    const protocol = parseProtocol(json, file);
+    if (`${protocol.id}@${protocol.version}.json` !== file) {
+      throw new ProtocolValidationError(file, [
+        { path: 'id', message: `id and version must match the file name ("${file}")` },
+      ]);
+    }
+    add(protocol);
+  }
+  versions = table;
+  return table;
+}
+
+/**
+ * All protocols by id, each in its latest version, validated and deep-frozen: a workflow pins a
+ * definition at start and nothing may change it afterwards. Throws ProtocolValidationError if a
+ * shipped file is broken (the protocols spec keeps that from being committed).
+ */
+export function protocolRegistry(): Readonly<Record<string, Protocol>> {
+  if (latest) return latest;
+  const byId: Record<string, Protocol> = {};
+  for (const [id, byVersion] of versionTable()) {
+    byId[id] = byVersion.get(Math.max(...byVersion.keys()))!;
+  }
+  latest = Object.freeze(byId);
+  return latest;
+}
+
+/**
+ * Adds a protocol written as data outside the product (a partnership's own file, read by
+ * `@resolve/protocols/files`): a new id, or a new version of a known one, which new cases then
+ * take. The same id and version again is accepted only with the same content, so a version a
+ * case is pinned to can never change under it.
+ */
+export function registerProtocol(protocol: Protocol, sourceName: string): 'added' | 'known' {
+  const table = versionTable();
+  const existing = table.get(protocol.id)?.get(protocol.version);
+  if (existing) {
+    if (JSON.stringify(existing) === JSON.stringify(protocol)) return 'known';
+    throw new ProtocolValidationError(sourceName, [
+      {
+        path: 'version',
+        message: `${protocol.id} version ${protocol.version} is already known with other content; give the changed protocol a new version`,
+      },
+    ]);
+  }
+  const byVersion = table.get(protocol.id) ?? new Map<number, Protocol>();
+  byVersion.set(protocol.version, deepFreeze(JSON.parse(JSON.stringify(protocol)) as Protocol));
+  table.set(protocol.id, byVersion);
+  latest = null;
+  return 'added';
 }
 
 export function getProtocol(id: string): Protocol {
@@ -241,7 +310,14 @@ export function getProtocol(id: string): Protocol {
   return found;
 }
 
-/** Every shipped protocol, sorted by id. */
+/** The version a case was raised under (its records and forms use its words). */
+export function getProtocolVersion(id: string, version: number): Protocol {
+  const found = versionTable().get(id)?.get(version);
+  if (!found) throw new UnknownProtocolError(`${id} v${version}`, Object.keys(protocolRegistry()).sort());
+  return found;
+}
+
+/** Every protocol in its latest version, sorted by id. */
 export function listProtocols(): Protocol[] {
   const all = protocolRegistry();
   return Object.keys(all)

@@ -32,6 +32,7 @@ import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type A
 import { withValidationConstraints } from './openapi-constraints';
 import { WebModule } from './web';
 import { RELAY_INTERVAL_MS } from './escalations/workflow-start-relay';
+import { ProtocolCatalogue } from './protocols/protocol-catalogue';
 
 export interface ApiDependencies {
   dataSource: DataSource;
@@ -50,6 +51,8 @@ export interface ApiDependencies {
   metricsToken?: string;
   /** How often the relay starts workflows a crash left pending (validated RELAY_INTERVAL_MS; default 5 s). */
   relayIntervalMs?: number;
+  /** The partnership's own protocol folder (PROTOCOLS_DIR), read again before protocols are offered. */
+  protocolsDir?: string;
 }
 
 @Module({})
@@ -82,6 +85,7 @@ class ApiModule {
         { provide: API_METRICS, useValue: metrics },
         { provide: METRICS_TOKEN, useValue: deps.metricsToken },
         { provide: RELAY_INTERVAL_MS, useValue: deps.relayIntervalMs ?? 5000 },
+        { provide: ProtocolCatalogue, useValue: new ProtocolCatalogue(deps.protocolsDir) },
         ...(deps.codec
           ? [
               {

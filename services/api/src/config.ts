@@ -34,6 +34,11 @@ export const apiConfigSchema = z
     TWILIO_CALLBACK_URL: unsetWhenEmpty(httpUrl),
     /** Bearer token GET /metrics requires; empty = open (refused in production). */
     METRICS_TOKEN: unsetWhenEmpty(z.string()),
+    /**
+     * A folder of the partnership's own protocol files (`*.json`): offered to new cases as soon as
+     * they are dropped in, with no rebuild (docs/protocols.md, "Protocols as data").
+     */
+    PROTOCOLS_DIR: unsetWhenEmpty(z.string().min(1)),
     /** How often the relay starts workflows whose rows a crash left pending. */
     RELAY_INTERVAL_MS: milliseconds({ min: 100, max: 3_600_000 }).default(5000),
     LOG_LEVEL: logLevelSetting,

@@ -43,6 +43,7 @@ async function main() {
     codec,
     metricsToken: config.METRICS_TOKEN,
     relayIntervalMs: config.RELAY_INTERVAL_MS,
+    protocolsDir: config.PROTOCOLS_DIR,
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

@@ -20,7 +20,7 @@ import {
   PlanItemsRepository,
   type EscalationEntity,
 } from '@resolve/persistence';
-import { getProtocol, listProtocols, type Protocol } from '@resolve/protocols';
+import { listProtocols, type Protocol } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { logger } from '../common/logger';
@@ -28,6 +28,7 @@ import { currentRequestId } from '../common/request-context';
 import type { RaiseEscalationDto } from './dto/raise-escalation.dto';
 import { EscalationQueriesService, knownProtocol, partiesOf } from './escalation-queries.service';
 import { EscalationWorkflowGateway, type ActionEnvelope } from './escalation-workflow.gateway';
+import { ProtocolCatalogue } from '../protocols/protocol-catalogue';
 
 export const IMMEDIATE_RISK_REMINDER =
   'A professional disagreement is not a child protection or adult safeguarding referral. ' +
@@ -101,12 +102,15 @@ export class EscalationCommandsService {
     private readonly directory: DirectoryRepository,
     private readonly workflow: EscalationWorkflowGateway,
     private readonly queries: EscalationQueriesService,
+    private readonly catalogue: ProtocolCatalogue,
   ) {}
 
   // ------------------------------------------------------------------------------------------
   // Raise
 
   async raise(caller: Caller, dto: RaiseEscalationDto, idempotencyKey?: string) {
+    // A protocol file the partnership has just dropped in its folder is offered at once.
+    this.catalogue.refresh();
     const protocol = this.protocolOr400(dto.protocolId);
     const [raising, receiving] = await Promise.all([
       this.directory.agency(dto.raisingAgencyId),
@@ -223,12 +227,19 @@ export class EscalationCommandsService {
     const row = await this.escalations.findById(escalationId);
     if (!row) throw notFound('escalation');
     if (row.workflowState === 'started') return;
-    const protocol = getProtocol(row.protocolId);
-    if (protocol.version !== row.protocolVersion) {
-      logger.warn('protocol version changed between raise and start', {
+    // The version the case was raised under, even if a newer one was added since.
+    const protocol = knownProtocol(row.protocolId, row.protocolVersion);
+    if (!protocol) {
+      logger.error('protocol version of a pending case is unknown', {
         escalationId,
         protocolId: row.protocolId,
+        protocolVersion: row.protocolVersion,
       });
+      throw new ApiError(
+        'unavailable',
+        `protocol ${row.protocolId} v${row.protocolVersion} is not known to this server; the case cannot start yet`,
+        { escalationId },
+      );
     }
     const raiseAction = await this.actions.raiseActionOf(escalationId);
     if (!raiseAction) throw new Error(`escalation ${escalationId} has no raise action`);
@@ -287,7 +298,7 @@ export class EscalationCommandsService {
         ? (partnershipActorWithRole(
             caller,
             row.partnershipId,
-            knownProtocol(row.protocolId)?.finalDecision.by ?? 'independent-chair',
+            knownProtocol(row.protocolId, row.protocolVersion)?.finalDecision.by ?? 'independent-chair',
           ) ?? actorFor(caller, partiesOf(row), 'partnership')!)
         : actorFor(caller, partiesOf(row), options.prefer ?? 'agency')!;
     const actionId =
@@ -378,7 +389,8 @@ export class EscalationCommandsService {
     options: ActOptions = {},
   ) {
     const { row } = await this.queries.visibleRow(caller, id);
-    const deciding = knownProtocol(row.protocolId)?.finalDecision.by ?? 'independent-chair';
+    const deciding =
+      knownProtocol(row.protocolId, row.protocolVersion)?.finalDecision.by ?? 'independent-chair';
     const holders = await this.directory.partnershipRoleHolders(row.partnershipId);
     if (!holders.some((h) => h.personId === body.chairPersonId && h.role === deciding)) {
       throw new ApiError(

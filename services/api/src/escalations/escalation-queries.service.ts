@@ -13,7 +13,7 @@ import {
   PlanItemsRepository,
   TimelineEventsRepository,
 } from '@resolve/persistence';
-import { getProtocol } from '@resolve/protocols';
+import { getProtocol, getProtocolVersion } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
@@ -28,10 +28,13 @@ export function partiesOf(row: EscalationEntity) {
   };
 }
 
-/** The protocol, or null when this server no longer knows it. */
-export function knownProtocol(id: string) {
+/**
+ * The protocol, or null when this server no longer knows it. With a version, that version: a
+ * case keeps the protocol it was raised under (its words, its steps), whatever came after.
+ */
+export function knownProtocol(id: string, version?: number) {
   try {
-    return getProtocol(id);
+    return version === undefined ? getProtocol(id) : getProtocolVersion(id, version);
   } catch {
     return null;
   }
@@ -77,7 +80,7 @@ export class EscalationQueriesService {
       // Delivery status of every email and SMS, for the timeline (no addresses: person ids only).
       this.timeline.notificationsOf(id),
     ]);
-    const protocol = knownProtocol(row.protocolId);
+    const protocol = knownProtocol(row.protocolId, row.protocolVersion);
     const state = row.state as EscalationState | null;
     return {
       id: row.id,

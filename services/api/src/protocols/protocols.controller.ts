@@ -2,14 +2,18 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { computeTimeline, getProtocol, listProtocols } from '@resolve/protocols';
 import { ApiError, notFound } from '../common/api-error';
+import { ProtocolCatalogue } from './protocol-catalogue';
 
 /** Protocols are public partnership documents: no token needed to read them. */
 @ApiTags('protocols')
 @Controller('protocols')
 export class ProtocolsController {
+  constructor(private readonly catalogue: ProtocolCatalogue) {}
+
   @Get()
   @ApiOperation({ summary: 'Every protocol this installation runs' })
   list() {
+    this.catalogue.refresh();
     return listProtocols().map((p) => ({
       id: p.id,
       version: p.version,
@@ -43,6 +47,7 @@ export class ProtocolsController {
   }
 
   private find(id: string) {
+    this.catalogue.refresh();
     try {
       return getProtocol(id);
     } catch {

@@ -8,15 +8,16 @@ import {
   TimelineEventsRepository,
   type EscalationEntity,
 } from '@resolve/persistence';
-import { getProtocol, type Protocol } from '@resolve/protocols';
+import { getProtocolVersion, type Protocol } from '@resolve/protocols';
 import type { CaseAction, CaseActor, CaseEvent, CasePlanItem, CaseRecord, Ref } from './model/case-record';
 
 const iso = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : new Date(d).toISOString();
 
-function protocolOrNull(id: string): Protocol | null {
+/** The protocol version the case was raised under: its records use that version's words. */
+function protocolOrNull(id: string, version: number): Protocol | null {
   try {
-    return getProtocol(id);
+    return getProtocolVersion(id, version);
   } catch {
     return null;
   }
@@ -70,7 +71,7 @@ export class CaseRecordsReader {
 
   /** The records of these cases (those whose protocol this server still knows), in the rows' order. */
   async load(rows: EscalationEntity[], options: { withSubject: boolean }): Promise<CaseRecord[]> {
-    const usable = rows.filter((r) => protocolOrNull(r.protocolId));
+    const usable = rows.filter((r) => protocolOrNull(r.protocolId, r.protocolVersion));
     if (usable.length === 0) return [];
     const ids = usable.map((r) => r.id);
     const [events, actions, plans, subjects] = await Promise.all([
@@ -167,7 +168,7 @@ export class CaseRecordsReader {
           id: r.partnershipId,
           name: names.partnerships.get(r.partnershipId) ?? r.partnershipId,
         },
-        protocol: protocolOrNull(r.protocolId)!,
+        protocol: protocolOrNull(r.protocolId, r.protocolVersion)!,
         protocolVersion: r.protocolVersion,
         category: r.category,
         status: r.status,

@@ -44,7 +44,12 @@ export interface Stack {
 
 /** `temporalUiPort` starts the dev server's Web UI; `codecCorsOrigins` lets those origins call /codec. */
 export async function startStack(
-  options: { temporalUiPort?: number; codecCorsOrigins?: string[]; relayIntervalMs?: number } = {},
+  options: {
+    temporalUiPort?: number;
+    codecCorsOrigins?: string[];
+    relayIntervalMs?: number;
+    protocolsDir?: string;
+  } = {},
 ): Promise<Stack> {
   const [env, db, smtp] = await Promise.all([
     devServerEnvironment({ uiPort: options.temporalUiPort }),
@@ -91,6 +96,7 @@ export async function startStack(
     }),
     codec: { codec, corsOrigins: options.codecCorsOrigins },
     relayIntervalMs: options.relayIntervalMs,
+    protocolsDir: options.protocolsDir,
   });
   await app.init();
   return {
