@@ -83,3 +83,14 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
     },
   };
 }
+
+/**
+ * Text from outside (a provider's error, a bounce) with email addresses and phone numbers
+ * replaced: such text is kept (notification_delivery.last_error), logged, shown in API answers
+ * and put in workflow history, and a provider's message can quote a professional's contact.
+ */
+export function redactContacts(text: string): string {
+  return text
+    .replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[A-Za-z]{2,}/g, '<address>')
+    .replace(/\+?\d[\d\s-]{8,}\d/g, '<number>');
+}

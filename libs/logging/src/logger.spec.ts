@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './index';
+import { createLogger, redactContacts } from './index';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -43,5 +43,15 @@ describe(createLogger.name, () => {
     log.setLevel('debug');
     log.debug('now shown');
     expect(lines.map((l) => l.msg)).toEqual(['shown', 'now shown']);
+  });
+});
+
+describe('redactContacts', () => {
+  it("replaces addresses and phone numbers in a provider's error, keeping the rest", () => {
+    expect(
+      redactContacts(
+        '550 5.1.1 <jo.bloggs@police.example.gov.uk>: mailbox unavailable; SMS to +44 7700 900123 failed',
+      ),
+    ).toBe('550 5.1.1 <<address>>: mailbox unavailable; SMS to <number> failed');
   });
 });

@@ -84,7 +84,13 @@ export async function startSmtpCapture(
     logger: false,
     onRcptTo(address, _session, callback) {
       if (rejectRecipients.has(address.address.toLowerCase())) {
-        const err = new Error('mailbox unavailable') as Error & { responseCode: number };
+        // Worded as real servers word it (Postfix: "<addr>: Recipient address rejected"),
+        // quoting the address, so tests see what a kept error must not keep.
+        const err = new Error(
+          `<${address.address}>: Recipient address rejected: mailbox unavailable`,
+        ) as Error & {
+          responseCode: number;
+        };
         err.responseCode = 550;
         return callback(err);
       }

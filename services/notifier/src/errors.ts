@@ -1,3 +1,4 @@
+import { redactContacts } from '@resolve/logging';
 /**
  * How a provider reports that a message did not go.
  *
@@ -63,18 +64,11 @@ export function isConnectionNotMade(code: string | undefined): boolean {
   return !!code && NOT_SENT_CODES.has(code);
 }
 
-/** Error text kept in notification_delivery.last_error: one line, bounded. */
+/** Error text kept in notification_delivery.last_error: one line, bounded, without contacts. */
 export function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\s+/g, ' ').trim().slice(0, 500);
+  return redactContacts(text.replace(/\s+/g, ' ').trim()).slice(0, 500);
 }
 
-/**
- * For text that goes to Temporal (failure messages live in workflow history, which carries ids
- * and non-identifying facts only): email addresses and phone numbers are replaced.
- */
-export function redactContacts(text: string): string {
-  return text
-    .replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[A-Za-z]{2,}/g, '<address>')
-    .replace(/\+?\d[\d\s-]{8,}\d/g, '<number>');
-}
+/** Email addresses and phone numbers replaced: one rule, in @resolve/logging. */
+export { redactContacts } from '@resolve/logging';

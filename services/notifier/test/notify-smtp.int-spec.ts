@@ -500,6 +500,9 @@ describe('notify over SMTP and the SMS outbox', () => {
     const failed = rows.find((d) => d.delivery_key === `${r.key}:${rejected}:email`)!;
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
     expect(failed.last_error).toMatch(/550/);
+    // The server's 550 quotes the address; what is kept names no professional's contact.
+    expect(failed.last_error).not.toContain(agencyEmail('police', 'line-manager'));
+    expect(failed.last_error).not.toMatch(/@/);
     // Fallback: the person has a phone number and it is working hours.
     const fallback = rows.find((d) => d.delivery_key === `${r.key}:${rejected}:sms`)!;
     expect(fallback).toMatchObject({ status: 'sent', fallback_for: failed.delivery_key });

@@ -1,3 +1,4 @@
+import { redactContacts } from '@resolve/logging';
 import { In, IsNull, type DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
 import { PersonEntity } from '../entities/directory.entities';
 import { NotificationDeliveryEntity } from '../entities/escalation.entities';
@@ -154,7 +155,7 @@ export class DeliveriesRepository {
       .createQueryBuilder()
       .insert()
       .into(NotificationDeliveryEntity)
-      .values({ ...delivery, status: 'failed', lastError: error, failedAt: () => 'now()' })
+      .values({ ...delivery, status: 'failed', lastError: redactContacts(error), failedAt: () => 'now()' })
       .orIgnore()
       .updateEntity(false)
       .returning('id')
@@ -222,7 +223,12 @@ export class DeliveriesRepository {
           providerMessageId: receipt.messageId,
           ...(next === 'delivered' ? { deliveredAt: () => 'now()' } : {}),
           ...(next === 'sent' || next === 'delivered' ? { sentAt: () => 'COALESCE(sent_at, now())' } : {}),
-          ...(next === 'failed' ? { failedAt: () => 'now()', lastError: receipt.error } : {}),
+          ...(next === 'failed'
+            ? {
+                failedAt: () => 'now()',
+                lastError: receipt.error === null ? null : redactContacts(receipt.error),
+              }
+            : {}),
           updatedAt: () => 'now()',
         })
         .where('delivery_key = :deliveryKey AND status IN (:...from)', { deliveryKey, from })
@@ -275,7 +281,8 @@ function heldDelivery(manager: EntityManager, deliveryKey: string, row: Delivery
       update({ status: 'sending', provider, attempts: () => 'attempts + 1', lastError: null }),
     markSent: (provider, providerMessageId) =>
       update({ status: 'sent', provider, providerMessageId, sentAt: () => 'now()', lastError: null }),
-    markFailed: (error) => update({ status: 'failed', lastError: error, failedAt: () => 'now()' }),
-    markRetry: (error, status) => update({ status, lastError: error }),
+    markFailed: (error) =>
+      update({ status: 'failed', lastError: redactContacts(error), failedAt: () => 'now()' }),
+    markRetry: (error, status) => update({ status, lastError: redactContacts(error) }),
   };
 }
