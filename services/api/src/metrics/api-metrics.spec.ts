@@ -29,25 +29,54 @@ describe('API metrics', () => {
       { protocolId: 'sefton-sscp', tierNumber: 1, count: 3 },
       { protocolId: 'sefton-sscp', tierNumber: 3, count: 1 },
     ];
-    const { registry } = createApiMetrics({
-      escalations: { openCountsByProtocolAndTier: async () => open },
-      actions: {
-        countsByKindAndOutcome: async () => [
-          { kind: 'escalate', outcome: 'accepted', count: 4 },
-          { kind: 'escalate', outcome: 'refused', count: 1 },
-        ],
+    let now = 0;
+    const { registry } = createApiMetrics(
+      {
+        escalations: { openCountsByProtocolAndTier: async () => open },
+        actions: {
+          countsByKindAndOutcome: async () => [
+            { kind: 'escalate', outcome: 'accepted', count: 4 },
+            { kind: 'escalate', outcome: 'refused', count: 1 },
+          ],
+        },
       },
-    });
+      { cacheMs: 15_000, clock: () => now },
+    );
     const text = await registry.metrics();
     expect(text).toContain('resolve_open_escalations{protocol="sefton-sscp",tier="1"} 3');
     expect(text).toContain('resolve_open_escalations{protocol="sefton-sscp",tier="3"} 1');
     expect(text).toContain('resolve_actions{kind="escalate",outcome="accepted"} 4');
     expect(text).toContain('resolve_actions{kind="escalate",outcome="refused"} 1');
     expect(text).toContain('process_cpu_user_seconds_total');
-    // A group that empties disappears at the next scrape.
+    // A group that empties disappears at the next scrape after the cached counts expire.
     open = [{ protocolId: 'sefton-sscp', tierNumber: 3, count: 1 }];
+    now += 15_000;
     const again = await registry.metrics();
     expect(again).not.toContain('tier="1"');
+  });
+
+  it('reads the counts at most once per cache period, however often it is scraped', async () => {
+    let now = 0;
+    let queries = 0;
+    const { registry } = createApiMetrics(
+      {
+        escalations: {
+          openCountsByProtocolAndTier: async () => {
+            queries += 1;
+            return [{ protocolId: 'bscb', tierNumber: 2, count: queries }];
+          },
+        },
+        actions: { countsByKindAndOutcome: async () => [] },
+      },
+      { cacheMs: 15_000, clock: () => now },
+    );
+    await Promise.all([registry.metrics(), registry.metrics(), registry.metrics()]);
+    now += 14_999;
+    expect(await registry.metrics()).toContain('resolve_open_escalations{protocol="bscb",tier="2"} 1');
+    expect(queries).toBe(1);
+    now += 1;
+    expect(await registry.metrics()).toContain('resolve_open_escalations{protocol="bscb",tier="2"} 2');
+    expect(queries).toBe(2);
   });
 
   it('a failing database leaves the gauges empty rather than failing the scrape', async () => {

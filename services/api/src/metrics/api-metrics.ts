@@ -27,9 +27,27 @@ export interface MetricsSources {
   actions: Pick<ActionRecordsRepository, 'countsByKindAndOutcome'>;
 }
 
-export function createApiMetrics(sources: MetricsSources): ApiMetrics {
+/** How long the gauges' counts are reused: a scrape is not a way to run aggregate queries at will. */
+export const GAUGE_CACHE_MS = 15_000;
+
+export function createApiMetrics(
+  sources: MetricsSources,
+  options: { cacheMs?: number; clock?: () => number } = {},
+): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const cacheMs = options.cacheMs ?? GAUGE_CACHE_MS;
+  const clock = options.clock ?? Date.now;
+  // Each count is read at most once per cacheMs, however often /metrics is scraped; concurrent
+  // scrapes share the one query in flight.
+  const cached = <T>(counts: () => Promise<T[]>) => {
+    let last: { at: number; rows: Promise<T[] | null> } | null = null;
+    return (): Promise<T[] | null> => {
+      if (last && clock() - last.at < cacheMs) return last.rows;
+      last = { at: clock(), rows: read(counts) };
+      return last.rows;
+    };
+  };
   const read = async <T>(counts: () => Promise<T[]>): Promise<T[] | null> => {
     try {
       return await counts();
@@ -38,13 +56,15 @@ export function createApiMetrics(sources: MetricsSources): ApiMetrics {
       return null;
     }
   };
+  const openCounts = cached(() => sources.escalations.openCountsByProtocolAndTier());
+  const actionCounts = cached(() => sources.actions.countsByKindAndOutcome());
   new Gauge({
     name: 'resolve_open_escalations',
     help: 'Open escalations by protocol and current tier (from Postgres)',
     labelNames: ['protocol', 'tier'],
     registers: [registry],
     async collect() {
-      const rows = await read(() => sources.escalations.openCountsByProtocolAndTier());
+      const rows = await openCounts();
       this.reset();
       for (const r of rows ?? []) this.set({ protocol: r.protocolId, tier: String(r.tierNumber) }, r.count);
     },
@@ -55,7 +75,7 @@ export function createApiMetrics(sources: MetricsSources): ApiMetrics {
     labelNames: ['kind', 'outcome'],
     registers: [registry],
     async collect() {
-      const rows = await read(() => sources.actions.countsByKindAndOutcome());
+      const rows = await actionCounts();
       this.reset();
       for (const r of rows ?? []) this.set({ kind: r.kind, outcome: r.outcome }, r.count);
     },
