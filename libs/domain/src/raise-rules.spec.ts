@@ -38,7 +38,9 @@ describe('raise rules', () => {
     expect(raiseRefusal(request({ protocol: getProtocol('bscb') }))).toBe('protocol-of-another-partnership');
     const demo = getProtocol(DEMO_PROTOCOL_ID);
     expect(demo.partnership.id).not.toBe(csc.partnershipId);
-    expect(raiseRefusal(request({ protocol: demo, category: demo.categories[0].id }))).toBeNull();
+    expect(
+      raiseRefusal(request({ protocol: demo, category: demo.categories[0].id, demoProtocolEnabled: true })),
+    ).toBeNull();
   });
 
   it('refuses a category the protocol does not have', () => {
@@ -52,5 +54,26 @@ describe('raise rules', () => {
     expect(raiseRefusal(request({ protocol: getProtocol('bscb'), category: 'nope' }))).toBe(
       'protocol-of-another-partnership',
     );
+  });
+});
+
+describe('the demonstration protocol', () => {
+  const demo = {
+    id: 'demo',
+    partnership: { id: 'demo', name: 'Demo' },
+    categories: [{ id: 'c', label: 'C' }],
+  };
+  const agency = (id: string) => ({ id, partnershipId: 'sefton-sscp' });
+
+  it('is refused in a partnership that has not enabled it, and allowed where it has', () => {
+    const request = {
+      protocol: demo,
+      raisingAgency: agency('a'),
+      receivingAgency: agency('b'),
+      category: 'c',
+    };
+    expect(raiseRefusal(request)).toBe('demo-not-enabled');
+    expect(raiseRefusal({ ...request, demoProtocolEnabled: false })).toBe('demo-not-enabled');
+    expect(raiseRefusal({ ...request, demoProtocolEnabled: true })).toBeNull();
   });
 });

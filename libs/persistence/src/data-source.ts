@@ -20,6 +20,7 @@ import { WebSessionEntity } from './entities/web-session.entities';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
 import { AuditTrail1763900100000 } from './migrations/1763900100000-AuditTrail';
 import { NotificationDeliveryDetail1763950000000 } from './migrations/1763950000000-NotificationDeliveryDetail';
+import { PartnershipDemoProtocol1764300000000 } from './migrations/1764300000000-PartnershipDemoProtocol';
 import { WebSessions1764200000000 } from './migrations/1764200000000-WebSessions';
 
 export const ENTITIES = [
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   AuditTrail1763900100000,
   NotificationDeliveryDetail1763950000000,
   WebSessions1764200000000,
+  PartnershipDemoProtocol1764300000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -48,6 +48,8 @@ export async function seedDemoDirectory(
     let phone = 100;
     for (const p of partnerships) {
       await directory.insertPartnership({ id: p.id, name: p.name });
+      // The demonstration partnerships try the system out on the two-minute demo protocol.
+      await directory.setDemoProtocolEnabled(p.id, true);
       const people: { id: string; name: string; email: string; agencyId: string | null; role: string }[] = [];
       for (const a of DEMO_AGENCY_KINDS) {
         const agencyId = demoAgencyId(p.id, a.suffix);

@@ -1,3 +1,4 @@
+import { DirectoryRepository } from '@resolve/persistence';
 import {
   appointChairIfNeeded,
   escalateTo,
@@ -287,5 +288,34 @@ describe('Escalation actions through the API', () => {
       route: 'learning-referral',
     });
     expect(chosen.body.escalation).toMatchObject({ status: 'referred-for-learning', tier: 4 });
+  });
+
+  it('the demonstration protocol only in a partnership that has enabled it', async () => {
+    const P = 'sefton-sscp';
+    const raiser = person(P, 'csc', 'practitioner');
+    const body = raiseBody('demo', 'DEMO-GATE-0001', {
+      raisingAgencyId: `${P}-csc`,
+      receivingAgencyId: `${P}-police`,
+      receivingPersonId: person(P, 'police', 'practitioner'),
+    });
+    const directory = new DirectoryRepository(stack.db.dataSource);
+    await directory.setDemoProtocolEnabled(P, false);
+    try {
+      const refused = await stack
+        .http()
+        .post('/escalations')
+        .set('Authorization', await stack.as(raiser))
+        .send(body);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(/demonstration protocol \(two-minute steps\) is not enabled/);
+    } finally {
+      await directory.setDemoProtocolEnabled(P, true);
+    }
+    const allowed = await stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await stack.as(raiser))
+      .send(body);
+    expect(allowed.status).toBe(201);
   });
 });

@@ -13,6 +13,10 @@ export class PartnershipEntity {
   @Column({ type: 'text', name: 'email_detail', default: 'reference-only' })
   emailDetail!: 'reference-only' | 'reference-and-category';
 
+  /** May raise cases under the `demo` protocol (two-minute steps); off unless enabled. */
+  @Column({ type: 'boolean', name: 'demo_protocol_enabled', default: false })
+  demoProtocolEnabled!: boolean;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 }

@@ -147,6 +147,19 @@ export class DirectoryRepository {
     };
   }
 
+  /** Whether the partnership raises cases under the `demo` protocol. */
+  async demoProtocolEnabled(partnershipId: string): Promise<boolean> {
+    const p = await this.partnerships.findOne({
+      select: ['id', 'demoProtocolEnabled'],
+      where: { id: partnershipId },
+    });
+    return p?.demoProtocolEnabled ?? false;
+  }
+
+  async setDemoProtocolEnabled(partnershipId: string, enabled: boolean): Promise<void> {
+    await this.partnerships.update({ id: partnershipId }, { demoProtocolEnabled: enabled });
+  }
+
   async partnership(partnershipId: string): Promise<PartnershipSummary | null> {
     return this.partnerships.findOne({ select: ['id', 'name'], where: { id: partnershipId } });
   }

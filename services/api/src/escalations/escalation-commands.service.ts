@@ -66,6 +66,8 @@ function raiseRefusalMessage(code: RaiseRefusalCode, dto: RaiseEscalationDto, pr
       return `protocolId: ${protocol.id} is ${protocol.partnership.name}'s protocol, not this partnership's`;
     case 'unknown-category':
       return `category: must be one of ${protocol.categories.map((c) => c.id).join(', ')}`;
+    case 'demo-not-enabled':
+      return 'protocolId: the demonstration protocol (two-minute steps) is not enabled for this partnership';
   }
 }
 
@@ -121,6 +123,7 @@ export class EscalationCommandsService {
       raisingAgency: raising,
       receivingAgency: receiving,
       category: dto.category,
+      demoProtocolEnabled: raising ? await this.directory.demoProtocolEnabled(raising.partnershipId) : false,
     });
     if (refusal) throw new ApiError('validation-failed', raiseRefusalMessage(refusal, dto, protocol));
     if (!raising || !receiving) throw new Error('the raise rules let a missing agency through');
