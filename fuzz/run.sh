@@ -7,17 +7,23 @@
 # administrator: the directory; the business manager: audit, reports, records), stops the stack,
 # and exits non-zero on any failure.
 #
-#   bash fuzz/run.sh [--max-examples N] [--seed S]      (defaults: 40 per operation, seed 1)
+#   bash fuzz/run.sh [--max-examples N] [--seed S] [--actors]   (defaults: 40 per operation, seed 1)
 #
-# Reports: fuzz/results/<who>.junit.xml and fuzz/results/<who>.log.
+# Reports: fuzz/results/<who>.junit.xml and fuzz/results/<who>.log; what every request got in
+# fuzz/results/<who>.tally.jsonl, and the share that reached the engine in fuzz/results/reach.txt
+# (fuzz/reach.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX_EXAMPLES=40
 SEED=1
+# --actors: also seed cases at every tier of every protocol and fuzz the escalation operations as
+# their people, with links from the raise to each action (fuzz/hooks.py, fuzz/stack.ts).
+ACTORS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --max-examples) MAX_EXAMPLES="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
+    --actors) ACTORS=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,11 +48,13 @@ if [ ! -x "$VENV/bin/st" ]; then
   "$VENV/bin/pip" install -q 'schemathesis>=4,<5'
 fi
 
+SEED_TIERS=false
+[ "$ACTORS" = 1 ] && SEED_TIERS=true
 eval "$(bash infra/provision/provision.sh --print-env)"
 STATE="$(mktemp /tmp/resolve-fuzz-XXXXXX.json)"
 rm -f "$STATE"
 LOG="$(mktemp /tmp/resolve-fuzz-stack-XXXXXX.log)"
-node -r ./infra/runtime/register.js fuzz/stack.ts --out "$STATE" --max-minutes 60 >"$LOG" 2>&1 &
+node -r ./infra/runtime/register.js fuzz/stack.ts --out "$STATE" --max-minutes 60 --seed-tiers "$SEED_TIERS" >"$LOG" 2>&1 &
 STACK_PID=$!
 cleanup() {
   kill -TERM "$STACK_PID" 2>/dev/null || true
@@ -65,11 +73,13 @@ token() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token
 echo "stack up at $URL"
 
 mkdir -p fuzz/results
+rm -f fuzz/results/*.tally.jsonl
 status=0
 run() {
   local who="$1"; shift
   echo "== fuzzing as $who"
-  RESOLVE_FUZZ_STATE="$STATE" SCHEMATHESIS_HOOKS=hooks PYTHONPATH=fuzz \
+  RESOLVE_FUZZ_STATE="$STATE" RESOLVE_FUZZ_TALLY="fuzz/results/$who.tally.jsonl" \
+    SCHEMATHESIS_HOOKS=hooks PYTHONPATH=fuzz \
     "$VENV/bin/st" run docs/openapi.json --url "$URL" \
       -H "Authorization: Bearer $(token "$who")" \
       --checks not_a_server_error,ignored_auth,error_has_message \
@@ -81,4 +91,18 @@ run() {
 run sefton-sscp-csc-practitioner --exclude-tag directory
 run sefton-sscp-partnership-administrator --include-tag directory
 run sefton-sscp-business-manager --include-tag audit --include-tag reports --include-tag records
+if [ "$ACTORS" = 1 ]; then
+  # No fixed bearer token: fuzz/hooks.py signs each request as one of the case's people.
+  echo "== fuzzing the escalation operations as the people of each seeded case"
+  RESOLVE_FUZZ_STATE="$STATE" RESOLVE_FUZZ_TALLY="fuzz/results/case-people.tally.jsonl" RESOLVE_FUZZ_ACTORS=1 \
+    SCHEMATHESIS_HOOKS=hooks PYTHONPATH=fuzz \
+    "$VENV/bin/st" run docs/openapi.json --url "$URL" \
+      --checks not_a_server_error,error_has_message \
+      --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 2 \
+      --request-timeout 30 --suppress-health-check all --include-tag escalations \
+      --report junit --report-junit-path "fuzz/results/case-people.junit.xml" \
+      2>&1 | tee "fuzz/results/case-people.log" || status=1
+fi
+echo "== how deep the requests got"
+python3 fuzz/reach.py fuzz/results/*.tally.jsonl | tee fuzz/results/reach.txt
 exit $status
