@@ -17,11 +17,17 @@ import {
 import { SmsOutboxEntity } from './entities/sms-outbox.entities';
 import { AuditLogEntity } from './entities/audit.entities';
 import { WebSessionEntity } from './entities/web-session.entities';
+import {
+  WebhookDeliveryAttemptEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
+} from './entities/webhook.entities';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
 import { AuditTrail1763900100000 } from './migrations/1763900100000-AuditTrail';
 import { NotificationDeliveryDetail1763950000000 } from './migrations/1763950000000-NotificationDeliveryDetail';
 import { PartnershipDemoProtocol1764300000000 } from './migrations/1764300000000-PartnershipDemoProtocol';
 import { WebSessions1764200000000 } from './migrations/1764200000000-WebSessions';
+import { Webhooks1764400000000 } from './migrations/1764400000000-Webhooks';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -38,6 +44,9 @@ export const ENTITIES = [
   SmsOutboxEntity,
   AuditLogEntity,
   WebSessionEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryAttemptEntity,
 ];
 
 /** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */
@@ -47,6 +56,7 @@ export const MIGRATIONS = [
   NotificationDeliveryDetail1763950000000,
   WebSessions1764200000000,
   PartnershipDemoProtocol1764300000000,
+  Webhooks1764400000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { EscalationEntity, EscalationEventEntity, PlanItemEntity } from '../entities/escalation.entities';
+import { WebhooksRepository } from './webhooks.repository';
 
 /** The escalation row's columns a projection writes (the workflow's view of the case). */
 export type ProjectedEscalation = Pick<
@@ -74,7 +75,9 @@ export class EscalationProjectionRepository {
         })
         .where('id = :id AND state_seq <= :stateSeq', { id: escalation.id, stateSeq: escalation.stateSeq })
         .execute();
-      await this.insertNewTimelineEntries(manager, escalation.id, projection.timeline);
+      const stored = await this.insertNewTimelineEntries(manager, escalation.id, projection.timeline);
+      // The webhook outbox (docs/integrations.md): queued with the entries, so exactly when they are stored.
+      await new WebhooksRepository(manager).enqueueTimelineEvents(escalation.id, stored);
       if (projection.donePlanItemIds.length > 0) {
         await manager
           .createQueryBuilder()
@@ -91,20 +94,21 @@ export class EscalationProjectionRepository {
 
   /**
    * The timeline only grows, and each projection writes its new entries in one transaction, so
-   * everything up to the highest stored seq is already there: only what follows is sent.
+   * everything up to the highest stored seq is already there: only what follows is sent (and
+   * returned).
    */
   private async insertNewTimelineEntries(
     manager: EntityManager,
     escalationId: string,
     timeline: ProjectedTimelineEntry[],
-  ): Promise<void> {
+  ): Promise<ProjectedTimelineEntry[]> {
     const stored = await manager
       .createQueryBuilder(EscalationEventEntity, 'event')
       .select('COALESCE(MAX(event.seq), 0)::int', 'stored')
       .where('event.escalationId = :escalationId', { escalationId })
       .getRawOne<{ stored: number }>();
     const fresh = timeline.filter((e) => e.seq > Number(stored?.stored ?? 0));
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return [];
     // Raw SQL: jsonb_to_recordset sends any number of entries as one parameter in one statement (a
     // case with hundreds of notes used to cost a query per entry; a multi-row VALUES list would
     // run into Postgres's parameter limit on a long first projection).
@@ -128,6 +132,7 @@ export class EscalationProjectionRepository {
         ),
       ],
     );
+    return fresh;
   }
 
   /** How many timeline entries the stored projection covers (0 before the first one). */

@@ -13,3 +13,4 @@ export * from './deliveries.repository';
 export * from './sms-outbox.repository';
 export * from './web-sessions.repository';
 export * from './notice-facts.repository';
+export * from './webhooks.repository';
