@@ -1,3 +1,4 @@
+export * from './webhooks';
 export * from './worker';
 export * from './activities';
 export * from './announce-calendar-change';

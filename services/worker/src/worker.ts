@@ -6,6 +6,11 @@ import { EscalationProjectionRepository, openDatabase } from '@resolve/persisten
 import { escalationWorkflowBundle } from '@resolve/temporal';
 import { createEscalationActivities } from './activities';
 import { instrumentEscalationActivities } from './metrics';
+import {
+  startWebhookDeliverer,
+  type RunningWebhookDeliverer,
+  type WebhookDelivererOptions,
+} from './webhooks';
 
 export interface EscalationWorkerOptions {
   temporalAddress: string;
@@ -19,6 +24,8 @@ export interface EscalationWorkerOptions {
   dataConverter?: DataConverter;
   /** Workflows kept in memory between their tasks (default DEFAULT_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** The webhook deliverer's settings (docs/integrations.md); false runs none in this process. */
+  webhookDelivery?: WebhookDelivererOptions | false;
 }
 
 /**
@@ -36,6 +43,8 @@ export interface RunningWorker {
   /** Resolves when the worker stops; rejects if it fails. */
   running: Promise<void>;
   shutdown(): Promise<void>;
+  /** The webhook deliverer running beside the worker (null when turned off). */
+  webhooks: RunningWebhookDeliverer | null;
 }
 
 /** Hosts the escalation workflows and their bookkeeping activities. */
@@ -58,12 +67,16 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
   const running = worker.run();
+  const webhooks =
+    options.webhookDelivery === false ? null : startWebhookDeliverer(dataSource, options.webhookDelivery);
   return {
     worker,
     running,
+    webhooks,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
+      await webhooks?.stop();
       if (ownsConnection) await connection.close();
       if (ownsDb) await dataSource.destroy();
     },

@@ -1,0 +1,3 @@
+export * from './deliverer';
+export * from './retry-schedule';
+export * from './signature';
