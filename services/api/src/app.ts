@@ -31,6 +31,7 @@ import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessi
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 import { withValidationConstraints } from './openapi-constraints';
 import { WebModule } from './web';
+import { WEBHOOKS_CONTROLLERS, WEBHOOKS_PROVIDERS } from './webhooks';
 import { RELAY_INTERVAL_MS } from './escalations/workflow-start-relay';
 import { ProtocolCatalogue } from './protocols/protocol-catalogue';
 
@@ -74,6 +75,7 @@ class ApiModule {
         ...RECORDS_CONTROLLERS,
         ...REPORTS_CONTROLLERS,
         MetricsController,
+        ...WEBHOOKS_CONTROLLERS,
         ...(deps.codec ? [CodecController, CodecSessionController] : []),
         ...(deps.extraControllers ?? []),
       ],
@@ -103,6 +105,7 @@ class ApiModule {
         ...RECORDS_PROVIDERS,
         ...REPORTS_PROVIDERS,
         ...PROVIDER_CALLBACK_PROVIDERS,
+        ...WEBHOOKS_PROVIDERS,
       ],
     };
   }

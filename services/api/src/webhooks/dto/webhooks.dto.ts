@@ -1,0 +1,24 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, MaxLength } from 'class-validator';
+import { WEBHOOK_EVENT_TYPES } from '@resolve/persistence';
+
+export class RegisterWebhookEndpointDto {
+  @ApiProperty({
+    example: 'https://case-system.sefton-police.example/resolve-events',
+    description: 'https:// (http:// only outside RESOLVE_ENV=production, or to localhost)',
+  })
+  @IsString()
+  @MaxLength(2000)
+  url!: string;
+
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['raised', 'tier-entered'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(WEBHOOK_EVENT_TYPES, {
+    each: true,
+    message: `eventTypes: each must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+  })
+  eventTypes!: string[];
+}
