@@ -215,14 +215,18 @@ export class WebhooksRepository {
    */
   async claimDue(limit: number, leaseSeconds: number): Promise<ClaimedWebhookDelivery[]> {
     // Raw SQL: FOR UPDATE SKIP LOCKED lets several worker processes claim disjoint rows at once.
-    const rows: Array<{
-      id: string;
-      attempts: number;
-      payload: WebhookDelivery['payload'];
-      url: string;
-      secret: string;
-      previous_secret: string | null;
-    }> = await this.db.query(
+    // (TypeORM answers an UPDATE … RETURNING with [rows, affected count].)
+    const [rows]: [
+      Array<{
+        id: string;
+        attempts: number;
+        payload: WebhookDelivery['payload'];
+        url: string;
+        secret: string;
+        previous_secret: string | null;
+      }>,
+      number,
+    ] = await this.db.query(
       `WITH due AS (
          SELECT d.id
            FROM webhook_delivery d
