@@ -104,7 +104,8 @@ async function seedTiers(stack: Stack, tokens: Record<string, string>): Promise<
   let ref = 0;
   const post = async (personId: string, path: string, body: object) => {
     const r = await stack.api.request('POST', path, { token: await token(personId), body });
-    if (r.status >= 300) console.log(`seed: ${path} as ${personId} answered ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status >= 300)
+      console.log(`seed: ${path} as ${personId} answered ${r.status} ${JSON.stringify(r.body)}`);
     return r;
   };
   const waitForDeadline = async (id: string, personId: string) => {
@@ -141,7 +142,9 @@ async function seedTiers(stack: Stack, tokens: Record<string, string>): Promise<
       for (let k = 1; k < n; k++) {
         const branches = protocol.tiers.filter((t) => t.number === k + 1 && t.route);
         const route =
-          branches.length > 1 && protocol.finalRouteChosenBy === 'people' ? 'urgent-chaired-meeting' : undefined;
+          branches.length > 1 && protocol.finalRouteChosenBy === 'people'
+            ? 'urgent-chaired-meeting'
+            : undefined;
         const r = await post(person('csc', tier.roles.raising[0]), `/escalations/${id}/escalate`, {
           reason: 'seeded for fuzzing',
           ...(route ? { route } : {}),
@@ -152,8 +155,13 @@ async function seedTiers(stack: Stack, tokens: Record<string, string>): Promise<
       await waitForDeadline(id, raiser);
       const states: string[] = [`tier-${tier.number}`];
       if (tier.number === 1) {
-        const items = [{ what: 'seeded item', ownerAgencyId: `${partnershipId}-police`, dueAt: '2027-03-01T16:00:00Z' }];
-        if ((await post(person('csc', tier.roles.raising[0]), `/escalations/${id}/plan`, { items })).status === 200)
+        const items = [
+          { what: 'seeded item', ownerAgencyId: `${partnershipId}-police`, dueAt: '2027-03-01T16:00:00Z' },
+        ];
+        if (
+          (await post(person('csc', tier.roles.raising[0]), `/escalations/${id}/plan`, { items })).status ===
+          200
+        )
           states.push('plan-proposed');
       }
       if (protocol.extensions.allowed && tier.number === 1) {
