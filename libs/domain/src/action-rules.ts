@@ -122,6 +122,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
         // BSCB stage 4: "Receipt must be acknowledged ... setting out a timescale for
         // resolution": that timescale becomes the step's deadline.
         state.tier.dueAt = action.resolveBy;
+        state.tier.timescaleSetBy = 'chair';
         state.tier.explanation = `due ${action.resolveBy}: the timescale for resolution set by the chair on acknowledging`;
         state.tier.reminders = [halfwayBetween(ctx.at, action.resolveBy)].filter((r): r is string => !!r);
         state.tier.breachedAt = null;

@@ -409,17 +409,8 @@ function play(protocol: Protocol, rules: 1 | 2, scenario: Scenario): Run {
         calendar = CALENDARS[step.set];
         // As the workflow does on the calendar-changed signal.
         if (isClosed(state) || !state.tier.dueAt || state.tier.metAt) return;
-        // KNOWN GAP "recompute-after-breach" (issue 17, reported, regression case below): a
-        // recomputation moves a deadline that has already been breached (an alert-only last
-        // step, or a step waiting for the route choice), leaving a deadline in force that
-        // nothing wakes for. Until it is settled, the sequences do not recompute a breached tier.
-        if (state.tier.breachedAt) return;
+        const breachedBefore = state.tier.breachedAt;
         const setByPeople = dateSetByPeople(state);
-        // KNOWN GAP "recompute-overwrites-chair-timescale" (issue 17, reported, regression case
-        // below): applyDeadline keeps an agreed extension through a recomputation, but not the
-        // timescale the chair set on acknowledging (BSCB stage 4), which the protocol's own
-        // timescale then replaces. Until it is settled, the sequences do not recompute it.
-        if (setByPeople === 'chair') return;
         const before = clone(state);
         const result = computeDeadline({
           type: 'compute-deadline',
@@ -434,9 +425,14 @@ function play(protocol: Protocol, rules: 1 | 2, scenario: Scenario): Run {
         carryOut(effects);
         checkInvariants(protocol, before, state, effects, 'recompute', now);
         // A date people set (an agreed extension, the chair's timescale) is not moved by the
-        // calendar.
+        // calendar, and neither is a deadline whose breach has already had its consequence.
         if (setByPeople)
           expect({ setByPeople, dueAt: state.tier.dueAt }).toEqual({ setByPeople, dueAt: before.tier.dueAt });
+        if (breachedBefore)
+          expect({ breachedBefore, dueAt: state.tier.dueAt }).toEqual({
+            breachedBefore,
+            dueAt: before.tier.dueAt,
+          });
         outcomes.push(`recomputed:${state.tier.dueAt}`);
         return;
       }
@@ -656,29 +652,27 @@ describe('escalation engine properties (random actions, timers and calendar chan
 });
 
 // ---------------------------------------------------------------------------------------------
-// Regressions: shrunk counterexamples the properties found, replayed by name. Both are KNOWN
-// GAPS reported to the lead (issue 17) and not fixed here (the engine is not this file's to
-// change); the driver skips the recomputation that exposes each (see `play`), so these cases
-// pass today and check the rest of each sequence. Once a gap is settled, remove its skip in
-// `play`: its case below then checks the fix.
+// Regressions: shrunk counterexamples the properties found, replayed by name. Each failed
+// before its fix in the engine (`calendarMayMove` in engine.ts) and passes after it.
 
 const byId = (id: string) => listProtocols().find((p) => p.id === id)!;
 
 describe('regressions found by the properties', () => {
   it('recompute-after-breach: bscb fast track, the last stage breached, then the calendar changes', () => {
-    // Found with seed 17002. Unskipped, the recomputation moved the breached deadline
+    // Found with seed 17002. Before the fix, the recomputation moved the breached deadline
     // 2026-05-21T16:00Z to 2026-05-22T16:00Z, breachedAt stayed set, and nothing woke for it.
     const { state } = play(byId('bscb'), 2, {
       immediateRisk: true,
       steps: [{ t: 'wait', ms: 4 * DAY, late: false }, { t: 'calendar', set: 1 }, { t: 'wake' }],
     });
     expect(state.tier.breachedAt).not.toBeNull();
+    expect(state.tier.dueAt).toBe('2026-05-21T16:00:00.000Z');
     expect(state.timeline.map((e) => e.type)).toContain('deadline-breached');
   });
 
   it("recompute-overwrites-chair-timescale: the chair's timescale set on acknowledging, then the calendar changes", () => {
     // Found with seeds 17002 (bscb), 17012 (demo), 17062 (sefton-sscp), 17072 (sutton-cp-
-    // conference) and others under rules 2. Unskipped, the recomputation replaced the chair's
+    // conference) and others under rules 2. Before the fix, the recomputation replaced the chair's
     // date (here 2026-05-23T08:30Z) with the protocol's timescale.
     const { state } = play(byId('bscb'), 2, {
       immediateRisk: false,

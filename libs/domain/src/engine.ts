@@ -108,7 +108,7 @@ export function applyDeadline(
   const before = state.tier.dueAt;
   state.tier.deadlinePending = false;
   state.calendarVersion = result.calendarVersion;
-  if (state.tier.extendedFrom && recomputed) return []; // an agreed date is not moved by the calendar
+  if (recomputed && !calendarMayMove(state.tier)) return [];
   state.tier.dueAt = result.dueAt;
   state.tier.explanation = result.explanation;
   state.tier.reminders = result.reminders.filter((r) => r > iso(now));
@@ -123,6 +123,17 @@ export function applyDeadline(
     });
   }
   return [];
+}
+
+/**
+ * Whether a change of the bank-holiday calendar may move the tier's deadline. A date people set
+ * (an agreed extension, the chair's timescale for resolution) is theirs, not the calendar's. A
+ * deadline already breached has had its consequence (the next step, or the alert that the
+ * protocol's last step lapsed): moving it afterwards would leave a date in force that nothing
+ * wakes for, and would rewrite when the breach happened.
+ */
+function calendarMayMove(tier: EscalationState['tier']): boolean {
+  return !tier.extendedFrom && !tier.timescaleSetBy && !tier.breachedAt;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -97,6 +97,7 @@ export function blankTier(tier: Tier, startedAt: string, because: TierState['ent
     acknowledgedAt: null,
     deadlinePending: true,
     extendedFrom: null,
+    timescaleSetBy: null,
     meeting: null,
   };
 }

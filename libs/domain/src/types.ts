@@ -74,6 +74,11 @@ export interface TierState {
   /** Set while the deadline is being (re)computed by an activity. */
   deadlinePending: boolean;
   extendedFrom: string | null;
+  /**
+   * Who set the date in force when a person set it (the chair's timescale for resolution on
+   * acknowledging). Optional because states built before it existed do not carry it.
+   */
+  timescaleSetBy?: 'chair' | null;
   meeting: { kind: string; at: string; actionId: string } | null;
 }
 
