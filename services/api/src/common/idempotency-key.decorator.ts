@@ -5,7 +5,8 @@ import { ApiError } from './api-error';
 
 const HEADER = 'Idempotency-Key';
 // Visible ASCII only: the key is stored and compared as given, and shown back in errors.
-const VALID_KEY = /^[\x21-\x7e]{8,200}$/;
+const KEY_PATTERN = '^[\\x21-\\x7e]{8,200}$';
+const VALID_KEY = new RegExp(KEY_PATTERN);
 
 /** The request's Idempotency-Key, checked once here for every endpoint that accepts one. */
 export const IdempotencyKey = createParamDecorator((_data: unknown, ctx: ExecutionContext) => {
@@ -23,6 +24,10 @@ export const AcceptsIdempotencyKey = () =>
     ApiHeader({
       name: HEADER,
       required: false,
-      description: 'Repeat a request safely: the same key never raises or acts twice',
+      description:
+        'Repeat a request safely: the same key never raises or acts twice. 8 to 200 visible ASCII characters.',
+      // The same limits the decorator checks, so a generated client (or a fuzzer) builds keys the
+      // API accepts instead of learning them from 400s.
+      schema: { type: 'string', minLength: 8, maxLength: 200, pattern: KEY_PATTERN },
     }),
   );
