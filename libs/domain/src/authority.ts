@@ -29,10 +29,21 @@ export function heldRoles(actor: Actor): AnyRole[] {
   return actor.heldRoles && actor.heldRoles.length > 0 ? actor.heldRoles : [actor.role];
 }
 
+/**
+ * Where the tier says "their line manager", a line manager whom the directory records as someone
+ * else's acts for nobody here. When it records no line manager for the professional, the role
+ * alone decides, as before the partnership kept line management in the directory.
+ */
+function isSomeoneElsesLineManager(tier: Tier, actor: Actor, role: AnyRole): boolean {
+  return role === 'line-manager' && !!tier.ownLineManager && actor.managesPractitioner === false;
+}
+
 /** The role the actor acts in at this tier, or null when none of theirs acts here. */
 export function actingRole(tier: Tier, actor: Actor): AnyRole | null {
   const acting = rolesActingAt(tier, actor.side);
-  return heldRoles(actor).find((r) => acting.includes(r)) ?? null;
+  return (
+    heldRoles(actor).find((r) => acting.includes(r) && !isSomeoneElsesLineManager(tier, actor, r)) ?? null
+  );
 }
 
 const words = (s: string) => s.replace(/-/g, ' ');
@@ -42,6 +53,14 @@ export function tierRoleRefusal(tier: Tier, actor: Actor, kind: ActionKind): str
   if (actingRole(tier, actor)) return null;
   const acting = rolesActingAt(tier, actor.side);
   const sideName = actor.side === 'partnership' ? 'the partnership' : `the ${actor.side} agency`;
+  if (heldRoles(actor).some((r) => acting.includes(r) && isSomeoneElsesLineManager(tier, actor, r))) {
+    const professional =
+      actor.side === 'raising' ? 'the professional who raised it' : 'the professional it was raised with';
+    return (
+      `at tier ${tier.number} (${tier.title}) ${sideName} acts through the own line manager of ` +
+      `${professional}, and the directory records another person as their line manager, so you cannot ${words(kind)} here`
+    );
+  }
   const who = acting.length
     ? `${sideName} acts through the ${acting.map(words).join(' or the ')}`
     : `${sideName} takes no part`;

@@ -19,6 +19,13 @@ export interface Actor {
    * roles). The engine finds the one that acts at the current tier; absent, `role` alone.
    */
   heldRoles?: (AgencyRole | PartnershipRole)[];
+  /**
+   * Whether the directory records this person as the line manager of the professional on their
+   * side (the raiser, or the person the concern was raised with). Absent when it records no line
+   * manager for that professional, or for the partnership side. Read only where a tier says
+   * "their line manager" (`ownLineManager`).
+   */
+  managesPractitioner?: boolean;
 }
 
 export type EscalationStatus = 'open' | 'resolved' | 'decided' | 'referred-for-learning' | 'withdrawn';

@@ -1,4 +1,11 @@
-import { AGENCY_ROLES, getProtocol, listProtocols, type Protocol, type Tier } from '@resolve/protocols';
+import {
+  AGENCY_ROLES,
+  getProtocol,
+  getProtocolVersion,
+  listProtocols,
+  type Protocol,
+  type Tier,
+} from '@resolve/protocols';
 import { ActionRefused, type EscalationAction } from './actions';
 import { availableActions } from './available-actions';
 import { applyAction, applyDeadline, fireTimers, startEscalation, validateAction } from './engine';
@@ -146,6 +153,62 @@ describe('who may act at each tier (rules 2)', () => {
         }),
       ),
     ).toBe('not-your-tier');
+  });
+
+  it('at a step that says "their line manager", only the professional\'s own line manager acts when the directory records one', () => {
+    // Sefton and Lincolnshire step 2: "each professional should discuss the issue with their line
+    // manager". The API says whether the directory records the caller as that line manager.
+    const protocol = getProtocol('sefton-sscp');
+    expect(protocol.tiers[1].ownLineManager).toBe(true);
+    const state = reach(protocol, 2);
+    const lineManager = (side: 'raising' | 'receiving', managesPractitioner?: boolean): Actor => ({
+      ...agencyActor(side, 'line-manager'),
+      ...(managesPractitioner === undefined ? {} : { managesPractitioner }),
+    });
+    const resolve = (actor: Actor) =>
+      refusal(() => validateAction(protocol, state, { kind: 'resolve', actor, actionId: 'r1' }, T0));
+
+    const outcomes = {
+      ownRaising: resolve(lineManager('raising', true)),
+      someoneElsesRaising: resolve(lineManager('raising', false)),
+      unrecordedRaising: resolve(lineManager('raising')),
+      someoneElsesReceiving: resolve(lineManager('receiving', false)),
+      ownReceiving: resolve(lineManager('receiving', true)),
+    };
+    expect(outcomes).toEqual({
+      ownRaising: 'accepted',
+      someoneElsesRaising: 'not-your-tier',
+      unrecordedRaising: 'accepted',
+      someoneElsesReceiving: 'not-your-tier',
+      ownReceiving: 'accepted',
+    });
+    expect(() =>
+      validateAction(
+        protocol,
+        state,
+        { kind: 'resolve', actor: lineManager('receiving', false), actionId: 'r2' },
+        T0,
+      ),
+    ).toThrow(
+      /own line manager of the professional it was raised with, and the directory records another person/,
+    );
+    // What the engine offers follows the same rule.
+    expect(availableActions(protocol, state, lineManager('raising', false), T0)).not.toContain('resolve');
+    expect(availableActions(protocol, state, lineManager('raising', true), T0)).toContain('resolve');
+    // A head of service who is also someone else's line manager still acts where heads of
+    // service do, and not here as a line manager.
+    expect(
+      resolve({ ...lineManager('raising', false), heldRoles: ['line-manager', 'head-of-service'] }),
+    ).toBe('not-your-tier');
+  });
+
+  it('keeps "any line manager of the agency" for a case raised under an earlier protocol version', () => {
+    const protocol = getProtocolVersion('sefton-sscp', 2);
+    const state = reach(protocol, 2);
+    const actor: Actor = { ...agencyActor('raising', 'line-manager'), managesPractitioner: false };
+    expect(
+      refusal(() => validateAction(protocol, state, { kind: 'resolve', actor, actionId: 'r1' }, T0)),
+    ).toBe('accepted');
   });
 
   it('keeps the first rules for a case raised under them (no `rules` given)', () => {

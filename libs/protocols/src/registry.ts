@@ -23,6 +23,11 @@ import lincolnshireJointChildrenV1 from '../definitions/history/lincolnshire-joi
 import lincolnshireJointS117V1 from '../definitions/history/lincolnshire-joint-s117@1.json';
 import lincolnshireLscpV1 from '../definitions/history/lincolnshire-lscp@1.json';
 import seftonSscpV1 from '../definitions/history/sefton-sscp@1.json';
+import lincolnshireJointAdultsV2 from '../definitions/history/lincolnshire-joint-adults@2.json';
+import lincolnshireJointChildrenV2 from '../definitions/history/lincolnshire-joint-children@2.json';
+import lincolnshireJointS117V2 from '../definitions/history/lincolnshire-joint-s117@2.json';
+import lincolnshireLscpV2 from '../definitions/history/lincolnshire-lscp@2.json';
+import seftonSscpV2 from '../definitions/history/sefton-sscp@2.json';
 
 /** File name → content, exactly as shipped in libs/protocols/definitions. Each file is named `<id>.json`. */
 export const SHIPPED_DEFINITIONS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -48,6 +53,11 @@ export const SHIPPED_HISTORY: Readonly<Record<string, unknown>> = Object.freeze(
   'lincolnshire-joint-s117@1.json': lincolnshireJointS117V1,
   'lincolnshire-lscp@1.json': lincolnshireLscpV1,
   'sefton-sscp@1.json': seftonSscpV1,
+  'lincolnshire-joint-adults@2.json': lincolnshireJointAdultsV2,
+  'lincolnshire-joint-children@2.json': lincolnshireJointChildrenV2,
+  'lincolnshire-joint-s117@2.json': lincolnshireJointS117V2,
+  'lincolnshire-lscp@2.json': lincolnshireLscpV2,
+  'sefton-sscp@2.json': seftonSscpV2,
 });
 
 export interface ProtocolIssue {

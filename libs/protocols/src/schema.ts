@@ -125,6 +125,13 @@ export const tierSchema = z.object({
    * Roles the document names as standing in for the acting roles ("or equivalent", "or their
    * safeguarding supervisor"). They may take every action the acting roles may take here.
    */
+  /**
+   * The document says "their line manager" (Sefton and Lincolnshire step 2: "each professional
+   * should discuss the issue with their line manager"): a line manager acts for a side only as
+   * the own line manager of that side's professional (the raiser; the person the concern was
+   * raised with) when the directory records one, not as any line manager of the agency.
+   */
+  ownLineManager: z.boolean().default(false),
   deputies: z
     .object({
       raising: z.array(z.enum(AGENCY_ROLES)).default([]),
