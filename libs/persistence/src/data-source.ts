@@ -15,6 +15,7 @@ import {
   PlanItemEntity,
 } from './entities/escalation.entities';
 import { SmsOutboxEntity } from './entities/sms-outbox.entities';
+import { DeliveryReceiptEntity } from './entities/delivery-receipt.entities';
 import { AuditLogEntity } from './entities/audit.entities';
 import { WebSessionEntity } from './entities/web-session.entities';
 import {
@@ -28,6 +29,8 @@ import { NotificationDeliveryDetail1763950000000 } from './migrations/1763950000
 import { PartnershipDemoProtocol1764300000000 } from './migrations/1764300000000-PartnershipDemoProtocol';
 import { WebSessions1764200000000 } from './migrations/1764200000000-WebSessions';
 import { Webhooks1764400000000 } from './migrations/1764400000000-Webhooks';
+import { LineManagement1764450000000 } from './migrations/1764450000000-LineManagement';
+import { DeliveryFollowUp1764560000000 } from './migrations/1764560000000-DeliveryFollowUp';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -47,6 +50,7 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
+  DeliveryReceiptEntity,
 ];
 
 /** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */
@@ -57,6 +61,8 @@ export const MIGRATIONS = [
   WebSessions1764200000000,
   PartnershipDemoProtocol1764300000000,
   Webhooks1764400000000,
+  LineManagement1764450000000,
+  DeliveryFollowUp1764560000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -1,6 +1,7 @@
 export * from './entities/directory.entities';
 export * from './entities/escalation.entities';
 export * from './entities/sms-outbox.entities';
+export * from './entities/delivery-receipt.entities';
 export * from './entities/audit.entities';
 export * from './entities/web-session.entities';
 export * from './data-source';

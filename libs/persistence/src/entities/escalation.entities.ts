@@ -242,8 +242,9 @@ export class NotificationDeliveryEntity {
   @Column({ type: 'text' })
   channel!: 'email' | 'sms';
 
+  /** 'held': a text waiting for SMS hours (send_after). */
   @Column({ type: 'text' })
-  status!: 'queued' | 'sending' | 'sent' | 'delivered' | 'failed';
+  status!: 'held' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed';
 
   @Column({ type: 'text', nullable: true })
   provider!: string | null;
@@ -273,6 +274,22 @@ export class NotificationDeliveryEntity {
 
   @Column({ type: 'timestamptz', name: 'failed_at', nullable: true })
   failedAt!: Date | null;
+
+  /** A held text: the instant it may be sent (the next opening of SMS hours). */
+  @Column({ type: 'timestamptz', name: 'send_after', nullable: true })
+  sendAfter!: Date | null;
+
+  /** Why the reader was told (raiser, receiver, partnership): a later fallback is worded the same. */
+  @Column({ type: 'text', name: 'reader_side', nullable: true })
+  readerSide!: 'raiser' | 'receiver' | 'partnership' | null;
+
+  /** The notice was urgent (immediate risk, urgent route): decides texts outside SMS hours. */
+  @Column({ type: 'boolean', default: false })
+  urgent!: boolean;
+
+  /** 'pending': a receipt reported a permanent failure; its fallback and alert are still to do. */
+  @Column({ type: 'text', name: 'follow_up', nullable: true })
+  followUp!: 'pending' | 'done' | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;

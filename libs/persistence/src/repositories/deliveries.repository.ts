@@ -1,5 +1,13 @@
 import { redactContacts } from '@resolve/logging';
-import { In, IsNull, type DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
+import {
+  In,
+  IsNull,
+  LessThanOrEqual,
+  type DataSource,
+  type EntityManager,
+  type QueryDeepPartialEntity,
+} from 'typeorm';
+import { DeliveryReceiptEntity } from '../entities/delivery-receipt.entities';
 import { PersonEntity } from '../entities/directory.entities';
 import { NotificationDeliveryEntity } from '../entities/escalation.entities';
 
@@ -9,13 +17,51 @@ export type DeliveryStatus = NotificationDeliveryEntity['status'];
 export type NewDelivery = Pick<
   NotificationDeliveryEntity,
   'deliveryKey' | 'escalationId' | 'event' | 'tier' | 'recipientPersonId' | 'channel' | 'fallbackFor'
->;
+> &
+  Partial<Pick<NotificationDeliveryEntity, 'readerSide' | 'urgent'>>;
 
 /** Where a delivery stands: what the sender reads before deciding to send. */
 export type DeliveryProgress = Pick<
   NotificationDeliveryEntity,
-  'status' | 'provider' | 'providerMessageId' | 'attempts' | 'lastError' | 'updatedAt'
+  'status' | 'provider' | 'providerMessageId' | 'attempts' | 'lastError' | 'updatedAt' | 'sendAfter'
 >;
+
+/** A delivery as the notifier's follow-up work reads it: enough to rebuild its notice. */
+export type DeliveryRecord = Pick<
+  NotificationDeliveryEntity,
+  | 'deliveryKey'
+  | 'escalationId'
+  | 'event'
+  | 'tier'
+  | 'recipientPersonId'
+  | 'channel'
+  | 'status'
+  | 'lastError'
+  | 'fallbackFor'
+  | 'sendAfter'
+  | 'readerSide'
+  | 'urgent'
+  | 'followUp'
+>;
+
+const RECORD_COLUMNS = {
+  deliveryKey: true,
+  escalationId: true,
+  event: true,
+  tier: true,
+  recipientPersonId: true,
+  channel: true,
+  status: true,
+  lastError: true,
+  fallbackFor: true,
+  sendAfter: true,
+  readerSide: true,
+  urgent: true,
+  followUp: true,
+} as const;
+
+/** The event of a business manager's alert about an undeliverable notice (no alert about an alert). */
+const ALERT_EVENT = 'delivery-failed';
 
 /** A delivery held under its lock: its row as read after locking, and the writes of one attempt. */
 export interface HeldDelivery {
@@ -26,6 +72,8 @@ export interface HeldDelivery {
   markFailed(error: string): Promise<void>;
   /** A transient failure: 'sending' when the provider may have the message, else 'queued'. */
   markRetry(error: string, status: 'sending' | 'queued'): Promise<void>;
+  /** A held text still outside SMS hours: it waits again, until `sendAfter`. */
+  markHeld(sendAfter: Date): Promise<void>;
 }
 
 /** One delivery as the case timeline shows it (no message content). */
@@ -72,6 +120,15 @@ export interface ReceiptOutcome {
   updated: boolean;
   deliveryKey?: string;
   status?: DeliveryStatus;
+  /**
+   * What the receipt did: `duplicate` (the same receipt was recorded before: nothing more),
+   * `unknown-delivery`, `superseded` (the delivery had already failed or been delivered),
+   * `failed-later` (a permanent failure reported after the send: its fallback and alert are now
+   * pending), `applied` (another status change) or `status-recorded` (the provider's word only).
+   */
+  outcome: DeliveryReceiptEntity['outcome'] | 'duplicate';
+  /** The delivery now waits for its fallback and business-manager alert (follow_up = 'pending'). */
+  followUpPending: boolean;
 }
 
 /**
@@ -132,6 +189,7 @@ export class DeliveriesRepository {
         attempts: true,
         lastError: true,
         updatedAt: true,
+        sendAfter: true,
       },
       where: { deliveryKey },
     });
@@ -143,7 +201,80 @@ export class DeliveriesRepository {
       attempts: Number(row.attempts),
       lastError: row.lastError ?? null,
       updatedAt: row.updatedAt,
+      sendAfter: row.sendAfter ?? null,
     };
+  }
+
+  /**
+   * Keeps a text for later: the delivery's row is written with status 'held' and the instant it
+   * may be sent, under the same unique key as any other delivery, so a retried notice does not
+   * hold it twice and the release sends it once. Answers the row as it stands (an earlier attempt
+   * may have sent, failed or held it already).
+   */
+  async hold(delivery: NewDelivery, sendAfter: Date): Promise<DeliveryProgress> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(NotificationDeliveryEntity)
+      .values({ ...delivery, status: 'held', sendAfter })
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
+    return this.progress(this.dataSource.manager, delivery.deliveryKey);
+  }
+
+  /** Held texts whose instant has come, oldest first. */
+  async dueHeld(now: Date, limit = 50): Promise<DeliveryRecord[]> {
+    return this.dataSource.getRepository(NotificationDeliveryEntity).find({
+      select: RECORD_COLUMNS,
+      where: { status: 'held', sendAfter: LessThanOrEqual(now) },
+      order: { sendAfter: 'ASC', deliveryKey: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Deliveries a receipt reported as failed whose fallback and alert are still to do. */
+  async pendingFollowUps(limit = 50): Promise<DeliveryRecord[]> {
+    return this.dataSource.getRepository(NotificationDeliveryEntity).find({
+      select: RECORD_COLUMNS,
+      where: { followUp: 'pending' },
+      order: { failedAt: 'ASC', deliveryKey: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** One delivery's record, or null. */
+  async record(deliveryKey: string): Promise<DeliveryRecord | null> {
+    return this.dataSource
+      .getRepository(NotificationDeliveryEntity)
+      .findOne({ select: RECORD_COLUMNS, where: { deliveryKey } });
+  }
+
+  /** The deliveries among these keys that exist (a notice's channels already used for a person). */
+  async existing(
+    deliveryKeys: string[],
+  ): Promise<Pick<DeliveryRecord, 'deliveryKey' | 'channel' | 'status'>[]> {
+    if (deliveryKeys.length === 0) return [];
+    return this.dataSource.getRepository(NotificationDeliveryEntity).find({
+      select: { deliveryKey: true, channel: true, status: true },
+      where: { deliveryKey: In(deliveryKeys) },
+    });
+  }
+
+  /**
+   * The fallback and alert of a failure reported by a receipt are done. Only a pending follow-up
+   * moves, so two notifiers finishing the same one record it once. True when this call moved it.
+   */
+  async finishFollowUp(deliveryKey: string): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(NotificationDeliveryEntity)
+      // A follow-up is not an attempt: updated_at keeps the start of the last attempt.
+      .set({ followUp: 'done', updatedAt: () => 'updated_at' })
+      .where('delivery_key = :deliveryKey AND follow_up = :pending', { deliveryKey, pending: 'pending' })
+      .returning('id')
+      .execute();
+    return Array.isArray(result.raw) && result.raw.length > 0;
   }
 
   /**
@@ -201,20 +332,60 @@ export class DeliveriesRepository {
   }
 
   /**
-   * Applies a delivery receipt. The delivery is found by the provider's message id or, for a
-   * message whose id was never recorded (a crash between send and record), by our reference.
-   * Moves 'sending'/'sent' to 'delivered' or 'failed' ('sent' only from 'sending'); a receipt
-   * that moves nothing (repeated, out of order, or informational) only records the provider's
-   * status word.
+   * Applies a delivery receipt, recorded once in `delivery_receipt` under (provider, message id,
+   * provider status) in the same transaction as its effect: the same receipt again is a
+   * `duplicate` and does nothing more. The delivery is found by the provider's message id or, for
+   * a message whose id was never recorded (a crash between send and record), by our reference.
+   * Moves 'sending'/'sent' to 'delivered' or 'failed' ('sent' only from 'sending'). A permanent
+   * failure of a notice (not of a business manager's alert) also marks the delivery's follow-up
+   * pending: the notifier then sends its fallback and alert, as for a failure at send time. A
+   * receipt that moves nothing (out of order, about a delivery already failed or delivered, or
+   * informational) only records the provider's status word.
    */
   async applyReceipt(receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
-    const found = await this.receiptDelivery(receipt);
-    if (!found) return { matched: false, updated: false };
+    return this.dataSource.transaction(async (manager) => {
+      const recorded = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(DeliveryReceiptEntity)
+        .values({
+          receiptKey: `${receipt.provider}:${receipt.messageId}:${receipt.providerStatus}`,
+          provider: receipt.provider,
+          providerMessageId: receipt.messageId,
+          providerStatus: receipt.providerStatus,
+          outcome: 'status-recorded',
+        })
+        // The unique receipt key: a receipt seen before is kept as it was and does nothing more.
+        .orIgnore()
+        .updateEntity(false)
+        .returning('id')
+        .execute();
+      const receiptId = (Array.isArray(recorded.raw) ? recorded.raw : [])[0]?.id as string | undefined;
+      if (!receiptId) return { matched: false, updated: false, outcome: 'duplicate', followUpPending: false };
+
+      const outcome = await this.applyReceiptIn(manager, receipt);
+      await manager.update(
+        DeliveryReceiptEntity,
+        { id: receiptId },
+        {
+          outcome: outcome.outcome as DeliveryReceiptEntity['outcome'],
+          deliveryKey: outcome.deliveryKey ?? null,
+        },
+      );
+      return outcome;
+    });
+  }
+
+  private async applyReceiptIn(manager: EntityManager, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
+    const found = await this.receiptDelivery(manager, receipt);
+    if (!found)
+      return { matched: false, updated: false, outcome: 'unknown-delivery', followUpPending: false };
     const { deliveryKey } = found;
     if (receipt.next) {
       const next = receipt.next;
       const from: DeliveryStatus[] = next === 'sent' ? ['sending'] : ['sending', 'sent'];
-      const result = await this.dataSource
+      const followUp = next === 'failed' && found.event !== ALERT_EVENT;
+      const result = await manager
         .createQueryBuilder()
         .update(NotificationDeliveryEntity)
         .set({
@@ -229,15 +400,24 @@ export class DeliveriesRepository {
                 lastError: receipt.error === null ? null : redactContacts(receipt.error),
               }
             : {}),
+          ...(followUp ? { followUp: 'pending' as const } : {}),
           updatedAt: () => 'now()',
         })
         .where('delivery_key = :deliveryKey AND status IN (:...from)', { deliveryKey, from })
         .returning(['status'])
         .execute();
       const updated = (Array.isArray(result.raw) ? result.raw : []) as { status: DeliveryStatus }[];
-      if (updated.length > 0) return { matched: true, updated: true, deliveryKey, status: updated[0].status };
+      if (updated.length > 0)
+        return {
+          matched: true,
+          updated: true,
+          deliveryKey,
+          status: updated[0].status,
+          outcome: followUp ? 'failed-later' : 'applied',
+          followUpPending: followUp,
+        };
     }
-    await this.dataSource
+    await manager
       .createQueryBuilder()
       .update(NotificationDeliveryEntity)
       // updated_at keeps the start of the last attempt (a retry looks for that attempt's
@@ -245,14 +425,23 @@ export class DeliveriesRepository {
       .set({ providerStatus: receipt.providerStatus, updatedAt: () => 'updated_at' })
       .where('delivery_key = :deliveryKey', { deliveryKey })
       .execute();
-    return { matched: true, updated: false, deliveryKey, status: found.status };
+    const superseded = receipt.next !== null && (found.status === 'failed' || found.status === 'delivered');
+    return {
+      matched: true,
+      updated: false,
+      deliveryKey,
+      status: found.status,
+      outcome: superseded ? 'superseded' : 'status-recorded',
+      followUpPending: false,
+    };
   }
 
   private async receiptDelivery(
+    manager: EntityManager,
     receipt: DeliveryReceipt,
-  ): Promise<Pick<NotificationDeliveryEntity, 'deliveryKey' | 'status'> | null> {
-    const deliveries = this.dataSource.getRepository(NotificationDeliveryEntity);
-    const select = { deliveryKey: true, status: true } as const;
+  ): Promise<Pick<NotificationDeliveryEntity, 'deliveryKey' | 'status' | 'event'> | null> {
+    const deliveries = manager.getRepository(NotificationDeliveryEntity);
+    const select = { deliveryKey: true, status: true, event: true } as const;
     const byMessageId = await deliveries.findOne({
       select,
       where: { provider: receipt.provider, providerMessageId: receipt.messageId },
@@ -284,5 +473,6 @@ function heldDelivery(manager: EntityManager, deliveryKey: string, row: Delivery
     markFailed: (error) =>
       update({ status: 'failed', lastError: redactContacts(error), failedAt: () => 'now()' }),
     markRetry: (error, status) => update({ status, lastError: redactContacts(error) }),
+    markHeld: (sendAfter) => update({ status: 'held', sendAfter }),
   };
 }
