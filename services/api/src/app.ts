@@ -19,7 +19,7 @@ import { DirectoryController } from './directory/directory.controller';
 import { DIRECTORY_PROVIDERS } from './directory/directory.providers';
 import { HealthController } from './health/health.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
-import { RECORDS_CONTROLLERS, RECORDS_PROVIDERS } from './records';
+import { PDF_PRINTER_SETTINGS, pdfPrinterSettings, RECORDS_CONTROLLERS, RECORDS_PROVIDERS } from './records';
 import { REPORTS_CONTROLLERS, REPORTS_PROVIDERS } from './reports';
 import {
   CALLBACK_SECRETS,
@@ -54,6 +54,8 @@ export interface ApiDependencies {
   relayIntervalMs?: number;
   /** The partnership's own protocol folder (PROTOCOLS_DIR), read again before protocols are offered. */
   protocolsDir?: string;
+  /** The Chromium that prints records to PDF (validated CHROMIUM_PATH; default /usr/bin/chromium). */
+  chromiumPath?: string;
 }
 
 @Module({})
@@ -88,6 +90,10 @@ class ApiModule {
         { provide: METRICS_TOKEN, useValue: deps.metricsToken },
         { provide: RELAY_INTERVAL_MS, useValue: deps.relayIntervalMs ?? 5000 },
         { provide: ProtocolCatalogue, useValue: new ProtocolCatalogue(deps.protocolsDir) },
+        {
+          provide: PDF_PRINTER_SETTINGS,
+          useValue: pdfPrinterSettings({ executablePath: deps.chromiumPath }),
+        },
         ...(deps.codec
           ? [
               {

@@ -13,6 +13,7 @@ import {
   unsetWhenEmpty,
   wholeNumber,
 } from '@resolve/config';
+import { DEFAULT_CHROMIUM_PATH } from './records/pdf/pdf-options';
 
 export const apiConfigSchema = z
   .object({
@@ -41,6 +42,11 @@ export const apiConfigSchema = z
     PROTOCOLS_DIR: unsetWhenEmpty(z.string().min(1)),
     /** How often the relay starts workflows whose rows a crash left pending. */
     RELAY_INTERVAL_MS: milliseconds({ min: 100, max: 3_600_000 }).default(5000),
+    /** The Chromium that prints records to PDF: Debian's package (docs/records-and-reports.md). */
+    CHROMIUM_PATH: z
+      .string()
+      .regex(/^\//, 'must be the absolute path of the chromium executable')
+      .default(DEFAULT_CHROMIUM_PATH),
     LOG_LEVEL: logLevelSetting,
   })
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {

@@ -44,6 +44,7 @@ async function main() {
     metricsToken: config.METRICS_TOKEN,
     relayIntervalMs: config.RELAY_INTERVAL_MS,
     protocolsDir: config.PROTOCOLS_DIR,
+    chromiumPath: config.CHROMIUM_PATH,
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

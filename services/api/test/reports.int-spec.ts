@@ -262,7 +262,7 @@ describe('Partnership reports: disputes and panel findings', () => {
     expect((await report(board, '?from=2026-06-01&to=2026-05-01', 400)).body.message).toMatch(
       /^from: must be before to/,
     );
-    expect((await report(board, '?format=pdf', 400)).body.message).toMatch(/^format: json or html/);
+    expect((await report(board, '?format=docx', 400)).body.message).toMatch(/^format: json, html or pdf/);
     expect((await report(board, '?since=2026-01-01', 400)).body.message).toMatch(
       /unknown query parameter\(s\): since/,
     );

@@ -1,7 +1,13 @@
 import { CaseRecordsReader } from './case-records.reader';
+import { PdfPrinter } from './pdf/pdf-printer';
 import { AgencyLogController, RecordsController } from './records.controller';
 import { RecordsService } from './records.service';
 
-/** Registered by app.ts: the per-case records and the agency escalation log. */
+export { PDF_PRINTER_SETTINGS, pdfPrinterSettings, type PdfPrinterSettings } from './pdf/pdf-printer';
+
+/**
+ * Registered by app.ts: the per-case records and the agency escalation log. PdfPrinter wants
+ * PDF_PRINTER_SETTINGS, which app.ts provides from the configuration (CHROMIUM_PATH).
+ */
 export const RECORDS_CONTROLLERS = [RecordsController, AgencyLogController];
-export const RECORDS_PROVIDERS = [CaseRecordsReader, RecordsService];
+export const RECORDS_PROVIDERS = [CaseRecordsReader, RecordsService, PdfPrinter];

@@ -1,15 +1,39 @@
-import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  Param,
+  Query,
+  Res,
+  StreamableFile,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { EscalationId } from '../common/uuid-param.pipe';
 import { onlyKnownParameters, parsePeriod } from './period';
+import { boardDocumentFileName, caseDocumentFileName, PDF_TITLES } from './pdf/pdf-options';
+import { PdfPrinter } from './pdf/pdf-printer';
 import { RecordsService, type CaseDocumentKind } from './records.service';
 
-/** Headers for documents: never cached (personal data), and HTML that can run nothing. */
-export function documentHeaders(res: Response, type: 'html' | 'csv' | 'json', filename?: string): void {
+/** Headers for documents: never cached (personal data), HTML that can run nothing, PDFs to save. */
+export function documentHeaders(
+  res: Response,
+  type: 'html' | 'csv' | 'json' | 'pdf',
+  filename?: string,
+): void {
   res.setHeader('Cache-Control', 'no-store');
+  if (type === 'pdf') res.setHeader('Content-Type', 'application/pdf');
   if (type === 'html') {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader(
@@ -21,15 +45,36 @@ export function documentHeaders(res: Response, type: 'html' | 'csv' | 'json', fi
   if (filename)
     res.setHeader(
       'Content-Disposition',
-      `${type === 'csv' ? 'attachment' : 'inline'}; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      `${type === 'csv' || type === 'pdf' ? 'attachment' : 'inline'}; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
     );
+}
+
+/** A printed document as the response body, its headers set by documentHeaders. */
+export function pdfBody(pdf: Buffer): StreamableFile {
+  return new StreamableFile(pdf, { length: pdf.length });
+}
+
+/** OpenAPI: a route that answers a PDF, or 503 when the server cannot print. */
+export function ApiPdfResponses(what: string) {
+  return applyDecorators(
+    ApiProduces('application/pdf'),
+    ApiOkResponse({
+      description: `${what} as PDF: A4, OFFICIAL-SENSITIVE and "Page n of N" on every page; a download (Content-Disposition: attachment).`,
+      content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+    }),
+    ApiServiceUnavailableResponse({
+      description:
+        'The server cannot print now: no Chromium at CHROMIUM_PATH, Chromium failed, too many documents waiting, or the time limit passed. `reason` names which (pdf-printer-missing-browser, pdf-printer-browser-failed, pdf-printer-failed, pdf-printer-busy, pdf-printer-timeout, pdf-printer-stopping); the HTML route still works.',
+    }),
+  );
 }
 
 const SAME_AS_CASE =
   'Who may fetch it: the people who may see the case (GET /escalations/:id); anyone else gets 404.';
 
 /**
- * The records the protocols ask for, per case, as JSON and as print-ready HTML (`.html`).
+ * The records the protocols ask for, per case, as JSON, as print-ready HTML (`.html`) and as
+ * that HTML printed to PDF (`.pdf`, pdf/pdf-printer.ts).
  * docs/records-and-reports.md lists each record's source clause and fields.
  */
 @ApiTags('records')
@@ -37,7 +82,10 @@ const SAME_AS_CASE =
 @UseGuards(AuthGuard)
 @Controller('escalations')
 export class RecordsController {
-  constructor(private readonly records: RecordsService) {}
+  constructor(
+    private readonly records: RecordsService,
+    private readonly printer: PdfPrinter,
+  ) {}
 
   private async json(caller: Caller, id: string, kind: CaseDocumentKind, res: Response) {
     const doc = await this.records.caseDocument(caller, id, kind, 'json');
@@ -49,6 +97,14 @@ export class RecordsController {
     const doc = await this.records.caseDocument(caller, id, kind, 'html');
     documentHeaders(res, 'html', `${doc.reference}-${kind}.html`);
     return doc.body;
+  }
+
+  /** The same HTML as `.html`, printed: same need-to-know, and audited as its own read. */
+  private async pdf(caller: Caller, id: string, kind: CaseDocumentKind, res: Response) {
+    const doc = await this.records.caseDocument(caller, id, kind, 'html');
+    const pdf = await this.printer.print({ html: doc.body as string, title: PDF_TITLES[kind] });
+    documentHeaders(res, 'pdf', caseDocumentFileName(id, kind));
+    return pdfBody(pdf);
   }
 
   @Get(':id/records/referral-form')
@@ -79,6 +135,17 @@ export class RecordsController {
     return this.html(c, id, 'referral-form', res);
   }
 
+  @Get(':id/records/referral-form.pdf')
+  @ApiPdfResponses('The same document as `.html`')
+  @ApiOperation({ summary: 'Sutton Appendix B escalation referral form, PDF', description: SAME_AS_CASE })
+  referralFormPdf(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.pdf(c, id, 'referral-form', res);
+  }
+
   @Get(':id/records/summary-log')
   @ApiOperation({
     summary: 'Sefton Appendix 1 Agency Escalation Summary Log entry for this case (JSON)',
@@ -106,6 +173,20 @@ export class RecordsController {
     return this.html(c, id, 'summary-log', res);
   }
 
+  @Get(':id/records/summary-log.pdf')
+  @ApiPdfResponses('The same document as `.html`')
+  @ApiOperation({
+    summary: 'Sefton Appendix 1 Agency Escalation Summary Log entry, PDF',
+    description: SAME_AS_CASE,
+  })
+  summaryLogPdf(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.pdf(c, id, 'summary-log', res);
+  }
+
   @Get(':id/records/report-to-partnership')
   @ApiOperation({
     summary: 'Sefton Appendix 2 Report to SSCP: steps 3-4 and the outcome (JSON)',
@@ -124,6 +205,17 @@ export class RecordsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.html(c, id, 'report-to-partnership', res);
+  }
+
+  @Get(':id/records/report-to-partnership.pdf')
+  @ApiPdfResponses('The same document as `.html`')
+  @ApiOperation({ summary: 'Sefton Appendix 2 Report to SSCP, PDF', description: SAME_AS_CASE })
+  reportPdf(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.pdf(c, id, 'report-to-partnership', res);
   }
 
   @Get(':id/records/monitoring-form')
@@ -151,6 +243,20 @@ export class RecordsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.html(c, id, 'monitoring-form', res);
+  }
+
+  @Get(':id/records/monitoring-form.pdf')
+  @ApiPdfResponses('The same document as `.html`')
+  @ApiOperation({
+    summary: 'BSCB monitoring form, PDF; 409 before stage 3 is reached',
+    description: SAME_AS_CASE,
+  })
+  monitoringFormPdf(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.pdf(c, id, 'monitoring-form', res);
   }
 
   @Get(':id/records/decision')
@@ -181,18 +287,35 @@ export class RecordsController {
   ) {
     return this.html(c, id, 'decision', res);
   }
+
+  @Get(':id/records/decision.pdf')
+  @ApiPdfResponses('The same document as `.html`')
+  @ApiOperation({
+    summary: 'Record of the meeting and the final binding decision, PDF; 409 before a decision exists',
+    description: SAME_AS_CASE,
+  })
+  decisionPdf(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.pdf(c, id, 'decision', res);
+  }
 }
 
 const LOG_WHO =
   "Who may fetch it: the agency's managers (any role there above practitioner) and the partnership's business manager, independent chair and quality assurance manager (403 for others in the partnership; 404 outside it).";
 
-/** Sefton Appendix 1: the Agency Escalation Summary Log of one agency, as JSON, CSV and HTML. */
+/** Sefton Appendix 1: the Agency Escalation Summary Log of one agency, as JSON, CSV, HTML and PDF. */
 @ApiTags('records')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('agencies')
 export class AgencyLogController {
-  constructor(private readonly records: RecordsService) {}
+  constructor(
+    private readonly records: RecordsService,
+    private readonly printer: PdfPrinter,
+  ) {}
 
   private async log(caller: Caller, agencyId: string, query: Record<string, unknown>) {
     onlyKnownParameters(query, ['from', 'to']);
@@ -262,5 +385,29 @@ export class AgencyLogController {
     const log = await this.log(c, agencyId, q);
     documentHeaders(res, 'html', `escalation-log-${agencyId}.html`);
     return this.records.agencyLogHtml(log);
+  }
+
+  @Get(':agencyId/escalation-log.pdf')
+  @ApiPdfResponses('The same log as `.html` (landscape A4)')
+  @ApiOperation({ summary: 'Agency Escalation Summary Log, PDF (landscape A4)', description: LOG_WHO })
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false })
+  async pdf(
+    @CurrentCaller() c: Caller,
+    @Param('agencyId') agencyId: string,
+    @Query() q: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const log = await this.log(c, agencyId, q);
+    const pdf = await this.printer.print({
+      html: this.records.agencyLogHtml(log),
+      title: PDF_TITLES['escalation-log'],
+    });
+    documentHeaders(
+      res,
+      'pdf',
+      boardDocumentFileName('escalation-log', agencyId, log.generatedAt.slice(0, 10)),
+    );
+    return pdfBody(pdf);
   }
 }

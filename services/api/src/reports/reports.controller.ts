@@ -5,7 +5,9 @@ import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../common/api-error';
 import { onlyKnownParameters, parsePeriod } from '../records/period';
-import { documentHeaders } from '../records/records.controller';
+import { boardDocumentFileName, PDF_TITLES } from '../records/pdf/pdf-options';
+import { PdfPrinter } from '../records/pdf/pdf-printer';
+import { ApiPdfResponses, documentHeaders, pdfBody } from '../records/records.controller';
 import { renderDisputesReportHtml } from '../records/render/disputes-report';
 import { ReportsService } from './reports.service';
 
@@ -16,12 +18,15 @@ const YEAR_MS = 365 * 86_400_000;
 @UseGuards(AuthGuard)
 @Controller('partnerships')
 export class ReportsController {
-  constructor(private readonly reports: ReportsService) {}
+  constructor(
+    private readonly reports: ReportsService,
+    private readonly printer: PdfPrinter,
+  ) {}
 
   @Get(':partnershipId/reports/disputes')
   @ApiOperation({
     summary:
-      'Annual report of disputes and panel findings (BSCB 003 section 3): JSON, or print-ready HTML with inline SVG charts (format=html)',
+      'Annual report of disputes and panel findings (BSCB 003 section 3): JSON, or print-ready HTML with inline SVG charts (format=html), or that HTML as PDF (format=pdf)',
     description:
       "For the partnership's business manager, independent chair and quality assurance manager (403 for the partnership's other people, 404 outside it). " +
       'Period [from, to); default: the 365 days to now.',
@@ -37,8 +42,9 @@ export class ReportsController {
     required: false,
     description: 'YYYY-MM-DD (that whole day included) or an ISO-8601 instant (exclusive); default: now',
   })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'html'] })
-  @ApiProduces('application/json', 'text/html')
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'html', 'pdf'] })
+  @ApiPdfResponses('With format=pdf, the HTML report')
+  @ApiProduces('application/json', 'text/html', 'application/pdf')
   async disputes(
     @CurrentCaller() c: Caller,
     @Param('partnershipId') partnershipId: string,
@@ -47,8 +53,8 @@ export class ReportsController {
   ) {
     onlyKnownParameters(q, ['from', 'to', 'format']);
     const format = q.format ?? 'json';
-    if (format !== 'json' && format !== 'html')
-      throw new ApiError('validation-failed', `format: json or html; got ${JSON.stringify(q.format)}`, {
+    if (format !== 'json' && format !== 'html' && format !== 'pdf')
+      throw new ApiError('validation-failed', `format: json, html or pdf; got ${JSON.stringify(q.format)}`, {
         fields: ['format'],
       });
     const period = parsePeriod(q, {
@@ -59,6 +65,18 @@ export class ReportsController {
     if (format === 'html') {
       documentHeaders(res, 'html', `disputes-report-${partnershipId}-${report.period.to.slice(0, 10)}.html`);
       return renderDisputesReportHtml(report);
+    }
+    if (format === 'pdf') {
+      const pdf = await this.printer.print({
+        html: renderDisputesReportHtml(report),
+        title: PDF_TITLES['disputes-report'],
+      });
+      documentHeaders(
+        res,
+        'pdf',
+        boardDocumentFileName('disputes-report', partnershipId, report.period.to.slice(0, 10)),
+      );
+      return pdfBody(pdf);
     }
     documentHeaders(res, 'json');
     return report;
