@@ -200,14 +200,33 @@ export class CasesController {
   async show(@Req() req: SignedInRequest, @Res() res: Response, @Param('id') rawId: string) {
     const id = caseId(rawId);
     const view = await this.app.queries.get(req.web.caller, id);
+    const concern = await this.concern(req, id);
     await this.audit.read(req, 'escalation.read', view);
     const flash = await this.sessions.takeFlash(req.web.session);
     this.renderer.page(res, 'case.njk', {
       ...pageContext(req, 'cases'),
       ...(await this.caseContext(req, view)),
+      concern,
       title: `Case ${view.reference}`,
       flash,
     });
+  }
+
+  /**
+   * The nature of the concern and the outcome sought (Postgres only), read as the API's records
+   * read them (RecordsService: the need-to-know rule, and nothing for anyone else). A case whose
+   * protocol this server no longer knows has no record to read them from.
+   */
+  private async concern(req: SignedInRequest, id: string) {
+    try {
+      const record = await this.app.records.visibleCase(req.web.caller, id, true);
+      return record.subject
+        ? { natureOfConcern: record.subject.natureOfConcern, outcomesSought: record.subject.outcomesSought }
+        : null;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'conflict') return null;
+      throw err;
+    }
   }
 
   private async caseContext(req: SignedInRequest, view: CaseView) {

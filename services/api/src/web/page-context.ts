@@ -7,6 +7,10 @@ import type { Caller } from '../auth/caller';
 export const isBoard = (caller: Caller) =>
   caller.partnershipRoles.some((r) => (BOARD_ROLES as readonly string[]).includes(r));
 
+/** Whether the person administers the partnership's directory (agencies, people, roles). */
+export const isAdministrator = (caller: Caller) =>
+  caller.partnershipRoles.includes('partnership-administrator');
+
 /** The layout's part of a page's context: who is signed in, the CSRF token, the navigation. */
 export function pageContext(req: Partial<SignedInRequest>, section?: PageContext['section']): PageContext {
   if (!req.web) return { signedInAs: null };
@@ -14,6 +18,9 @@ export function pageContext(req: Partial<SignedInRequest>, section?: PageContext
     { href: '/cases', text: 'My cases', section: 'cases' },
     { href: '/raise', text: 'Raise an escalation', section: 'raise' },
     ...(isBoard(req.web.caller) ? [{ href: '/dashboard', text: 'Dashboard', section: 'dashboard' }] : []),
+    ...(isAdministrator(req.web.caller)
+      ? [{ href: '/directory', text: 'Directory', section: 'directory' }]
+      : []),
   ];
   return {
     signedInAs: req.web.personName,

@@ -10,7 +10,7 @@ import { WebSessions } from './web-sessions';
 
 const TITLES: Record<number, string> = {
   400: 'There is a problem with this request',
-  403: 'You cannot see this page',
+  403: 'You do not have permission to see this page',
   404: 'Page not found',
   409: 'This is not available yet',
   429: 'Too many requests',

@@ -21,7 +21,7 @@ export class FormRejected extends Error {}
 export function safeReturnTo(path: unknown): string | null {
   return typeof path === 'string' &&
     path.length <= 300 &&
-    /^\/(cases|raise|dashboard)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&%._-]*)?$/.test(path)
+    /^\/(cases|raise|dashboard|directory)(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&%._-]*)?$/.test(path)
     ? path
     : null;
 }

@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { AssetsController } from './assets.controller';
 import { CasesController } from './cases.controller';
 import { DashboardController } from './dashboard.controller';
+import { DirectoryPagesController } from './directory-pages.controller';
 import { OpenIdClient } from './openid-client';
 import { RaiseController } from './raise.controller';
 import { OPENID_CLIENT, SignInController } from './sign-in.controller';
@@ -34,7 +35,13 @@ export function emailLinkToCasePage(req: Request, res: Response, next: NextFunct
   next();
 }
 
-const PAGE_CONTROLLERS = [SignInController, CasesController, RaiseController, DashboardController];
+const PAGE_CONTROLLERS = [
+  SignInController,
+  CasesController,
+  RaiseController,
+  DashboardController,
+  DirectoryPagesController,
+];
 
 /**
  * The web service for people (issue 14): server-rendered GOV.UK pages on the API's own
