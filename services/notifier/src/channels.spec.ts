@@ -1,4 +1,11 @@
-import { defaultWorkingDay, fallbackChannel, isSmsHours, londonWallClock, planChannels } from './channels';
+import {
+  defaultWorkingDay,
+  fallbackChannel,
+  isSmsHours,
+  londonWallClock,
+  nextSmsOpening,
+  planChannels,
+} from './channels';
 import type { DirectoryPerson } from './recipients';
 
 const person = (extra: Partial<DirectoryPerson> = {}): DirectoryPerson => ({
@@ -38,45 +45,112 @@ describe('planChannels', () => {
     expect(plan).toMatchObject({ channels: [], unreachable: true, wanted: 'sms' });
   });
 
+  // Issue 15: a text outside SMS hours is held until they open (not dropped or swapped for an
+  // email), and an urgent notice goes by email at once instead.
   describe('SMS outside working hours', () => {
-    it('is dropped for non-urgent notices; email still goes', () => {
-      expect(planChannels(person({ channels: ['email', 'sms'] }), outOfHours).channels).toEqual(['email']);
+    it('is held for non-urgent notices; email still goes now', () => {
+      expect(planChannels(person({ channels: ['email', 'sms'] }), outOfHours)).toMatchObject({
+        channels: ['email'],
+        held: ['sms'],
+      });
     });
-    it('an SMS-only person gets email instead when they have an address', () => {
-      expect(planChannels(person({ channels: ['sms'] }), outOfHours).channels).toEqual(['email']);
+    it("an SMS-only person's text is held, not replaced by an email", () => {
+      expect(planChannels(person({ channels: ['sms'] }), outOfHours)).toMatchObject({
+        channels: [],
+        held: ['sms'],
+      });
+      expect(planChannels(person({ channels: ['sms'], email: null }), outOfHours)).toMatchObject({
+        channels: [],
+        held: ['sms'],
+      });
     });
-    it('is withheld when there is no email address to use instead', () => {
-      const plan = planChannels(person({ channels: ['sms'], email: null }), outOfHours);
-      expect(plan.channels).toEqual([]);
-      expect(plan.withheld).toMatch(/outside working hours/);
+    it('an urgent notice goes by email at once instead', () => {
+      const urgent = { urgent: true, smsHours: false };
+      expect(planChannels(person({ channels: ['sms'] }), urgent)).toMatchObject({
+        channels: ['email'],
+        held: [],
+      });
+      expect(planChannels(person({ channels: ['email', 'sms'] }), urgent)).toMatchObject({
+        channels: ['email'],
+        held: [],
+      });
     });
-    it('is sent for urgent notices', () => {
-      expect(planChannels(person({ channels: ['sms'] }), { urgent: true, smsHours: false }).channels).toEqual(
-        ['sms'],
-      );
+    it('an urgent text goes now when there is no email address to use instead', () => {
+      expect(
+        planChannels(person({ channels: ['sms'], email: null }), { urgent: true, smsHours: false }),
+      ).toMatchObject({ channels: ['sms'], held: [] });
     });
     it('is sent to people who opted in', () => {
-      expect(planChannels(person({ channels: ['sms'], smsOutOfHours: true }), outOfHours).channels).toEqual([
-        'sms',
-      ]);
+      expect(planChannels(person({ channels: ['sms'], smsOutOfHours: true }), outOfHours)).toMatchObject({
+        channels: ['sms'],
+        held: [],
+      });
     });
   });
 });
 
 describe('fallbackChannel', () => {
   it('the other channel when the person has its detail', () => {
-    expect(fallbackChannel(person(), 'email', ['email'], inHours)).toBe('sms');
-    expect(fallbackChannel(person(), 'sms', ['sms'], inHours)).toBe('email');
+    expect(fallbackChannel(person(), 'email', ['email'], inHours)).toEqual({ channel: 'sms', hold: false });
+    expect(fallbackChannel(person(), 'sms', ['sms'], inHours)).toEqual({ channel: 'email', hold: false });
   });
   it('none without the contact detail', () => {
     expect(fallbackChannel(person({ phone: null }), 'email', ['email'], inHours)).toBeNull();
   });
-  it('none when the other channel was used for this notice already', () => {
+  it('none when the other channel was used (or is held) for this notice already', () => {
     expect(fallbackChannel(person(), 'email', ['email', 'sms'], inHours)).toBeNull();
   });
-  it('no SMS fallback outside working hours unless urgent', () => {
-    expect(fallbackChannel(person(), 'email', ['email'], outOfHours)).toBeNull();
-    expect(fallbackChannel(person(), 'email', ['email'], { urgent: true, smsHours: false })).toBe('sms');
+  it('an SMS fallback outside working hours is held, unless urgent or opted in', () => {
+    expect(fallbackChannel(person(), 'email', ['email'], outOfHours)).toEqual({ channel: 'sms', hold: true });
+    expect(fallbackChannel(person(), 'email', ['email'], { urgent: true, smsHours: false })).toEqual({
+      channel: 'sms',
+      hold: false,
+    });
+    expect(fallbackChannel(person({ smsOutOfHours: true }), 'email', ['email'], outOfHours)).toEqual({
+      channel: 'sms',
+      hold: false,
+    });
+  });
+});
+
+describe('nextSmsOpening', () => {
+  const wd = defaultWorkingDay('england-and-wales');
+  it('is the next working day at 08:00 London time', () => {
+    // Saturday night → Monday 08:00 GMT.
+    expect(nextSmsOpening(new Date('2026-01-17T22:00:00Z'), wd).toISOString()).toBe(
+      '2026-01-19T08:00:00.000Z',
+    );
+    // Tuesday 06:00 → the same morning.
+    expect(nextSmsOpening(new Date('2026-01-13T06:00:00Z'), wd).toISOString()).toBe(
+      '2026-01-13T08:00:00.000Z',
+    );
+    // Wednesday 19:00 → Thursday.
+    expect(nextSmsOpening(new Date('2026-01-14T19:00:00Z'), wd).toISOString()).toBe(
+      '2026-01-15T08:00:00.000Z',
+    );
+  });
+  it('in summer time 08:00 London is 07:00 UTC', () => {
+    expect(nextSmsOpening(new Date('2026-07-14T18:30:00Z'), wd).toISOString()).toBe(
+      '2026-07-15T07:00:00.000Z',
+    );
+  });
+  it('skips bank holidays of the nation, and the clocks changing on the way', () => {
+    // Thursday 2 April 2026 evening → Good Friday and Easter Monday are bank holidays → Tuesday 7 April (BST).
+    expect(nextSmsOpening(new Date('2026-04-02T18:30:00Z'), wd).toISOString()).toBe(
+      '2026-04-07T07:00:00.000Z',
+    );
+    // Friday 27 March 2026 evening (GMT) → Monday 30 March, after the clocks went forward.
+    expect(nextSmsOpening(new Date('2026-03-27T19:00:00Z'), wd).toISOString()).toBe(
+      '2026-03-30T07:00:00.000Z',
+    );
+    // Scotland: 2 January is a holiday there.
+    expect(
+      nextSmsOpening(new Date('2026-01-01T12:00:00Z'), defaultWorkingDay('scotland')).toISOString(),
+    ).toBe('2026-01-05T08:00:00.000Z');
+  });
+  it('is now when the hours are open', () => {
+    const now = new Date('2026-01-14T10:00:00Z');
+    expect(nextSmsOpening(now, wd)).toBe(now);
   });
 });
 

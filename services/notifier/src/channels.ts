@@ -45,28 +45,30 @@ export function hasContact(person: DirectoryPerson, channel: Channel): boolean {
 }
 
 export interface ChannelContext {
+  /** The domain's urgency (immediate risk, or an urgent route): request.urgent. */
   urgent: boolean;
   /** Inside SMS hours (working day, 08:00–18:00 London). */
   smsHours: boolean;
 }
 
-export function smsAllowed(person: DirectoryPerson, ctx: ChannelContext): boolean {
-  return ctx.smsHours || ctx.urgent || person.smsOutOfHours;
+/** A text may go now: inside SMS hours, or to a person who opted in to texts out of hours. */
+export function smsNow(person: DirectoryPerson, ctx: ChannelContext): boolean {
+  return ctx.smsHours || person.smsOutOfHours;
 }
 
 export type ChannelPlan =
-  | { channels: Channel[]; withheld: null; unreachable: false }
-  /** Nothing can be sent now: only SMS was possible, outside SMS hours, for a non-urgent notice. */
-  | { channels: []; withheld: string; unreachable: false }
+  /** `channels` go now; `held` (a text outside SMS hours) waits for the hours to open. */
+  | { channels: Channel[]; held: Channel[]; unreachable: false }
   /** The person has neither an email address nor a phone number. */
-  | { channels: []; withheld: null; unreachable: true; wanted: Channel };
+  | { channels: []; held: []; unreachable: true; wanted: Channel };
 
 /**
  * The channels to use for one person and one notice:
  * 1. the person's preferences, in order (email when none are set);
  * 2. a preferred channel without its contact detail is replaced by the other channel;
- * 3. SMS outside SMS hours only for urgent notices or people who opted in; when that leaves
- *    nothing, email is used if the person has an address.
+ * 3. outside SMS hours a text goes now only to people who opted in. Otherwise an urgent notice
+ *    goes by email at once instead (a text too only when there is no email address: it is then
+ *    the one way to reach them), and a non-urgent text is held until the hours open.
  */
 export function planChannels(person: DirectoryPerson, ctx: ChannelContext): ChannelPlan {
   const wanted = [...new Set(person.channels.filter((c): c is Channel => c === 'email' || c === 'sms'))];
@@ -74,37 +76,65 @@ export function planChannels(person: DirectoryPerson, ctx: ChannelContext): Chan
   let channels = wanted.filter((c) => hasContact(person, c));
   if (channels.length === 0) {
     const other = (['email', 'sms'] as Channel[]).find((c) => hasContact(person, c));
-    if (!other) return { channels: [], withheld: null, unreachable: true, wanted: wanted[0] };
+    if (!other) return { channels: [], held: [], unreachable: true, wanted: wanted[0] };
     channels = [other];
   }
-  if (channels.includes('sms') && !smsAllowed(person, ctx)) {
-    channels = channels.filter((c) => c !== 'sms');
-    if (channels.length === 0) {
-      if (hasContact(person, 'email')) channels = ['email'];
-      else
-        return {
-          channels: [],
-          withheld: 'SMS outside working hours for a non-urgent notice, and no email address',
-          unreachable: false,
-        };
-    }
+  if (!channels.includes('sms') || smsNow(person, ctx)) return { channels, held: [], unreachable: false };
+  if (ctx.urgent) {
+    return hasContact(person, 'email')
+      ? { channels: ['email'], held: [], unreachable: false }
+      : { channels, held: [], unreachable: false };
   }
-  return { channels, withheld: null, unreachable: false };
+  return { channels: channels.filter((c) => c !== 'sms'), held: ['sms'], unreachable: false };
 }
 
 /**
- * After `failed` failed permanently: the other channel, when the person has its contact detail,
- * it was not already used for this notice, and (for SMS) texts are allowed now.
+ * After `failed` failed permanently: the other channel, when the person has its contact detail
+ * and it was not already used (sent or held) for this notice. A text outside SMS hours follows
+ * the rule above: held until the hours open, or sent now when the notice is urgent (the email
+ * has just failed, so the text is the one way left).
  */
 export function fallbackChannel(
   person: DirectoryPerson,
   failed: Channel,
-  planned: Channel[],
+  planned: readonly Channel[],
   ctx: ChannelContext,
-): Channel | null {
+): { channel: Channel; hold: boolean } | null {
   const other: Channel = failed === 'email' ? 'sms' : 'email';
   if (planned.includes(other)) return null;
   if (!hasContact(person, other)) return null;
-  if (other === 'sms' && !smsAllowed(person, ctx)) return null;
-  return other;
+  const hold = other === 'sms' && !smsNow(person, ctx) && !ctx.urgent;
+  return { channel: other, hold };
+}
+
+/**
+ * The next opening of SMS hours at or after `instant`: 08:00 Europe/London on the next working
+ * day (`isWorkingDay` knows the nation's bank holidays), in UTC whatever the season.
+ */
+export function nextSmsOpening(instant: Date, isWorkingDay: WorkingDayCheck): Date {
+  if (isSmsHours(instant, isWorkingDay)) return instant;
+  const today = londonWallClock(instant).date;
+  // A year is far more than any run of non-working days; the bound only guards a broken calendar.
+  for (let offset = 0; offset < 366; offset += 1) {
+    const date = addDays(today, offset);
+    if (!isWorkingDay(date)) continue;
+    const opening = londonInstant(date, SMS_HOURS.start);
+    if (opening.getTime() >= instant.getTime()) return opening;
+  }
+  throw new Error(`no working day within a year of ${today}`);
+}
+
+function addDays(localDate: string, days: number): string {
+  return new Date(Date.parse(`${localDate}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The instant a London wall-clock time occurs on a date (GMT or BST: 0 or 1 hour before UTC). */
+function londonInstant(localDate: string, time: string): Date {
+  const asUtc = Date.parse(`${localDate}T${time}:00Z`);
+  for (const offsetHours of [0, 1]) {
+    const candidate = new Date(asUtc - offsetHours * 3_600_000);
+    const wall = londonWallClock(candidate);
+    if (wall.date === localDate && wall.time === time) return candidate;
+  }
+  throw new Error(`${localDate} ${time} does not occur in Europe/London`);
 }

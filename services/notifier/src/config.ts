@@ -41,6 +41,15 @@ export interface NotifierConfig {
       };
   /** How many notify activities one worker runs at once. */
   concurrency: number;
+  /**
+   * The HTTP intake of delivery receipts (RECEIPTS_LISTEN): Twilio status callbacks when
+   * SMS_PROVIDER=twilio, GOV.UK Notify receipts when NOTIFY_CALLBACK_TOKEN is set.
+   */
+  receipts?: { host: string; port: number; notifyBearerToken?: string };
+  /** Email bounces (BOUNCE_ADDRESS, BOUNCE_SECRET; BOUNCE_LISTEN for the SMTP intake). */
+  bounces?: { address: string; secret: string; listen?: { host: string; port: number } };
+  /** How often held texts and pending follow-ups are looked for (SCHEDULER_INTERVAL_MS). */
+  schedulerIntervalMs: number;
 }
 
 export type NotifierEnv = Record<string, string | undefined>;
@@ -51,6 +60,10 @@ const optional = (s: z.ZodString) =>
 const httpUrl = z
   .string()
   .refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), 'must be an http(s):// URL');
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-f:]+\]|[^\s:/]+):\d{1,5}$/i, 'must be host:port (127.0.0.1:8091, 0.0.0.0:0)')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
 const uuid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a template id (UUID)');
@@ -102,6 +115,14 @@ export const notifierEnvSchema = z
     TWILIO_BASE_URL: optional(httpUrl),
     TWILIO_STATUS_CALLBACK_URL: optional(httpUrl),
     NOTIFIER_CONCURRENCY: wholeNumber({ min: 1, max: 200 }).default(10),
+    RECEIPTS_LISTEN: optional(hostPort),
+    NOTIFY_CALLBACK_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+    BOUNCE_ADDRESS: optional(
+      z.string().regex(/^[^\s@<>+]+@[^\s@<>]+$/, 'must be an address without "+" (bounces@example.org)'),
+    ),
+    BOUNCE_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+    BOUNCE_LISTEN: optional(hostPort),
+    SCHEDULER_INTERVAL_MS: wholeNumber({ min: 100, max: 3_600_000 }).default(30_000),
   })
   .superRefine((env, ctx) => {
     const need = (name: keyof typeof env, why: string) => {
@@ -120,7 +141,13 @@ export const notifierEnvSchema = z
       need('TWILIO_ACCOUNT_SID', 'SMS_PROVIDER=twilio');
       need('TWILIO_AUTH_TOKEN', 'SMS_PROVIDER=twilio');
       need('TWILIO_FROM', 'SMS_PROVIDER=twilio');
+      // Twilio signs the exact URL it calls: the intake checks signatures against this one.
+      if (env.RECEIPTS_LISTEN)
+        need('TWILIO_STATUS_CALLBACK_URL', 'RECEIPTS_LISTEN is set with SMS_PROVIDER=twilio');
     }
+    if (env.BOUNCE_ADDRESS) need('BOUNCE_SECRET', 'BOUNCE_ADDRESS is set');
+    if (env.BOUNCE_SECRET) need('BOUNCE_ADDRESS', 'BOUNCE_SECRET is set');
+    if (env.BOUNCE_LISTEN) need('BOUNCE_ADDRESS', 'BOUNCE_LISTEN is set');
   })
   .superRefine(refineTemporalSettings);
 
@@ -180,7 +207,30 @@ export function loadNotifierConfig(env: NotifierEnv): NotifierConfig {
               statusCallbackUrl: e.TWILIO_STATUS_CALLBACK_URL,
             },
     concurrency: e.NOTIFIER_CONCURRENCY,
+    ...(e.RECEIPTS_LISTEN
+      ? {
+          receipts: {
+            ...splitHostPort(e.RECEIPTS_LISTEN),
+            ...(e.NOTIFY_CALLBACK_TOKEN ? { notifyBearerToken: e.NOTIFY_CALLBACK_TOKEN } : {}),
+          },
+        }
+      : {}),
+    ...(e.BOUNCE_ADDRESS && e.BOUNCE_SECRET
+      ? {
+          bounces: {
+            address: e.BOUNCE_ADDRESS,
+            secret: e.BOUNCE_SECRET,
+            ...(e.BOUNCE_LISTEN ? { listen: splitHostPort(e.BOUNCE_LISTEN) } : {}),
+          },
+        }
+      : {}),
+    schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
   };
+}
+
+function splitHostPort(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
 }
 
 export { ConfigurationError };

@@ -6,6 +6,7 @@ import type {
 } from '@resolve/persistence';
 import { DeliveryError } from './errors';
 import type { Channel } from './recipients';
+import type { ReaderSide } from './wording';
 
 // Delivery receipts (parsing per provider, the status update) live in @resolve/delivery-receipts.
 export {
@@ -26,6 +27,10 @@ export interface DeliverySpec {
   channel: Channel;
   /** Delivery key of the message this one replaces (fallback) or reports (alert). */
   fallbackFor?: string | null;
+  /** The reader's side, kept so that a fallback decided later (a receipt) is worded the same. */
+  readerSide?: ReaderSide;
+  /** The notice's urgency, kept for a held text and a later fallback. */
+  urgent?: boolean;
 }
 
 /** Where a delivery stands when its lock is taken (updatedAt: when the last attempt started, so a
@@ -40,6 +45,8 @@ export interface DeliveryHandle {
   markFailed(error: string): Promise<void>;
   /** A transient failure: 'sending' if the provider may have the message, else back to 'queued'. */
   markRetry(error: string, maybeSent: boolean): Promise<void>;
+  /** A held text waits again (outside SMS hours, or a transient failure while releasing it). */
+  markHeld(sendAfter: Date, error?: string): Promise<void>;
 }
 
 export function deliveryKey(prefix: string, personId: string, channel: Channel): string {
@@ -54,6 +61,8 @@ const newDelivery = (spec: DeliverySpec): NewDelivery => ({
   recipientPersonId: spec.personId,
   channel: spec.channel,
   fallbackFor: spec.fallbackFor ?? null,
+  readerSide: spec.readerSide ?? null,
+  urgent: spec.urgent ?? false,
 });
 
 /**
@@ -74,10 +83,23 @@ export async function withDelivery<T>(
       markSent: (provider, providerMessageId) => held.markSent(provider, providerMessageId),
       markFailed: (error) => held.markFailed(error),
       markRetry: (error, maybeSent) => held.markRetry(error, maybeSent ? 'sending' : 'queued'),
+      markHeld: (sendAfter, error) => held.markHeld(sendAfter, error),
     }),
   );
   if (!outcome.held) throw DeliveryError.transient(`delivery ${spec.key} is being sent by another attempt`);
   return outcome.result;
+}
+
+/**
+ * Keeps a text for `sendAfter` (the next opening of SMS hours) as a 'held' delivery; answers the
+ * row as it stands (a retried notice may find it sent, failed or still held).
+ */
+export function holdDelivery(
+  deliveries: DeliveriesRepository,
+  spec: DeliverySpec,
+  sendAfter: Date,
+): Promise<DeliveryRow> {
+  return deliveries.hold(newDelivery(spec), sendAfter);
 }
 
 /** Records a delivery that could not even be attempted (no contact details) as failed, once. */

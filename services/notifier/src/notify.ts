@@ -2,16 +2,25 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Nation } from '@resolve/calendar';
 import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
 import { NOTIFICATION_EVENTS } from '@resolve/domain';
-import { DeliveriesRepository, NoticeFactsRepository } from '@resolve/persistence';
+import { DeliveriesRepository, NoticeFactsRepository, type DeliveryRecord } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import {
   defaultWorkingDay,
   fallbackChannel,
+  hasContact,
   isSmsHours,
+  nextSmsOpening,
   planChannels,
+  smsNow,
   type ChannelContext,
 } from './channels';
-import { deliveryKey, recordUndeliverable, withDelivery, type DeliverySpec } from './deliveries';
+import {
+  deliveryKey,
+  holdDelivery,
+  recordUndeliverable,
+  withDelivery,
+  type DeliverySpec,
+} from './deliveries';
 import { loadDirectorySnapshot, loadEscalationFacts } from './directory';
 import { DeliveryError, errorText, redactContacts } from './errors';
 import { meetingInvitation, parseMailbox, type CalendarPart } from './calendar-invitation';
@@ -27,11 +36,10 @@ import { loadNoticeFacts, type NoticeFacts } from './notice-facts';
 import type { Providers } from './providers/provider-factory';
 import {
   businessManagers,
+  CHANNELS,
   resolveRecipients,
   type Channel,
   type DirectoryPerson,
-  type DirectorySnapshot,
-  type EscalationFacts,
   type Recipient,
 } from './recipients';
 import { loadTemplates, renderEmail, renderSms, type TemplateEvent, type TemplateSet } from './templates';
@@ -70,8 +78,13 @@ export interface NotifierDeps {
 /** Temporal failure type of the retryable error thrown after transient delivery failures. */
 export const RETRYABLE_FAILURE_TYPE = 'NotificationDeliveryRetryable';
 
+/** A held text whose release met a transient failure waits this long before the next try. */
+const HELD_RETRY_MS = 60_000;
+
 type Outcome =
   | { kind: 'sent' }
+  /** A text kept until SMS hours open. */
+  | { kind: 'held' }
   | { kind: 'already-sent' }
   | { kind: 'failed'; error: string }
   | { kind: 'transient'; error: string };
@@ -81,6 +94,29 @@ interface Failure {
   person: DirectoryPerson;
   channel: Channel;
   error: string;
+}
+
+/** The notice a delivery belongs to: the request's ids, or rebuilt from a delivery's row. */
+interface NoticeRef {
+  escalationId: string;
+  event: NotifyRequest['event'];
+  tier: number;
+  /** The delivery key prefix of the notice (request.key). */
+  key: string;
+  urgent: boolean;
+  correlationId?: string;
+}
+
+/** What the notifier does besides its activities: the work its scheduler runs (scheduler.ts). */
+export interface NotifierCore extends NotifierActivities {
+  /** Sends a held text whose instant has come, or holds it again while SMS hours are closed. */
+  releaseHeld(delivery: DeliveryRecord): Promise<'sent' | 'held' | 'failed' | 'transient' | 'skipped'>;
+  /**
+   * The fallback and business-manager alert of a delivery a receipt reported as failed, by the
+   * same path as a failure at send time; then its follow-up is finished. 'retry' when a fallback
+   * or alert could not be sent yet (the follow-up stays pending).
+   */
+  followUpFailure(delivery: DeliveryRecord): Promise<'done' | 'retry'>;
 }
 
 /**
@@ -94,6 +130,12 @@ interface Failure {
  * partnership's business managers are emailed.
  */
 export function createNotifierActivities(deps: NotifierDeps): NotifierActivities {
+  const { notify, notifyBatch } = createNotifierCore(deps);
+  return { notify, notifyBatch };
+}
+
+/** The activities and the scheduler's work, sharing one path for sending, fallback and alert. */
+export function createNotifierCore(deps: NotifierDeps): NotifierCore {
   const ds = deps.dataSource;
   const deliveries = deps.deliveries ?? new DeliveriesRepository(ds);
   const clock = deps.clock ?? (() => new Date());
@@ -107,46 +149,33 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
   const workingDay = (nation: Nation) =>
     deps.isWorkingDay ? (d: string) => deps.isWorkingDay!(d, nation) : defaultWorkingDay(nation);
 
-  async function notify(request: NotifyRequest): Promise<NotifyResult> {
-    checkRequest(request);
-    const escalation = await loadEscalationFacts(ds, request.escalationId);
-    if (!escalation) {
-      // The API writes the row before it starts the workflow: a missing row is an inconsistency
-      // an operator must see, so keep retrying (visibly) rather than drop the notice.
-      throw ApplicationFailure.retryable(
-        `escalation ${request.escalationId} not found in Postgres`,
-        'EscalationNotFound',
-      );
-    }
+  /**
+   * Everything one notice needs to send, fall back and alert: the escalation's routing facts,
+   * the directory, the projected facts and the channel rules at this instant. Null when the
+   * escalation's row is missing.
+   */
+  async function openNotice(notice: NoticeRef, waitMs: number) {
+    const escalation = await loadEscalationFacts(ds, notice.escalationId);
+    if (!escalation) return null;
     const protocol = protocols(escalation.protocolId);
     const [directory, facts, agencies] = await Promise.all([
       loadDirectorySnapshot(ds, escalation),
-      loadNoticeFacts(noticeFactsRepository, request, { now: clock, waitMs: projectionWaitMs }),
+      loadNoticeFacts(noticeFactsRepository, notice, { now: clock, waitMs }),
       noticeFactsRepository.agencyNames([escalation.raisingAgencyId, escalation.receivingAgencyId]),
     ]);
     const agencyNames = Object.fromEntries(agencies.map((a) => [a.id, a.name]));
-    const recipients = resolveRecipients(directory, escalation, request.audience);
-    const ctx: ChannelContext = {
-      urgent: request.urgent,
-      smsHours: isSmsHours(clock(), workingDay(protocol?.nation ?? 'england-and-wales')),
-    };
-    const result: NotifyResult = { recipients: recipients.length, sent: 0, alreadySent: 0, failed: 0 };
+    const isWorkingDay = workingDay(protocol?.nation ?? 'england-and-wales');
+    const ctx: ChannelContext = { urgent: notice.urgent, smsHours: isSmsHours(clock(), isWorkingDay) };
+    /** Deliveries that could not be sent yet, for the caller's retry. */
     const transient: { key: string; error: string }[] = [];
     /** Providers that refused connections in this call: later messages for them wait for the retry. */
     const down = new Set<string>();
     const logFields = {
       escalationId: escalation.id,
-      event: request.event,
-      key: request.key,
-      correlationId: request.correlationId,
+      event: notice.event,
+      key: notice.key,
+      correlationId: notice.correlationId,
     };
-
-    if (!facts.current) {
-      log.info('projection has not recorded this step yet: message without its deadline or meeting', {
-        ...logFields,
-        waitedMs: projectionWaitMs,
-      });
-    }
 
     const variablesFor = (
       person: DirectoryPerson,
@@ -159,7 +188,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
           escalation,
           protocol,
           event,
-          tier: request.tier,
+          tier: notice.tier,
           publicBaseUrl: deps.config.publicBaseUrl,
           facts,
           agencyNames,
@@ -171,20 +200,13 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
 
     /** The meeting's invitation (or its cancellation when the case closes) for one invitee. */
     const calendarFor = (person: DirectoryPerson): CalendarPart | undefined =>
-      invitationFor(request.event, facts, person, {
+      invitationFor(notice.event, facts, person, {
         escalationId: escalation.id,
         reference: escalation.reference,
         link: escalationLink(deps.config.publicBaseUrl, escalation.id),
         organizer,
         now: clock(),
       });
-
-    const count = (outcome: Outcome, spec: DeliverySpec) => {
-      if (outcome.kind === 'sent') result.sent += 1;
-      else if (outcome.kind === 'already-sent') result.alreadySent += 1;
-      else if (outcome.kind === 'failed') result.failed += 1;
-      else transient.push({ key: spec.key, error: outcome.error });
-    };
 
     /** One (person, channel) delivery, exactly once under its key. */
     function attempt(
@@ -209,14 +231,27 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
           if (status === 'sent' || status === 'delivered') return { kind: 'already-sent' } as const;
           if (status === 'failed')
             return { kind: 'failed', error: delivery.row.lastError ?? 'failed earlier' } as const;
+          // A held text that was attempted before may have reached the provider (a transient
+          // failure that left it held): ask, as for an interrupted 'sending'.
+          const interrupted = status === 'sending' || (status === 'held' && delivery.row.attempts > 0);
           const channelProvider = spec.channel === 'email' ? deps.providers.email : deps.providers.sms;
           const providerKey = `${spec.channel}:${channelProvider.name}`;
+          const retryLater = (error: string, maybeSent: boolean) =>
+            status === 'held'
+              ? delivery.markHeld(new Date(clock().getTime() + HELD_RETRY_MS), error)
+              : delivery.markRetry(error, maybeSent);
           if (down.has(providerKey)) {
-            await delivery.markRetry(
+            await retryLater(
               `not attempted: ${channelProvider.name} unavailable in this attempt`,
-              status === 'sending',
+              interrupted,
             );
             return { kind: 'transient', error: `${channelProvider.name} unavailable` } as const;
+          }
+          if (spec.channel === 'sms' && !hasContact(person, 'sms')) {
+            // Only a held text can get here: the person's number was removed while it waited.
+            const error = 'no phone number in the directory';
+            await delivery.markFailed(error);
+            return { kind: 'failed', error } as const;
           }
           const send = async (): Promise<{ name: string; id: string | null; recovered: boolean }> => {
             if (spec.channel === 'email') {
@@ -228,7 +263,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
                 ...(calendar ? { calendar } : {}),
               };
               const p = deps.providers.email;
-              if (status === 'sending' && p.findPrevious) {
+              if (interrupted && p.findPrevious) {
                 const previous = await p.findPrevious(message, delivery.row.updatedAt);
                 if (previous) return { name: p.name, id: previous.providerMessageId, recovered: true };
               }
@@ -244,7 +279,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
               recipientPersonId: person.id,
             };
             const p = deps.providers.sms;
-            if (status === 'sending' && p.findPrevious) {
+            if (interrupted && p.findPrevious) {
               const previous = await p.findPrevious(message, delivery.row.updatedAt);
               if (previous) return { name: p.name, id: previous.providerMessageId, recovered: true };
             }
@@ -277,7 +312,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
               });
               return { kind: 'failed', error: text } as const;
             }
-            await delivery.markRetry(text, err.maybeSent || status === 'sending');
+            await retryLater(text, err.maybeSent || status === 'sending');
             if (!err.maybeSent) down.add(providerKey);
             log.warn('delivery failed, will be retried', {
               ...logFields,
@@ -294,9 +329,35 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
       }
     }
 
+    /**
+     * Keeps a text until SMS hours open (a 'held' delivery the scheduler sends then). A retried
+     * notice finds the row as an earlier attempt left it: still held, sent or failed.
+     */
+    async function holdText(
+      spec: DeliverySpec,
+      person: DirectoryPerson,
+      variables: Record<string, string>,
+    ): Promise<Outcome> {
+      const sendAfter = nextSmsOpening(clock(), isWorkingDay);
+      const row = await holdDelivery(deliveries, spec, sendAfter);
+      if (row.status === 'held') {
+        log.info('text held until SMS hours open', {
+          ...logFields,
+          deliveryKey: spec.key,
+          sendAfter: (row.sendAfter ?? sendAfter).toISOString(),
+        });
+        return { kind: 'held' };
+      }
+      if (row.status === 'sent' || row.status === 'delivered') return { kind: 'already-sent' };
+      if (row.status === 'failed') return { kind: 'failed', error: row.lastError ?? 'failed earlier' };
+      // 'queued' or 'sending': an attempt inside SMS hours started it; finish that attempt (the
+      // provider is asked first when it may have the message).
+      return attempt(spec, person, variables);
+    }
+
     /** Emails the partnership's business managers about a message that cannot be delivered. */
-    async function alertBusinessManagers(failure: Failure, dir: DirectorySnapshot, esc: EscalationFacts) {
-      const managers = businessManagers(dir, esc.partnershipId);
+    async function alertBusinessManagers(failure: Failure) {
+      const managers = businessManagers(directory, escalation!.partnershipId);
       if (managers.length === 0) {
         log.error('no business manager in the directory to tell about an undeliverable notice', {
           ...logFields,
@@ -314,21 +375,23 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         }
         const spec: DeliverySpec = {
           key: deliveryKey(
-            `${request.key}:delivery-failed:${failure.person.id}:${failure.channel}`,
+            `${notice.key}:delivery-failed:${failure.person.id}:${failure.channel}`,
             manager.id,
             'email',
           ),
-          escalationId: esc.id,
+          escalationId: escalation!.id,
           event: 'delivery-failed',
-          tier: request.tier,
+          tier: notice.tier,
           personId: manager.id,
           channel: 'email',
           fallbackFor: failure.key,
+          readerSide: 'partnership',
+          urgent: notice.urgent,
         };
         const variables = variablesFor(manager, 'partnership', 'delivery-failed', {
           failedRecipientName: failure.person.displayName,
           failedChannel: failure.channel === 'email' ? 'email' : 'text message (SMS)',
-          failedEventLabel: EVENT_LABELS[request.event],
+          failedEventLabel: EVENT_LABELS[notice.event],
           failedReason: failure.error,
         });
         const outcome = await attempt(spec, manager, variables);
@@ -338,67 +401,118 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
       }
     }
 
+    /**
+     * After a delivery failed permanently (at send time, when a held text was released, or
+     * reported later by a receipt): the other channel for this person, unless it was used for
+     * this notice already, then the business managers' alert. Answers the fallback's outcome.
+     */
+    async function afterPermanentFailure(
+      spec: DeliverySpec,
+      person: DirectoryPerson,
+      used: readonly Channel[],
+      variables: Record<string, string>,
+      error: string,
+    ): Promise<{ spec: DeliverySpec; outcome: Outcome } | null> {
+      let fallback: { spec: DeliverySpec; outcome: Outcome } | null = null;
+      const other = fallbackChannel(person, spec.channel, used, ctx);
+      if (other) {
+        const fallbackSpec: DeliverySpec = {
+          ...spec,
+          key: deliveryKey(notice.key, person.id, other.channel),
+          channel: other.channel,
+          fallbackFor: spec.key,
+        };
+        const outcome = other.hold
+          ? await holdText(fallbackSpec, person, variables)
+          : await attempt(fallbackSpec, person, variables, calendarFor(person));
+        fallback = { spec: fallbackSpec, outcome };
+      }
+      await alertBusinessManagers({ key: spec.key, person, channel: spec.channel, error });
+      return fallback;
+    }
+
+    return {
+      escalation,
+      directory,
+      ctx,
+      transient,
+      logFields,
+      variablesFor,
+      calendarFor,
+      attempt,
+      holdText,
+      alertBusinessManagers,
+      afterPermanentFailure,
+    };
+  }
+
+  async function notify(request: NotifyRequest): Promise<NotifyResult> {
+    checkRequest(request);
+    const notice = await openNotice(request, projectionWaitMs);
+    if (!notice) {
+      // The API writes the row before it starts the workflow: a missing row is an inconsistency
+      // an operator must see, so keep retrying (visibly) rather than drop the notice.
+      throw ApplicationFailure.retryable(
+        `escalation ${request.escalationId} not found in Postgres`,
+        'EscalationNotFound',
+      );
+    }
+    const { escalation, directory, ctx, transient, logFields } = notice;
+    const recipients = resolveRecipients(directory, escalation, request.audience);
+    const result: NotifyResult = { recipients: recipients.length, sent: 0, alreadySent: 0, failed: 0 };
+    let held = 0;
+
+    const count = (outcome: Outcome, spec: DeliverySpec) => {
+      if (outcome.kind === 'sent') result.sent += 1;
+      else if (outcome.kind === 'already-sent') result.alreadySent += 1;
+      else if (outcome.kind === 'failed') result.failed += 1;
+      else if (outcome.kind === 'held') held += 1;
+      else transient.push({ key: spec.key, error: outcome.error });
+    };
+
     // Recipients are independent (each delivery has its own key and lock), so they go out side by
     // side: the last of a breach's alerts leaves as soon as the first, not one SMTP exchange later
     // per person. The delivery slots bound how many run at once.
     const deliverTo = async ({ person, because }: Recipient): Promise<void> => {
       const plan = planChannels(person, ctx);
-      if (plan.withheld) {
-        log.info('notice withheld for this person', {
-          ...logFields,
-          personId: person.id,
-          reason: plan.withheld,
-        });
-        return;
-      }
+      const side = readerSide(because);
+      const specFor = (channel: Channel): DeliverySpec => ({
+        key: deliveryKey(request.key, person.id, channel),
+        escalationId: escalation.id,
+        event: request.event,
+        tier: request.tier,
+        personId: person.id,
+        channel,
+        readerSide: side,
+        urgent: request.urgent,
+      });
       if (plan.unreachable) {
-        const spec: DeliverySpec = {
-          key: deliveryKey(request.key, person.id, plan.wanted),
-          escalationId: escalation.id,
-          event: request.event,
-          tier: request.tier,
-          personId: person.id,
-          channel: plan.wanted,
-        };
+        const spec = specFor(plan.wanted);
         const error = 'no email address or phone number in the directory';
         await recordUndeliverable(deliveries, spec, error);
         result.failed += 1;
-        await alertBusinessManagers(
-          { key: spec.key, person, channel: plan.wanted, error },
-          directory,
-          escalation,
-        );
+        await notice.alertBusinessManagers({ key: spec.key, person, channel: plan.wanted, error });
         return;
       }
-      const variables = variablesFor(person, readerSide(because), request.event);
-      const calendar = calendarFor(person);
-      for (const channel of plan.channels) {
-        const spec: DeliverySpec = {
-          key: deliveryKey(request.key, person.id, channel),
-          escalationId: escalation.id,
-          event: request.event,
-          tier: request.tier,
-          personId: person.id,
-          channel,
-        };
-        const outcome = await attempt(spec, person, variables, calendar);
+      const variables = notice.variablesFor(person, side, request.event);
+      const calendar = notice.calendarFor(person);
+      const used = [...plan.channels, ...plan.held];
+      for (const channel of plan.held) {
+        const spec = specFor(channel);
+        const outcome = await notice.holdText(spec, person, variables);
         count(outcome, spec);
-        if (outcome.kind !== 'failed') continue;
-        const other = fallbackChannel(person, channel, plan.channels, ctx);
-        if (other) {
-          const fallback: DeliverySpec = {
-            ...spec,
-            key: deliveryKey(request.key, person.id, other),
-            channel: other,
-            fallbackFor: spec.key,
-          };
-          count(await attempt(fallback, person, variables, calendar), fallback);
-        }
-        await alertBusinessManagers(
-          { key: spec.key, person, channel, error: outcome.error },
-          directory,
-          escalation,
-        );
+        if (outcome.kind === 'failed') await followFailure(spec, outcome.error);
+      }
+      for (const channel of plan.channels) {
+        const spec = specFor(channel);
+        const outcome = await notice.attempt(spec, person, variables, calendar);
+        count(outcome, spec);
+        if (outcome.kind === 'failed') await followFailure(spec, outcome.error);
+      }
+
+      async function followFailure(spec: DeliverySpec, error: string) {
+        const fallback = await notice!.afterPermanentFailure(spec, person, used, variables, error);
+        if (fallback) count(fallback.outcome, fallback.spec);
       }
     };
     // allSettled, then the first error: a programming error in one recipient's delivery must not
@@ -414,15 +528,132 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
         .slice(0, 5)
         .map((t) => `${t.key}: ${t.error}`)
         .join('; ');
-      log.warn('notify will be retried', { ...logFields, pending: transient.length, ...result });
+      log.warn('notify will be retried', { ...logFields, pending: transient.length, held, ...result });
       throw ApplicationFailure.retryable(
         `${transient.length} notification deliver${transient.length === 1 ? 'y' : 'ies'} could not be sent yet and will be retried: ${summary}`,
         RETRYABLE_FAILURE_TYPE,
         { pending, result },
       );
     }
-    log.info('notify done', { ...logFields, ...result });
+    log.info('notify done', { ...logFields, ...result, held });
     return result;
+  }
+
+  /** The notice and person of a delivery's row (held text, or failure reported by a receipt). */
+  async function reopen(delivery: DeliveryRecord) {
+    const suffix = `:${delivery.recipientPersonId}:${delivery.channel}`;
+    const ref: NoticeRef = {
+      escalationId: delivery.escalationId,
+      event: delivery.event as NotifyRequest['event'],
+      tier: delivery.tier,
+      key: delivery.deliveryKey.endsWith(suffix)
+        ? delivery.deliveryKey.slice(0, -suffix.length)
+        : delivery.deliveryKey,
+      urgent: delivery.urgent,
+    };
+    // The projection has long recorded the step: no wait.
+    const notice = await openNotice(ref, 0);
+    if (!notice) return null;
+    const person = notice.directory.people.find((p) => p.id === delivery.recipientPersonId) ?? null;
+    const side: ReaderSide =
+      delivery.readerSide ??
+      (person?.id === notice.escalation.raisingPersonId
+        ? 'raising'
+        : person?.id === notice.escalation.receivingPersonId
+          ? 'receiving'
+          : 'unknown');
+    const spec: DeliverySpec = {
+      key: delivery.deliveryKey,
+      escalationId: delivery.escalationId,
+      event: delivery.event,
+      tier: delivery.tier,
+      personId: delivery.recipientPersonId,
+      channel: delivery.channel,
+      fallbackFor: delivery.fallbackFor,
+      readerSide: side,
+      urgent: delivery.urgent,
+    };
+    /** The channels this notice used for the person (sent, held or failed): no fallback onto them. */
+    const used = async (): Promise<Channel[]> =>
+      (
+        await deliveries.existing(CHANNELS.map((c) => deliveryKey(ref.key, delivery.recipientPersonId, c)))
+      ).map((d) => d.channel);
+    return { ref, notice, person, side, spec, used };
+  }
+
+  async function releaseHeld(delivery: DeliveryRecord) {
+    const reopened = await reopen(delivery);
+    const fields = { escalationId: delivery.escalationId, deliveryKey: delivery.deliveryKey };
+    if (!reopened) {
+      log.error('held text for an escalation that is not in Postgres: left held', fields);
+      return 'skipped' as const;
+    }
+    const { notice, person, side, spec, used } = reopened;
+    if (!person) {
+      log.warn('held text for a person no longer in the directory: not sent', fields);
+      await recordGone(spec);
+      return 'failed' as const;
+    }
+    if (!smsNow(person, notice.ctx)) {
+      // The scheduler was late (the notifier was down while the hours were open): wait again.
+      const sendAfter = nextSmsOpening(clock(), workingDayOf(notice.escalation.protocolId));
+      await withDelivery(deliveries, spec, async (held) => {
+        if (held.row.status === 'held') await held.markHeld(sendAfter);
+      }).catch((err) => {
+        if (!(err instanceof DeliveryError)) throw err;
+      });
+      return 'held' as const;
+    }
+    const variables = notice.variablesFor(person, side, spec.event as TemplateEvent);
+    const outcome = await notice.attempt(spec, person, variables);
+    if (outcome.kind === 'failed') {
+      await notice.afterPermanentFailure(spec, person, await used(), variables, outcome.error);
+      return 'failed' as const;
+    }
+    if (outcome.kind === 'transient') return 'transient' as const;
+    log.info('held text sent as SMS hours opened', { ...fields, outcome: outcome.kind });
+    return outcome.kind === 'held' ? ('held' as const) : ('sent' as const);
+  }
+
+  /** A held text for a person who has left the directory: failed, nobody to fall back to. */
+  async function recordGone(spec: DeliverySpec) {
+    await withDelivery(deliveries, spec, async (held) => {
+      if (held.row.status === 'held') await held.markFailed('recipient no longer in the directory');
+    }).catch((err) => {
+      if (!(err instanceof DeliveryError)) throw err;
+    });
+  }
+
+  async function followUpFailure(delivery: DeliveryRecord) {
+    const fields = { escalationId: delivery.escalationId, deliveryKey: delivery.deliveryKey };
+    const reopened = await reopen(delivery);
+    if (!reopened) {
+      log.error('failure reported for an escalation that is not in Postgres: follow-up kept pending', fields);
+      return 'retry' as const;
+    }
+    const { notice, person, side, spec, used } = reopened;
+    if (person) {
+      const variables = notice.variablesFor(person, side, spec.event as TemplateEvent);
+      const error = delivery.lastError ?? 'reported as not delivered by the provider';
+      await notice.afterPermanentFailure(spec, person, await used(), variables, error);
+    } else {
+      log.warn('failure reported for a person no longer in the directory: no fallback or alert', fields);
+    }
+    if (notice.transient.length > 0) {
+      log.warn('fallback or alert of a reported failure will be retried', {
+        ...fields,
+        pending: notice.transient.length,
+      });
+      return 'retry' as const;
+    }
+    if (await deliveries.finishFollowUp(delivery.deliveryKey)) {
+      log.info('fallback and alert done for a failure reported by a receipt', fields);
+    }
+    return 'done' as const;
+  }
+
+  function workingDayOf(protocolId: string) {
+    return workingDay(protocols(protocolId)?.nation ?? 'england-and-wales');
   }
 
   async function notifyBatch(requests: NotifyRequest[]): Promise<NotifyResult[]> {
@@ -462,7 +693,7 @@ export function createNotifierActivities(deps: NotifierDeps): NotifierActivities
     );
   }
 
-  return { notify, notifyBatch };
+  return { notify, notifyBatch, releaseHeld, followUpFailure };
 }
 
 /**

@@ -5,8 +5,11 @@ import { TASK_QUEUES } from '@resolve/contracts';
 import { DeliveriesRepository, openDatabase } from '@resolve/persistence';
 import { loadNotifierConfig, type NotifierConfig, type NotifierEnv } from './config';
 import { jsonLogger, type NotifierLogger } from './logger';
-import { createNotifierActivities, type NotifierDeps } from './notify';
+import { createNotifierActivities, createNotifierCore, type NotifierDeps } from './notify';
 import { createProviders } from './providers/provider-factory';
+import { BounceAddresses, startBounceIntake, type BounceIntake } from './receipts/bounces';
+import { startReceiptIntake, type ReceiptIntake } from './receipts/http-intake';
+import { startDeliveryScheduler, type DeliveryScheduler } from './scheduler';
 
 export interface NotifierWorkerDeps extends NotifierDeps {
   connection: NativeConnection;
@@ -70,6 +73,14 @@ export interface StartNotifierOptions {
   twilioBaseUrl?: string;
   twilioStatusCallbackUrl?: string;
   concurrency?: number;
+  /** host:port of the HTTP intake of delivery receipts (RECEIPTS_LISTEN). */
+  receiptsListen?: string;
+  notifyCallbackToken?: string;
+  bounceAddress?: string;
+  bounceSecret?: string;
+  /** host:port of the SMTP intake of bounces (BOUNCE_LISTEN). */
+  bounceListen?: string;
+  schedulerIntervalMs?: number;
   /** Reuse an open data source (the embedded starter's); otherwise one is opened from databaseUrl. */
   dataSource?: DataSource;
   /** Reuse a Temporal connection; otherwise one is made to temporalAddress. */
@@ -89,6 +100,12 @@ export interface RunningNotifier {
   dataSource: DataSource;
   /** Resolves when the worker stops; rejects if it fails. */
   running: Promise<void>;
+  /** The durable timer of held texts and of the follow-ups of failures reported by receipts. */
+  scheduler: DeliveryScheduler;
+  /** The HTTP intake of receipts, when RECEIPTS_LISTEN is set. */
+  receiptIntake: ReceiptIntake | null;
+  /** The SMTP intake of bounces, when BOUNCE_LISTEN is set. */
+  bounceIntake: BounceIntake | null;
   /** Stops polling, lets running activities finish, closes what startNotifier opened. */
   shutdown(): Promise<void>;
 }
@@ -118,6 +135,12 @@ const OPTION_ENV: Record<
   twilioBaseUrl: 'TWILIO_BASE_URL',
   twilioStatusCallbackUrl: 'TWILIO_STATUS_CALLBACK_URL',
   concurrency: 'NOTIFIER_CONCURRENCY',
+  receiptsListen: 'RECEIPTS_LISTEN',
+  notifyCallbackToken: 'NOTIFY_CALLBACK_TOKEN',
+  bounceAddress: 'BOUNCE_ADDRESS',
+  bounceSecret: 'BOUNCE_SECRET',
+  bounceListen: 'BOUNCE_LISTEN',
+  schedulerIntervalMs: 'SCHEDULER_INTERVAL_MS',
 };
 
 /** The options as the environment variables they stand for. */
@@ -158,14 +181,18 @@ export async function startNotifierWithConfig(
     if (ownsDb) await dataSource.destroy();
     throw err;
   }
-  const worker = await createNotifierWorker({
+  const deliveries = new DeliveriesRepository(dataSource);
+  const notifierDeps: NotifierDeps = {
     dataSource,
-    deliveries: new DeliveriesRepository(dataSource),
+    deliveries,
     providers,
     config: { publicBaseUrl: config.publicBaseUrl, mailFrom: config.mailFrom },
     projectionWaitMs: extras.projectionWaitMs,
     clock: extras.clock,
     logger,
+  };
+  const worker = await createNotifierWorker({
+    ...notifierDeps,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: extras.taskQueue,
@@ -173,6 +200,48 @@ export async function startNotifierWithConfig(
     dataConverter: extras.dataConverter,
   });
   const running = worker.run();
+  // The scheduler sends one delivery at a time (one connection for its lock), beside the
+  // activities' deliveries, which leave one connection of the pool free (safeConcurrency).
+  const scheduler = startDeliveryScheduler({
+    core: createNotifierCore({ ...notifierDeps, maxParallelDeliveries: 1 }),
+    deliveries,
+    clock: extras.clock ?? (() => new Date()),
+    logger,
+    intervalMs: config.schedulerIntervalMs,
+  });
+  const intakeDeps = { deliveries, logger, onFollowUpPending: () => scheduler.kick() };
+  let receiptIntake: ReceiptIntake | null = null;
+  let bounceIntake: BounceIntake | null = null;
+  try {
+    if (config.receipts) {
+      receiptIntake = await startReceiptIntake({
+        ...intakeDeps,
+        host: config.receipts.host,
+        port: config.receipts.port,
+        ...(config.sms.provider === 'twilio' && config.sms.statusCallbackUrl
+          ? { twilio: { authToken: config.sms.authToken, callbackUrl: config.sms.statusCallbackUrl } }
+          : {}),
+        ...(config.receipts.notifyBearerToken
+          ? { notify: { bearerToken: config.receipts.notifyBearerToken } }
+          : {}),
+      });
+    }
+    if (config.bounces?.listen) {
+      bounceIntake = await startBounceIntake({
+        ...intakeDeps,
+        ...config.bounces.listen,
+        addresses: new BounceAddresses(config.bounces.address, config.bounces.secret),
+      });
+    }
+  } catch (err) {
+    await receiptIntake?.close();
+    await scheduler.stop();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => undefined);
+    if (ownsConnection) await connection.close();
+    if (ownsDb) await dataSource.destroy();
+    throw err;
+  }
   logger.info('notifier running', {
     taskQueue: extras.taskQueue ?? TASK_QUEUES.notifications,
     // Not `email` / `sms`: the log redacts fields of those names (they usually hold contacts).
@@ -185,8 +254,14 @@ export async function startNotifierWithConfig(
     config,
     dataSource,
     running,
+    scheduler,
+    receiptIntake,
+    bounceIntake,
     shutdown() {
       stopped ??= (async () => {
+        await receiptIntake?.close();
+        await bounceIntake?.close();
+        await scheduler.stop();
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => undefined);
         await providers.email.close?.();

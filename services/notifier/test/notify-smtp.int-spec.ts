@@ -247,22 +247,32 @@ describe('notify over SMTP and the SMS outbox', () => {
     );
     expect(shown.every((m) => m.escalationId === inHours.id && m.createdAt instanceof Date)).toBe(true);
 
-    // Saturday night, not urgent: no texts; the SMS-only person gets an email instead.
+    // Saturday night, not urgent (issue 15: a text is held until SMS hours open, not dropped or
+    // swapped for an email): the email-and-SMS person gets the email now; both texts are held
+    // until Monday 08:00.
     const night = await insertEscalation(ds);
     const atNight = notifierFor(ds, smtpConfig(), { clock: () => OUT_OF_HOURS });
-    expect(await atNight.notify(request(night, { audience: parties }))).toMatchObject({ sent: 2 });
+    expect(await atNight.notify(request(night, { audience: parties }))).toMatchObject({ sent: 1 });
     expect(await outbox(ds, night.id)).toEqual([]);
-    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(night.reference), 2))).toEqual(
-      [agencyEmail('police', 'practitioner'), agencyEmail('csc', 'practitioner')].sort(),
+    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(night.reference), 1))).toEqual([
+      agencyEmail('csc', 'practitioner'),
+    ]);
+    const held = (await deliveryRows(ds, night.id)).filter((d) => d.status === 'held');
+    expect(held.map((d) => [d.recipient_person_id, d.channel]).sort()).toEqual(
+      [
+        [both, 'sms'],
+        [smsOnly, 'sms'],
+      ].sort(),
     );
 
-    // Saturday night, urgent: texts go.
+    // Saturday night, urgent (issue 15): by email at once instead of a text at night.
     const urgent = await insertEscalation(ds);
     expect(await atNight.notify(request(urgent, { audience: parties, urgent: true }))).toMatchObject({
-      sent: 3,
+      sent: 2,
     });
-    expect((await outbox(ds, urgent.id)).map((t) => t.recipient_person_id).sort()).toEqual(
-      [both, smsOnly].sort(),
+    expect(await outbox(ds, urgent.id)).toEqual([]);
+    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(urgent.reference), 2))).toEqual(
+      [agencyEmail('police', 'practitioner'), agencyEmail('csc', 'practitioner')].sort(),
     );
 
     // Saturday night, not urgent, but the person opted in to texts out of hours.

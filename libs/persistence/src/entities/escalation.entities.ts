@@ -279,9 +279,9 @@ export class NotificationDeliveryEntity {
   @Column({ type: 'timestamptz', name: 'send_after', nullable: true })
   sendAfter!: Date | null;
 
-  /** Why the reader was told (raiser, receiver, partnership): a later fallback is worded the same. */
+  /** Why the reader was told (their side): a fallback decided later is worded the same. */
   @Column({ type: 'text', name: 'reader_side', nullable: true })
-  readerSide!: 'raiser' | 'receiver' | 'partnership' | null;
+  readerSide!: 'raising' | 'receiving' | 'partnership' | 'unknown' | null;
 
   /** The notice was urgent (immediate risk, urgent route): decides texts outside SMS hours. */
   @Column({ type: 'boolean', default: false })

@@ -72,8 +72,12 @@ export interface HeldDelivery {
   markFailed(error: string): Promise<void>;
   /** A transient failure: 'sending' when the provider may have the message, else 'queued'. */
   markRetry(error: string, status: 'sending' | 'queued'): Promise<void>;
-  /** A held text still outside SMS hours: it waits again, until `sendAfter`. */
-  markHeld(sendAfter: Date): Promise<void>;
+  /**
+   * A held text waits again until `sendAfter`: still outside SMS hours, or a transient failure
+   * (`error`) while releasing it. updated_at keeps the start of the last attempt, so a later
+   * attempt can still ask the provider whether that one reached it.
+   */
+  markHeld(sendAfter: Date, error?: string): Promise<void>;
 }
 
 /** One delivery as the case timeline shows it (no message content). */
@@ -119,7 +123,8 @@ export interface ReceiptOutcome {
   /** Its status changed (a repeated or out-of-order receipt changes nothing). */
   updated: boolean;
   deliveryKey?: string;
-  status?: DeliveryStatus;
+  /** Never 'held': a held text has not reached a provider, so no receipt can be about it. */
+  status?: Exclude<DeliveryStatus, 'held'>;
   /**
    * What the receipt did: `duplicate` (the same receipt was recorded before: nothing more),
    * `unknown-delivery`, `superseded` (the delivery had already failed or been delivered),
@@ -378,9 +383,10 @@ export class DeliveriesRepository {
 
   private async applyReceiptIn(manager: EntityManager, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
     const found = await this.receiptDelivery(manager, receipt);
-    if (!found)
+    // A held text has not reached a provider: a receipt naming it is not about it.
+    if (!found || found.status === 'held')
       return { matched: false, updated: false, outcome: 'unknown-delivery', followUpPending: false };
-    const { deliveryKey } = found;
+    const { deliveryKey, status } = found;
     if (receipt.next) {
       const next = receipt.next;
       const from: DeliveryStatus[] = next === 'sent' ? ['sending'] : ['sending', 'sent'];
@@ -406,7 +412,7 @@ export class DeliveriesRepository {
         .where('delivery_key = :deliveryKey AND status IN (:...from)', { deliveryKey, from })
         .returning(['status'])
         .execute();
-      const updated = (Array.isArray(result.raw) ? result.raw : []) as { status: DeliveryStatus }[];
+      const updated = (Array.isArray(result.raw) ? result.raw : []) as { status: typeof next }[];
       if (updated.length > 0)
         return {
           matched: true,
@@ -425,12 +431,12 @@ export class DeliveriesRepository {
       .set({ providerStatus: receipt.providerStatus, updatedAt: () => 'updated_at' })
       .where('delivery_key = :deliveryKey', { deliveryKey })
       .execute();
-    const superseded = receipt.next !== null && (found.status === 'failed' || found.status === 'delivered');
+    const superseded = receipt.next !== null && (status === 'failed' || status === 'delivered');
     return {
       matched: true,
       updated: false,
       deliveryKey,
-      status: found.status,
+      status,
       outcome: superseded ? 'superseded' : 'status-recorded',
       followUpPending: false,
     };
@@ -473,6 +479,18 @@ function heldDelivery(manager: EntityManager, deliveryKey: string, row: Delivery
     markFailed: (error) =>
       update({ status: 'failed', lastError: redactContacts(error), failedAt: () => 'now()' }),
     markRetry: (error, status) => update({ status, lastError: redactContacts(error) }),
-    markHeld: (sendAfter) => update({ status: 'held', sendAfter }),
+    markHeld: async (sendAfter, error) => {
+      await manager
+        .createQueryBuilder()
+        .update(NotificationDeliveryEntity)
+        .set({
+          status: 'held',
+          sendAfter,
+          ...(error === undefined ? {} : { lastError: redactContacts(error) }),
+          updatedAt: () => 'updated_at',
+        })
+        .where('delivery_key = :deliveryKey', { deliveryKey })
+        .execute();
+    },
   };
 }

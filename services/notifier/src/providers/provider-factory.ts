@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { NotifierConfig } from '../config';
+import { BounceAddresses } from '../receipts/bounces';
 import type { EmailProvider } from './email/email-provider.interface';
 import { GovukNotifyEmailProvider } from './email/govuk-notify/govuk-notify-email-provider';
 import { SmtpEmailProvider } from './email/smtp/smtp-email-provider';
@@ -14,10 +15,20 @@ export interface Providers {
 }
 
 /** The only place that knows which provider the configuration names. */
-export function createEmailProvider(config: Pick<NotifierConfig, 'email' | 'mailFrom'>): EmailProvider {
+export function createEmailProvider(
+  config: Pick<NotifierConfig, 'email' | 'mailFrom'> & Partial<Pick<NotifierConfig, 'bounces'>>,
+): EmailProvider {
   switch (config.email.provider) {
-    case 'smtp':
-      return new SmtpEmailProvider({ url: config.email.smtpUrl, from: config.mailFrom });
+    case 'smtp': {
+      const bounces = config.bounces
+        ? new BounceAddresses(config.bounces.address, config.bounces.secret)
+        : null;
+      return new SmtpEmailProvider({
+        url: config.email.smtpUrl,
+        from: config.mailFrom,
+        ...(bounces ? { returnPath: (messageId: string) => bounces.returnPath(messageId) } : {}),
+      });
+    }
     case 'govuk-notify':
       return new GovukNotifyEmailProvider({
         apiKey: config.email.apiKey,
@@ -49,7 +60,7 @@ export function createSmsProvider(config: Pick<NotifierConfig, 'sms'>, ds: DataS
 }
 
 export function createProviders(
-  config: Pick<NotifierConfig, 'email' | 'sms' | 'mailFrom'>,
+  config: Pick<NotifierConfig, 'email' | 'sms' | 'mailFrom'> & Partial<Pick<NotifierConfig, 'bounces'>>,
   ds: DataSource,
 ): Providers {
   return { email: createEmailProvider(config), sms: createSmsProvider(config, ds) };

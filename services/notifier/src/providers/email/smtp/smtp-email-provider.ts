@@ -13,6 +13,11 @@ export interface SmtpEmailOptions {
   socketTimeoutMs?: number;
   /** Connections kept open to the server and used side by side (default 4). */
   maxConnections?: number;
+  /**
+   * The envelope sender (return path) of the message with this Message-ID: where a later bounce
+   * goes (a VERP address of the bounce intake, src/receipts/bounces.ts). Default: the From address.
+   */
+  returnPath?: (messageId: string) => string;
 }
 
 interface SmtpError extends Error {
@@ -75,6 +80,9 @@ export class SmtpEmailProvider implements EmailProvider {
       const info = await this.transport.sendMail({
         from: this.options.from,
         to: { name: message.to.name, address: message.to.address },
+        ...(this.options.returnPath
+          ? { envelope: { from: this.options.returnPath(messageId), to: [message.to.address] } }
+          : {}),
         subject: message.subject,
         text: message.text,
         html: message.html,
