@@ -54,13 +54,19 @@ export function pdfBody(pdf: Buffer): StreamableFile {
   return new StreamableFile(pdf, { length: pdf.length });
 }
 
-/** OpenAPI: a route that answers a PDF, or 503 when the server cannot print. */
-export function ApiPdfResponses(what: string) {
+/**
+ * OpenAPI: a route that answers a PDF (or, for a route that also answers other formats, those in
+ * `otherContent` too), or 503 when the server cannot print.
+ */
+export function ApiPdfResponses(
+  what: string,
+  otherContent: Record<string, { schema: { type: 'string' | 'object' } }> = {},
+) {
   return applyDecorators(
-    ApiProduces('application/pdf'),
+    ApiProduces(...Object.keys(otherContent), 'application/pdf'),
     ApiOkResponse({
       description: `${what} as PDF: A4, OFFICIAL-SENSITIVE and "Page n of N" on every page; a download (Content-Disposition: attachment).`,
-      content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+      content: { ...otherContent, 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
     }),
     ApiServiceUnavailableResponse({
       description:

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
@@ -43,8 +43,10 @@ export class ReportsController {
     description: 'YYYY-MM-DD (that whole day included) or an ISO-8601 instant (exclusive); default: now',
   })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'html', 'pdf'] })
-  @ApiPdfResponses('With format=pdf, the HTML report')
-  @ApiProduces('application/json', 'text/html', 'application/pdf')
+  @ApiPdfResponses('The report as JSON (default), as HTML (format=html), or that HTML (format=pdf)', {
+    'application/json': { schema: { type: 'object' } },
+    'text/html': { schema: { type: 'string' } },
+  })
   async disputes(
     @CurrentCaller() c: Caller,
     @Param('partnershipId') partnershipId: string,
