@@ -11,7 +11,7 @@ export const MAIL_FROM = 'Resolve <notifications@resolve.test>';
 /** The notifier's activities as the worker builds them, with providers chosen by configuration. */
 export function notifierFor(
   ds: DataSource,
-  config: Pick<NotifierConfig, 'email' | 'sms'>,
+  config: Pick<NotifierConfig, 'email' | 'sms'> & Partial<Pick<NotifierConfig, 'bounces'>>,
   options: { clock?: () => Date } & Partial<Pick<NotifierDeps, 'logger' | 'projectionWaitMs'>> = {},
 ): ReturnType<typeof createNotifierActivities> & { providers: Providers } {
   const providers = createProviders({ ...config, mailFrom: MAIL_FROM }, ds);
