@@ -22,7 +22,7 @@ import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { EscalationId } from '../common/uuid-param.pipe';
 import { onlyKnownParameters, parsePeriod } from './period';
-import { boardDocumentFileName, caseDocumentFileName, PDF_TITLES } from './pdf/pdf-options';
+import { boardDocumentFileName, PDF_TITLES } from './pdf/pdf-options';
 import { PdfPrinter } from './pdf/pdf-printer';
 import { RecordsService, type CaseDocumentKind } from './records.service';
 
@@ -88,10 +88,7 @@ const SAME_AS_CASE =
 @UseGuards(AuthGuard)
 @Controller('escalations')
 export class RecordsController {
-  constructor(
-    private readonly records: RecordsService,
-    private readonly printer: PdfPrinter,
-  ) {}
+  constructor(private readonly records: RecordsService) {}
 
   private async json(caller: Caller, id: string, kind: CaseDocumentKind, res: Response) {
     const doc = await this.records.caseDocument(caller, id, kind, 'json');
@@ -107,9 +104,8 @@ export class RecordsController {
 
   /** The same HTML as `.html`, printed: same need-to-know, and audited as its own read. */
   private async pdf(caller: Caller, id: string, kind: CaseDocumentKind, res: Response) {
-    const doc = await this.records.caseDocument(caller, id, kind, 'html');
-    const pdf = await this.printer.print({ html: doc.body as string, title: PDF_TITLES[kind] });
-    documentHeaders(res, 'pdf', caseDocumentFileName(id, kind));
+    const { fileName, pdf } = await this.records.caseDocumentPdf(caller, id, kind);
+    documentHeaders(res, 'pdf', fileName);
     return pdfBody(pdf);
   }
 

@@ -6,6 +6,8 @@ import { ApiError, notFound } from '../common/api-error';
 import { CaseRecordsReader } from './case-records.reader';
 import type { Period } from './period';
 import type { CaseRecord } from './model/case-record';
+import { caseDocumentFileName, PDF_TITLES } from './pdf/pdf-options';
+import { PdfPrinter } from './pdf/pdf-printer';
 import { buildDecisionRecord, decisionNotYet, renderDecisionRecordHtml } from './render/decision-record';
 import {
   buildMonitoringForm,
@@ -80,6 +82,7 @@ export class RecordsService {
     private readonly directory: DirectoryRepository,
     private readonly cases: CaseRecordsReader,
     private readonly needToKnow: NeedToKnow,
+    private readonly printer: PdfPrinter,
   ) {}
 
   /** The case record if the caller may see the case (the rule of GET /escalations/:id); otherwise 404. */
@@ -111,6 +114,20 @@ export class RecordsService {
       reference: record.reference,
       body: format === 'html' ? doc.html(record, at) : doc.json(record, at),
     };
+  }
+
+  /**
+   * A case document's print-ready HTML printed to PDF, for the API's `.pdf` routes and the web's
+   * links alike: the same need-to-know and availability as the HTML, checked before printing.
+   */
+  async caseDocumentPdf(
+    caller: Caller,
+    id: string,
+    kind: CaseDocumentKind,
+  ): Promise<{ fileName: string; pdf: Buffer }> {
+    const doc = await this.caseDocument(caller, id, kind, 'html');
+    const pdf = await this.printer.print({ html: doc.body as string, title: PDF_TITLES[kind] });
+    return { fileName: caseDocumentFileName(id, kind), pdf };
   }
 
   /**

@@ -284,11 +284,21 @@ export class CasesController {
     @Req() req: SignedInRequest,
     @Res() res: Response,
     @Param('id') rawId: string,
-    @Param('kind') kind: string,
+    @Param('kind') file: string,
   ) {
     const id = caseId(rawId);
+    // `<kind>` is the printable page; `<kind>.pdf` is that page printed (records/pdf).
+    const asPdf = file.endsWith('.pdf');
+    const kind = asPdf ? file.slice(0, -'.pdf'.length) : file;
     if (!(CASE_DOCUMENTS as readonly string[]).includes(kind)) throw notFound('record');
     const view = await this.app.queries.get(req.web.caller, id);
+    if (asPdf) {
+      const printed = await this.app.records.caseDocumentPdf(req.web.caller, id, kind as CaseDocumentKind);
+      await this.audit.read(req, `escalation.read.records.${kind}.pdf`, view);
+      documentHeaders(res, 'pdf', printed.fileName);
+      res.send(printed.pdf);
+      return;
+    }
     const doc = await this.app.records.caseDocument(req.web.caller, id, kind as CaseDocumentKind, 'html');
     await this.audit.read(req, `escalation.read.records.${kind}.html`, view);
     // The records' own print-ready HTML, with the API's headers for documents (no scripts, no caching).
