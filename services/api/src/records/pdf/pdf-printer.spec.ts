@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
 import { ApiError } from '../../common/api-error';
 import { isA4, readPdf } from './pdf-text.testing';
 import { PdfPrinter, pdfPrinterSettings, type PdfPrinterSettings } from './pdf-printer';
@@ -123,6 +124,17 @@ describe(PdfPrinter.name, () => {
     );
     expect(err.details.reason).toBe('pdf-printer-timeout');
     expect(err.message).toMatch(/not printed within 5 ms/);
+  });
+
+  it('starts Chromium again when the one it kept has gone away', async () => {
+    const p = printer();
+    const doc = { html: '<html><head><title>t</title></head><body>x</body></html>', title: 'Record' };
+    await p.print(doc);
+    // As if the browser process had died: the printer sees it disconnect.
+    const kept = await (p as unknown as { browser: Promise<Browser> }).browser;
+    await kept.close();
+    expect((await p.print(doc)).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(await (p as unknown as { browser: Promise<Browser> }).browser).not.toBe(kept);
   });
 
   it('closes the browser on shutdown and prints nothing after', async () => {

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, errors, type Browser, type BrowserContext } from 'playwright-core';
 import { ApiError } from '../../common/api-error';
 import { logger } from '../../common/logger';
 import { DEFAULT_CHROMIUM_PATH, pdfOptions, withDocumentTitle } from './pdf-options';
@@ -148,8 +148,11 @@ export class PdfPrinter implements OnApplicationShutdown {
         acceptDownloads: false,
       });
       context = opened;
-      // The limit passed while the context opened: nobody will close it but us.
-      if (abandoned) throw this.timedOut();
+      if (abandoned) {
+        // The limit passed while the context opened, after the caller's clean-up had run.
+        await opened.close().catch(() => undefined);
+        throw this.timedOut();
+      }
       await opened.route('**/*', (route) => route.abort('blockedbyclient'));
       const page = await opened.newPage();
       page.setDefaultTimeout(Math.max(1, deadline - Date.now()));
@@ -167,9 +170,10 @@ export class PdfPrinter implements OnApplicationShutdown {
       return await Promise.race([work, limit]);
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      // A browser that crashed or was closed under us is started afresh for the next document.
+      if (err instanceof errors.TimeoutError) throw this.timedOut();
+      // A browser that crashed is dropped by its 'disconnected' handler and started afresh for
+      // the next document; one still connected is kept.
       logger.warn('pdf printing failed', { error: errorName(err) });
-      this.browser = null;
       throw unavailable('Chromium failed while printing the document', 'pdf-printer-failed');
     } finally {
       clearTimeout(timer);
