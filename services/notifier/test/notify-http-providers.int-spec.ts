@@ -251,6 +251,9 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
       updated: true,
       deliveryKey: a.delivery_key,
       status: 'delivered',
+      // Issue 15: what the receipt did, and whether a fallback and alert now follow.
+      outcome: 'applied',
+      followUpPending: false,
     });
     // Repeated receipts change nothing.
     expect(
@@ -276,6 +279,8 @@ describe('GOV.UK Notify (the real client, pointed at a local stand-in)', () => {
     ).toEqual({
       matched: false,
       updated: false,
+      outcome: 'unknown-delivery',
+      followUpPending: false,
     });
     await expect(
       applyProviderCallback(new DeliveriesRepository(ds), 'govuk-notify', { status: 'delivered' }),

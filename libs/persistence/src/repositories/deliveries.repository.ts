@@ -348,13 +348,14 @@ export class DeliveriesRepository {
    * informational) only records the provider's status word.
    */
   async applyReceipt(receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
+    const receiptKey = `${receipt.provider}:${receipt.messageId}:${receipt.providerStatus}`;
     return this.dataSource.transaction(async (manager) => {
       const recorded = await manager
         .createQueryBuilder()
         .insert()
         .into(DeliveryReceiptEntity)
         .values({
-          receiptKey: `${receipt.provider}:${receipt.messageId}:${receipt.providerStatus}`,
+          receiptKey,
           provider: receipt.provider,
           providerMessageId: receipt.messageId,
           providerStatus: receipt.providerStatus,
@@ -366,8 +367,7 @@ export class DeliveriesRepository {
         .returning('id')
         .execute();
       const receiptId = (Array.isArray(recorded.raw) ? recorded.raw : [])[0]?.id as string | undefined;
-      if (!receiptId) return { matched: false, updated: false, outcome: 'duplicate', followUpPending: false };
-
+      if (!receiptId) return this.duplicateOutcome(manager, receiptKey);
       const outcome = await this.applyReceiptIn(manager, receipt);
       await manager.update(
         DeliveryReceiptEntity,
@@ -379,6 +379,30 @@ export class DeliveriesRepository {
       );
       return outcome;
     });
+  }
+
+  /** A receipt seen before: nothing more is done; the answer says where its delivery stands. */
+  private async duplicateOutcome(manager: EntityManager, receiptKey: string): Promise<ReceiptOutcome> {
+    const first = await manager.findOne(DeliveryReceiptEntity, {
+      select: { deliveryKey: true },
+      where: { receiptKey },
+    });
+    const delivery = first?.deliveryKey
+      ? await manager.findOne(NotificationDeliveryEntity, {
+          select: { deliveryKey: true, status: true },
+          where: { deliveryKey: first.deliveryKey },
+        })
+      : null;
+    if (!delivery || delivery.status === 'held')
+      return { matched: false, updated: false, outcome: 'duplicate', followUpPending: false };
+    return {
+      matched: true,
+      updated: false,
+      deliveryKey: delivery.deliveryKey,
+      status: delivery.status,
+      outcome: 'duplicate',
+      followUpPending: false,
+    };
   }
 
   private async applyReceiptIn(manager: EntityManager, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
