@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditLogEntity } from './entities/audit.entities';
+import type { ActionRecordEntity } from './entities/escalation.entities';
 
 /**
  * The hash chain of the audit trail, as pure functions so every writer (the API, the worker)
@@ -56,6 +57,32 @@ export function canonicalJson(value: unknown): string {
 
 export function chainHash(prevHash: string, fields: AuditFields): string {
   return createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest('hex');
+}
+
+/** What an action's record says: every column but the outcome, which the workflow's answer sets later. */
+export type ActionRecordContent = Pick<
+  ActionRecordEntity,
+  'id' | 'escalationId' | 'kind' | 'personId' | 'agencyId' | 'role' | 'text' | 'payload' | 'requestId'
+>;
+
+/**
+ * The fingerprint of an action's record, kept in the audit row written with it
+ * (detail.contentHash): the record's text is chained into the trail without being copied there,
+ * so a record changed behind the triggers' back no longer matches its row.
+ */
+export function actionRecordHash(record: ActionRecordContent): string {
+  const content = {
+    id: record.id.toLowerCase(),
+    escalationId: record.escalationId.toLowerCase(),
+    kind: record.kind,
+    personId: record.personId,
+    agencyId: record.agencyId ?? null,
+    role: record.role,
+    text: record.text ?? null,
+    payload: record.payload ?? {},
+    requestId: record.requestId ?? null,
+  };
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 
 /** A stored row, as the audit repository reads it back. */

@@ -31,6 +31,7 @@ import { WebSessions1764200000000 } from './migrations/1764200000000-WebSessions
 import { Webhooks1764400000000 } from './migrations/1764400000000-Webhooks';
 import { LineManagement1764450000000 } from './migrations/1764450000000-LineManagement';
 import { DeliveryFollowUp1764560000000 } from './migrations/1764560000000-DeliveryFollowUp';
+import { AppendOnlyCaseRecord1764600000000 } from './migrations/1764600000000-AppendOnlyCaseRecord';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   Webhooks1764400000000,
   LineManagement1764450000000,
   DeliveryFollowUp1764560000000,
+  AppendOnlyCaseRecord1764600000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

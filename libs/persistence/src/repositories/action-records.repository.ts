@@ -1,6 +1,11 @@
-import { In, Not, type DataSource, type EntityManager } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { actionRecordHash, type ActionRecordContent } from '../audit-chain';
 import { ActionRecordEntity } from '../entities/escalation.entities';
+import { AuditRepository } from './audit.repository';
+import { refusingCaseRecordChanges } from './case-record-refusal';
+
+export * from './case-record-refusal';
 
 export type ActionOutcome = ActionRecordEntity['outcome'];
 
@@ -11,15 +16,37 @@ export type NewActionRecord = Pick<
 > &
   Partial<Pick<ActionRecordEntity, 'outcome' | 'requestId'>>;
 
+/**
+ * The request a record is written for, as its audit row names it. Without a request id (a
+ * record written outside a request) the row is named after the record.
+ */
+export interface RecordAuditContext {
+  requestId?: string | null;
+  partnershipId?: string | null;
+}
+
 export interface ActionCount {
   kind: string;
   outcome: string;
   count: number;
 }
 
+/** Audit actions of the rows written with a record (the case record's link into the chain). */
+export const CASE_RECORD_AUDIT = {
+  /** A record written: who, which case, which kind, and the record's fingerprint. */
+  appended: 'case-record.append',
+  /** A placeholder's actor filled in: the record's fingerprint as it now stands. */
+  actorFilledIn: 'case-record.actor',
+} as const;
+
 /**
  * `action_record`: every human action with its prose (reason, note, plan wording) and its
  * outcome. The id is the workflow update's id, so a retried request finds its first record.
+ *
+ * Append-only (migration 1764600000000-AppendOnlyCaseRecord): a record's content never changes
+ * and is never deleted; its outcome moves from pending to accepted or refused. Every write of a
+ * record appends its audit row (CASE_RECORD_AUDIT) in the same transaction, so there is never a
+ * record without its row, nor a row without its record.
  */
 export class ActionRecordsRepository {
   constructor(
@@ -39,52 +66,110 @@ export class ActionRecordsRepository {
     return this.manager.getRepository(ActionRecordEntity);
   }
 
-  async insert(record: NewActionRecord): Promise<void> {
-    // TypeORM's deep-partial type does not take a Record<string, unknown> for a jsonb column.
-    await this.records.insert(record as QueryDeepPartialEntity<ActionRecordEntity>);
+  /** Runs `work` in the caller's transaction when bound to one, else in a new one. */
+  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.boundManager ? work(this.boundManager) : this.dataSource.transaction(work);
+  }
+
+  /** The audit row of a record as it now stands, appended in the record's transaction. */
+  private async audit(
+    manager: EntityManager,
+    action: (typeof CASE_RECORD_AUDIT)[keyof typeof CASE_RECORD_AUDIT],
+    record: ActionRecordContent,
+    context: RecordAuditContext,
+  ): Promise<void> {
+    await new AuditRepository(manager).record({
+      requestId: context.requestId ?? `record:${record.id}`,
+      personId: record.personId,
+      agencyId: record.agencyId ?? null,
+      role: record.role === 'pending' ? null : record.role,
+      partnershipId: context.partnershipId ?? null,
+      escalationId: record.escalationId,
+      action,
+      outcome: action === CASE_RECORD_AUDIT.appended ? 201 : 200,
+      actionRecordId: record.id,
+      detail: { kind: record.kind, contentHash: actionRecordHash(record) },
+    });
+  }
+
+  /** Writes a record and its audit row (a raise's, in the raise's transaction). */
+  async insert(record: NewActionRecord, context: RecordAuditContext = {}): Promise<void> {
+    await this.transaction(async (manager) => {
+      // TypeORM's deep-partial type does not take a Record<string, unknown> for a jsonb column.
+      await manager
+        .getRepository(ActionRecordEntity)
+        .insert(record as QueryDeepPartialEntity<ActionRecordEntity>);
+      await this.audit(manager, CASE_RECORD_AUDIT.appended, contentOf(record), context);
+    });
   }
 
   /**
-   * Writes the record of a requested action, or finds it again on a retry (same id). A record
-   * first written as a placeholder (role 'pending', by a plan agreement that wrote its items
-   * before knowing the actor) takes the actor's agency and role now; any other is left as is.
+   * Writes the record of a requested action with its audit row, or finds it again on a retry
+   * (same id: nothing is written). A record first written as a placeholder (role 'pending', by
+   * a plan agreement that wrote its items before knowing the actor) takes the actor's agency and
+   * role now, with an audit row of its own; any other is left as is.
    */
-  async recordRequested(record: NewActionRecord): Promise<void> {
-    // Raw SQL: an upsert whose update is conditional on the existing row (TypeORM's orUpdate has no WHERE).
-    await this.manager.query(
-      `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload, request_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
-       ON CONFLICT (id) DO UPDATE SET agency_id = EXCLUDED.agency_id, role = EXCLUDED.role WHERE action_record.role = 'pending'`,
-      [
-        record.id,
-        record.escalationId,
-        record.kind,
-        record.personId,
-        record.agencyId,
-        record.role,
-        record.text,
-        JSON.stringify(record.payload),
-        record.requestId ?? null,
-      ],
-    );
+  async recordRequested(record: NewActionRecord, context: RecordAuditContext = {}): Promise<void> {
+    await this.transaction(async (manager) => {
+      // Raw SQL: an upsert whose update is conditional on the existing row (TypeORM's orUpdate
+      // has no WHERE), returning whether it inserted (xmax = 0) or filled in a placeholder.
+      const rows = (await manager.query(
+        `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload, request_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+         ON CONFLICT (id) DO UPDATE SET agency_id = EXCLUDED.agency_id, role = EXCLUDED.role WHERE action_record.role = 'pending'
+         RETURNING id, escalation_id, kind, person_id, agency_id, role, text, payload, request_id, (xmax = 0) AS inserted`,
+        [
+          record.id,
+          record.escalationId,
+          record.kind,
+          record.personId,
+          record.agencyId,
+          record.role,
+          record.text,
+          JSON.stringify(record.payload),
+          record.requestId ?? null,
+        ],
+      )) as StoredContent[];
+      const [written] = rows;
+      if (!written) return;
+      await this.audit(
+        manager,
+        written.inserted ? CASE_RECORD_AUDIT.appended : CASE_RECORD_AUDIT.actorFilledIn,
+        {
+          id: written.id,
+          escalationId: written.escalation_id,
+          kind: written.kind,
+          personId: written.person_id,
+          agencyId: written.agency_id,
+          role: written.role,
+          text: written.text,
+          payload: written.payload,
+          requestId: written.request_id,
+        },
+        context,
+      );
+    });
   }
 
-  /** A placeholder whose actor is not known yet (role 'pending'); nothing if the id exists. */
+  /** A placeholder whose actor is not known yet (role 'pending'), with its audit row; nothing if the id exists. */
   async insertPlaceholder(
     record: Pick<ActionRecordEntity, 'id' | 'escalationId' | 'kind' | 'personId' | 'text'> &
       Partial<Pick<ActionRecordEntity, 'payload'>>,
+    context: RecordAuditContext = {},
   ): Promise<void> {
-    await this.records
-      .createQueryBuilder()
-      .insert()
-      .values({
-        payload: {},
-        ...record,
-        agencyId: null,
-        role: 'pending',
-      } as QueryDeepPartialEntity<ActionRecordEntity>)
-      .orIgnore()
-      .execute();
+    const placeholder = { payload: {}, ...record, agencyId: null, role: 'pending' };
+    await this.transaction(async (manager) => {
+      const result = await manager
+        .getRepository(ActionRecordEntity)
+        .createQueryBuilder()
+        .insert()
+        .values(placeholder as QueryDeepPartialEntity<ActionRecordEntity>)
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      const inserted = (result.raw as unknown[]).length > 0;
+      if (inserted) await this.audit(manager, CASE_RECORD_AUDIT.appended, contentOf(placeholder), context);
+    });
   }
 
   /** Who wrote the record and for which case and kind: what an action's authorisation is checked against. */
@@ -121,17 +206,37 @@ export class ActionRecordsRepository {
     return record?.outcome ?? null;
   }
 
-  async setOutcome(id: string, outcome: ActionOutcome): Promise<void> {
-    await this.records.update({ id }, { outcome });
+  /**
+   * Records the workflow's answer to a pending action: accepted or refused. An accepted action
+   * stays accepted (a retry's answer does not change it); a refused one may still be accepted
+   * (a refused request retried with its Idempotency-Key: Temporal keeps no trace of a refused
+   * update, so the engine can accept the retry). False: the record was already settled otherwise.
+   */
+  async settle(id: string, outcome: 'accepted' | 'refused'): Promise<boolean> {
+    const from: ActionOutcome[] = outcome === 'accepted' ? ['pending', 'refused'] : ['pending'];
+    const result = await refusingCaseRecordChanges(() =>
+      this.records.update({ id, outcome: In(from) }, { outcome }),
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   /**
-   * Marks the record accepted unless it already is. False: a retry found it accepted (so the
-   * effect it stands for, e.g. a signal Temporal does not de-duplicate, must not happen again).
+   * Marks a note's record accepted unless it already is: the claim that stops a retry
+   * signalling it twice. False: a retry found it accepted (so the signal, which Temporal does
+   * not de-duplicate, must not be sent again).
    */
   async claimAcceptance(id: string): Promise<boolean> {
-    const result = await this.records.update({ id, outcome: Not('accepted') }, { outcome: 'accepted' });
-    return (result.affected ?? 0) > 0;
+    return this.settle(id, 'accepted');
+  }
+
+  /**
+   * Gives back a note's claim whose signal did not go (Temporal unreachable), or turns it down
+   * (the case had closed): the one way an accepted record changes, allowed for notes only.
+   */
+  async releaseNoteClaim(id: string, to: 'pending' | 'refused'): Promise<void> {
+    await refusingCaseRecordChanges(() =>
+      this.records.update({ id, kind: 'add-note', outcome: 'accepted' }, { outcome: to }),
+    );
   }
 
   /** The action that raised the case (who raised it, as which agency and role). */
@@ -162,4 +267,32 @@ export class ActionRecordsRepository {
       .addGroupBy('a.outcome')
       .getRawMany();
   }
+}
+
+/** A record as the upsert returns it (raw column names). */
+interface StoredContent {
+  id: string;
+  escalation_id: string;
+  kind: string;
+  person_id: string;
+  agency_id: string | null;
+  role: string;
+  text: string | null;
+  payload: Record<string, unknown>;
+  request_id: string | null;
+  inserted: boolean;
+}
+
+function contentOf(record: NewActionRecord): ActionRecordContent {
+  return {
+    id: record.id,
+    escalationId: record.escalationId,
+    kind: record.kind,
+    personId: record.personId,
+    agencyId: record.agencyId,
+    role: record.role,
+    text: record.text,
+    payload: record.payload,
+    requestId: record.requestId ?? null,
+  };
 }

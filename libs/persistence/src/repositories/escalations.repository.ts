@@ -1,6 +1,10 @@
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.entities';
-import { ActionRecordsRepository, type NewActionRecord } from './action-records.repository';
+import {
+  ActionRecordsRepository,
+  type NewActionRecord,
+  type RecordAuditContext,
+} from './action-records.repository';
 import { SubjectsRepository } from './subjects.repository';
 
 /** The columns a raise writes; the rest keep their defaults until the workflow projects its state. */
@@ -91,14 +95,17 @@ export class EscalationsRepository {
 
   /**
    * Writes a raised case in one transaction: the row ('pending' until its workflow is confirmed
-   * started), the subject and the raising action. A unique violation (reference taken, or the
-   * same id written by a concurrent retry) rejects with Postgres' code 23505.
+   * started), the subject, the raising action and its audit row. A unique violation (reference
+   * taken, or the same id written by a concurrent retry) rejects with Postgres' code 23505.
    */
-  async insertRaised(raised: {
-    escalation: NewEscalation;
-    subject: Parameters<SubjectsRepository['insert']>[0];
-    raiseAction: NewActionRecord;
-  }): Promise<void> {
+  async insertRaised(
+    raised: {
+      escalation: NewEscalation;
+      subject: Parameters<SubjectsRepository['insert']>[0];
+      raiseAction: NewActionRecord;
+    },
+    context: Pick<RecordAuditContext, 'requestId'> = {},
+  ): Promise<void> {
     const write = async (manager: EntityManager) => {
       await manager.insert(EscalationEntity, {
         ...raised.escalation,
@@ -107,7 +114,10 @@ export class EscalationsRepository {
         workflowState: 'pending',
       });
       await new SubjectsRepository(this.dataSource, manager).insert(raised.subject);
-      await new ActionRecordsRepository(this.dataSource, manager).insert(raised.raiseAction);
+      await new ActionRecordsRepository(this.dataSource, manager).insert(raised.raiseAction, {
+        ...context,
+        partnershipId: raised.escalation.partnershipId,
+      });
     };
     if (this.boundManager) await write(this.boundManager);
     else await this.dataSource.transaction(write);

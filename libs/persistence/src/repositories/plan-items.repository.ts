@@ -1,5 +1,6 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { ActionRecordEntity, PlanItemEntity } from '../entities/escalation.entities';
+import { refusingCaseRecordChanges } from './case-record-refusal';
 
 export type NewPlanItem = Pick<
   PlanItemEntity,
@@ -9,6 +10,8 @@ export type NewPlanItem = Pick<
 /**
  * `plan_item`: the wording of agreed plans (who, what, by when). The items are written before
  * the workflow hears of the plan, and belong to the record only once their agreement is accepted.
+ * Append-only (migration 1764600000000-AppendOnlyCaseRecord): the wording never changes, the
+ * status moves from open to done, and only the items of a plan not accepted are ever deleted.
  */
 export class PlanItemsRepository {
   constructor(
@@ -30,7 +33,11 @@ export class PlanItemsRepository {
     await this.items.createQueryBuilder().insert().values(items).orIgnore().execute();
   }
 
-  /** Removes the items of a plan agreement unless the agreement was accepted. */
+  /**
+   * Removes the items of a plan agreement unless the agreement was accepted. Should a retry
+   * have the agreement accepted between the check and the delete, Postgres refuses the delete
+   * (CaseRecordChangeRefused) and the items stay.
+   */
   async deleteUnlessAccepted(actionId: string): Promise<void> {
     const manager = this.boundManager ?? this.dataSource.manager;
     const accepted = manager
@@ -41,13 +48,15 @@ export class PlanItemsRepository {
       .where('a.id = :actionId')
       .andWhere("a.outcome = 'accepted'")
       .getQuery();
-    await manager
-      .createQueryBuilder()
-      .delete()
-      .from(PlanItemEntity)
-      .where('action_id = :actionId', { actionId })
-      .andWhere(`NOT EXISTS ${accepted}`)
-      .execute();
+    await refusingCaseRecordChanges(() =>
+      manager
+        .createQueryBuilder()
+        .delete()
+        .from(PlanItemEntity)
+        .where('action_id = :actionId', { actionId })
+        .andWhere(`NOT EXISTS ${accepted}`)
+        .execute(),
+    );
   }
 
   /** The plan items of one case, soonest due first. */

@@ -15,6 +15,7 @@ import {
 import {
   ActionRecordsRepository,
   canonicalJson,
+  CaseRecordChangeRefused,
   DirectoryRepository,
   EscalationsRepository,
   PlanItemsRepository,
@@ -26,7 +27,7 @@ import { ApiError, notFound } from '../common/api-error';
 import { logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 import type { RaiseEscalationDto } from './dto/raise-escalation.dto';
-import { EscalationQueriesService, knownProtocol, partiesOf } from './escalation-queries.service';
+import { EscalationQueriesService, knownProtocol } from './escalation-queries.service';
 import { EscalationWorkflowGateway, type ActionEnvelope } from './escalation-workflow.gateway';
 import { ProtocolCatalogue } from '../protocols/protocol-catalogue';
 
@@ -75,6 +76,31 @@ function raiseRefusalMessage(code: RaiseRefusalCode, dto: RaiseEscalationDto, pr
 function isForeignKeyViolation(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } } | null;
   return e?.code === '23503' || e?.driverError?.code === '23503';
+}
+
+/** The SQLSTATE of a database error, the only part of it that is logged (its message may quote a row). */
+function sqlStateOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * A write to the case record (an action's record with its audit row, in one transaction). When
+ * it fails, nothing of it was kept and nothing was sent to the workflow: the caller may try
+ * again (503). A change the case record refuses (its triggers) is a conflict (409). Unique and
+ * foreign-key violations are the callers' to explain.
+ */
+async function recordingCase<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof ApiError || isUniqueViolation(err) || isForeignKeyViolation(err)) throw err;
+    if (err instanceof CaseRecordChangeRefused)
+      throw new ApiError('conflict', `the case record cannot be changed this way: ${err.message}`);
+    logger.error('case record write failed', { what, sqlState: sqlStateOf(err) });
+    throw new ApiError('unavailable', `the ${what} could not be recorded, so nothing was done; try again`);
+  }
 }
 
 const closedRefusal = (status: string) =>
@@ -165,48 +191,53 @@ export class EscalationCommandsService {
     if (idempotencyKey) await this.assertSameRequest(actionId, fingerprint!, idempotencyKey);
     if (!(await this.escalations.findById(escalationId))) {
       try {
-        await this.escalations.insertRaised({
-          escalation: {
-            id: escalationId,
-            reference: dto.reference,
-            partnershipId: raising.partnershipId,
-            protocolId: protocol.id,
-            protocolVersion: protocol.version,
-            category: dto.category,
-            tierNumber: firstTier.number,
-            tierKey: firstTier.key,
-            immediateRisk: dto.immediateRisk ?? false,
-            raisingAgencyId: raising.id,
-            receivingAgencyId: receiving.id,
-            raisingPersonId: caller.personId,
-            receivingPersonId: dto.receivingPersonId,
-            raisedAt: new Date(),
-            workflowId: escalationWorkflowId(escalationId),
-          },
-          subject: {
-            escalationId,
-            subjectKind: dto.subject?.kind ?? 'none',
-            people: dto.subject?.people ?? [],
-            caseIdentifier: dto.subject?.caseIdentifier ?? null,
-            natureOfConcern: dto.natureOfConcern,
-            outcomesSought: dto.outcomesSought,
-          },
-          raiseAction: {
-            id: actionId,
-            escalationId,
-            kind: 'raise',
-            personId: caller.personId,
-            agencyId: raisedBy.agencyId,
-            role: raisedBy.role,
-            text: null,
-            payload: {
-              protocolId: protocol.id,
-              version: protocol.version,
-              ...(fingerprint ? { requestHash: fingerprint } : {}),
+        await recordingCase('escalation', () =>
+          this.escalations.insertRaised(
+            {
+              escalation: {
+                id: escalationId,
+                reference: dto.reference,
+                partnershipId: raising.partnershipId,
+                protocolId: protocol.id,
+                protocolVersion: protocol.version,
+                category: dto.category,
+                tierNumber: firstTier.number,
+                tierKey: firstTier.key,
+                immediateRisk: dto.immediateRisk ?? false,
+                raisingAgencyId: raising.id,
+                receivingAgencyId: receiving.id,
+                raisingPersonId: caller.personId,
+                receivingPersonId: dto.receivingPersonId,
+                raisedAt: new Date(),
+                workflowId: escalationWorkflowId(escalationId),
+              },
+              subject: {
+                escalationId,
+                subjectKind: dto.subject?.kind ?? 'none',
+                people: dto.subject?.people ?? [],
+                caseIdentifier: dto.subject?.caseIdentifier ?? null,
+                natureOfConcern: dto.natureOfConcern,
+                outcomesSought: dto.outcomesSought,
+              },
+              raiseAction: {
+                id: actionId,
+                escalationId,
+                kind: 'raise',
+                personId: caller.personId,
+                agencyId: raisedBy.agencyId,
+                role: raisedBy.role,
+                text: null,
+                payload: {
+                  protocolId: protocol.id,
+                  version: protocol.version,
+                  ...(fingerprint ? { requestHash: fingerprint } : {}),
+                },
+                outcome: 'accepted',
+              },
             },
-            outcome: 'accepted',
-          },
-        });
+            { requestId: currentRequestId() ?? null },
+          ),
+        );
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         // A concurrent retry with the same Idempotency-Key wrote the row first: answer as it does.
@@ -296,14 +327,15 @@ export class EscalationCommandsService {
     options: ActOptions = {},
   ) {
     const { row } = await this.queries.visibleRow(caller, id);
+    const parties = await this.queries.actingParties(row);
     const actor =
       kind === 'record-decision'
         ? (partnershipActorWithRole(
             caller,
             row.partnershipId,
             knownProtocol(row.protocolId, row.protocolVersion)?.finalDecision.by ?? 'independent-chair',
-          ) ?? actorFor(caller, partiesOf(row), 'partnership')!)
-        : actorFor(caller, partiesOf(row), options.prefer ?? 'agency')!;
+          ) ?? actorFor(caller, parties, 'partnership')!)
+        : actorFor(caller, parties, options.prefer ?? 'agency')!;
     const actionId =
       options.actionId ??
       (options.idempotencyKey
@@ -314,17 +346,24 @@ export class EscalationCommandsService {
         requestFingerprint({ kind, escalationId: id, text: body.text ?? null, args: body.args ?? {} }))
       : undefined;
     if (options.idempotencyKey) await this.assertSameRequest(actionId, fingerprint!, options.idempotencyKey);
-    await this.actions.recordRequested({
-      id: actionId,
-      escalationId: id,
-      kind,
-      personId: caller.personId,
-      agencyId: actor.agencyId,
-      role: actor.role,
-      text: body.text ?? null,
-      payload: { ...(body.payload ?? {}), ...(fingerprint ? { requestHash: fingerprint } : {}) },
-      requestId: options.requestId ?? currentRequestId() ?? null,
-    });
+    const requestId = options.requestId ?? currentRequestId() ?? null;
+    // The record and its audit row in one transaction, before the workflow hears of the action.
+    await recordingCase('action', () =>
+      this.actions.recordRequested(
+        {
+          id: actionId,
+          escalationId: id,
+          kind,
+          personId: caller.personId,
+          agencyId: actor.agencyId,
+          role: actor.role,
+          text: body.text ?? null,
+          payload: { ...(body.payload ?? {}), ...(fingerprint ? { requestHash: fingerprint } : {}) },
+          requestId,
+        },
+        { requestId, partnershipId: row.partnershipId },
+      ),
+    );
     const envelope: ActionEnvelope = { actor, actionId, correlationId: currentRequestId() };
     if (kind === 'add-note') return this.addNote(row, envelope);
 
@@ -335,10 +374,11 @@ export class EscalationCommandsService {
       throw this.undelivered(id, kind, err);
     }
     if (answer.outcome === 'accepted') {
-      await this.actions.setOutcome(actionId, 'accepted');
+      await recordingCase('outcome', () => this.actions.settle(actionId, 'accepted'));
       return { actionId, accepted: true, escalation: answer.summary };
     }
-    await this.actions.setOutcome(actionId, 'refused');
+    // An action accepted earlier stays accepted (settle changes only a pending record).
+    await recordingCase('outcome', () => this.actions.settle(actionId, 'refused'));
     if (answer.outcome === 'refused')
       throw new ApiError('action-refused', answer.message, { reason: answer.code });
     throw closedRefusal(row.status);
@@ -351,21 +391,22 @@ export class EscalationCommandsService {
     // retry of a note accepted before the closure still answers as the first time.
     if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
       if ((await this.actions.outcomeOf(actionId)) === 'accepted') return { actionId, accepted: true };
-      await this.actions.setOutcome(actionId, 'refused');
+      await recordingCase('outcome', () => this.actions.settle(actionId, 'refused'));
       throw closedRefusal(row.status);
     }
     // Temporal does not de-duplicate signals: claim the record first, so a retry with the
     // same Idempotency-Key does not add the note twice.
-    if (!(await this.actions.claimAcceptance(actionId))) return { actionId, accepted: true };
+    if (!(await recordingCase('note', () => this.actions.claimAcceptance(actionId))))
+      return { actionId, accepted: true };
     let delivery;
     try {
       delivery = await this.workflow.addNote(row.workflowId, envelope);
     } catch (err) {
-      await this.actions.setOutcome(actionId, 'pending');
+      await recordingCase('note', () => this.actions.releaseNoteClaim(actionId, 'pending'));
       throw this.undelivered(row.id, 'add-note', err);
     }
     if (delivery === 'closed') {
-      await this.actions.setOutcome(actionId, 'refused');
+      await recordingCase('note', () => this.actions.releaseNoteClaim(actionId, 'refused'));
       throw closedRefusal(row.status);
     }
     return { actionId, accepted: true };
@@ -420,7 +461,7 @@ export class EscalationCommandsService {
     options: { idempotencyKey?: string; requestId?: string } = {},
   ) {
     // Nothing is written for a case the caller may not see (404, as for one that does not exist).
-    await this.queries.visibleRow(caller, id);
+    const { row } = await this.queries.visibleRow(caller, id);
     const items = body.items.map((item, i) => ({
       ...item,
       itemId: options.idempotencyKey
@@ -442,15 +483,21 @@ export class EscalationCommandsService {
         })
       : undefined;
     if (options.idempotencyKey) await this.assertSameRequest(actionId, fingerprint!, options.idempotencyKey);
-    // The record before its items (they reference it); its actor is filled in by act().
-    await this.actions.insertPlaceholder({
-      id: actionId,
-      escalationId: id,
-      kind: 'agree-plan',
-      personId: caller.personId,
-      text: body.reason ?? null,
-      ...(fingerprint ? { payload: { requestHash: fingerprint } } : {}),
-    });
+    // The record (with its audit row) before its items, which reference it; its actor is
+    // filled in by act().
+    await recordingCase('plan', () =>
+      this.actions.insertPlaceholder(
+        {
+          id: actionId,
+          escalationId: id,
+          kind: 'agree-plan',
+          personId: caller.personId,
+          text: body.reason ?? null,
+          ...(fingerprint ? { payload: { requestHash: fingerprint } } : {}),
+        },
+        { requestId: options.requestId ?? currentRequestId() ?? null, partnershipId: row.partnershipId },
+      ),
+    );
     // Who may own an item is the engine's rule (plan-item-owner): the items are written as
     // asked, and removed again below if the engine refuses the plan.
     try {
@@ -466,7 +513,7 @@ export class EscalationCommandsService {
         })),
       );
     } catch (err) {
-      await this.actions.setOutcome(actionId, 'refused');
+      await recordingCase('plan', () => this.actions.settle(actionId, 'refused'));
       if (isForeignKeyViolation(err)) {
         const owners = [...new Set(items.map((i) => i.ownerAgencyId))].join('", "');
         throw new ApiError('validation-failed', `items: ownerAgencyId: no such agency among "${owners}"`);
@@ -487,7 +534,12 @@ export class EscalationCommandsService {
         { ...options, actionId, fingerprint },
       );
     } catch (err) {
-      await this.planItems.deleteUnlessAccepted(actionId);
+      try {
+        await this.planItems.deleteUnlessAccepted(actionId);
+      } catch (deleteErr) {
+        // A concurrent retry had the plan accepted meanwhile: its items belong to the record now.
+        if (!(deleteErr instanceof CaseRecordChangeRefused)) throw deleteErr;
+      }
       throw err;
     }
   }
