@@ -217,6 +217,59 @@ describe('notifier configuration', () => {
     });
   });
 
+  it('receipt and bounce intakes: settings, and what each needs (secrets never echoed)', () => {
+    const twilio = {
+      ...base,
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
+      TWILIO_AUTH_TOKEN: 'auth-token-123',
+      TWILIO_FROM: '+447700900999',
+    };
+    expect(problems({ ...twilio, RECEIPTS_LISTEN: '127.0.0.1:8091' })).toEqual([
+      'TWILIO_STATUS_CALLBACK_URL: is required when RECEIPTS_LISTEN is set with SMS_PROVIDER=twilio',
+    ]);
+    expect(problems({ ...base, RECEIPTS_LISTEN: 'localhost' })).toEqual([
+      'RECEIPTS_LISTEN: must be host:port (127.0.0.1:8091, 0.0.0.0:0)',
+    ]);
+    expect(problems({ ...base, BOUNCE_LISTEN: '0.0.0.0:70000' })).toEqual([
+      'BOUNCE_LISTEN: port must be at most 65535',
+      'BOUNCE_ADDRESS: is required when BOUNCE_LISTEN is set',
+    ]);
+    expect(problems({ ...base, BOUNCE_ADDRESS: 'bounces@resolve.example' })).toEqual([
+      'BOUNCE_SECRET: is required when BOUNCE_ADDRESS is set',
+    ]);
+    const shortSecret = problems({
+      ...base,
+      BOUNCE_ADDRESS: 'bounces@resolve.example',
+      BOUNCE_SECRET: 'short-secret',
+    });
+    expect(shortSecret).toEqual(['BOUNCE_SECRET: must be at least 32 characters']);
+    expect(shortSecret.join()).not.toContain('short-secret');
+    expect(
+      problems({ ...base, BOUNCE_ADDRESS: 'bounces+x@resolve.example', BOUNCE_SECRET: 'x'.repeat(32) }),
+    ).toEqual(['BOUNCE_ADDRESS: must be an address without "+" (bounces@example.org)']);
+
+    const config = loadNotifierConfig({
+      ...twilio,
+      TWILIO_STATUS_CALLBACK_URL: 'https://resolve.example/notifier/receipts/twilio',
+      RECEIPTS_LISTEN: '0.0.0.0:8091',
+      NOTIFY_CALLBACK_TOKEN: 'notify-callback-token-0123',
+      BOUNCE_ADDRESS: 'bounces@resolve.example',
+      BOUNCE_SECRET: 'y'.repeat(32),
+      BOUNCE_LISTEN: '[::1]:2526',
+      SCHEDULER_INTERVAL_MS: '5000',
+    });
+    expect(config).toMatchObject({
+      receipts: { host: '0.0.0.0', port: 8091, notifyBearerToken: 'notify-callback-token-0123' },
+      bounces: { address: 'bounces@resolve.example', listen: { host: '::1', port: 2526 } },
+      schedulerIntervalMs: 5000,
+    });
+    // Off unless asked for; the scheduler always runs.
+    expect(loadNotifierConfig(base)).toMatchObject({ schedulerIntervalMs: 30_000 });
+    expect(loadNotifierConfig(base).receipts).toBeUndefined();
+    expect(loadNotifierConfig(base).bounces).toBeUndefined();
+  });
+
   it('concurrency leaves one pooled connection free (a delivery holds one, the outbox may need another)', () => {
     expect(safeConcurrency(10, 12)).toBe(10);
     expect(safeConcurrency(10, 10)).toBe(9);

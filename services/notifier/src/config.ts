@@ -63,7 +63,11 @@ const httpUrl = z
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-f:]+\]|[^\s:/]+):\d{1,5}$/i, 'must be host:port (127.0.0.1:8091, 0.0.0.0:0)')
-  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+  // Only a well-formed host:port is checked for its range (the format has its own message).
+  .refine(
+    (v) => !/:\d{1,5}$/.test(v) || Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535,
+    'port must be at most 65535',
+  );
 const uuid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a template id (UUID)');

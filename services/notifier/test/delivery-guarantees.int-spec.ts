@@ -3,6 +3,9 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { applyProviderCallback } from '@resolve/delivery-receipts';
+import { DeliveriesRepository } from '@resolve/persistence';
 import twilio from 'twilio';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -16,6 +19,7 @@ import type { DataSource } from 'typeorm';
 import type { NotifierConfig } from '../src/config';
 import type { NotifierLogger } from '../src/logger';
 import { BounceAddresses } from '../src/receipts/bounces';
+import { createEmailProvider } from '../src/providers/provider-factory';
 import { startNotifier, type RunningNotifier, type StartNotifierOptions } from '../src/worker';
 import {
   agencyEmail,
@@ -38,7 +42,7 @@ import {
   TWILIO_FROM,
   type TwilioStandIn,
 } from './support/http-stand-in';
-import { notifierFor, snapshotPeople } from './support/notifier';
+import { MAIL_FROM, notifierFor, snapshotPeople } from './support/notifier';
 
 /**
  * Issue 15's delivery guarantees against real parts: Postgres, the SMTP server, the Twilio
@@ -483,5 +487,81 @@ describe('a permanent failure reported later by a receipt', () => {
     expect(lines.map((l) => l.message)).toContain('receipt seen before: nothing more done');
     expect(JSON.stringify(lines)).not.toMatch(/@sefton\.resolve\.test/);
     mx.close();
+  });
+  it("a receipt taken in by the API (applyProviderCallback) is followed up by the notifier's next pass", async () => {
+    const smsOnly = agencyPerson('police', 'practitioner');
+    await setPerson(ds, smsOnly, { channels: ['sms'] });
+    const notifier = await notifierService({ clock: () => WORKING_HOURS, schedulerIntervalMs: 3_600_000 });
+    const escalation = await insertEscalation(ds);
+    const parties = request(escalation, { audience: audience({ parties: true }) });
+    await notifierFor(ds, twilioConfig()).notify(parties);
+    const smsKey = `${parties.key}:${smsOnly}:sms`;
+    const [sms] = await ds.query(
+      `SELECT provider_message_id FROM notification_delivery WHERE delivery_key = $1`,
+      [smsKey],
+    );
+    await smtp.waitFor((m) => m.subject.includes(escalation.reference), 1);
+
+    // What the API's /callbacks/twilio does once the signature is checked.
+    expect(
+      await applyProviderCallback(new DeliveriesRepository(ds), 'twilio', {
+        MessageSid: sms.provider_message_id,
+        MessageStatus: 'failed',
+        ErrorCode: '30006',
+      }),
+    ).toMatchObject({ outcome: 'failed-later', followUpPending: true, status: 'failed' });
+    expect(await notifier.scheduler.runOnce()).toEqual({ released: 0, followedUp: 1 });
+    const mails = await smtp.waitFor((m) => m.subject.includes(escalation.reference), 3);
+    expect(mails.filter((m) => m.to.includes(agencyEmail('police', 'practitioner')))).toHaveLength(1);
+    expect(mails.filter((m) => m.to.includes(partnershipEmail('business-manager')))).toHaveLength(1);
+    expect(await notifier.scheduler.runOnce()).toEqual({ released: 0, followedUp: 0 });
+  });
+});
+
+describe('return paths', () => {
+  it('each email leaves with its own signed return path; the From header stays MAIL_FROM', async () => {
+    const envelopes: { mailFrom: string; from: string }[] = [];
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, session, callback) {
+        let raw = '';
+        stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+        stream.on('end', () => {
+          const mailFrom = session.envelope.mailFrom;
+          envelopes.push({
+            mailFrom: mailFrom ? mailFrom.address : '',
+            from: /^From: (.*)$/m.exec(raw)?.[1] ?? '',
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.server.address() as { port: number }).port;
+    try {
+      const provider = createEmailProvider({
+        email: { provider: 'smtp', smtpUrl: `smtp://127.0.0.1:${port}` },
+        mailFrom: MAIL_FROM,
+        bounces: { address: BOUNCE_ADDRESS, secret: BOUNCE_SECRET },
+      });
+      const sent = await provider.send({
+        deliveryKey: 'k:1:p:email',
+        to: { address: 'reader@agency.example', name: 'Reader' },
+        subject: 's',
+        text: 't',
+        html: '<p>t</p>',
+      });
+      await provider.close?.();
+      expect(envelopes).toEqual([
+        {
+          mailFrom: new BounceAddresses(BOUNCE_ADDRESS, BOUNCE_SECRET).returnPath(sent.providerMessageId!),
+          from: expect.stringContaining('<notifications@resolve.test>'),
+        },
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
