@@ -298,7 +298,7 @@ export class DirectoryPagesController {
           ...f,
           items: (f.options?.(context) ?? []).map((o) => ({
             ...o,
-            checked: values[f.name].split(',').includes(o.value),
+            checked: (values[f.name] ?? '').split(',').includes(o.value),
           })),
           value: values[f.name] ?? '',
         })),
