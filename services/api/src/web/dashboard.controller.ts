@@ -1,8 +1,12 @@
-import { Controller, Get, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiError } from '../common/api-error';
 import { knownProtocol } from '../escalations/escalation-queries.service';
+import { parsePeriod } from '../records/period';
+import { documentHeaders } from '../records/records.controller';
+import { renderDisputesReportHtml } from '../records/render/disputes-report';
+import { disputesReportCsv, periodFromAnswers, periodInWords, type PeriodAnswers } from './disputes-report';
 import { barChart, type Bar } from './charts';
 import { isBoard, pageContext } from './page-context';
 import { WebApplication } from './web-application';
@@ -107,5 +111,85 @@ export class DashboardController {
       overdue: listed(overdue),
       dueThisWeek: listed(dueThisWeek),
     });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The disputes report for a period (the API's GET /partnerships/:id/reports/disputes)
+
+  @Get('disputes')
+  async disputes(@Req() req: SignedInRequest, @Res() res: Response, @Query() query: Record<string, unknown>) {
+    const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string).trim() : '');
+    const answers = Object.fromEntries(
+      ['from-day', 'from-month', 'from-year', 'to-day', 'to-month', 'to-year'].map((k) => [k, text(k)]),
+    ) as unknown as PeriodAnswers;
+    const { period, errors } = periodFromAnswers(answers);
+    const { caller } = req.web;
+    const report = period ? await this.app.reports.disputes(caller, caller.partnershipId, period) : null;
+    if (report)
+      await new WebAudit(this.app).read(req, 'reports.disputes', null, {
+        period: report.period,
+        format: 'page',
+      });
+    const files = report
+      ? new URLSearchParams({ from: report.period.from, to: report.period.to }).toString()
+      : '';
+    this.renderer.page(
+      res,
+      'disputes.njk',
+      {
+        ...pageContext(req, 'dashboard'),
+        title: 'Disputes report',
+        values: answers,
+        errors: Object.fromEntries(errors.map((e) => [e.name, e.text])),
+        errorList: errors.map((e) => ({ text: e.text, href: `#${e.name}` })),
+        report,
+        periodWords: report ? periodInWords(report.period) : '',
+        csvHref: `/dashboard/disputes/csv?${files}`,
+        printHref: `/dashboard/disputes/print?${files}`,
+      },
+      errors.length ? 400 : 200,
+    );
+  }
+
+  /** The report's figures as CSV, for a spreadsheet. */
+  @Get('disputes/csv')
+  async disputesCsv(
+    @Req() req: SignedInRequest,
+    @Res() res: Response,
+    @Query() query: Record<string, unknown>,
+  ) {
+    const report = await this.reportFor(req, query, 'csv');
+    documentHeaders(
+      res,
+      'csv',
+      `disputes-report-${report.partnership.id}-${report.period.to.slice(0, 10)}.csv`,
+    );
+    res.send(disputesReportCsv(report));
+  }
+
+  /** The printable report, as the API renders it (charts, definitions, the chairs' findings). */
+  @Get('disputes/print')
+  async disputesPrint(
+    @Req() req: SignedInRequest,
+    @Res() res: Response,
+    @Query() query: Record<string, unknown>,
+  ) {
+    const report = await this.reportFor(req, query, 'html');
+    documentHeaders(res, 'html');
+    res.send(renderDisputesReportHtml(report));
+  }
+
+  private async reportFor(req: SignedInRequest, query: Record<string, unknown>, format: string) {
+    const period = parsePeriod(query, {
+      to: () => new Date().toISOString(),
+      from: (to) => new Date(Date.parse(to) - 365 * 86_400_000).toISOString(),
+    });
+    const { caller } = req.web;
+    const report = await this.app.reports.disputes(caller, caller.partnershipId, {
+      from: period.from!,
+      to: period.to!,
+    });
+    await new WebAudit(this.app).read(req, 'reports.disputes', null, { period: report.period, format });
+    return report;
   }
 }
