@@ -63,6 +63,10 @@ export class PersonEntity {
   @Column({ type: 'boolean', name: 'sms_out_of_hours', default: false })
   smsOutOfHours!: boolean;
 
+  /** Their line manager ("their line manager" at step 2 of Sefton and Lincolnshire), if recorded. */
+  @Column({ type: 'text', name: 'line_manager_id', nullable: true })
+  lineManagerId!: string | null;
+
   /** Subject claim of the person's identity-provider token. */
   @Index({ unique: true })
   @Column({ type: 'text', name: 'identity_subject' })

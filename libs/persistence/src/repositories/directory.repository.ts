@@ -28,6 +28,7 @@ export type PersonContact = Pick<
 
 /** A person with contact details and every role they hold (the directory's people listing). */
 export type PersonWithRoles = PersonContact & {
+  lineManagerId: string | null;
   agencyRoles: Pick<AgencyRoleEntity, 'id' | 'agencyId' | 'role'>[];
   partnershipRoles: Pick<PartnershipRoleEntity, 'id' | 'role' | 'subGroup'>[];
 };
@@ -225,7 +226,7 @@ export class DirectoryRepository {
    */
   async peopleWithRoles(partnershipId: string): Promise<PersonWithRoles[]> {
     const people = await this.persons.find({
-      select: PERSON_CONTACT_COLUMNS,
+      select: [...PERSON_CONTACT_COLUMNS, 'lineManagerId'],
       where: { partnershipId },
       order: { displayName: 'ASC' },
     });
@@ -250,6 +251,7 @@ export class DirectoryRepository {
       phone: p.phone,
       channels: p.channels,
       smsOutOfHours: p.smsOutOfHours,
+      lineManagerId: p.lineManagerId,
       agencyRoles: agencyRoles
         .filter((r) => r.personId === p.id)
         .map((r) => ({ id: r.id, agencyId: r.agencyId, role: r.role })),
@@ -280,6 +282,37 @@ export class DirectoryRepository {
     ) as PersonChange;
     if (Object.keys(set).length === 0) return;
     await this.persons.update({ id: personId }, set);
+  }
+
+  /** Each person's recorded line manager (null when none is recorded), for the ids given. */
+  async lineManagersOf(personIds: string[]): Promise<Map<string, string | null>> {
+    const ids = [...new Set(personIds)];
+    if (ids.length === 0) return new Map();
+    const rows = await this.persons.find({ select: ['id', 'lineManagerId'], where: { id: In(ids) } });
+    return new Map(rows.map((r) => [r.id, r.lineManagerId]));
+  }
+
+  /**
+   * The people above a person in line management, nearest first, stopping after `limit` steps
+   * (a chain that long, or one that loops, is already a data problem the caller reports).
+   */
+  async lineManagementChain(personId: string, limit = 50): Promise<string[]> {
+    const chain: string[] = [];
+    let current: string | null = personId;
+    while (current && chain.length < limit) {
+      const row: Pick<PersonEntity, 'lineManagerId'> | null = await this.persons.findOne({
+        select: ['lineManagerId'],
+        where: { id: current },
+      });
+      current = row?.lineManagerId ?? null;
+      if (current) chain.push(current);
+      if (current && chain.indexOf(current) !== chain.length - 1) break;
+    }
+    return chain;
+  }
+
+  async setLineManager(personId: string, lineManagerId: string | null): Promise<void> {
+    await this.persons.update({ id: personId }, { lineManagerId });
   }
 
   /** The new role's id, or null when the person already holds that role in that agency. */

@@ -38,6 +38,31 @@ export function caseRoles(caller: Caller): PartnershipRole[] {
   return caller.partnershipRoles.filter((r) => r !== 'partnership-administrator');
 }
 
+/** What decides who may see and act on a case: its partnership and two agencies. */
+export interface CaseParties {
+  partnershipId: string;
+  raisingAgencyId: string;
+  receivingAgencyId: string;
+  /**
+   * The recorded line manager of each side's professional (the raiser; the person the concern
+   * was raised with), null when none is recorded. Absent where the caller only reads.
+   */
+  lineManagers?: { raising: string | null; receiving: string | null };
+}
+
+/**
+ * Whether the directory records the caller as the line manager of the professional on a side:
+ * undefined when it records nobody (the role alone then decides, see the domain's authority).
+ */
+export function managesPractitioner(
+  personId: string,
+  parties: CaseParties,
+  side: 'raising' | 'receiving',
+): boolean | undefined {
+  const recorded = parties.lineManagers?.[side];
+  return recorded == null ? undefined : recorded === personId;
+}
+
 /**
  * How the caller acts on a case: as one of its two agencies (their most senior role there), or
  * as a partnership role holder of the case's partnership. Null: the caller has no part in it,
@@ -45,7 +70,7 @@ export function caseRoles(caller: Caller): PartnershipRole[] {
  */
 export function actorFor(
   caller: Caller,
-  escalation: { partnershipId: string; raisingAgencyId: string; receivingAgencyId: string },
+  escalation: CaseParties,
   prefer: 'agency' | 'partnership' = 'agency',
 ): Actor | null {
   const inAgency = (agencyId: string) =>
@@ -58,6 +83,10 @@ export function actorFor(
   // the case's tier (a head of service who is also a line manager acts at the managers' step).
   const rolesIn = (agencyId: string) =>
     caller.agencyRoles.filter((r) => r.agencyId === agencyId).map((r) => r.role);
+  const lineManagement = (side: 'raising' | 'receiving') => {
+    const manages = managesPractitioner(caller.personId, escalation, side);
+    return manages === undefined ? {} : { managesPractitioner: manages };
+  };
   const agencyActor: Actor | null = raising
     ? {
         personId: caller.personId,
@@ -65,6 +94,7 @@ export function actorFor(
         role: raising.role,
         side: 'raising',
         heldRoles: rolesIn(raising.agencyId),
+        ...lineManagement('raising'),
       }
     : receiving
       ? {
@@ -73,6 +103,7 @@ export function actorFor(
           role: receiving.role,
           side: 'receiving',
           heldRoles: rolesIn(receiving.agencyId),
+          ...lineManagement('receiving'),
         }
       : null;
   const partnershipActor: Actor | null =

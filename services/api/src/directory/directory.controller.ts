@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
@@ -7,6 +7,7 @@ import {
   AgencyRoleDto,
   CreateAgencyDto,
   CreatePersonDto,
+  LineManagerDto,
   PartnershipRoleDto,
   UpdatePersonDto,
 } from './dto/directory.dto';
@@ -65,6 +66,15 @@ export class DirectoryController {
   @ApiOperation({ summary: 'Change contact details and channel preferences (partnership administrator)' })
   updatePerson(@CurrentCaller() c: Caller, @Param('personId') id: string, @Body() dto: UpdatePersonDto) {
     return this.directory.updatePerson(c, id, dto);
+  }
+
+  @Put('people/:personId/line-manager')
+  @ApiOperation({
+    summary:
+      'Record who line-manages a person, for the steps where "their line manager" acts (partnership administrator)',
+  })
+  setLineManager(@CurrentCaller() c: Caller, @Param('personId') id: string, @Body() dto: LineManagerDto) {
+    return this.directory.setLineManager(c, id, dto.lineManagerId);
   }
 
   @Post('people/:personId/agency-roles')

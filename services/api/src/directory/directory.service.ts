@@ -218,6 +218,52 @@ export class DirectoryService {
     return (await this.people(caller, partnershipId)).find((p) => p.id === personId);
   }
 
+  /**
+   * Records who line-manages a person (null clears it). The manager must be in the same
+   * partnership and hold a role above practitioner in one of the person's agencies, and nobody
+   * can end up managing themselves through a chain. Audited with before and after: the relation
+   * decides who acts at a step that says "their line manager".
+   */
+  async setLineManager(caller: Caller, personId: string, lineManagerId: string | null) {
+    const partnershipId = await this.personPartnership(personId);
+    this.requireAdmin(caller, partnershipId);
+    const before = (await this.directory.lineManagersOf([personId])).get(personId) ?? null;
+    if (lineManagerId !== null) {
+      if (lineManagerId === personId)
+        throw new ApiError('validation-failed', 'lineManagerId: a person cannot be their own line manager');
+      const people = await this.directory.peopleWithRoles(partnershipId);
+      const person = people.find((p) => p.id === personId)!;
+      const manager = people.find((p) => p.id === lineManagerId);
+      if (!manager)
+        throw new ApiError(
+          'validation-failed',
+          `lineManagerId: no person "${lineManagerId}" in partnership ${partnershipId}`,
+        );
+      const above = await this.directory.lineManagementChain(lineManagerId);
+      if (above.includes(personId))
+        throw new ApiError(
+          'validation-failed',
+          `lineManagerId: ${personId} already line-manages ${lineManagerId}, directly or through others`,
+        );
+      const personsAgencies = new Set(person.agencyRoles.map((r) => r.agencyId));
+      const managesThere = manager.agencyRoles.some(
+        (r) => personsAgencies.has(r.agencyId) && r.role !== 'practitioner',
+      );
+      if (!managesThere)
+        throw new ApiError(
+          'validation-failed',
+          `lineManagerId: ${lineManagerId} holds no role above practitioner in an agency where ${personId} works`,
+        );
+    }
+    await this.directory.setLineManager(personId, lineManagerId);
+    await this.recordChange(caller, partnershipId, 'line-manager-set', {
+      personId,
+      before: { lineManagerId: before },
+      after: { lineManagerId },
+    });
+    return { personId, lineManagerId };
+  }
+
   async addAgencyRole(caller: Caller, personId: string, dto: AgencyRoleDto) {
     const partnershipId = await this.personPartnership(personId);
     this.requireAdmin(caller, partnershipId);

@@ -8,13 +8,14 @@ import {
   type EscalationState,
 } from '@resolve/domain';
 import {
+  DirectoryRepository,
   EscalationEntity,
   EscalationsRepository,
   PlanItemsRepository,
   TimelineEventsRepository,
 } from '@resolve/persistence';
 import { getProtocol, getProtocolVersion } from '@resolve/protocols';
-import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
+import { actorFor, partnershipActorWithRole, type Caller, type CaseParties } from '../auth/caller';
 import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
 import type { ListEscalationsQuery } from './dto/list-escalations.query';
@@ -58,7 +59,24 @@ export class EscalationQueriesService {
     private readonly timeline: TimelineEventsRepository,
     private readonly planItems: PlanItemsRepository,
     private readonly needToKnow: NeedToKnow,
+    private readonly directory: DirectoryRepository,
   ) {}
+
+  /**
+   * The case's parties with the recorded line managers of its two professionals: what an actor
+   * needs where a step says "their line manager". Read fresh on every action (a line manager
+   * can change while a case is open).
+   */
+  async actingParties(row: EscalationEntity): Promise<CaseParties> {
+    const managers = await this.directory.lineManagersOf([row.raisingPersonId, row.receivingPersonId]);
+    return {
+      ...partiesOf(row),
+      lineManagers: {
+        raising: managers.get(row.raisingPersonId) ?? null,
+        receiving: managers.get(row.receivingPersonId) ?? null,
+      },
+    };
+  }
 
   /**
    * The row and how the caller stands on it, if the caller may see it (need to know: its
@@ -132,7 +150,8 @@ export class EscalationQueriesService {
         status: planItemStatus(state, p.id, p.status),
       })),
       chair: state?.chair ? { personId: state.chair.personId, appointedAt: state.chair.at } : null,
-      availableActions: protocol && state ? this.actionsFor(caller, row, state, protocol) : [],
+      availableActions:
+        protocol && state ? this.actionsFor(caller, await this.actingParties(row), row, state, protocol) : [],
       // Where people choose the next step's route (Lincolnshire step 4), the routes to name
       // when escalating, with the protocol's words for each.
       routeChoices:
@@ -150,14 +169,15 @@ export class EscalationQueriesService {
   /** What the caller may do now, as the engine answers it, on either of the sides they hold. */
   private actionsFor(
     caller: Caller,
+    parties: CaseParties,
     row: EscalationEntity,
     state: EscalationState,
     protocol: NonNullable<ReturnType<typeof knownProtocol>>,
   ): ActionKind[] {
     const now = new Date();
     const actors = [
-      actorFor(caller, partiesOf(row), 'agency'),
-      actorFor(caller, partiesOf(row), 'partnership'),
+      actorFor(caller, parties, 'agency'),
+      actorFor(caller, parties, 'partnership'),
       partnershipActorWithRole(caller, row.partnershipId, protocol.finalDecision.by),
     ].filter((a): a is Actor => a !== null);
     const kinds = new Set(actors.flatMap((actor) => availableActions(protocol, state, actor, now)));

@@ -23,7 +23,8 @@ export interface AuthorisationDeps {
  * - its record exists, for this escalation, this kind and this person;
  * - the actor's agency is the case's agency on that side (or none, for the partnership), and
  *   the agency and role match what the API recorded;
- * - the person holds, in the directory, every role the actor claims on that side.
+ * - the person holds, in the directory, every role the actor claims on that side;
+ * - the line management the actor claims (for "their line manager" steps) is the directory's.
  * Anything else is refused and written to the audit trail.
  */
 export function createAuthorisationActivities(deps: AuthorisationDeps) {
@@ -85,5 +86,14 @@ async function refusalOf(deps: AuthorisationDeps, request: AuthoriseActionReques
   const claimed = [actor.role, ...(actor.heldRoles ?? [])];
   const unheld = claimed.filter((r) => !held.includes(r));
   if (unheld.length) return `the person does not hold ${[...new Set(unheld)].join(', ')}`;
+  if (actor.side !== 'partnership') {
+    // The claim decides who acts where a step says "their line manager", so it must be the
+    // directory's: claimed, or left out, it must match the relation recorded now.
+    const professional = actor.side === 'raising' ? escalation.raisingPersonId : escalation.receivingPersonId;
+    const recorded = (await deps.directory.lineManagersOf([professional])).get(professional) ?? null;
+    const expected = recorded === null ? undefined : recorded === actor.personId;
+    if (actor.managesPractitioner !== expected)
+      return `the line management it claims differs from the directory's (${expected === undefined ? 'none recorded' : expected ? 'their line manager' : 'not their line manager'})`;
+  }
   return null;
 }

@@ -10,6 +10,7 @@ import {
   IsString,
   Length,
   Matches,
+  ValidateIf,
 } from 'class-validator';
 import { AGENCY_ROLES, PARTNERSHIP_ROLES } from '@resolve/protocols';
 
@@ -126,6 +127,19 @@ export class UpdatePersonDto {
   @IsOptional()
   @IsBoolean()
   smsOutOfHours?: boolean;
+}
+
+export class LineManagerDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The person's line manager (a person id), or null to clear it",
+  })
+  // null clears the relation; absent is a mistake, not "no change".
+  @ValidateIf((o: LineManagerDto) => o.lineManagerId !== null)
+  @IsString({ message: 'lineManagerId must be a person id, or null to clear it' })
+  @Length(1, 200)
+  lineManagerId!: string | null;
 }
 
 export class AgencyRoleDto {
