@@ -317,6 +317,23 @@ describe('Every form, check page and directory page in a browser, with accessibi
     await check(page, 'no-permission');
   });
 
+  it("passes axe on the business manager's disputes report, with its errors", async () => {
+    const page = await newPage();
+    await signIn(page, person(S, null, 'business-manager'));
+    await page.goto(`${base}/dashboard`);
+    await page.getByRole('link', { name: /Disputes report for a period/ }).click();
+    await page.locator('h1', { hasText: 'Disputes report' }).waitFor();
+    await check(page, 'disputes-report');
+    const from = page.locator('fieldset', { hasText: 'From' });
+    await from.getByLabel('Day').fill('31');
+    await from.getByLabel('Month').fill('2');
+    await from.getByLabel('Year').fill('2026');
+    await page.getByRole('button', { name: 'Show the report' }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    expect(await page.title()).toBe('Error: Disputes report - Resolve');
+    await check(page, 'disputes-report-errors');
+  });
+
   it('checked every page it meant to', () => {
     const actionPages = Object.keys(ACTION_PAGES).flatMap((kind) => [
       `action-${kind}-form`,
@@ -342,6 +359,8 @@ describe('Every form, check page and directory page in a browser, with accessibi
       'directory-partnership-role-form',
       'directory-remove-role',
       'no-permission',
+      'disputes-report',
+      'disputes-report-errors',
     ])
       expect({ name, checked: checked.has(name) }).toEqual({ name, checked: true });
     expect(cspViolations).toEqual([]);
