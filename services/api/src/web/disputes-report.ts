@@ -1,4 +1,3 @@
-import { formatLocal } from '@resolve/calendar';
 import { ApiError } from '../common/api-error';
 import { parsePeriod } from '../records/period';
 import { toCsv, type CsvValue } from '../records/render/csv';
@@ -64,12 +63,21 @@ export function periodFromAnswers(answers: PeriodAnswers): {
   }
 }
 
-/** The period in words, e.g. "Wed 1 Apr 00:00 to Thu 1 Apr 00:00 (the end not included)". */
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** The period in words with its years (a period may span several), e.g. "1 April 2026 at 00:00 to 1 April 2027 at 00:00". */
 export const periodInWords = (period: { from: string; to: string }) =>
-  `${formatLocal(new Date(period.from))} to ${formatLocal(new Date(period.to))}`;
+  `${LONG_DATE.format(new Date(period.from))} to ${LONG_DATE.format(new Date(period.to))}`;
 
 const steps = (rows: DisputesReport['byHighestTier']) =>
-  rows.map((t) => [`${t.protocolId} step ${t.tier}: ${t.title}`, t.count] as const);
+  rows.map((t) => [`${t.protocolId}: ${t.title}`, t.count] as const);
 
 /**
  * The report's figures as one CSV for a spreadsheet: a row per figure (section, item, measure,
