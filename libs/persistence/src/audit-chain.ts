@@ -59,6 +59,14 @@ export function chainHash(prevHash: string, fields: AuditFields): string {
   return createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest('hex');
 }
 
+/** Audit actions of the rows written with a record (the case record's link into the chain). */
+export const CASE_RECORD_AUDIT = {
+  /** A record written: who, which case, which kind, and the record's fingerprint. */
+  appended: 'case-record.append',
+  /** A placeholder's actor filled in: the record's fingerprint as it now stands. */
+  actorFilledIn: 'case-record.actor',
+} as const;
+
 /** What an action's record says: every column but the outcome, which the workflow's answer sets later. */
 export type ActionRecordContent = Pick<
   ActionRecordEntity,

@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { actionUpdates, addNoteSignal, snapshotQuery, type EscalationSnapshot } from '@resolve/contracts';
+import { ActionRecordsRepository } from '@resolve/persistence';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
 
 /**
@@ -121,11 +122,18 @@ describe('Forged actions sent straight to Temporal', () => {
     // A record as the API would write it for the raiser's resolve, but the update claims the
     // raiser is also a head of service (a role they do not hold) acting for the raising side.
     const actionId = '00000000-0000-4000-a000-00000000f003';
-    await stack.db.dataSource.query(
-      `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload, outcome)
-       VALUES ($1, $2, 'resolve', $3, $4, 'practitioner', NULL, '{}', 'pending')`,
-      [actionId, id, RAISER, `${P}-csc`],
-    );
+    // (With its audit row, as the API writes every record: Postgres refuses one without.)
+    await new ActionRecordsRepository(stack.db.dataSource).insert({
+      id: actionId,
+      escalationId: id,
+      kind: 'resolve',
+      personId: RAISER,
+      agencyId: `${P}-csc`,
+      role: 'practitioner',
+      text: null,
+      payload: {},
+      outcome: 'pending',
+    });
     const cause = await forgedUpdateFailure(workflowId, 'resolve', {
       actionId,
       actor: {

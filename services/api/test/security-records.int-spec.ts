@@ -314,6 +314,45 @@ describe('The case record, append-only', () => {
       expect(await verify()).toMatchObject({ ok: true });
     });
 
+    it('a record cannot be written without its audit row', async () => {
+      await expect(
+        db().query(
+          `INSERT INTO action_record (id, escalation_id, kind, person_id, agency_id, role, text, payload, outcome)
+           VALUES (gen_random_uuid(), $1, 'record-decision', $2, NULL, 'independent-chair', 'Forged decision', '{}', 'accepted')`,
+          [caseId, person(P, null, 'independent-chair')],
+        ),
+      ).rejects.toThrow(
+        /a record is written with its audit row \(case-record.append\) in the same transaction/,
+      );
+      expect(
+        await db().query(`SELECT count(*)::int AS n FROM action_record WHERE text = 'Forged decision'`),
+      ).toEqual([{ n: 0 }]);
+    });
+
+    it('GET /audit/verify finds a record changed behind the triggers (by their owner)', async () => {
+      const [record] = await db().query(
+        `SELECT id, text FROM action_record WHERE escalation_id = $1 AND kind = 'respond'`,
+        [caseId],
+      );
+      const tamper = async (text: string) => {
+        await db().query(`ALTER TABLE action_record DISABLE TRIGGER action_record_append_only`);
+        try {
+          await db().query(`UPDATE action_record SET text = $2 WHERE id = $1`, [record.id, text]);
+        } finally {
+          await db().query(`ALTER TABLE action_record ENABLE ALWAYS TRIGGER action_record_append_only`);
+        }
+      };
+      await tamper('Threshold met; strategy discussion agreed.');
+      const broken = await verify();
+      expect(broken).toMatchObject({ ok: false });
+      expect(broken.caseRecord.altered).toEqual([record.id]);
+      // Put back exactly as it was: the record matches its fingerprint again.
+      await tamper(record.text);
+      const whole = await verify();
+      expect(whole).toMatchObject({ ok: true, caseRecord: { altered: [] } });
+      expect(whole.caseRecord.records).toBeGreaterThanOrEqual(9);
+    });
+
     /** Makes the audit insert of this kind's case-record row fail, as a fault between the two writes. */
     async function failAuditOf(kind: string, how: 'error' | 'hang') {
       await db().query(`

@@ -23,6 +23,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * escalation_event (the worker's projection): never updated, never deleted.
  * TRUNCATE of any of them: refused.
  *
+ * No action without its audit row: an action_record is inserted only with its case-record
+ * audit row (action 'case-record.append', naming it) in the same transaction, checked at commit
+ * by a deferred constraint trigger.
+ *
  * Each refusal raises SQLSTATE RC001 with a message naming the table and the column or rule;
  * the repositories turn it into CaseRecordChangeRefused. The triggers are enabled ALWAYS, like
  * audit_log's, so `session_replication_role = replica` does not switch them off. The table owner
@@ -118,6 +122,20 @@ export class AppendOnlyCaseRecord1764600000000 implements MigrationInterface {
       END
       $$;
 
+      CREATE FUNCTION action_record_audited() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT EXISTS (
+             SELECT 1 FROM audit_log l WHERE l.action_record_id = NEW.id AND l.action = 'case-record.append') THEN
+          RAISE EXCEPTION 'action_record: a record is written with its audit row (case-record.append) in the same transaction (id %)', NEW.id
+            USING ${REFUSED};
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE INDEX audit_log_action_record_idx ON audit_log(action_record_id) WHERE action_record_id IS NOT NULL;
+      CREATE CONSTRAINT TRIGGER action_record_audited AFTER INSERT ON action_record
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION action_record_audited();
+
       CREATE TRIGGER action_record_append_only BEFORE UPDATE OR DELETE ON action_record
         FOR EACH ROW EXECUTE FUNCTION action_record_guard();
       CREATE TRIGGER plan_item_append_only BEFORE UPDATE OR DELETE ON plan_item
@@ -131,6 +149,7 @@ export class AppendOnlyCaseRecord1764600000000 implements MigrationInterface {
       CREATE TRIGGER escalation_event_no_truncate BEFORE TRUNCATE ON escalation_event
         FOR EACH STATEMENT EXECUTE FUNCTION case_record_refuse_truncate();
 
+      ALTER TABLE action_record ENABLE ALWAYS TRIGGER action_record_audited;
       ALTER TABLE action_record ENABLE ALWAYS TRIGGER action_record_append_only;
       ALTER TABLE plan_item ENABLE ALWAYS TRIGGER plan_item_append_only;
       ALTER TABLE escalation_event ENABLE ALWAYS TRIGGER escalation_event_append_only;
@@ -148,10 +167,13 @@ export class AppendOnlyCaseRecord1764600000000 implements MigrationInterface {
       DROP TRIGGER escalation_event_append_only ON escalation_event;
       DROP TRIGGER plan_item_append_only ON plan_item;
       DROP TRIGGER action_record_append_only ON action_record;
+      DROP TRIGGER action_record_audited ON action_record;
+      DROP INDEX audit_log_action_record_idx;
       DROP FUNCTION case_record_refuse_truncate();
       DROP FUNCTION escalation_event_guard();
       DROP FUNCTION plan_item_guard();
       DROP FUNCTION action_record_guard();
+      DROP FUNCTION action_record_audited();
       DROP FUNCTION case_record_changed_columns(jsonb, jsonb);
     `);
   }

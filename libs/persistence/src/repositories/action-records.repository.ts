@@ -1,6 +1,6 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { actionRecordHash, type ActionRecordContent } from '../audit-chain';
+import { actionRecordHash, CASE_RECORD_AUDIT, type ActionRecordContent } from '../audit-chain';
 import { ActionRecordEntity } from '../entities/escalation.entities';
 import { AuditRepository } from './audit.repository';
 import { refusingCaseRecordChanges } from './case-record-refusal';
@@ -30,14 +30,6 @@ export interface ActionCount {
   outcome: string;
   count: number;
 }
-
-/** Audit actions of the rows written with a record (the case record's link into the chain). */
-export const CASE_RECORD_AUDIT = {
-  /** A record written: who, which case, which kind, and the record's fingerprint. */
-  appended: 'case-record.append',
-  /** A placeholder's actor filled in: the record's fingerprint as it now stands. */
-  actorFilledIn: 'case-record.actor',
-} as const;
 
 /**
  * `action_record`: every human action with its prose (reason, note, plan wording) and its

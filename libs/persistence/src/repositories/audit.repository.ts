@@ -1,6 +1,12 @@
-import { And, EntityManager, LessThanOrEqual, MoreThan, type DataSource } from 'typeorm';
+import { And, EntityManager, In, LessThanOrEqual, MoreThan, type DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { chainHash, GENESIS_HASH, type AuditFields } from '../audit-chain';
+import {
+  actionRecordHash,
+  CASE_RECORD_AUDIT,
+  chainHash,
+  GENESIS_HASH,
+  type AuditFields,
+} from '../audit-chain';
 import { AuditLogEntity } from '../entities/audit.entities';
 import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.entities';
 
@@ -24,6 +30,23 @@ export type AuditedEscalation = Pick<
 
 /** Who wrote an action_record, as the audit row names them. */
 export type AuditedActionRecord = Pick<ActionRecordEntity, 'id' | 'agencyId' | 'role'>;
+
+/** The case record checked against the fingerprints chained with it (GET /audit/verify). */
+export interface CaseRecordCheck {
+  /** Action records checked. */
+  records: number;
+  /** Records whose content no longer matches the fingerprint of their latest case-record row (ids, the first 100). */
+  altered: string[];
+  /**
+   * Records with no case-record row (ids, the first 100): written before migration
+   * 1764600000000-AppendOnlyCaseRecord, or inserted behind the application's back.
+   */
+  unchained: string[];
+}
+
+/** Records compared per round trip. */
+const CASE_RECORD_PAGE = 1000;
+const LISTED = 100;
 
 /**
  * The audit trail (table audit_log) and the reads the API needs to attribute its rows: the
@@ -92,6 +115,55 @@ export class AuditRepository {
       return { ...columns, at: new Date(at), prevHash, hash: chainHash(prevHash, fields) };
     });
     return { seq: Number(row.seq), hash: row.hash };
+  }
+
+  /**
+   * Compares every action record with the fingerprint (detail.contentHash) of the latest
+   * case-record row naming it: a record changed behind the triggers' back (by the tables' owner
+   * or a superuser who disabled them) no longer matches.
+   */
+  async checkCaseRecord(): Promise<CaseRecordCheck> {
+    const check: CaseRecordCheck = { records: 0, altered: [], unchained: [] };
+    let after = '';
+    for (;;) {
+      const records = await this.actionRecords.find({
+        select: [
+          'id',
+          'escalationId',
+          'kind',
+          'personId',
+          'agencyId',
+          'role',
+          'text',
+          'payload',
+          'requestId',
+        ],
+        where: after ? { id: MoreThan(after) } : {},
+        order: { id: 'ASC' },
+        take: CASE_RECORD_PAGE,
+      });
+      if (records.length === 0) return check;
+      const fingerprints = new Map<string, unknown>();
+      const rows = await this.rows.find({
+        select: ['seq', 'actionRecordId', 'detail'],
+        where: {
+          actionRecordId: In(records.map((r) => r.id)),
+          action: In(Object.values(CASE_RECORD_AUDIT)),
+        },
+        order: { seq: 'ASC' },
+      });
+      for (const row of rows) fingerprints.set(row.actionRecordId!, row.detail?.contentHash);
+      for (const record of records) {
+        check.records += 1;
+        const chained = fingerprints.get(record.id);
+        if (chained === undefined) {
+          if (check.unchained.length < LISTED) check.unchained.push(record.id);
+        } else if (chained !== actionRecordHash(record)) {
+          if (check.altered.length < LISTED) check.altered.push(record.id);
+        }
+      }
+      after = records[records.length - 1].id;
+    }
   }
 
   /** seq of the chain's last row, as text (bigint); null when the trail is empty. */

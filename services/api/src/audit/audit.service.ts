@@ -4,6 +4,7 @@ import {
   ChainWalker,
   fieldsOfRow,
   type AuditEntry,
+  type CaseRecordCheck,
   type ChainCheck,
 } from '@resolve/persistence';
 
@@ -29,8 +30,17 @@ export class AuditService {
     return this.rows.record(entry);
   }
 
-  /** Walks the whole chain as it stood when the walk began. */
-  async verify(): Promise<ChainCheck> {
+  /**
+   * Walks the whole chain as it stood when the walk began, then checks every action record
+   * against the fingerprint chained with it: `ok` is false when a row or a record was altered.
+   */
+  async verify(): Promise<ChainCheck & { caseRecord: CaseRecordCheck }> {
+    const chain = await this.walk();
+    const caseRecord = await this.rows.checkCaseRecord();
+    return { ...chain, ok: chain.ok && caseRecord.altered.length === 0, caseRecord };
+  }
+
+  private async walk(): Promise<ChainCheck> {
     const head = await this.rows.headSeq();
     const walker = new ChainWalker();
     let after = '0';

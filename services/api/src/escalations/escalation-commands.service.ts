@@ -24,6 +24,7 @@ import {
 import { listProtocols, type Protocol } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
+import { isNulTextError } from '../common/api-exception.filter';
 import { logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 import type { RaiseEscalationDto } from './dto/raise-escalation.dto';
@@ -89,13 +90,20 @@ function sqlStateOf(err: unknown): string | undefined {
  * A write to the case record (an action's record with its audit row, in one transaction). When
  * it fails, nothing of it was kept and nothing was sent to the workflow: the caller may try
  * again (503). A change the case record refuses (its triggers) is a conflict (409). Unique and
- * foreign-key violations are the callers' to explain.
+ * foreign-key violations are the callers' to explain, text with NUL the exception filter's.
  */
 async function recordingCase<T>(what: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (err instanceof ApiError || isUniqueViolation(err) || isForeignKeyViolation(err)) throw err;
+    // Text Postgres cannot store (NUL) is the client's mistake: the exception filter answers 400.
+    if (
+      err instanceof ApiError ||
+      isUniqueViolation(err) ||
+      isForeignKeyViolation(err) ||
+      isNulTextError(err)
+    )
+      throw err;
     if (err instanceof CaseRecordChangeRefused)
       throw new ApiError('conflict', `the case record cannot be changed this way: ${err.message}`);
     logger.error('case record write failed', { what, sqlState: sqlStateOf(err) });
