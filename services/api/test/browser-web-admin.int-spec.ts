@@ -297,6 +297,9 @@ describe('Every form, check page and directory page in a browser, with accessibi
     await page.getByRole('button', { name: 'Give a partnership role' }).click();
     await check(page, 'directory-partnership-role-form');
     await page.goBack();
+    await page.getByRole('link', { name: 'Change line manager' }).click();
+    await check(page, 'directory-line-manager-form');
+    await page.goBack();
     await page
       .getByRole('link', { name: /^Remove/ })
       .first()
@@ -357,6 +360,7 @@ describe('Every form, check page and directory page in a browser, with accessibi
       'directory-agency-role-form',
       'directory-agency-role-check',
       'directory-partnership-role-form',
+      'directory-line-manager-form',
       'directory-remove-role',
       'no-permission',
       'disputes-report',

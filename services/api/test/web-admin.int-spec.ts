@@ -195,6 +195,18 @@ describe('Directory pages for the partnership administrator', () => {
     expect(twice.status).toBe(409);
     expect(errorSummaryOf(twice)[0]).toMatch(/already holds line-manager/);
 
+    // Line management: the service's rule (a manager above practitioner in one of their agencies).
+    const notAManager = await submitAndConfirm(`${personPath}/line-manager`, { lineManagerId: practitioner });
+    expect(notAManager.status).toBe(400);
+    expect(errorSummaryOf(notAManager)[0]).toMatch(/^Line manager: .*holds no role above practitioner/);
+    const managed = await submitAndConfirm(`${personPath}/line-manager`, {
+      lineManagerId: person(S, 'police', 'line-manager'),
+    });
+    expect(managed.html).toContain('Line manager changed.');
+    expect(managed.html).toMatch(
+      /Line manager\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*Police line manager/,
+    );
+
     const removeHref = /href="(\/directory\/people\/[^"]+\/roles\/[0-9a-f-]{36}\/remove)"/.exec(
       granted.html,
     )![1];
@@ -213,6 +225,7 @@ describe('Directory pages for the partnership administrator', () => {
         'directory.person-updated',
         'directory.role-granted',
         'directory.role-removed',
+        'directory.line-manager-set',
       ]),
     );
     const update = mine.find((r) => r.action === 'directory.person-updated')!;

@@ -11,6 +11,7 @@ import {
   AgencyRoleDto,
   CreateAgencyDto,
   CreatePersonDto,
+  LineManagerDto,
   PartnershipRoleDto,
   UpdatePersonDto,
 } from '../directory/dto/directory.dto';
@@ -45,6 +46,7 @@ export interface DirectoryField {
 export interface FormContext {
   partnershipId: string;
   agencies: AgencySummary[];
+  people: PersonWithRoles[];
   person?: PersonWithRoles;
 }
 
@@ -80,6 +82,9 @@ export function allowedValues(dto: Type<object>, property: string): string[] {
 }
 
 const asOptions = (values: readonly string[]): Option[] => values.map((v) => ({ value: v, text: words(v) }));
+
+/** The line manager form's choice that clears the relation (no person id has this form). */
+const NO_LINE_MANAGER = '(none)';
 
 const CHANNELS: Option[] = [
   { value: 'email', text: 'Email' },
@@ -283,6 +288,31 @@ export const DIRECTORY_FORMS = {
     run: (service, caller, dto, context) =>
       service.addPartnershipRole(caller, context.person!.id, dto as PartnershipRoleDto),
     done: 'Role given.',
+  },
+  'line-manager': {
+    key: 'line-manager',
+    title: 'Change line manager',
+    lead: 'Where a step of the protocol says "their line manager", this is the person who acts. They must hold a role above practitioner in one of this person\'s agencies.',
+    dto: LineManagerDto,
+    defaultField: 'lineManagerId',
+    fields: [
+      {
+        name: 'lineManagerId',
+        label: 'Line manager',
+        short: 'Line manager',
+        type: 'select',
+        options: ({ people, person }) => [
+          { value: NO_LINE_MANAGER, text: 'No line manager' },
+          ...people.filter((p) => p.id !== person?.id).map((p) => ({ value: p.id, text: p.displayName })),
+        ],
+      },
+    ],
+    // "none" clears it (null, as the API takes it); nothing chosen is left for the DTO to name.
+    toDto: (v) => ({ lineManagerId: v.lineManagerId === NO_LINE_MANAGER ? null : optional(v.lineManagerId) }),
+    initial: ({ person }) => ({ lineManagerId: person?.lineManagerId ?? NO_LINE_MANAGER }),
+    run: (service, caller, dto, context) =>
+      service.setLineManager(caller, context.person!.id, (dto as LineManagerDto).lineManagerId),
+    done: 'Line manager changed.',
   },
 } satisfies Record<string, DirectoryForm>;
 

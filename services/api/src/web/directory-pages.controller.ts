@@ -132,7 +132,7 @@ export class DirectoryPagesController {
 
   @Get('people/:ref')
   async person(@Req() req: SignedInRequest, @Res() res: Response, @Param('ref') ref: string) {
-    const { agencies, person } = await this.context(req, ref);
+    const { agencies, people, person } = await this.context(req, ref);
     const p = person!;
     const agencyName = new Map(agencies.map((a) => [a.id, a.name]));
     this.page(req, res, 'directory-person.njk', {
@@ -155,6 +155,9 @@ export class DirectoryPagesController {
         })),
       ],
       self: p.id === req.web.caller.personId,
+      lineManager: p.lineManagerId
+        ? (people.find((x) => x.id === p.lineManagerId)?.displayName ?? p.lineManagerId)
+        : null,
     });
   }
 
@@ -203,8 +206,9 @@ export class DirectoryPagesController {
   }
 
   private personFormKey(form: string): DirectoryFormKey {
-    if (form !== 'contact' && form !== 'agency-role' && form !== 'partnership-role') throw notFound('page');
-    return form;
+    if (!['contact', 'agency-role', 'partnership-role', 'line-manager'].includes(form))
+      throw notFound('page');
+    return form as DirectoryFormKey;
   }
 
   private formPath(key: DirectoryFormKey, ref?: string) {
