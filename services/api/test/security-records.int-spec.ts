@@ -28,7 +28,6 @@ describe('The case record, append-only', () => {
   let references = 0;
   /** A case taken through acknowledge, respond, note, plan (agreed both ways), an item done, a refusal. */
   let caseId: string;
-  let workflowId: string;
   let planActionId: string;
   let planItemId: string;
   let noteActionId: string;
@@ -86,7 +85,6 @@ describe('The case record, append-only', () => {
     const raised = await raise();
     expect(raised.status).toBe(201);
     caseId = raised.body.id;
-    workflowId = raised.body.workflow.id;
     expect((await post(RECEIVER, caseId, 'acknowledge', { reason: 'Received.' })).status).toBe(200);
     expect((await post(RECEIVER, caseId, 'respond', { reason: 'Threshold not met yet.' })).status).toBe(200);
     const note = await post(RAISER, caseId, 'notes', { text: 'Called the DS at 14:00.' });
