@@ -16,7 +16,13 @@ export function tierAudience(protocol: Protocol, tier: Tier): Audience {
     agencyRoles,
     sides: ['raising', 'receiving'],
     partnershipRoles: [...tier.partnershipRoles],
+    ...ownLineManager([tier]),
   };
+}
+
+/** Present only when a tier says so, so notices of other protocols keep their exact shape. */
+function ownLineManager(tiers: Tier[]): { ownLineManager?: true } {
+  return tiers.some((t) => t.ownLineManager) ? { ownLineManager: true } : {};
 }
 
 export function everyone(protocol: Protocol, reached: Tier[]): Audience {
@@ -32,6 +38,7 @@ export function everyone(protocol: Protocol, reached: Tier[]): Audience {
     agencyRoles: [...roles],
     sides: ['raising', 'receiving'],
     partnershipRoles: [...pRoles],
+    ...ownLineManager(reached),
   };
 }
 
@@ -50,5 +57,6 @@ export function sideAudience(tier: Tier, side: 'raising' | 'receiving'): Audienc
     agencyRoles: tier.roles[side].filter((r) => r !== 'practitioner'),
     sides: [side],
     partnershipRoles: [],
+    ...ownLineManager([tier]),
   };
 }

@@ -32,6 +32,11 @@ export interface Audience {
   partnershipRoles: PartnershipRole[];
   /** Restrict agency roles to these agencies (for example a plan item's owner). */
   onlyAgencyIds?: string[];
+  /**
+   * A step says "their line manager": of the line managers, only the own line manager of each
+   * side's professional is told, where the directory records one (the same rule as who acts).
+   */
+  ownLineManager?: boolean;
 }
 
 export type Effect =

@@ -42,15 +42,20 @@ export async function loadDirectorySnapshot(
   ds: DataSource,
   escalation: EscalationFacts,
 ): Promise<DirectorySnapshot> {
-  const found = await new DirectoryRepository(ds).aroundEscalation({
+  const directory = new DirectoryRepository(ds);
+  const parties = [escalation.raisingPersonId, escalation.receivingPersonId];
+  const lineManagers = await directory.lineManagersOf(parties);
+  const found = await directory.aroundEscalation({
     partnershipId: escalation.partnershipId,
     agencyIds: [escalation.raisingAgencyId, escalation.receivingAgencyId],
-    personIds: [escalation.raisingPersonId, escalation.receivingPersonId],
+    // Their line managers too: at a "their line manager" step they are the ones told.
+    personIds: [...parties, ...[...lineManagers.values()].filter((id): id is string => id !== null)],
   });
   return {
     people: found.people.map(toPerson),
     agencyRoles: found.agencyRoles,
     partnershipRoles: found.partnershipRoles,
+    lineManagers: Object.fromEntries(lineManagers),
   };
 }
 

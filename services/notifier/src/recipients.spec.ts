@@ -89,6 +89,24 @@ describe('resolveRecipients', () => {
     ]);
   });
 
+  it('at a "their line manager" step, the professional\'s own line manager where one is recorded', () => {
+    const withRelation: DirectorySnapshot = {
+      ...directory,
+      lineManagers: { 'csc-practitioner': 'csc-line-manager-2', 'police-practitioner': null },
+    };
+    const lineManagers = (a: Audience) =>
+      resolveRecipients(withRelation, escalation, a).map((r) => r.person.id);
+    const both = audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'] });
+    // Recorded for the receiving professional: only theirs; none recorded on the raising side:
+    // every line manager of that agency, as before.
+    expect(lineManagers({ ...both, ownLineManager: true })).toEqual([
+      'police-line-manager',
+      'csc-line-manager-2',
+    ]);
+    // Without the step's rule the relation changes nothing.
+    expect(lineManagers(both)).toEqual(['police-line-manager', 'csc-line-manager', 'csc-line-manager-2']);
+  });
+
   it('one side only', () => {
     expect(ids(audience({ agencyRoles: ['line-manager', 'head-of-service'], sides: ['raising'] }))).toEqual([
       'police-line-manager',

@@ -19,6 +19,8 @@ export interface DirectorySnapshot {
   people: DirectoryPerson[];
   agencyRoles: { personId: string; agencyId: string; role: string }[];
   partnershipRoles: { personId: string; partnershipId: string; role: string }[];
+  /** The recorded line manager of the case's two professionals (absent: none recorded). */
+  lineManagers?: Record<string, string | null>;
 }
 
 /** The escalation's facts the notifier uses. Never the child's or adult's details. */
@@ -51,6 +53,8 @@ export interface Recipient {
  * - `parties`: the raiser and the person raised with;
  * - `agencyRoles` × `sides`: holders of those roles in the raising and/or receiving agency,
  *   only in `onlyAgencyIds` when given;
+ *   (where the audience says `ownLineManager`, the line managers are the side's professional's own
+ *   when the directory records one);
  * - `partnershipRoles`: holders of those roles for the escalation's partnership.
  * Each person once, in that order; people missing from the directory are skipped.
  */
@@ -84,7 +88,14 @@ export function resolveRecipients(
     for (const side of sides) {
       const agencyId = side === 'raising' ? escalation.raisingAgencyId : escalation.receivingAgencyId;
       if (only && !only.has(agencyId)) continue;
+      const professional = side === 'raising' ? escalation.raisingPersonId : escalation.receivingPersonId;
+      const ownLineManager = audience.ownLineManager ? directory.lineManagers?.[professional] : null;
       for (const role of audience.agencyRoles) {
+        if (role === 'line-manager' && ownLineManager) {
+          // "Their line manager": the professional's own, not every line manager of the agency.
+          add(ownLineManager, `${side}:${role}`);
+          continue;
+        }
         directory.agencyRoles
           .filter((r) => r.agencyId === agencyId && r.role === role)
           .sort((a, b) => a.personId.localeCompare(b.personId))
