@@ -151,6 +151,46 @@ describe('Forged actions sent straight to Temporal', () => {
     expect((await snapshot(workflowId)).resolution.raising).toBeNull();
   });
 
+  it('refuses a line manager claiming to manage the raiser when the directory records no such relation', async () => {
+    const { id, workflowId } = await raise();
+    // At a "their line manager" step the claim decides who acts; the directory records no line
+    // manager for the raiser, so claiming to be theirs is a forgery like an unheld role.
+    const lineManager = person(P, 'csc', 'line-manager');
+    const escalated = await stack
+      .http()
+      .post(`/escalations/${id}/escalate`)
+      .set('Authorization', await stack.as(RAISER))
+      .send({ reason: 'To the managers' });
+    expect(escalated.status).toBe(200);
+    const actionId = '00000000-0000-4000-a000-00000000f005';
+    await new ActionRecordsRepository(stack.db.dataSource).insert({
+      id: actionId,
+      escalationId: id,
+      kind: 'resolve',
+      personId: lineManager,
+      agencyId: `${P}-csc`,
+      role: 'line-manager',
+      text: null,
+      payload: {},
+      outcome: 'pending',
+    });
+    const cause = await forgedUpdateFailure(workflowId, 'resolve', {
+      actionId,
+      actor: {
+        personId: lineManager,
+        agencyId: `${P}-csc`,
+        role: 'line-manager',
+        side: 'raising',
+        heldRoles: ['line-manager'],
+        managesPractitioner: true,
+      },
+    });
+    expect(cause.details).toEqual(['not-authorised']);
+    expect((await auditRowsFor(id)).map((r) => r.detail.reason)).toEqual([
+      "the line management it claims differs from the directory's (none recorded)",
+    ]);
+  });
+
   it('ignores a forged note signal (signals cannot answer; nothing is added)', async () => {
     const { id, workflowId } = await raise();
     const before = await snapshot(workflowId);
