@@ -31,7 +31,7 @@ import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessi
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 import { withValidationConstraints } from './openapi-constraints';
 import { WebModule } from './web';
-import { WEBHOOKS_CONTROLLERS, WEBHOOKS_PROVIDERS } from './webhooks';
+import { WEBHOOK_SETTINGS, WEBHOOKS_CONTROLLERS, WEBHOOKS_PROVIDERS } from './webhooks';
 import { RELAY_INTERVAL_MS } from './escalations/workflow-start-relay';
 import { ProtocolCatalogue } from './protocols/protocol-catalogue';
 
@@ -56,6 +56,8 @@ export interface ApiDependencies {
   protocolsDir?: string;
   /** The Chromium that prints records to PDF (validated CHROMIUM_PATH; default /usr/bin/chromium). */
   chromiumPath?: string;
+  /** RESOLVE_ENV=production, from the validated config: production refuses insecure webhook URLs. */
+  production?: boolean;
 }
 
 @Module({})
@@ -112,6 +114,7 @@ class ApiModule {
         ...REPORTS_PROVIDERS,
         ...PROVIDER_CALLBACK_PROVIDERS,
         ...WEBHOOKS_PROVIDERS,
+        { provide: WEBHOOK_SETTINGS, useValue: { production: deps.production === true } },
       ],
     };
   }

@@ -45,6 +45,7 @@ async function main() {
     relayIntervalMs: config.RELAY_INTERVAL_MS,
     protocolsDir: config.PROTOCOLS_DIR,
     chromiumPath: config.CHROMIUM_PATH,
+    production: config.RESOLVE_ENV === 'production',
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

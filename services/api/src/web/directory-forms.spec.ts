@@ -18,7 +18,7 @@ describe('directory forms', () => {
     const kinds = allowedValues(CreateAgencyDto, 'kind');
     expect(kinds).toContain('children-social-care');
     expect(kinds).toContain('other');
-    const offered = DIRECTORY_FORMS.agency.fields.find((f) => f.name === 'kind')!.options!(context);
+    const offered = DIRECTORY_FORMS.agency.fields.find((f) => f.name === 'kind')!.options!();
     expect(offered.map((o) => o.value)).toEqual(kinds);
   });
 
