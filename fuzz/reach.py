@@ -31,6 +31,12 @@ def main(paths):
         f"action requests: {len(actions)}; reached the engine: {len(reached)} ({pct(reached, actions)}); "
         f"accepted: {len(accepted)} ({pct(accepted, actions)})"
     )
+    not_found = collections.Counter(r.get("target") or "no id" for r in actions if r["status"] == 404)
+    if not_found:
+        # seeded: a seeded case the signing person may not see (need to know); uuid: a well-formed
+        # id of no case this run knows (raised in the stateful phase, or made up); generated: not
+        # an escalation id at all.
+        print("  404 by what the id named: " + ", ".join(f"{k} {v}" for k, v in not_found.most_common()))
     per_op = collections.defaultdict(collections.Counter)
     for r in actions:
         per_op[r["path"]][r["error"] or str(r["status"])] += 1
