@@ -3,6 +3,8 @@ export type { Nation, BusinessHours, WorkingDayOptions, Deadline, HolidaySet } f
 export {
   addWorkingDays,
   addWorkingHours,
+  addCalendarDays,
+  addClockHours,
   closeOfBusinessToday,
   isWorkingDay,
   countWorkingDays,

@@ -210,6 +210,42 @@ export function addWorkingHours(from: Date, hours: number, options: WorkingDayOp
 }
 
 /**
+ * Close of business on the `days`-th calendar day after the calendar day (Europe/London) of
+ * `from`, whether or not that day is a working day: for a protocol that writes "within N days"
+ * and means calendar days. As with working days the day of `from` never counts, so the time of
+ * the raise does not matter; counting local days keeps 17:00 local across a clock change.
+ */
+export function addCalendarDays(from: Date, days: number, options: WorkingDayOptions): Deadline {
+  const fromMs = instantMs(from, 'from');
+  checkCount(days, 'days', true);
+  const r = resolve(options);
+  if (days > MAX_DAYS_SCANNED) throw new RangeError(`days (${days}) is too large`);
+  const day = addDays(localDateOf(new Date(fromMs)), days);
+  const dueAt = localInstant(day, r.hours.end);
+  return {
+    dueAt,
+    explanation: `due ${formatLocal(dueAt)}: ${plural(days, 'calendar day')} from ${formatLocal(new Date(fromMs))}, weekends and bank holidays included`,
+    skippedHolidays: [],
+  };
+}
+
+/**
+ * `hours` elapsed clock hours after `from`, nights, weekends and bank holidays included ("within
+ * 24 hours" read literally). Elapsed time, so a clock change makes the local time of the deadline
+ * move by an hour rather than the duration.
+ */
+export function addClockHours(from: Date, hours: number): Deadline {
+  const fromMs = instantMs(from, 'from');
+  checkCount(hours, 'hours', false);
+  const dueAt = new Date(fromMs + Math.round(hours * 3_600_000));
+  return {
+    dueAt,
+    explanation: `due ${formatLocal(dueAt)}: ${plural(hours, 'clock hour')} from ${formatLocal(new Date(fromMs))}, at any time of day`,
+    skippedHolidays: [],
+  };
+}
+
+/**
  * "Immediately" (Lincolnshire/Sefton step 1: "This must occur immediately with an
  * acknowledgement ..."; step 3: "should be contacted immediately"): the system enforces close of
  * business on the day of `from` when that day is a working day and `from` is before close of
