@@ -30,6 +30,7 @@ import { PartnershipDemoProtocol1764300000000 } from './migrations/1764300000000
 import { WebSessions1764200000000 } from './migrations/1764200000000-WebSessions';
 import { Webhooks1764400000000 } from './migrations/1764400000000-Webhooks';
 import { LineManagement1764450000000 } from './migrations/1764450000000-LineManagement';
+import { RateLimits1764470000000 } from './migrations/1764470000000-RateLimits';
 import { DeliveryFollowUp1764560000000 } from './migrations/1764560000000-DeliveryFollowUp';
 import { AppendOnlyCaseRecord1764600000000 } from './migrations/1764600000000-AppendOnlyCaseRecord';
 
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   PartnershipDemoProtocol1764300000000,
   Webhooks1764400000000,
   LineManagement1764450000000,
+  RateLimits1764470000000,
   DeliveryFollowUp1764560000000,
   AppendOnlyCaseRecord1764600000000,
 ];

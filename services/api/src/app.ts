@@ -1,11 +1,11 @@
 import { Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import helmet from 'helmet';
-import { ActionRecordsRepository, EscalationsRepository } from '@resolve/persistence';
+import { ActionRecordsRepository, EscalationsRepository, RateLimitsRepository } from '@resolve/persistence';
 import { DataSource } from 'typeorm';
 import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS, requestIdMiddleware } from './audit/audit.module';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
@@ -14,6 +14,9 @@ import { ApiError } from './common/api-error';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { requestContextMiddleware } from './common/request-context';
 import { CASE_REPOSITORY_PROVIDERS } from './common/repository.providers';
+import { CallerThrottlerGuard, RATE_LIMITS } from './common/rate-limit/caller-throttler.guard';
+import { PostgresThrottlerStorage } from './common/rate-limit/postgres-throttler-storage';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './common/rate-limit/rate-limits';
 import { ESCALATIONS_CONTROLLERS, ESCALATIONS_PROVIDERS, TEMPORAL_CLIENT } from './escalations';
 import { DirectoryController } from './directory/directory.controller';
 import { DIRECTORY_PROVIDERS } from './directory/directory.providers';
@@ -43,7 +46,12 @@ export interface ApiDependencies {
   extraControllers?: DynamicModule['controllers'];
   corsOrigins?: string[];
   /** Requests per minute per client address (default 1200). */
+  /** One budget for every group (benchmarks raise it out of the way); else `rateLimits`. */
   rateLimitPerMinute?: number;
+  /** Requests per caller and minute per route group (validated RATE_LIMITS). */
+  rateLimits?: RateLimits;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For gives the client address. */
+  trustProxy?: boolean | number | string[];
   /** Provider delivery-receipt secrets; a provider without them has no callback route. */
   callbackSecrets?: CallbackSecrets;
   /** Payload codec for the Temporal UI and CLI at /codec (docs/operators.md); absent: no /codec. */
@@ -60,13 +68,26 @@ export interface ApiDependencies {
   production?: boolean;
 }
 
+function rateLimitsOf(deps: ApiDependencies): RateLimits {
+  if (deps.rateLimitPerMinute)
+    return {
+      default: deps.rateLimitPerMinute,
+      cases: deps.rateLimitPerMinute,
+      documents: deps.rateLimitPerMinute,
+    };
+  return deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+}
+
 @Module({})
 class ApiModule {
   static with(deps: ApiDependencies, metrics: ApiMetrics): DynamicModule {
     return {
       module: ApiModule,
       imports: [
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: deps.rateLimitPerMinute ?? 1200 }]),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: rateLimitsOf(deps).default }],
+          storage: new PostgresThrottlerStorage(new RateLimitsRepository(deps.dataSource)),
+        }),
         WebModule.register(),
       ],
       controllers: [
@@ -104,7 +125,8 @@ class ApiModule {
               },
             ]
           : []),
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: RATE_LIMITS, useValue: rateLimitsOf(deps) },
+        { provide: APP_GUARD, useClass: CallerThrottlerGuard },
         AuthGuard,
         ...CASE_REPOSITORY_PROVIDERS,
         ...ESCALATIONS_PROVIDERS,
@@ -157,6 +179,8 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   app.use(express.json({ limit: '100kb' }));
   app.use('/callbacks/twilio', express.urlencoded({ extended: false, limit: '20kb' }));
   app.use(helmet());
+  // Which proxies' X-Forwarded-For names the client (the rate limit's key for unsigned requests).
+  if (deps.trustProxy !== undefined) app.getHttpAdapter().getInstance().set('trust proxy', deps.trustProxy);
   if (deps.corsOrigins?.length) app.enableCors({ origin: deps.corsOrigins });
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(

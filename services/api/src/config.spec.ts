@@ -84,3 +84,37 @@ describe('API configuration', () => {
     });
   });
 });
+
+describe('rate limits and proxies', () => {
+  const load = (env: Record<string, string>) => loadApiConfig({ ...composeDefaults, ...env });
+
+  it('RATE_LIMITS sets the groups it names and keeps the others', () => {
+    expect(load({}).RATE_LIMITS).toEqual({ default: 1200, cases: 600, documents: 120 });
+    expect(load({ RATE_LIMITS: 'documents=30, cases=100' }).RATE_LIMITS).toEqual({
+      default: 1200,
+      cases: 100,
+      documents: 30,
+    });
+  });
+
+  it('RATE_LIMITS names each bad entry', () => {
+    const [problem] = problems({ ...composeDefaults, RATE_LIMITS: 'reads=10,cases=0,documents=ten' });
+    expect(problem).toMatch(/^RATE_LIMITS: /);
+    expect(problem).toMatch(/"reads=10": the group must be one of default, cases, documents/);
+    expect(problem).toMatch(/"cases=0": requests per minute must be a whole number/);
+    expect(problem).toMatch(/"documents=ten": requests per minute must be a whole number/);
+  });
+
+  it('TRUST_PROXY takes true/false, a hop count, or addresses, CIDRs and names', () => {
+    expect(load({}).TRUST_PROXY).toBeUndefined();
+    expect(load({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(load({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(load({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
+    const [problem] = problems({ ...composeDefaults, TRUST_PROXY: 'proxy.internal,10.0.0.0/33' });
+    expect(problem).toMatch(/^TRUST_PROXY: proxy.internal, 10.0.0.0\/33: not true\/false/);
+  });
+});

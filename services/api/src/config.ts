@@ -13,7 +13,34 @@ import {
   unsetWhenEmpty,
   wholeNumber,
 } from '@resolve/config';
+import { isIP } from 'node:net';
 import { DEFAULT_CHROMIUM_PATH } from './records/pdf/pdf-options';
+import { parseRateLimits } from './common/rate-limit/rate-limits';
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Express's `trust proxy` from text: true/false, a hop count, or addresses, CIDRs and names. */
+const trustProxySetting = z.string().transform((text, ctx): boolean | number | string[] | undefined => {
+  const value = text.trim();
+  if (value === '') return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => {
+    const [address, bits, ...rest] = e.split('/');
+    if (PROXY_NAMES.includes(e)) return false;
+    if (rest.length || !isIP(address)) return true;
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
+  });
+  if (bad.length) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${bad.join(', ')}: not true/false, a hop count, an address, a CIDR or one of ${PROXY_NAMES.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 export const apiConfigSchema = z
   .object({
@@ -47,6 +74,20 @@ export const apiConfigSchema = z
       .string()
       .regex(/^\//, 'must be the absolute path of the chromium executable')
       .default(DEFAULT_CHROMIUM_PATH),
+    /** Requests per caller and minute per route group, e.g. `default=1200,cases=600,documents=120`. */
+    RATE_LIMITS: z
+      .string()
+      .default('')
+      .transform((text, ctx) => {
+        try {
+          return parseRateLimits(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    /** Which proxies' X-Forwarded-For to believe (behind a load balancer); unset: none. */
+    TRUST_PROXY: trustProxySetting.optional(),
     LOG_LEVEL: logLevelSetting,
   })
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {

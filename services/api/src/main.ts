@@ -46,6 +46,8 @@ async function main() {
     protocolsDir: config.PROTOCOLS_DIR,
     chromiumPath: config.CHROMIUM_PATH,
     production: config.RESOLVE_ENV === 'production',
+    rateLimits: config.RATE_LIMITS,
+    trustProxy: config.TRUST_PROXY,
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

@@ -14,3 +14,4 @@ export * from './sms-outbox.repository';
 export * from './web-sessions.repository';
 export * from './notice-facts.repository';
 export * from './webhooks.repository';
+export * from './rate-limits.repository';

@@ -20,12 +20,14 @@ import { ListEscalationsQuery } from './dto/list-escalations.query';
 import { RaiseEscalationDto } from './dto/raise-escalation.dto';
 import { EscalationCommandsService, IMMEDIATE_RISK_REMINDER } from './escalation-commands.service';
 import { EscalationQueriesService } from './escalation-queries.service';
+import { RateLimited } from '../common/rate-limit/rate-limits';
 
 /** Agencies' actions on escalations. Thin: reads go to the queries, changes to the commands. */
 @ApiTags('escalations')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('escalations')
+@RateLimited('cases')
 export class EscalationsController {
   constructor(
     private readonly escalations: EscalationCommandsService,

@@ -25,6 +25,7 @@ import { onlyKnownParameters, parsePeriod } from './period';
 import { boardDocumentFileName, PDF_TITLES } from './pdf/pdf-options';
 import { PdfPrinter } from './pdf/pdf-printer';
 import { RecordsService, type CaseDocumentKind } from './records.service';
+import { RateLimited } from '../common/rate-limit/rate-limits';
 
 /** Headers for documents: never cached (personal data), HTML that can run nothing, PDFs to save. */
 export function documentHeaders(
@@ -87,6 +88,7 @@ const SAME_AS_CASE =
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('escalations')
+@RateLimited('documents')
 export class RecordsController {
   constructor(private readonly records: RecordsService) {}
 
@@ -313,6 +315,7 @@ const LOG_WHO =
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('agencies')
+@RateLimited('documents')
 export class AgencyLogController {
   constructor(
     private readonly records: RecordsService,

@@ -10,6 +10,7 @@ import { PdfPrinter } from '../records/pdf/pdf-printer';
 import { ApiPdfResponses, documentHeaders, pdfBody } from '../records/records.controller';
 import { renderDisputesReportHtml } from '../records/render/disputes-report';
 import { ReportsService } from './reports.service';
+import { RateLimited } from '../common/rate-limit/rate-limits';
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -17,6 +18,7 @@ const YEAR_MS = 365 * 86_400_000;
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('partnerships')
+@RateLimited('documents')
 export class ReportsController {
   constructor(
     private readonly reports: ReportsService,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { GOVUK_FRONTEND_DIST } from './web-renderer';
 
@@ -11,6 +12,9 @@ const FILE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /** GOV.UK Frontend's stylesheet, script, fonts and images, and Resolve's stylesheet, under /assets. */
 @ApiExcludeController()
+// Static files of the design system: a page's stylesheets, scripts and fonts must not spend the
+// budget of the people behind one address.
+@SkipThrottle()
 @Controller('assets')
 export class AssetsController {
   @Get('*file')
