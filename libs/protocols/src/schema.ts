@@ -52,6 +52,12 @@ const id = z
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time "HH:MM"');
 
 /**
+ * The instant a timescale counts from. `concern-identified`: when the concern was identified, if
+ * the raise gives that instant (the clock may start before the raise), else the escalation's start.
+ */
+const timescaleFrom = z.enum(['tier-start', 'escalation-start', 'previous-deadline', 'concern-identified']);
+
+/**
  * How long a tier has. `working-days` ends at close of business on the N-th working day after
  * the calendar day of the instant it counts from. `hours` written as "48 hours (2 working days)"
  * are encoded as working days, with `asWritten` keeping the document's words.
@@ -60,19 +66,25 @@ export const timescaleSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('working-days'),
     amount: z.number().int().positive(),
-    from: z.enum(['tier-start', 'escalation-start', 'previous-deadline']),
+    from: timescaleFrom,
     asWritten: z.string().min(1),
   }),
   z.object({
     kind: z.literal('working-hours'),
     amount: z.number().int().positive(),
-    from: z.enum(['tier-start', 'escalation-start', 'previous-deadline']),
+    from: timescaleFrom,
     asWritten: z.string().min(1),
   }),
   /** "Immediately": the system enforces `enforcedWorkingDays` (0 = by close of business today). */
   z.object({
     kind: z.literal('immediately'),
     enforcedWorkingDays: z.number().int().min(0),
+    /**
+     * "Without delay" as a short alerting deadline: also due this many clock hours after the tier
+     * starts, whichever is earlier. With `onBreach: alert-only` the lapse alerts and the tier waits
+     * for a person to escalate.
+     */
+    enforcedClockHours: z.number().int().positive().optional(),
     asWritten: z.string().min(1),
   }),
   /** No timescale in the document: the tier waits for a human action; no breach. */
@@ -84,7 +96,21 @@ export const timescaleSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('minutes'),
     amount: z.number().int().positive(),
-    from: z.enum(['tier-start', 'escalation-start', 'previous-deadline']),
+    from: timescaleFrom,
+    asWritten: z.string().min(1),
+  }),
+  /** Calendar days, weekends and bank holidays included: close of business on the N-th day after. */
+  z.object({
+    kind: z.literal('calendar-days'),
+    amount: z.number().int().positive(),
+    from: timescaleFrom,
+    asWritten: z.string().min(1),
+  }),
+  /** Elapsed clock hours, day and night ("within 24 hours" read literally). */
+  z.object({
+    kind: z.literal('clock-hours'),
+    amount: z.number().int().positive(),
+    from: timescaleFrom,
     asWritten: z.string().min(1),
   }),
 ]);
@@ -132,6 +158,18 @@ export const tierSchema = z.object({
    * raised with) when the directory records one, not as any line manager of the agency.
    */
   ownLineManager: z.boolean().default(false),
+  /**
+   * A case may start at this tier, when raised by one of these roles (Sutton 7.3: a conference
+   * chair starting at stage 2 or 3). Omitted: only tier 1, or the fast track under immediate risk.
+   */
+  entry: z.object({ roles: z.array(z.enum([...AGENCY_ROLES, ...PARTNERSHIP_ROLES])).min(1) }).optional(),
+  /**
+   * "A timescale that protects the child from harm": these roles may give the case a date of its
+   * own, on the raise or later; the tier is then due at the earlier of that and its timescale.
+   */
+  protectiveDeadline: z
+    .object({ setBy: z.array(z.enum([...AGENCY_ROLES, ...PARTNERSHIP_ROLES])).min(1) })
+    .optional(),
   deputies: z
     .object({
       raising: z.array(z.enum(AGENCY_ROLES)).default([]),
@@ -204,6 +242,11 @@ export const protocolSchema = z
       furtherDaysFrom: z.enum(['previous-deadline', 'tier-start']),
       /** "immediately": what the system enforces. */
       immediately: z.string().min(1),
+      /**
+       * The raise may say the concern was identified earlier (the clock may start before the
+       * raise), at most this many working days before it. Omitted: the raise cannot say so.
+       */
+      identifiedAtNoEarlierThanWorkingDays: z.number().int().min(0).optional(),
     }),
     /** Resolution needs both sides' confirmation ("resolved to both agencies' satisfaction"). */
     resolutionNeedsBothSides: z.boolean(),

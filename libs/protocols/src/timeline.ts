@@ -6,6 +6,8 @@
  * Pure: no clock, no I/O (the calendar is pure too), so a workflow gets the same answer on replay.
  */
 import {
+  addCalendarDays,
+  addClockHours,
   addWorkingDays,
   addWorkingHours,
   closeOfBusinessToday,
@@ -24,6 +26,16 @@ export interface TierDeadlineContext {
   previousDeadline: Date | null;
   /** Immediate risk of harm: the protocol's fast track shortens the timescale. */
   immediateRisk: boolean;
+  /**
+   * When the concern was identified, where the raise gave an instant before the raise itself
+   * (already checked against the protocol's limit): `from: concern-identified` counts from it.
+   */
+  concernIdentifiedAt?: Date | null;
+  /**
+   * The case's own "timescale that protects the child from harm", where a person set one: the
+   * tier is due at the earlier of it and the tier's timescale.
+   */
+  protectiveDeadline?: Date | null;
   /**
    * Bank-holiday data to count with; default the calendar's DEFAULT_HOLIDAYS. The worker passes
    * the set whose `version` it records next to the deadline, so the two cannot differ.
@@ -161,6 +173,21 @@ export function computeTierDeadline(
   checkDate(ctx.escalationStartedAt, 'escalationStartedAt');
   checkDate(ctx.tierStartedAt, 'tierStartedAt');
   if (ctx.previousDeadline !== null) checkDate(ctx.previousDeadline, 'previousDeadline');
+  if (ctx.concernIdentifiedAt) checkDate(ctx.concernIdentifiedAt, 'concernIdentifiedAt');
+  if (ctx.protectiveDeadline) checkDate(ctx.protectiveDeadline, 'protectiveDeadline');
+  const fixed = fixedTierDeadline(protocol, t, ctx);
+  const protective = ctx.protectiveDeadline;
+  if (protective && (fixed.dueAt === null || protective.getTime() < fixed.dueAt.getTime())) {
+    return {
+      dueAt: protective,
+      explanation: `${fixed.explanation}; a timescale that protects the child from harm was set for this case: due ${formatLocal(protective)}, which is earlier, so it applies`,
+    };
+  }
+  return fixed;
+}
+
+/** The tier's own timescale (and fast track), before any case-specific protective date. */
+function fixedTierDeadline(protocol: Protocol, t: Tier, ctx: TierDeadlineContext): TierDeadline {
   const ts = t.timescale;
   const head = `${t.title} (${t.clause}, "${ts.asWritten}")`;
 
@@ -179,6 +206,13 @@ export function computeTierDeadline(
       ts.enforcedWorkingDays === 0
         ? 'enforced as close of business today'
         : `enforced as ${plural(ts.enforcedWorkingDays, 'working day')} from the start of this tier`;
+    if (ts.enforcedClockHours !== undefined) {
+      const short = count(protocol, 'clock-hours', ctx.tierStartedAt, ts.enforcedClockHours, ctx.holidays);
+      if (short.dueAt.getTime() < normal.dueAt.getTime()) {
+        normal = short;
+        counted = `enforced without delay as ${plural(ts.enforcedClockHours, 'clock hour')} from the start of this tier`;
+      }
+    }
   } else {
     const anchor = anchorOf(ts, ctx);
     normal = count(protocol, ts.kind, anchor.at, ts.amount, ctx.holidays);
@@ -210,6 +244,14 @@ function anchorOf(ts: Countable, ctx: TierDeadlineContext): { at: Date; words: s
   switch (ts.from) {
     case 'escalation-start':
       return { at: ctx.escalationStartedAt, words: 'the start of the escalation' };
+    case 'concern-identified':
+      // Where the raise says the concern was identified earlier, the clock started then.
+      return ctx.concernIdentifiedAt
+        ? {
+            at: ctx.concernIdentifiedAt,
+            words: `when the concern was identified (${formatLocal(ctx.concernIdentifiedAt)}, before the raise)`,
+          }
+        : { at: ctx.escalationStartedAt, words: 'the start of the escalation' };
     case 'previous-deadline':
       return ctx.previousDeadline
         ? { at: ctx.previousDeadline, words: "the previous tier's deadline" }
@@ -236,6 +278,10 @@ function count(
       return amount === 0 ? closeOfBusinessToday(from, options) : addWorkingDays(from, amount, options);
     case 'working-hours':
       return addWorkingHours(from, amount, options);
+    case 'calendar-days':
+      return addCalendarDays(from, amount, options);
+    case 'clock-hours':
+      return addClockHours(from, amount);
     case 'minutes': {
       // Demo protocol: plain clock minutes, no business hours or bank holidays.
       const dueAt = new Date(from.getTime() + amount * 60_000);
@@ -278,6 +324,10 @@ function amountWords(ts: Countable): string {
       return plural(ts.amount, 'working day');
     case 'working-hours':
       return plural(ts.amount, 'working hour');
+    case 'calendar-days':
+      return plural(ts.amount, 'calendar day');
+    case 'clock-hours':
+      return plural(ts.amount, 'clock hour');
     case 'minutes':
       return plural(ts.amount, 'clock minute');
   }
