@@ -314,6 +314,41 @@ describe('Audit trail', () => {
     expect(all).not.toMatch(/Testchild|bruise|2016-02-29/);
   });
 
+  it('records reports, directory reads and codec calls like reads of a case, with ids only', async () => {
+    const P = 'sefton-sscp';
+    const manager = person(P, null, 'business-manager');
+    const report = await call('get', `/partnerships/${P}/reports/disputes?from=2026-01-01`, manager);
+    expect(report.res.status).toBe(200);
+    expect(report.rows).toEqual([
+      expect.objectContaining({
+        person_id: manager,
+        role: 'business-manager',
+        partnership_id: P,
+        action: 'report.disputes',
+        outcome: 200,
+        detail: expect.objectContaining({
+          partnershipId: P,
+          filter: expect.objectContaining({ from: '2026-01-01' }),
+        }),
+      }),
+    ]);
+    const practitioner = person(P, 'csc', 'practitioner');
+    const people = await call('get', `/partnerships/${P}/people`, practitioner);
+    expect(people.rows.map((r) => [r.action, r.outcome, r.person_id])).toEqual([
+      ['directory.read.people', 200, practitioner],
+    ]);
+    const agency = await call('get', `/agencies/${P}-police`, practitioner);
+    expect(agency.rows.map((r) => [r.action, r.detail.agencyId])).toEqual([
+      ['directory.read.agency', `${P}-police`],
+    ]);
+    // A refused read is audited too, with its outcome.
+    const refused = await call('get', `/partnerships/${P}/reports/disputes`, practitioner);
+    expect(refused.rows.map((r) => [r.action, r.outcome])).toEqual([['report.disputes', refused.res.status]]);
+    expect(refused.res.status).toBeGreaterThanOrEqual(400);
+    const decoded = await call('post', '/codec/decode', manager, { payloads: [] });
+    expect(decoded.rows.map((r) => r.action)).toEqual(['codec.decode']);
+  });
+
   it('does not audit requests without a valid token: they never reach a case', async () => {
     const before = await stack.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_log`);
     const { res, rows } = await call('get', `/escalations/${caseId}`, null);

@@ -106,6 +106,15 @@ describe('audit chain', () => {
       'escalation.plan-items.complete',
     );
     expect(auditTarget('GET', '/audit/verify')).toMatchObject({ action: 'audit.verify', scope: 'other' });
+    expect(auditTarget('GET', '/partnerships/:partnershipId/reports/disputes')).toMatchObject({
+      action: 'report.disputes',
+      scope: 'other',
+    });
+    expect(auditTarget('GET', '/partnerships/:partnershipId/people')?.action).toBe('directory.read.people');
+    expect(auditTarget('GET', '/partnerships/:partnershipId')?.action).toBe('directory.read.partnership');
+    expect(auditTarget('GET', '/agencies/:agencyId')?.action).toBe('directory.read.agency');
+    expect(auditTarget('POST', '/codec/decode')?.action).toBe('codec.decode');
+    expect(auditTarget('POST', '/partnerships/:partnershipId/people')).toBeNull(); // audited by the directory with before and after
     expect(auditTarget('GET', '/audit')).toMatchObject({
       action: 'audit.read',
       scope: 'case',
@@ -118,7 +127,6 @@ describe('audit chain', () => {
       action: 'agency.escalation-log',
       scope: 'list',
     });
-    expect(auditTarget('GET', '/agencies/:agencyId')).toBeNull();
     expect(auditTarget('GET', '/health')).toBeNull();
     expect(auditTarget('GET', '/protocols/:id/timeline')).toBeNull();
     expect(auditTarget('GET', undefined)).toBeNull();

@@ -56,6 +56,21 @@ export function auditTarget(method: string, routePath: string | undefined): Audi
   ) {
     return { action: 'agency.escalation-log', scope: 'list', post };
   }
+  // Reports and directory reads name people and count cases; codec calls decrypt case payloads
+  // for the Temporal UI. Each is audited like a read of a case (issue 13).
+  if (segs[0] === 'partnerships' && segs[1] === ':partnershipId' && method === 'GET') {
+    if (segs[2] === 'reports' && segs.length > 3)
+      return { action: ['report', ...segs.slice(3)].join('.'), scope: 'other', post };
+    if (segs.length === 2) return { action: 'directory.read.partnership', scope: 'other', post };
+    if (segs.length === 3 && (segs[2] === 'people' || segs[2] === 'agencies'))
+      return { action: `directory.read.${segs[2]}`, scope: 'other', post };
+  }
+  if (segs[0] === 'agencies' && segs[1] === ':agencyId' && segs.length === 2 && method === 'GET') {
+    return { action: 'directory.read.agency', scope: 'other', post };
+  }
+  if (segs[0] === 'codec' && post && (segs[1] === 'decode' || segs[1] === 'encode') && segs.length === 2) {
+    return { action: `codec.${segs[1]}`, scope: 'other', post };
+  }
   if (segs[0] === 'audit' && method === 'GET') {
     if (segs.length === 1) return { action: 'audit.read', scope: 'case', idFrom: 'query', post };
     return { action: `audit.${segs.slice(1).join('.')}`, scope: 'other', post };
@@ -254,6 +269,14 @@ export class AuditInterceptor implements NestInterceptor {
       if (typeof agencyId === 'string' && /^[\w.:-]{1,100}$/.test(agencyId)) detail.agencyId = agencyId;
       if (!err) detail.filter = filterOf(req.query);
       if (Array.isArray(answer.items)) detail.count = answer.items.length;
+    }
+    if (target.scope === 'other') {
+      // Which partnership's or agency's data was read (ids only; never the answer itself).
+      for (const name of ['partnershipId', 'agencyId'] as const) {
+        const value = req.params?.[name];
+        if (typeof value === 'string' && /^[\w.:-]{1,100}$/.test(value)) detail[name] = value;
+      }
+      if (target.action.startsWith('report.') && !err) detail.filter = filterOf(req.query);
     }
     if (err) Object.assign(detail, errorDetail(err));
 
