@@ -21,6 +21,7 @@ import {
   ActionRefused,
   applyAction,
   applyDeadline,
+  deadlineRequest,
   fireTimers,
   isClosed,
   nextWakeAt,
@@ -150,15 +151,8 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     const recompute = calendarChanged && !isClosed(state) && !!state.tier.dueAt && !state.tier.metAt;
     calendarChanged = false;
     if (recompute) {
-      const result = await bookkeeping().computeDeadline({
-        tierNumber: state.tier.number,
-        tierKey: state.tier.key,
-        escalationStartedAt: state.raisedAt,
-        tierStartedAt: state.tier.startedAt,
-        previousDeadline: state.previousDeadline,
-        immediateRisk: state.immediateRisk,
-        protocol,
-      });
+      // The same facts as at tier entry (a protective date, when the concern was identified).
+      const result = await bookkeeping().computeDeadline({ ...deadlineRequest(state), protocol });
       queue.push(...applyDeadline(state, result, now(), true));
       effects.changes += 1;
       continue;

@@ -48,6 +48,9 @@ export type Effect =
       tierStartedAt: string;
       previousDeadline: string | null;
       immediateRisk: boolean;
+      /** Only when the case has one, so the requests of cases without it are unchanged. */
+      concernIdentifiedAt?: string;
+      protectiveDeadline?: string;
     }
   | {
       type: 'notify';

@@ -2,10 +2,12 @@ import { lastTierNumber, type Protocol, type Tier } from '@resolve/protocols';
 import { ACTION_RULES, routeChoice, type ActionRule } from './action-rules';
 import { ActionRefused, type ActionKind, type EscalationAction } from './actions';
 import { everyone, ownerAudience, tierAudience } from './audiences';
-import { actingRole, followsWhoMayAct, tierRoleRefusal } from './authority';
+import { actingRole, followsWhoMayAct, heldRoles, tierRoleRefusal } from './authority';
+import { entryRole, protectiveDeadlineRefusal } from './raise-rules';
 import type { Effect } from './effects';
 import {
   blankTier,
+  computeDeadlineEffect,
   currentTier,
   enterTier,
   isClosed,
@@ -15,7 +17,7 @@ import {
   selectTier,
   tierEntryEffects,
 } from './transitions';
-import type { EscalationStart, EscalationState } from './types';
+import type { Actor, EscalationStart, EscalationState } from './types';
 
 export { currentTier, isClosed, selectTier } from './transitions';
 
@@ -36,8 +38,12 @@ export function startEscalation(
   now: Date,
 ): { state: EscalationState; effects: Effect[] } {
   const protocol = start.protocol;
-  const startNumber = start.immediateRisk ? protocol.fastTrack.startAtTier : 1;
+  const fastTrackNumber = start.immediateRisk ? protocol.fastTrack.startAtTier : 1;
+  // Entry at a later tier by a named role (Sutton 7.3); immediate risk may take it further still.
+  const startNumber = Math.max(fastTrackNumber, start.startAtTier ?? 1);
+  const enteredByRole = startNumber > fastTrackNumber;
   const first = selectTier(protocol, startNumber, start.immediateRisk);
+  const enteredAs = enteredByRole ? entryRole(first, heldRoles(start.raisedBy)) : null;
   const state: EscalationState = {
     escalationId: start.escalationId,
     reference: start.reference,
@@ -52,7 +58,7 @@ export function startEscalation(
     status: 'open',
     urgent: start.immediateRisk,
     immediateRisk: start.immediateRisk,
-    tier: blankTier(first, start.raisedAt, 'raised'),
+    tier: blankTier(first, start.raisedAt, enteredByRole ? 'entered-by-role' : 'raised'),
     previousDeadline: null,
     breaches: 0,
     resolution: { raising: null, receiving: null },
@@ -66,6 +72,9 @@ export function startEscalation(
   };
   // A case under the first rules keeps exactly the state it always had (no new fields).
   if (start.rules === 2) Object.assign(state, { ruleset: 2, planProposal: null, chair: null });
+  // Set only when given, so the state of a case raised without them keeps its shape.
+  if (start.concernIdentifiedAt) state.concernIdentifiedAt = start.concernIdentifiedAt;
+  if (start.protectiveDeadline) state.protectiveDeadline = start.protectiveDeadline;
   record(
     state,
     now,
@@ -75,6 +84,9 @@ export function startEscalation(
       version: protocol.version,
       category: start.category,
       immediateRisk: start.immediateRisk,
+      ...(enteredByRole ? { startAtTier: startNumber, enteredAs } : {}),
+      ...(start.concernIdentifiedAt ? { concernIdentifiedAt: start.concernIdentifiedAt } : {}),
+      ...(start.protectiveDeadline ? { protectiveDeadline: start.protectiveDeadline } : {}),
     },
     start.raisedBy,
     start.actionId,
@@ -87,6 +99,12 @@ export function startEscalation(
     effects.push(notify(state, 'immediate-risk-flagged', everyone(protocol, [first]), 'raised'));
   }
   return { state, effects };
+}
+
+/** What the deadline activity needs to count the current tier's deadline (a recomputation). */
+export function deadlineRequest(state: EscalationState) {
+  const { type: _type, ...request } = computeDeadlineEffect(state);
+  return request;
 }
 
 /** Result of the deadline activity, applied to the tier it was computed for. */
@@ -226,6 +244,40 @@ function breach(protocol: Protocol, state: EscalationState, tier: Tier, now: Dat
     effects.push(notify(state, 'deadline-breached', audience, tier.key));
   }
   return effects;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A timescale that protects the child from harm
+
+/**
+ * Gives the case "a timescale that protects the child from harm" after the raise: by a role the
+ * current tier names for it (`protectiveDeadline.setBy`), a date still to come. The tier's deadline
+ * is counted again, by the one deadline rule, as the earlier of its timescale and this date.
+ * Throws ActionRefused (code and sentence) when it may not be set.
+ */
+export function setProtectiveDeadline(
+  protocol: Protocol,
+  state: EscalationState,
+  request: { actor: Actor; actionId: string; dueAt: string },
+  now: Date,
+): Effect[] {
+  if (isClosed(state)) {
+    throw new ActionRefused('closed', `the escalation is ${state.status}; no further actions are possible`);
+  }
+  const tier = currentTier(protocol, state);
+  const refusal = protectiveDeadlineRefusal(tier, heldRoles(request.actor), new Date(request.dueAt), now);
+  if (refusal) throw new ActionRefused(refusal.code, `protectiveDeadline: ${refusal.message}`);
+  state.protectiveDeadline = new Date(request.dueAt).toISOString();
+  record(
+    state,
+    now,
+    'protective-deadline-set',
+    { dueAt: state.protectiveDeadline },
+    request.actor,
+    request.actionId,
+  );
+  state.tier.deadlinePending = true;
+  return [computeDeadlineEffect(state)];
 }
 
 // ---------------------------------------------------------------------------------------------

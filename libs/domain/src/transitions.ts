@@ -124,15 +124,7 @@ export function tierEntryEffects(
     effects.push(...close(protocol, state, 'referred-for-learning', now));
     return effects;
   }
-  effects.push({
-    type: 'compute-deadline',
-    tierNumber: tier.number,
-    tierKey: tier.key,
-    escalationStartedAt: state.raisedAt,
-    tierStartedAt: state.tier.startedAt,
-    previousDeadline: state.previousDeadline,
-    immediateRisk: state.immediateRisk,
-  });
+  effects.push(computeDeadlineEffect(state));
   effects.push(notify(state, 'tier-entered', tierAudience(protocol, tier), tier.key));
   for (const inform of tier.inform) {
     // BSCB stage 3: "In all cases the BSCB Business Manager must be informed".
@@ -147,6 +139,21 @@ export function tierEntryEffects(
     record(state, now, 'informed', { partnershipRole: inform.partnershipRole });
   }
   return effects;
+}
+
+/** The request for the current tier's deadline: every fact about the case it is counted from. */
+export function computeDeadlineEffect(state: EscalationState): Extract<Effect, { type: 'compute-deadline' }> {
+  return {
+    type: 'compute-deadline',
+    tierNumber: state.tier.number,
+    tierKey: state.tier.key,
+    escalationStartedAt: state.raisedAt,
+    tierStartedAt: state.tier.startedAt,
+    previousDeadline: state.previousDeadline,
+    immediateRisk: state.immediateRisk,
+    ...(state.concernIdentifiedAt ? { concernIdentifiedAt: state.concernIdentifiedAt } : {}),
+    ...(state.protectiveDeadline ? { protectiveDeadline: state.protectiveDeadline } : {}),
+  };
 }
 
 export function enterTier(

@@ -60,6 +60,18 @@ export interface EscalationStart {
    * recorded history replays exactly as it ran.
    */
   rules?: 1 | 2;
+  /**
+   * When the concern was identified, where the raise gave an earlier instant (checked against
+   * the protocol's limit by the API; the reason stays in Postgres). Absent: counted from the raise.
+   */
+  concernIdentifiedAt?: string;
+  /** A "timescale that protects the child from harm" given on the raise (ISO instant). */
+  protectiveDeadline?: string;
+  /**
+   * The tier the case starts at when a role the protocol names for it raises there (checked by
+   * the API, `tierEntryRefusal`). Absent: tier 1, or the fast track's tier under immediate risk.
+   */
+  startAtTier?: number;
 }
 
 export interface TierState {
@@ -68,7 +80,7 @@ export interface TierState {
   route: string | null;
   startedAt: string;
   /** Why the case entered this tier. */
-  enteredBecause: 'raised' | 'deadline-breached' | 'escalated' | 'immediate-risk';
+  enteredBecause: 'raised' | 'deadline-breached' | 'escalated' | 'immediate-risk' | 'entered-by-role';
   /** Deadline for what the tier expects; null while being computed, or when the tier has none. */
   dueAt: string | null;
   explanation: string | null;
@@ -132,6 +144,7 @@ export const TIMELINE_EVENT_TYPES = [
   'extension-declined',
   'meeting-scheduled',
   'chair-appointed',
+  'protective-deadline-set',
   'route-choice-awaited',
   'final-decision-recorded',
   'final-decision-communicated',
@@ -186,4 +199,8 @@ export interface EscalationState {
   closedAt: string | null;
   calendarVersion: string | null;
   timeline: TimelineEntry[];
+  /** EscalationStart.concernIdentifiedAt; absent when the raise gave none. */
+  concernIdentifiedAt?: string;
+  /** The case's protective timescale, from the raise or set later; absent when none was given. */
+  protectiveDeadline?: string;
 }

@@ -176,7 +176,12 @@ export function computeTierDeadline(
   if (ctx.concernIdentifiedAt) checkDate(ctx.concernIdentifiedAt, 'concernIdentifiedAt');
   if (ctx.protectiveDeadline) checkDate(ctx.protectiveDeadline, 'protectiveDeadline');
   const fixed = fixedTierDeadline(protocol, t, ctx);
-  const protective = ctx.protectiveDeadline;
+  // A protective date already past when this tier began was the earlier tier's; a later tier
+  // keeps its own timescale rather than starting breached.
+  const protective =
+    ctx.protectiveDeadline && ctx.protectiveDeadline.getTime() > ctx.tierStartedAt.getTime()
+      ? ctx.protectiveDeadline
+      : null;
   if (protective && (fixed.dueAt === null || protective.getTime() < fixed.dueAt.getTime())) {
     return {
       dueAt: protective,

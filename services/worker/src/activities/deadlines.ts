@@ -22,6 +22,8 @@ export function createDeadlineActivities(deps: { holidays?: HolidaySet | (() => 
         tierStartedAt: new Date(request.tierStartedAt),
         previousDeadline: request.previousDeadline ? new Date(request.previousDeadline) : null,
         immediateRisk: request.immediateRisk,
+        concernIdentifiedAt: request.concernIdentifiedAt ? new Date(request.concernIdentifiedAt) : null,
+        protectiveDeadline: request.protectiveDeadline ? new Date(request.protectiveDeadline) : null,
         holidays,
       });
       const reminders = dueAt
