@@ -7,8 +7,12 @@ import {
 } from '@resolve/contracts';
 import {
   CLOSED_STATUSES,
+  concernIdentifiedRefusal,
+  entryRole,
+  protectiveDeadlineRefusal,
   raiseRefusal,
   selectTier,
+  tierEntryRefusal,
   type Actor,
   type RaiseRefusalCode,
 } from '@resolve/domain';
@@ -51,6 +55,17 @@ function requestFingerprint(request: unknown): string {
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } } | null;
   return e?.code === '23505' || e?.driverError?.code === '23505';
+}
+
+/** The raise's timing and entry fields as its record keeps them (instants, never the reason). */
+function raiseTimingPayload(dto: RaiseEscalationDto): Record<string, string | number> {
+  return {
+    ...(dto.startAtTier && dto.startAtTier > 1 ? { startAtTier: dto.startAtTier } : {}),
+    ...(dto.concernIdentifiedAt
+      ? { concernIdentifiedAt: new Date(dto.concernIdentifiedAt).toISOString() }
+      : {}),
+    ...(dto.protectiveDeadline ? { protectiveDeadline: new Date(dto.protectiveDeadline).toISOString() } : {}),
+  };
 }
 
 /** The domain's raise refusal in the API's words: which field is wrong, and why. */
@@ -187,10 +202,26 @@ export class EscalationCommandsService {
     const actionId = idempotencyKey
       ? idempotentUuid('raise-action', caller.personId, idempotencyKey)
       : randomUUID();
-    // The tier the case starts at: the fast track's for immediate risk (the workflow agrees).
-    const firstTier = dto.immediateRisk
-      ? selectTier(protocol, protocol.fastTrack.startAtTier, true)
-      : selectTier(protocol, 1, false);
+    // The tier the case starts at: the fast track's for immediate risk, or a later tier the
+    // raiser's role may enter (the workflow agrees: engine.startEscalation).
+    const callerRoles = raisedBy.heldRoles?.length ? raisedBy.heldRoles : [raisedBy.role];
+    const entry = dto.startAtTier ? tierEntryRefusal(protocol, dto.startAtTier, callerRoles) : null;
+    if (entry) {
+      throw new ApiError(
+        entry.code === 'not-an-entry-role' ? 'forbidden' : 'validation-failed',
+        `startAtTier: ${entry.message}`,
+      );
+    }
+    const startNumber = Math.max(
+      dto.immediateRisk ? protocol.fastTrack.startAtTier : 1,
+      dto.startAtTier ?? 1,
+    );
+    const firstTier = selectTier(protocol, startNumber, dto.immediateRisk ?? false);
+    const raisedAt = new Date();
+    this.assertRaiseTiming(dto, protocol, firstTier, callerRoles, raisedAt);
+    // Entering a later tier, the raiser acts in the role that tier names for entry.
+    const raisedAs =
+      (dto.startAtTier ?? 1) > 1 ? (entryRole(firstTier, callerRoles) ?? raisedBy.role) : raisedBy.role;
 
     // Step 1: the row, in one transaction with the subject and the raising action. It is
     // 'pending' until its workflow is confirmed started; the relay finishes a start that a
@@ -216,7 +247,7 @@ export class EscalationCommandsService {
                 receivingAgencyId: receiving.id,
                 raisingPersonId: caller.personId,
                 receivingPersonId: dto.receivingPersonId,
-                raisedAt: new Date(),
+                raisedAt,
                 workflowId: escalationWorkflowId(escalationId),
               },
               subject: {
@@ -233,11 +264,13 @@ export class EscalationCommandsService {
                 kind: 'raise',
                 personId: caller.personId,
                 agencyId: raisedBy.agencyId,
-                role: raisedBy.role,
-                text: null,
+                role: raisedAs,
+                // Why the clock starts before the raise: free text, so Postgres only.
+                text: dto.concernIdentifiedAt ? (dto.concernIdentifiedReason ?? null) : null,
                 payload: {
                   protocolId: protocol.id,
                   version: protocol.version,
+                  ...raiseTimingPayload(dto),
                   ...(fingerprint ? { requestHash: fingerprint } : {}),
                 },
                 outcome: 'accepted',
@@ -285,6 +318,7 @@ export class EscalationCommandsService {
     }
     const raiseAction = await this.actions.raiseActionOf(escalationId);
     if (!raiseAction) throw new Error(`escalation ${escalationId} has no raise action`);
+    const timing = await this.raiseTimingOf(escalationId);
     const input: EscalationWorkflowInput = {
       escalationId: row.id,
       reference: row.reference,
@@ -305,6 +339,8 @@ export class EscalationCommandsService {
       correlationId: currentRequestId(),
       // Every case raised now runs under who-may-act (docs/protocols.md, "Who may act").
       rules: 2,
+      // Instants and a tier number only; the reason for an earlier start stays in Postgres.
+      ...timing,
     };
     try {
       // The row's own workflow id: rows raised before the id scheme changed keep theirs.
@@ -317,6 +353,56 @@ export class EscalationCommandsService {
       );
     }
     await this.escalations.markWorkflowStarted(escalationId);
+  }
+
+  /**
+   * The raise's optional timing fields, checked by the domain's rules: every bad field named in
+   * one 400, so a person can correct them all at once.
+   */
+  private assertRaiseTiming(
+    dto: RaiseEscalationDto,
+    protocol: Protocol,
+    firstTier: Protocol['tiers'][number],
+    callerRoles: NonNullable<Actor['heldRoles']>,
+    raisedAt: Date,
+  ): void {
+    const problems: string[] = [];
+    if (dto.concernIdentifiedAt !== undefined) {
+      if (!dto.concernIdentifiedReason?.trim()) {
+        problems.push('concernIdentifiedReason: give the reason the clock starts before the raise');
+      }
+      const refusal = concernIdentifiedRefusal(protocol, new Date(dto.concernIdentifiedAt), raisedAt);
+      if (refusal) problems.push(`concernIdentifiedAt: ${refusal.message}`);
+    } else if (dto.concernIdentifiedReason !== undefined) {
+      problems.push('concernIdentifiedReason: only with concernIdentifiedAt');
+    }
+    if (dto.protectiveDeadline !== undefined) {
+      const refusal = protectiveDeadlineRefusal(
+        firstTier,
+        callerRoles,
+        new Date(dto.protectiveDeadline),
+        raisedAt,
+      );
+      if (refusal) problems.push(`protectiveDeadline: ${refusal.message}`);
+    }
+    if (problems.length > 0) throw new ApiError('validation-failed', problems.join('; '));
+  }
+
+  /** The raise's timing fields kept with its record, for the workflow's input (also on a relay start). */
+  private async raiseTimingOf(
+    escalationId: string,
+  ): Promise<Pick<EscalationWorkflowInput, 'startAtTier' | 'concernIdentifiedAt' | 'protectiveDeadline'>> {
+    const records = await this.actions.forEscalations([escalationId]);
+    const payload = (records.find((r) => r.kind === 'raise')?.payload ?? {}) as Record<string, unknown>;
+    return {
+      ...(typeof payload.startAtTier === 'number' ? { startAtTier: payload.startAtTier } : {}),
+      ...(typeof payload.concernIdentifiedAt === 'string'
+        ? { concernIdentifiedAt: payload.concernIdentifiedAt }
+        : {}),
+      ...(typeof payload.protectiveDeadline === 'string'
+        ? { protectiveDeadline: payload.protectiveDeadline }
+        : {}),
+    };
   }
 
   /** Rows whose workflow start did not complete (a crash between the two steps). */

@@ -6,11 +6,14 @@ import {
   IsBoolean,
   IsIn,
   IsISO8601,
+  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 
@@ -101,6 +104,42 @@ export class RaiseEscalationDto {
   @IsOptional()
   @IsBoolean()
   immediateRisk?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Start the case at this tier: only where the protocol names entry roles for it and you hold one (e.g. a conference chair starting at stage 2)',
+    minimum: 1,
+    example: 2,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  startAtTier?: number;
+
+  @ApiPropertyOptional({
+    description:
+      "When the concern was identified, if before the raise: the clock may start then, within the protocol's limit (counting.identifiedAtNoEarlierThanWorkingDays). Needs concernIdentifiedReason.",
+    format: 'date-time',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  concernIdentifiedAt?: string;
+
+  @ApiPropertyOptional({ description: 'Why the clock starts before the raise (kept in Postgres only)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  concernIdentifiedReason?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'A timescale that protects the child from harm: the first tier is due at the earlier of this and its own timescale, where the tier lets your role set one',
+    format: 'date-time',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  protectiveDeadline?: string;
 
   @ApiPropertyOptional({ type: SubjectDto })
   @IsOptional()
