@@ -152,7 +152,7 @@ describe('Records and reports as PDF', () => {
 
   let seftonCase = '';
 
-  it('Sefton to a final decision: referral form, summary log entry, report to SSCP and decision record', async () => {
+  it('Sefton to a final decision: summary log entry, report to SSCP and decision record; no Sutton referral form', async () => {
     const P = 'sefton-sscp';
     const raiser = person(P, 'csc', 'practitioner');
     const chair = person(P, null, 'independent-chair');
@@ -189,15 +189,13 @@ describe('Records and reports as PDF', () => {
     await settled(raiser, id, (types) => types.includes('closed'));
 
     const fileName = (kind: string) => new RegExp(`filename="escalation-${id}-${kind}\\.pdf"$`);
-    const referral = await pdf(raiser, `/escalations/${id}/records/referral-form.pdf`, {
-      fileName: fileName('referral-form'),
-      title: PDF_TITLES['referral-form'],
-      artifact: 'referral-form.pdf',
-      reference: 'SEF-PDF-0001',
+    // Sutton's Appendix B is no Sefton form: refused, as PDF as in JSON (issue 12).
+    const referral = await get(raiser, `/escalations/${id}/records/referral-form.pdf`);
+    expect(referral.status).toBe(404);
+    expect(JSON.parse(referral.body.toString())).toMatchObject({
+      reason: 'referral-form-not-in-protocol',
+      message: expect.stringContaining('belongs to another partnership'),
     });
-    expect(referral.text).toContain('SEF-PDF-0001');
-    expect(referral.text).toContain(CHILD);
-    expect(referral.text).toContain(CONCERN);
 
     const log = await pdf(raiser, `/escalations/${id}/records/summary-log.pdf`, {
       fileName: fileName('summary-log'),
@@ -221,6 +219,7 @@ describe('Records and reports as PDF', () => {
     );
     expect(report.text).toContain('Report to Sefton Safeguarding Children Partnership (SSCP)');
     expect(report.text).toContain('SSCP chaired meeting, Bootle, room 3.');
+    expect(report.text).toContain(CONCERN);
 
     const decision = await pdf(chair, `/escalations/${id}/records/decision.pdf`, {
       fileName: fileName('decision'),
@@ -270,7 +269,7 @@ describe('Records and reports as PDF', () => {
     expect(reads).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          action: 'escalation.read.records.referral-form.pdf',
+          action: 'escalation.read.records.summary-log.pdf',
           personId: person(P, 'csc', 'practitioner'),
           outcome: 200,
         }),
@@ -347,7 +346,7 @@ describe('Records and reports as PDF', () => {
     const raiser = person(P, 'csc', 'practitioner');
     const id = seftonCase;
     const res = await request(withoutChromium.getHttpServer())
-      .get(`/escalations/${id}/records/referral-form.pdf`)
+      .get(`/escalations/${id}/records/summary-log.pdf`)
       .set('Authorization', await stack.as(raiser));
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -359,7 +358,7 @@ describe('Records and reports as PDF', () => {
     });
     // Need-to-know first: an outsider learns nothing, not even that printing is down.
     await request(withoutChromium.getHttpServer())
-      .get(`/escalations/${id}/records/referral-form.pdf`)
+      .get(`/escalations/${id}/records/summary-log.pdf`)
       .set('Authorization', await stack.as(person(P, 'school', 'practitioner')))
       .expect(404);
     const board = await request(withoutChromium.getHttpServer())
@@ -369,7 +368,7 @@ describe('Records and reports as PDF', () => {
     expect(board.body.reason).toBe('pdf-printer-missing-browser');
 
     const html = await request(withoutChromium.getHttpServer())
-      .get(`/escalations/${id}/records/referral-form.html`)
+      .get(`/escalations/${id}/records/summary-log.html`)
       .set('Authorization', await stack.as(raiser))
       .expect(200);
     expect(html.text).toContain('SEF-PDF-0001');

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DirectoryRepository } from '@resolve/persistence';
+import type { RecordKind } from '@resolve/protocols';
 import { type Caller } from '../auth/caller';
 import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
@@ -42,6 +43,12 @@ const DOCUMENTS: Record<
   CaseDocumentKind,
   {
     withSubject: boolean;
+    /**
+     * The record the case's protocol must list for this document to be its form: another
+     * partnership's form is not this case's (Sutton's Appendix B is no Sefton document).
+     * Omitted: every protocol's (the decision record).
+     */
+    listedAs?: { kind: RecordKind; title: string };
     notYet?: (c: CaseRecord) => string | null;
     json: (c: CaseRecord, at: string) => object;
     html: (c: CaseRecord, at: string) => string;
@@ -49,21 +56,25 @@ const DOCUMENTS: Record<
 > = {
   'referral-form': {
     withSubject: true,
+    listedAs: { kind: 'referral-form', title: 'escalation referral form' },
     json: buildReferralForm,
     html: (c, at) => renderReferralFormHtml(buildReferralForm(c, at)),
   },
   'summary-log': {
     withSubject: true,
+    listedAs: { kind: 'log-entry', title: 'agency escalation summary log' },
     json: buildSummaryLogEntry,
     html: (c, at) => renderSummaryLogEntryHtml(buildSummaryLogEntry(c, at)),
   },
   'report-to-partnership': {
     withSubject: true,
+    listedAs: { kind: 'report', title: 'report to the partnership' },
     json: buildPartnershipReport,
     html: (c, at) => renderPartnershipReportHtml(buildPartnershipReport(c, at)),
   },
   'monitoring-form': {
     withSubject: true,
+    listedAs: { kind: 'monitoring-form', title: 'monitoring form' },
     notYet: monitoringFormNotYet,
     json: buildMonitoringForm,
     html: (c, at) => renderMonitoringFormHtml(buildMonitoringForm(c, at)),
@@ -75,6 +86,17 @@ const DOCUMENTS: Record<
     html: (c, at) => renderDecisionRecordHtml(buildDecisionRecord(c, at)),
   },
 };
+
+/** The case documents a protocol has: its own forms and the decision record (for the web's links). */
+export function caseDocumentsOf(protocol: {
+  tiers: { records: { kind: RecordKind }[] }[];
+}): CaseDocumentKind[] {
+  const listed = new Set(protocol.tiers.flatMap((t) => t.records.map((r) => r.kind)));
+  return CASE_DOCUMENTS.filter((kind) => {
+    const listedAs = DOCUMENTS[kind].listedAs;
+    return !listedAs || listed.has(listedAs.kind);
+  });
+}
 
 @Injectable()
 export class RecordsService {
@@ -107,6 +129,14 @@ export class RecordsService {
   ): Promise<{ reference: string; body: object | string }> {
     const doc = DOCUMENTS[kind];
     const record = await this.visibleCase(caller, id, doc.withSubject);
+    const listedAs = doc.listedAs;
+    if (listedAs && !caseDocumentsOf(record.protocol).includes(kind)) {
+      throw new ApiError(
+        'not-found',
+        `escalation ${record.reference} runs ${record.protocol.title} (${record.protocol.id}), which has no ${listedAs.title}: that form belongs to another partnership's protocol`,
+        { reason: `${kind}-not-in-protocol` },
+      );
+    }
     const why = doc.notYet?.(record);
     if (why) throw new ApiError('conflict', why, { reason: `${kind}-not-available` });
     const at = new Date().toISOString();

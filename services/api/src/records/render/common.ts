@@ -9,6 +9,9 @@ import {
 import { caseHeader, footerText } from './case-header';
 import { markup, page, section, table, time, type SafeHtml } from './html';
 
+/** The "Closed" field of a case still open: "Closed: Open" read as a contradiction. */
+export const NOT_CLOSED = 'Not yet: the case is open';
+
 /** What every case document carries besides its own fields. */
 export interface DocumentEnvelope<K extends string> {
   document: {
@@ -104,7 +107,7 @@ export function casePage<K extends string>(
         },
         { label: 'Raised', value: time(c.raisedAt) },
         { label: 'Current or last tier', value: `${c.currentTier.number}: ${c.currentTier.title}` },
-        { label: 'Closed', value: c.closedAt ? time(c.closedAt) : 'Open' },
+        { label: 'Closed', value: c.closedAt ? time(c.closedAt) : NOT_CLOSED },
       ],
     },
     body: [...body, timelineSection(doc.timeline)],

@@ -20,7 +20,7 @@ import {
   type Outcome,
   type Ref,
 } from '../model/case-record';
-import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
+import { actorText, casePage, envelope, NOT_CLOSED, type DocumentEnvelope } from './common';
 import { field, formatDate, markup, prose, section, table, time, type SafeHtml } from './html';
 
 /**
@@ -236,7 +236,7 @@ export function renderPartnershipReportHtml(doc: PartnershipReport): string {
     ),
     section(
       'Outcome',
-      markup`${field('Status', r.outcome.label)}${field('Closed', r.outcome.closedAt ? time(r.outcome.closedAt) : 'Open')}${
+      markup`${field('Status', r.outcome.label)}${field('Closed', r.outcome.closedAt ? time(r.outcome.closedAt) : NOT_CLOSED)}${
         r.decision
           ? markup`${field('Final and binding decision', markup`${time(r.decision.decidedAt)} by ${actorText(r.decision.chair.name, r.decision.chairRole)}${r.finalRoute ? markup` (${r.finalRoute.label})` : ''}`)}${prose(r.decision.text)}`
           : r.outcome.closedAt
