@@ -7,6 +7,7 @@ export * from './entities/web-session.entities';
 export * from './data-source';
 export * from './embedded-postgres';
 export * from './database-admin';
+export * from './database-roles';
 export * from './demo-directory';
 export * from './repositories';
 export * from './audit-chain';

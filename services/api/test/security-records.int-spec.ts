@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import {
   ActionRecordsRepository,
   actionRecordHash,
+  AuditRepository,
   CaseRecordChangeRefused,
+  createDataSource,
+  grantApplicationRole,
   PlanItemsRepository,
   refusingCaseRecordChanges,
 } from '@resolve/persistence';
@@ -484,6 +489,108 @@ describe('The case record, append-only', () => {
       const notes = (await snapshot(raised.body.workflow.id)).timeline.filter((e) => e.type === 'note-added');
       expect(notes).toHaveLength(0);
       // The chain is whole after the rolled-back append.
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+  });
+  describe('an application role that owns nothing (the next step, docs/security.md)', () => {
+    const role = `resolve_app_${Date.now()}`;
+    let app: DataSource;
+
+    beforeAll(async () => {
+      await db().query(`CREATE ROLE "${role}" LOGIN`);
+      await grantApplicationRole(db(), role);
+      const url = new URL(stack.db.url);
+      url.username = role;
+      url.password = '';
+      app = createDataSource(url.toString(), { poolSize: 2 });
+      await app.initialize();
+    });
+    afterAll(async () => {
+      await app?.destroy();
+      await db().query(`DROP OWNED BY "${role}"; DROP ROLE "${role}"`);
+    });
+
+    it('cannot disable, drop or replace the triggers, change the trail, or switch triggers off for replication', async () => {
+      const attempts: [string, RegExp][] = [
+        [
+          `ALTER TABLE action_record DISABLE TRIGGER action_record_append_only`,
+          /must be owner of table action_record/,
+        ],
+        [`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`, /must be owner of table audit_log/],
+        [`DROP TRIGGER plan_item_append_only ON plan_item`, /must be owner of (table|relation) plan_item/],
+        [
+          `CREATE OR REPLACE FUNCTION escalation_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`,
+          // Refused before ownership is even asked: the role may not create in the schema.
+          /must be owner of function escalation_event_guard|permission denied for schema public/,
+        ],
+        [`UPDATE audit_log SET outcome = 200`, /permission denied for table audit_log/],
+        [`DELETE FROM audit_log`, /permission denied for table audit_log/],
+        [
+          `SET session_replication_role = replica`,
+          /permission denied to set parameter "session_replication_role"/,
+        ],
+      ];
+      for (const [sql, message] of attempts) {
+        await expect(app.query(sql)).rejects.toThrow(message);
+      }
+    });
+
+    it('still does what the application does: records with their audit rows, outcomes, plan items', async () => {
+      const actions = new ActionRecordsRepository(app);
+      const actionId = randomUUID();
+      await actions.recordRequested(
+        {
+          id: actionId,
+          escalationId: caseId,
+          kind: 'add-note',
+          personId: RAISER,
+          agencyId: `${P}-csc`,
+          role: 'practitioner',
+          text: 'Written as the application role.',
+          payload: {},
+        },
+        { requestId: 'app-role-test', partnershipId: P },
+      );
+      await expect(actions.claimAcceptance(actionId)).resolves.toBe(true);
+      await actions.releaseNoteClaim(actionId, 'pending');
+      await expect(actions.settle(actionId, 'refused')).resolves.toBe(true);
+
+      const planId = randomUUID();
+      await actions.insertPlaceholder({
+        id: planId,
+        escalationId: caseId,
+        kind: 'agree-plan',
+        personId: RAISER,
+        text: null,
+      });
+      const plans = new PlanItemsRepository(app);
+      await plans.insertIfAbsent([
+        {
+          id: randomUUID(),
+          escalationId: caseId,
+          actionId: planId,
+          ownerAgencyId: `${P}-police`,
+          ownerPersonId: null,
+          description: 'Written as the application role',
+          dueAt: new Date(),
+        },
+      ]);
+      await plans.deleteUnlessAccepted(planId);
+      expect(
+        await db().query(`SELECT count(*)::int AS n FROM plan_item WHERE action_id = $1`, [planId]),
+      ).toEqual([{ n: 0 }]);
+      await new AuditRepository(app).record({
+        requestId: 'app-role-test',
+        personId: RAISER,
+        agencyId: null,
+        role: null,
+        partnershipId: P,
+        escalationId: caseId,
+        action: 'escalation.read',
+        outcome: 200,
+        actionRecordId: null,
+        detail: {},
+      });
       expect(await verify()).toMatchObject({ ok: true });
     });
   });
