@@ -1,0 +1,57 @@
+import { getProtocol, parseProtocol } from '@resolve/protocols';
+import { createDeadlineActivities } from './deadlines';
+
+/** Sefton with tier 1 counted from when the concern was identified and open to a protective date. */
+function protocolWithTimingFeatures() {
+  const json = JSON.parse(JSON.stringify(getProtocol('sefton-sscp')));
+  json.id = 'sefton-timing';
+  json.counting.identifiedAtNoEarlierThanWorkingDays = 5;
+  json.tiers[0].timescale = {
+    kind: 'working-days',
+    amount: 2,
+    from: 'concern-identified',
+    asWritten: 'within 2 working days of the concern',
+  };
+  json.tiers[0].protectiveDeadline = { setBy: ['practitioner'] };
+  return parseProtocol(json, 'sefton-timing.json');
+}
+
+const base = {
+  tierNumber: 1,
+  tierKey: 'professional-to-professional',
+  escalationStartedAt: '2026-05-18T08:30:00.000Z',
+  tierStartedAt: '2026-05-18T08:30:00.000Z',
+  previousDeadline: null,
+  immediateRisk: false,
+};
+
+describe(createDeadlineActivities.name, () => {
+  const { computeDeadline } = createDeadlineActivities();
+  const protocol = protocolWithTimingFeatures();
+
+  it('counts from when the concern was identified when the request carries it', async () => {
+    // Identified Fri 15 May 2026: 2 working days later is Tue 19 May, across the weekend.
+    const result = await computeDeadline({
+      ...base,
+      protocol,
+      concernIdentifiedAt: '2026-05-15T09:00:00.000Z',
+    });
+    expect(result.dueAt).toBe('2026-05-19T16:00:00.000Z');
+    expect(result.explanation).toMatch(/when the concern was identified/);
+  });
+
+  it('applies an earlier protective date the request carries', async () => {
+    const result = await computeDeadline({
+      ...base,
+      protocol,
+      protectiveDeadline: '2026-05-19T11:00:00.000Z',
+    });
+    expect(result.dueAt).toBe('2026-05-19T11:00:00.000Z');
+    expect(result.explanation).toMatch(/protects the child from harm/);
+  });
+
+  it('counts as before for a request without them', async () => {
+    const result = await computeDeadline({ ...base, protocol });
+    expect(result.dueAt).toBe('2026-05-20T16:00:00.000Z');
+  });
+});
