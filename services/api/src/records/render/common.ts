@@ -52,6 +52,7 @@ const BECAUSE: Record<string, string> = {
   escalated: 'Escalated by a person',
   'deadline-breached': 'Deadline passed without the tier’s outcome',
   'immediate-risk': 'Immediate risk: fast track',
+  'entered-by-role': 'Raised at this tier by a role the protocol names',
   resolved: 'Resolved',
   decided: 'Decided',
   withdrawn: 'Withdrawn',
