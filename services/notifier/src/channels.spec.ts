@@ -184,3 +184,51 @@ describe('SMS hours: Mon–Fri 08:00–18:00 Europe/London, not bank holidays', 
     expect(isSmsHours(new Date('2026-01-02T12:00:00Z'), wd)).toBe(true);
   });
 });
+
+// Issue 12: the protocol's channel setting combined with each person's preferences
+// (docs/notifications.md, "Which channels").
+describe('planChannels with the protocol’s channel setting', () => {
+  const discouraged = { ...inHours, protocol: { email: 'discouraged', sms: 'allowed' } as const };
+  const noTexts = { ...inHours, protocol: { email: 'allowed', sms: 'not-allowed' } as const };
+
+  it('email discouraged: a person who accepts texts gets the text without the email', () => {
+    expect(planChannels(person({ channels: ['email', 'sms'] }), discouraged).channels).toEqual(['sms']);
+    expect(planChannels(person({ channels: ['sms', 'email'] }), discouraged).channels).toEqual(['sms']);
+  });
+
+  it('email discouraged: a person who accepts only email, or has no phone number, still gets email', () => {
+    expect(planChannels(person({ channels: ['email'] }), discouraged).channels).toEqual(['email']);
+    expect(planChannels(person({ channels: ['email', 'sms'], phone: null }), discouraged).channels).toEqual([
+      'email',
+    ]);
+  });
+
+  it('email discouraged, urgent and out of hours: the email goes at once rather than wait for the text', () => {
+    const night = { ...discouraged, smsHours: false, urgent: true };
+    expect(planChannels(person({ channels: ['email', 'sms'] }), night)).toMatchObject({
+      channels: ['email'],
+      held: [],
+    });
+  });
+
+  it('texts not allowed: never planned, the email goes instead, and nobody is reached by phone alone', () => {
+    expect(planChannels(person({ channels: ['email', 'sms'] }), noTexts).channels).toEqual(['email']);
+    expect(planChannels(person({ channels: ['sms'] }), noTexts).channels).toEqual(['email']);
+    expect(planChannels(person({ channels: ['sms'], email: null }), noTexts)).toMatchObject({
+      unreachable: true,
+      wanted: 'email',
+    });
+  });
+
+  it('texts not allowed: no text as the fallback of a failed email; a discouraged email is a text’s fallback', () => {
+    expect(fallbackChannel(person(), 'email', ['email'], noTexts)).toBeNull();
+    expect(fallbackChannel(person({ channels: ['sms'] }), 'sms', ['sms'], discouraged)).toEqual({
+      channel: 'email',
+      hold: false,
+    });
+  });
+
+  it('without a setting, every channel is allowed (as before)', () => {
+    expect(planChannels(person({ channels: ['email', 'sms'] }), inHours).channels).toEqual(['email', 'sms']);
+  });
+});

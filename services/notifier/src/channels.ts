@@ -44,11 +44,26 @@ export function hasContact(person: DirectoryPerson, channel: Channel): boolean {
   return typeof value === 'string' && value.trim() !== '';
 }
 
+/** A protocol's `channels` setting (libs/protocols schema): what its document says of each channel. */
+export interface ProtocolChannels {
+  email: 'allowed' | 'discouraged';
+  sms: 'allowed' | 'not-allowed';
+}
+
+/** A protocol that says nothing of channels (or an escalation whose protocol is unknown). */
+export const ANY_CHANNEL: ProtocolChannels = { email: 'allowed', sms: 'allowed' };
+
 export interface ChannelContext {
   /** The domain's urgency (immediate risk, or an urgent route): request.urgent. */
   urgent: boolean;
   /** Inside SMS hours (working day, 08:00–18:00 London). */
   smsHours: boolean;
+  /** The escalation's protocol's channel setting; omitted: every channel allowed. */
+  protocol?: ProtocolChannels;
+}
+
+function smsAllowed(ctx: ChannelContext): boolean {
+  return (ctx.protocol ?? ANY_CHANNEL).sms === 'allowed';
 }
 
 /** A text may go now: inside SMS hours, or to a person who opted in to texts out of hours. */
@@ -63,24 +78,37 @@ export type ChannelPlan =
   | { channels: []; held: []; unreachable: true; wanted: Channel };
 
 /**
- * The channels to use for one person and one notice:
+ * The channels to use for one person and one notice (docs/notifications.md, "Which channels"):
  * 1. the person's preferences, in order (email when none are set);
- * 2. a preferred channel without its contact detail is replaced by the other channel;
- * 3. outside SMS hours a text goes now only to people who opted in. Otherwise an urgent notice
+ * 2. the protocol's setting: texts it does not allow are never sent (email instead); where it
+ *    discourages email (Sefton and Lincolnshire: "escalation via e-mail is not recommended"), a
+ *    person who accepts texts and has a phone number gets the text without the email. A person who
+ *    accepts only email still gets email: the protocol cannot make someone take texts;
+ * 3. a preferred channel without its contact detail is replaced by the other channel (a text only
+ *    where the protocol allows texts);
+ * 4. outside SMS hours a text goes now only to people who opted in. Otherwise an urgent notice
  *    goes by email at once instead (a text too only when there is no email address: it is then
  *    the one way to reach them), and a non-urgent text is held until the hours open.
  */
 export function planChannels(person: DirectoryPerson, ctx: ChannelContext): ChannelPlan {
-  const wanted = [...new Set(person.channels.filter((c): c is Channel => c === 'email' || c === 'sms'))];
+  const protocol = ctx.protocol ?? ANY_CHANNEL;
+  const usable = (c: Channel) => c === 'email' || smsAllowed(ctx);
+  let wanted = [...new Set(person.channels.filter((c): c is Channel => c === 'email' || c === 'sms'))].filter(
+    usable,
+  );
   if (wanted.length === 0) wanted.push('email');
+  if (protocol.email === 'discouraged' && wanted.includes('sms') && hasContact(person, 'sms')) {
+    wanted = wanted.filter((c) => c !== 'email');
+  }
   let channels = wanted.filter((c) => hasContact(person, c));
   if (channels.length === 0) {
-    const other = (['email', 'sms'] as Channel[]).find((c) => hasContact(person, c));
+    const other = (['email', 'sms'] as Channel[]).find((c) => usable(c) && hasContact(person, c));
     if (!other) return { channels: [], held: [], unreachable: true, wanted: wanted[0] };
     channels = [other];
   }
   if (!channels.includes('sms') || smsNow(person, ctx)) return { channels, held: [], unreachable: false };
   if (ctx.urgent) {
+    // Safety before the protocol's discouragement: an urgent notice does not wait for SMS hours.
     return hasContact(person, 'email')
       ? { channels: ['email'], held: [], unreachable: false }
       : { channels, held: [], unreachable: false };
@@ -102,6 +130,8 @@ export function fallbackChannel(
 ): { channel: Channel; hold: boolean } | null {
   const other: Channel = failed === 'email' ? 'sms' : 'email';
   if (planned.includes(other)) return null;
+  // A text the protocol does not allow is no fallback; a discouraged email is (the one way left).
+  if (other === 'sms' && !smsAllowed(ctx)) return null;
   if (!hasContact(person, other)) return null;
   const hold = other === 'sms' && !smsNow(person, ctx) && !ctx.urgent;
   return { channel: other, hold };

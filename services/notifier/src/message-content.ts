@@ -1,5 +1,6 @@
 import type { Nation } from '@resolve/calendar';
 import { getProtocol } from '@resolve/protocols';
+import type { ProtocolChannels } from './channels';
 import type { EscalationFacts } from './recipients';
 import { NO_FACTS, type NoticeFacts } from './notice-facts';
 import type { TemplateEvent } from './templates';
@@ -13,6 +14,8 @@ export interface ProtocolInfo {
   nation: Nation;
   categories: { id: string; label: string }[];
   tiers: TierWording[];
+  /** The protocol's `channels` setting, which planChannels combines with each person's preferences. */
+  channels?: ProtocolChannels;
 }
 
 export type ProtocolLookup = (protocolId: string) => ProtocolInfo | null;
@@ -27,6 +30,7 @@ export const shippedProtocolLookup: ProtocolLookup = (protocolId) => {
       audience: p.audience,
       nation: p.nation,
       categories: p.categories.map((c) => ({ id: c.id, label: c.label })),
+      channels: { email: p.channels.email, sms: p.channels.sms },
       tiers: p.tiers.map((t) => ({
         number: t.number,
         key: t.key,

@@ -165,7 +165,11 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
     ]);
     const agencyNames = Object.fromEntries(agencies.map((a) => [a.id, a.name]));
     const isWorkingDay = workingDay(protocol?.nation ?? 'england-and-wales');
-    const ctx: ChannelContext = { urgent: notice.urgent, smsHours: isSmsHours(clock(), isWorkingDay) };
+    const ctx: ChannelContext = {
+      urgent: notice.urgent,
+      smsHours: isSmsHours(clock(), isWorkingDay),
+      protocol: protocol?.channels,
+    };
     /** Deliveries that could not be sent yet, for the caller's retry. */
     const transient: { key: string; error: string }[] = [];
     /** Providers that refused connections in this call: later messages for them wait for the retry. */
