@@ -196,6 +196,13 @@ describe('planChannels with the protocol’s channel setting', () => {
     expect(planChannels(person({ channels: ['sms', 'email'] }), discouraged).channels).toEqual(['sms']);
   });
 
+  it('email discouraged: a meeting invitation still goes by email, beside the text', () => {
+    expect(
+      planChannels(person({ channels: ['email', 'sms'] }), { ...discouraged, carriesInvitation: true })
+        .channels,
+    ).toEqual(['email', 'sms']);
+  });
+
   it('email discouraged: a person who accepts only email, or has no phone number, still gets email', () => {
     expect(planChannels(person({ channels: ['email'] }), discouraged).channels).toEqual(['email']);
     expect(planChannels(person({ channels: ['email', 'sms'], phone: null }), discouraged).channels).toEqual([

@@ -60,6 +60,8 @@ export interface ChannelContext {
   smsHours: boolean;
   /** The escalation's protocol's channel setting; omitted: every channel allowed. */
   protocol?: ProtocolChannels;
+  /** The email carries a calendar invitation (or its cancellation), which no text can. */
+  carriesInvitation?: boolean;
 }
 
 function smsAllowed(ctx: ChannelContext): boolean {
@@ -83,7 +85,8 @@ export type ChannelPlan =
  * 2. the protocol's setting: texts it does not allow are never sent (email instead); where it
  *    discourages email (Sefton and Lincolnshire: "escalation via e-mail is not recommended"), a
  *    person who accepts texts and has a phone number gets the text without the email. A person who
- *    accepts only email still gets email: the protocol cannot make someone take texts;
+ *    accepts only email still gets email: the protocol cannot make someone take texts, and an
+ *    email carrying a meeting invitation still goes (no text can carry it);
  * 3. a preferred channel without its contact detail is replaced by the other channel (a text only
  *    where the protocol allows texts);
  * 4. outside SMS hours a text goes now only to people who opted in. Otherwise an urgent notice
@@ -97,7 +100,12 @@ export function planChannels(person: DirectoryPerson, ctx: ChannelContext): Chan
     usable,
   );
   if (wanted.length === 0) wanted.push('email');
-  if (protocol.email === 'discouraged' && wanted.includes('sms') && hasContact(person, 'sms')) {
+  if (
+    protocol.email === 'discouraged' &&
+    !ctx.carriesInvitation &&
+    wanted.includes('sms') &&
+    hasContact(person, 'sms')
+  ) {
     wanted = wanted.filter((c) => c !== 'email');
   }
   let channels = wanted.filter((c) => hasContact(person, c));

@@ -169,6 +169,10 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
       urgent: notice.urgent,
       smsHours: isSmsHours(clock(), isWorkingDay),
       protocol: protocol?.channels,
+      // A calendar invitation travels only by email: a discouraged email still carries it.
+      carriesInvitation:
+        (notice.event === 'meeting-scheduled' && Boolean(facts.meeting)) ||
+        (notice.event === 'closed' && Boolean(facts.meetingToCancel)),
     };
     /** Deliveries that could not be sent yet, for the caller's retry. */
     const transient: { key: string; error: string }[] = [];
