@@ -26,7 +26,7 @@ import {
   seedDirectory,
   setPerson,
 } from './support/escalations';
-import { PUBLIC_BASE_URL, notifierFor, snapshotPeople } from './support/notifier';
+import { PUBLIC_BASE_URL, everyChannelAllowed, notifierFor, snapshotPeople } from './support/notifier';
 
 jest.setTimeout(120_000);
 
@@ -225,7 +225,11 @@ describe('notify over SMTP and the SMS outbox', () => {
     const parties = audience({ parties: true });
 
     const inHours = await insertEscalation(ds);
-    expect(await notifierFor(ds, smtpConfig()).notify(request(inHours, { audience: parties }))).toEqual({
+    expect(
+      await notifierFor(ds, smtpConfig(), { protocols: everyChannelAllowed }).notify(
+        request(inHours, { audience: parties }),
+      ),
+    ).toEqual({
       recipients: 2,
       sent: 3,
       alreadySent: 0,
@@ -251,7 +255,10 @@ describe('notify over SMTP and the SMS outbox', () => {
     // swapped for an email): the email-and-SMS person gets the email now; both texts are held
     // until Monday 08:00.
     const night = await insertEscalation(ds);
-    const atNight = notifierFor(ds, smtpConfig(), { clock: () => OUT_OF_HOURS });
+    const atNight = notifierFor(ds, smtpConfig(), {
+      clock: () => OUT_OF_HOURS,
+      protocols: everyChannelAllowed,
+    });
     expect(await atNight.notify(request(night, { audience: parties }))).toMatchObject({ sent: 1 });
     expect(await outbox(ds, night.id)).toEqual([]);
     expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(night.reference), 1))).toEqual([
@@ -280,6 +287,34 @@ describe('notify over SMTP and the SMS outbox', () => {
     const optedIn = await insertEscalation(ds);
     await atNight.notify(request(optedIn, { audience: parties }));
     expect((await outbox(ds, optedIn.id)).map((t) => t.recipient_person_id)).toEqual([smsOnly]);
+  });
+
+  // Issue 12: Sefton's protocol says "Escalation via e-mail is not recommended"
+  // (docs/notifications.md, "Which channels").
+  it("honours Sefton's discouragement of email with each person's preferences", async () => {
+    const both = agencyPerson('csc', 'practitioner');
+    const emailOnly = agencyPerson('police', 'practitioner');
+    await setPerson(ds, both, { channels: ['email', 'sms'] });
+    await setPerson(ds, emailOnly, { channels: ['email'] });
+    const escalation = await insertEscalation(ds);
+    expect(
+      await notifierFor(ds, smtpConfig()).notify(
+        request(escalation, { audience: audience({ parties: true }) }),
+      ),
+    ).toEqual({ recipients: 2, sent: 2, alreadySent: 0, failed: 0 });
+    // The person who accepts texts gets the text and no email; the email-only person keeps email.
+    expect(recipientsOf(await smtp.waitFor((m) => m.subject.includes(escalation.reference), 1))).toEqual([
+      agencyEmail('police', 'practitioner'),
+    ]);
+    const texts = await outbox(ds, escalation.id);
+    expect(texts.map((t) => t.recipient_person_id)).toEqual([both]);
+    const rows = await deliveryRows(ds, escalation.id);
+    expect(rows.map((d) => [d.recipient_person_id, d.channel]).sort()).toEqual(
+      [
+        [both, 'sms'],
+        [emailOnly, 'email'],
+      ].sort(),
+    );
   });
 
   it('a preferred channel without its contact detail uses the other one', async () => {
@@ -311,7 +346,7 @@ describe('notify over SMTP and the SMS outbox', () => {
       sides: ['raising', 'receiving'],
       partnershipRoles: ['independent-chair', 'business-manager', 'safeguarding-manager'],
     });
-    const { notify } = notifierFor(ds, smtpConfig());
+    const { notify } = notifierFor(ds, smtpConfig(), { protocols: everyChannelAllowed });
     const events = [
       'immediate-risk-flagged',
       'escalation-raised',
@@ -356,7 +391,7 @@ describe('notify over SMTP and the SMS outbox', () => {
   it('an activity retried after sending (same request twice) sends nothing the second time', async () => {
     const person = agencyPerson('csc', 'practitioner');
     await setPerson(ds, person, { channels: ['email', 'sms'] });
-    const { notify } = notifierFor(ds, smtpConfig());
+    const { notify } = notifierFor(ds, smtpConfig(), { protocols: everyChannelAllowed });
     const escalation = await insertEscalation(ds);
     const r = request(escalation, {
       audience: audience({ parties: true, partnershipRoles: ['independent-chair'] }),
@@ -435,7 +470,7 @@ describe('notify over SMTP and the SMS outbox', () => {
   it('an SMTP outage: the activity throws a retryable error; once the server is back, the retry delivers each mail once', async () => {
     const person = agencyPerson('csc', 'practitioner');
     await setPerson(ds, person, { channels: ['email', 'sms'] });
-    const { notify } = notifierFor(ds, smtpConfig());
+    const { notify } = notifierFor(ds, smtpConfig(), { protocols: everyChannelAllowed });
     const escalation = await insertEscalation(ds);
     const r = request(escalation, {
       audience: audience({ parties: true, agencyRoles: ['line-manager'], sides: ['receiving'] }),

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { shippedProtocolLookup, type ProtocolLookup } from '../../src/message-content';
 import { createNotifierActivities, type NotifierDeps } from '../../src/notify';
 import { silentLogger } from '../../src/logger';
 import { createProviders, type Providers } from '../../src/providers/provider-factory';
@@ -12,7 +13,9 @@ export const MAIL_FROM = 'Resolve <notifications@resolve.test>';
 export function notifierFor(
   ds: DataSource,
   config: Pick<NotifierConfig, 'email' | 'sms'> & Partial<Pick<NotifierConfig, 'bounces'>>,
-  options: { clock?: () => Date } & Partial<Pick<NotifierDeps, 'logger' | 'projectionWaitMs'>> = {},
+  options: { clock?: () => Date } & Partial<
+    Pick<NotifierDeps, 'logger' | 'projectionWaitMs' | 'protocols'>
+  > = {},
 ): ReturnType<typeof createNotifierActivities> & { providers: Providers } {
   const providers = createProviders({ ...config, mailFrom: MAIL_FROM }, ds);
   const activities = createNotifierActivities({
@@ -21,6 +24,7 @@ export function notifierFor(
     config: { publicBaseUrl: PUBLIC_BASE_URL, mailFrom: MAIL_FROM },
     clock: options.clock ?? (() => WORKING_HOURS),
     logger: options.logger ?? silentLogger,
+    protocols: options.protocols,
     // Most tests insert escalation rows without a workflow, so no projection ever comes: they do
     // not wait for one unless they ask to.
     projectionWaitMs: options.projectionWaitMs ?? 0,
@@ -40,3 +44,12 @@ export async function snapshotPeople(ds: DataSource): Promise<() => Promise<void
     );
   };
 }
+
+/**
+ * The shipped protocols with every channel allowed: for tests about something other than the
+ * protocol's channel setting (Sefton, the tests' protocol, discourages email).
+ */
+export const everyChannelAllowed: ProtocolLookup = (protocolId) => {
+  const info = shippedProtocolLookup(protocolId);
+  return info && { ...info, channels: { email: 'allowed', sms: 'allowed' } };
+};
