@@ -30,9 +30,9 @@ const KNOWN_UNREAD: Readonly<Record<string, string>> = {
   workingDayEnds:
     "a literal ('close-of-business'): the one reading the engine implements; a file naming another is refused by the schema",
   hoursWrittenWithDays:
-    'the settled reading of "48 hours (2 working days)"; the timeline counts such tiers as working days today (the timescale-unit work reads it)',
+    'a summary of how the file writes "48 hours (2 working days)"; each tier\'s timescale unit is what the engine reads',
   furtherDaysFrom:
-    'the settled reading of "a further N working days"; every shipped protocol says previous-deadline, which is what the engine does',
+    'a summary of "a further N working days"; each tier\'s timescale.from (previous-deadline or tier-start) is what the engine reads',
   conductedAs: 'shown on the case and checked when a meeting is scheduled: needs libs/domain and the web',
   panelSize: 'BSCB resolution panel size: to be shown on the meeting record and checked when it is scheduled',
   communicateWithinWorkingDays:
