@@ -34,10 +34,6 @@ const KNOWN_UNREAD: Readonly<Record<string, string>> = {
   furtherDaysFrom:
     'a summary of "a further N working days"; each tier\'s timescale.from (previous-deadline or tier-start) is what the engine reads',
   conductedAs: 'shown on the case and checked when a meeting is scheduled: needs libs/domain and the web',
-  panelSize: 'BSCB resolution panel size: to be shown on the meeting record and checked when it is scheduled',
-  communicateWithinWorkingDays:
-    'a deadline for communicating the final decision: needs a timer in libs/domain and the workflow',
-  escalationScope: 'shown on the raise page: needs services/api/src/web',
 };
 
 /** Every object key of a zod (v4) schema, however deeply nested in arrays, unions and wrappers. */

@@ -72,6 +72,29 @@ describe('decision record', () => {
     expect(decision).toMatch(/Decided \w{3} \d+ \w{3} 2026/);
     expect(decision).toContain('Outcome Resolution Panel');
     expect(sectionHtml(html, 'decision').match(/class="line"/g)).toHaveLength(2);
+    // BSCB stage 4's Resolution Panel (issue 12: the protocol's panelSize is shown, not only stored).
+    expect(doc.record.panelSize).toBe(3);
+    expect(decision).toContain('Panel 3 member agencies, including those in dispute');
+    expect(doc.record.communicateBy).toBeNull();
+  });
+
+  it('gives the deadline for communicating the decision where the protocol sets one (Sefton: 5 working days)', () => {
+    const b = new CaseBuilder('sefton-sscp', '2026-05-18T08:30:00.000Z', { reference: 'SEF-2026-0004' });
+    const p = b.p;
+    b.escalate(who(p, 'csc', 'line-manager'), 'r1')
+      .escalate(who(p, 'csc', 'head-of-service'), 'r2')
+      .escalate(who(p, 'csc', 'head-of-service'), 'r3');
+    b.after(1).decide(who(p, null, 'independent-chair'), 'Strategy discussion within 1 working day.');
+    const doc = buildDecisionRecord(b.build(), AT);
+    expect(doc.record.decision.tier).toBe(4);
+    expect(doc.record.panelSize).toBeNull();
+    const by = doc.record.communicateBy!;
+    expect(by.withinWorkingDays).toBe(5);
+    // Close of business on the 5th working day after the decision tier's calendar day.
+    expect(new Date(by.dueAt).getTime()).toBeGreaterThan(new Date(by.from).getTime() + 5 * 86_400_000);
+    expect(textOf(sectionHtml(renderDecisionRecordHtml(doc), 'decision'))).toMatch(
+      /To be communicated by \w{3} \d+ \w{3} 2026, 17:00 \(within 5 working days of /,
+    );
   });
 
   it('says so when the decision was made in writing without a meeting (mediation vs panel where known)', () => {

@@ -1,3 +1,4 @@
+import { addWorkingDays } from '@resolve/calendar';
 import {
   acceptedActions,
   actionLabel,
@@ -14,6 +15,7 @@ import {
   type FinalRouteFact,
   type LearningFact,
   type MeetingFact,
+  tierTimeline,
 } from '../model/case-record';
 import { actorText, casePage, envelope, type DocumentEnvelope } from './common';
 import { field, formatDate, markup, prose, section, signatureLines, table, time } from './html';
@@ -40,8 +42,26 @@ export interface DecisionRecord extends DocumentEnvelope<'decision'> {
       text: string;
     }[];
     decision: DecisionFact & { finalAndBinding: string };
+    /**
+     * The protocol's deadline for communicating the decision to all (Sefton step 4: "within 5
+     * working days", counted from the decision tier's start); null where the protocol sets none.
+     */
+    communicateBy: { withinWorkingDays: number; from: string; dueAt: string } | null;
+    /** BSCB's Resolution Panel: member agencies on the panel, those in dispute included. */
+    panelSize: number | null;
     learning: LearningFact | null;
   };
+}
+
+function communicateByOf(c: CaseRecord, tier: number): DecisionRecord['record']['communicateBy'] {
+  const days = c.protocol.finalDecision.communicateWithinWorkingDays;
+  const entered = tierTimeline(c).find((t) => t.number === tier)?.enteredAt;
+  if (days === undefined || !entered) return null;
+  const due = addWorkingDays(new Date(entered), days, {
+    nation: c.protocol.nation,
+    businessHours: c.protocol.businessHours,
+  });
+  return { withinWorkingDays: days, from: entered, dueAt: due.dueAt.toISOString() };
 }
 
 export function decisionNotYet(c: CaseRecord): string | null {
@@ -101,6 +121,11 @@ export function buildDecisionRecord(c: CaseRecord, generatedAt: string): Decisio
         ...decision,
         finalAndBinding: `${tierDef?.final ? 'Final and binding. ' : ''}${c.protocol.finalDecision.clause}`,
       },
+      communicateBy: communicateByOf(c, tier),
+      panelSize:
+        route.route === 'resolution-panel'
+          ? (c.protocol.finalRoutes.find((r) => r.kind === 'resolution-panel')?.panelSize ?? null)
+          : null,
       learning: learningOf(c),
     },
   };
@@ -144,7 +169,7 @@ export function renderDecisionRecordHtml(doc: DecisionRecord): string {
     ),
     section(
       'Final and binding decision',
-      markup`<div class="grid2"><div>${field('Decided', time(d.decidedAt))}${field('Chair', actorText(d.chair.name, d.chairRole))}</div><div>${d.outcome ? field('Outcome', r.route.route === d.outcome ? r.route.label : d.outcome) : ''}${field('Communicated to all', d.communicatedAt ? time(d.communicatedAt) : 'Not yet recorded')}</div></div><h3>Decision</h3>${prose(d.text)}<p class="small">${d.finalAndBinding}</p>${signatureLines(`Recorded in Resolve by ${d.chair.name} on ${formatDate(d.decidedAt)}`)}`,
+      markup`<div class="grid2"><div>${field('Decided', time(d.decidedAt))}${field('Chair', actorText(d.chair.name, d.chairRole))}</div><div>${d.outcome ? field('Outcome', r.route.route === d.outcome ? r.route.label : d.outcome) : ''}${field('Communicated to all', d.communicatedAt ? time(d.communicatedAt) : 'Not yet recorded')}${r.communicateBy ? field('To be communicated by', markup`${time(r.communicateBy.dueAt)} <span class="small">(within ${r.communicateBy.withinWorkingDays} working days of ${time(r.communicateBy.from)})</span>`) : ''}${r.panelSize ? field('Panel', `${r.panelSize} member agencies, including those in dispute`) : ''}</div></div><h3>Decision</h3>${prose(d.text)}<p class="small">${d.finalAndBinding}</p>${signatureLines(`Recorded in Resolve by ${d.chair.name} on ${formatDate(d.decidedAt)}`)}`,
       { id: 'decision' },
     ),
     section(

@@ -66,6 +66,10 @@ describe('BSCB monitoring form', () => {
     expect(sectionHtml(html, 'issues')).toContain('Issue &lt;one&gt;');
     expect(textOf(sectionHtml(html, 'stages'))).toContain('Before stage 1: Professional discusses');
     expect(textOf(sectionHtml(html, 'issued'))).toMatch(/Stage 3 reached .* Business Manager informed/);
+    // The protocol's escalationScope (issue 12: shown, not only stored).
+    expect(textOf(sectionHtml(html, 'issued'))).toContain(
+      'From stage 3 the BSCB Business Manager is informed (the BSCB Quality Assurance Service Manager if not available)',
+    );
     expect(textOf(sectionHtml(html, 'agreed-outcome'))).toContain('No outcome agreed yet');
   });
 });

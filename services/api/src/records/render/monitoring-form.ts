@@ -19,6 +19,8 @@ import { field, markup, prose, section, table, time } from './html';
 export interface MonitoringForm extends DocumentEnvelope<'monitoring-form'> {
   form: {
     issuedFromTier: number;
+    /** The protocol's own words on who is informed from which stage (BSCB: the Business Manager from stage 3). */
+    escalationScope: string | null;
     issuedAt: string;
     /** "In all cases the BSCB Business Manager must be informed that a Stage 3 escalation has been made." */
     businessManagerInformedAt: string | null;
@@ -94,6 +96,7 @@ export function buildMonitoringForm(c: CaseRecord, generatedAt: string): Monitor
     ...env,
     form: {
       issuedFromTier: from,
+      escalationScope: c.protocol.escalationScope ?? null,
       issuedAt: issued?.enteredAt ?? c.raisedAt,
       businessManagerInformedAt: informed?.at ?? null,
       preStage: c.protocol.preStage?.title ?? null,
@@ -142,7 +145,7 @@ export function renderMonitoringFormHtml(doc: MonitoringForm): string {
   return casePage(doc, [
     section(
       'Issued',
-      markup`<div class="grid2"><div>${field(`Stage ${f.issuedFromTier} reached`, time(f.issuedAt))}</div><div>${field('Business Manager informed', f.businessManagerInformedAt ? time(f.businessManagerInformedAt) : 'Not recorded')}</div></div>`,
+      markup`<div class="grid2"><div>${field(`Stage ${f.issuedFromTier} reached`, time(f.issuedAt))}</div><div>${field('Business Manager informed', f.businessManagerInformedAt ? time(f.businessManagerInformedAt) : 'Not recorded')}</div></div>${f.escalationScope ? markup`<p class="small">${f.escalationScope}</p>` : ''}`,
       { id: 'issued' },
     ),
     section(
