@@ -33,7 +33,6 @@ const KNOWN_UNREAD: Readonly<Record<string, string>> = {
     'a summary of how the file writes "48 hours (2 working days)"; each tier\'s timescale unit is what the engine reads',
   furtherDaysFrom:
     'a summary of "a further N working days"; each tier\'s timescale.from (previous-deadline or tier-start) is what the engine reads',
-  conductedAs: 'shown on the case and checked when a meeting is scheduled: needs libs/domain and the web',
 };
 
 /** Every object key of a zod (v4) schema, however deeply nested in arrays, unions and wrappers. */

@@ -70,6 +70,19 @@ describe('Report to SSCP (Sefton Appendix 2)', () => {
     expect(r.decision).toBeNull();
   });
 
+  it('says how each step is conducted where the protocol prescribes it (Lincolnshire s117)', () => {
+    const b = new CaseBuilder('lincolnshire-joint-s117');
+    b.escalate(who(b.p, 'csc', 'line-manager'), 'r1').escalate(who(b.p, 'csc', 'line-manager'), 'r2');
+    const doc = buildPartnershipReport(b.build(), AT);
+    expect(doc.report.steps[0].conductedAs).toBe('line manager intervention or multi-disciplinary meeting');
+    expect(renderPartnershipReportHtml(doc)).toContain(
+      'Conducted as</div><div class="value">line manager intervention or multi-disciplinary meeting',
+    );
+    expect(
+      buildPartnershipReport(new CaseBuilder('sefton-sscp').build(), AT).report.steps[0].conductedAs,
+    ).toBeNull();
+  });
+
   it('prints each step and the outcome, escaped', () => {
     const html = renderPartnershipReportHtml(buildPartnershipReport(seftonDecided().build(), AT));
     expect(html).toContain(

@@ -36,10 +36,18 @@ export interface ActionLine {
   text: string | null;
 }
 
+const CONDUCTED_AS_LABELS: Record<string, string> = {
+  discussion: 'discussion',
+  'line-manager-intervention': 'line manager intervention',
+  'multi-disciplinary-meeting': 'multi-disciplinary meeting',
+};
+
 export interface ReportStep {
   number: number;
   title: string;
   clause: string;
+  /** How the protocol says the step is conducted (Lincolnshire s117), in words; null when any way. */
+  conductedAs: string | null;
   reached: boolean;
   enteredAt: string | null;
   dueAt: string | null;
@@ -117,6 +125,9 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
       number: n,
       title: period?.title ?? def.title,
       clause: def.clause,
+      conductedAs: def.conductedAs?.length
+        ? def.conductedAs.map((f) => CONDUCTED_AS_LABELS[f]).join(' or ')
+        : null,
       reached: !!period,
       enteredAt: period?.enteredAt ?? null,
       dueAt: period?.dueAt ?? null,
@@ -220,7 +231,7 @@ export function renderPartnershipReportHtml(doc: PartnershipReport): string {
           ? markup`<div class="grid2"><div>${field('Entered', time(s.enteredAt))}${field('Deadline', time(s.dueAt))}</div><div>${field('Deadline missed', s.breachedAt ? time(s.breachedAt) : 'No')}${field(
               'Left',
               s.leftAt ? time(s.leftAt) : 'Current step',
-            )}</div></div>${s.meeting ? field('Meeting', markup`${s.meeting.kindLabel} on ${time(s.meeting.at)} (scheduled by ${s.meeting.scheduledBy ?? '—'})`) : ''}<h3>Plan of action</h3>${table(
+            )}</div></div>${s.conductedAs ? field('Conducted as', s.conductedAs) : ''}${s.meeting ? field('Meeting', markup`${s.meeting.kindLabel} on ${time(s.meeting.at)} (scheduled by ${s.meeting.scheduledBy ?? '—'})`) : ''}<h3>Plan of action</h3>${table(
               ['What', 'Who', 'By when', 'Status'],
               s.plan.map((p) => [
                 markup`<span class="prose">${p.what}</span>`,
