@@ -33,7 +33,7 @@ import {
   startDevServer,
   type DevServer,
 } from '@resolve/temporal';
-import { freePort } from '@resolve/testing';
+import { freePort, startProductionTemporal } from '@resolve/testing';
 import { loadOrCreateLocalIssuer, type LocalIssuer } from '../../services/api/src/auth/local-issuer';
 import { root, sleep } from './cli';
 import { ApiClient } from './http';
@@ -48,6 +48,13 @@ export interface StackOptions {
   durable?: boolean;
   /** Temporal dev server persisted to a SQLite file (--db-filename). Default true. */
   temporalDb?: boolean;
+  /** History shards of the production server (default 4, as the tests). */
+  historyShards?: number;
+  /**
+   * 'dev': the CLI dev server (default). 'production': the Postgres-backed server of
+   * infra/temporal-server/, its two databases on the stack's own Postgres (as a deployment would).
+   */
+  temporal?: 'dev' | 'production';
   services?: ServiceName[];
   /** 'main': services/api/src/main.ts; 'bench': bench/support/api-main.ts (configurable rate limit). */
   apiEntry?: 'main' | 'bench';
@@ -354,14 +361,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   say(`postgres on ${pgPort} (${options.durable === false ? 'fsync off' : 'durable'}), migrated and seeded`);
 
-  const startTemporal = () =>
-    startDevServer({ port: temporalPort, dbFile: temporalDb, cliPath: process.env.TEMPORAL_CLI_PATH });
-  let temporalServer: DevServer = await startTemporal();
+  const startTemporal = async (): Promise<Pick<DevServer, 'address' | 'pid' | 'stop'>> => {
+    if (options.temporal !== 'production')
+      return startDevServer({
+        port: temporalPort,
+        dbFile: temporalDb,
+        cliPath: process.env.TEMPORAL_CLI_PATH,
+      });
+    // The helper puts its databases on TEST_DATABASE_ADMIN_URL when set: the stack's Postgres.
+    const saved = process.env.TEST_DATABASE_ADMIN_URL;
+    process.env.TEST_DATABASE_ADMIN_URL = pg.url('postgres');
+    try {
+      return await startProductionTemporal({ historyShards: options.historyShards ?? 4 });
+    } finally {
+      if (saved === undefined) delete process.env.TEST_DATABASE_ADMIN_URL;
+      else process.env.TEST_DATABASE_ADMIN_URL = saved;
+    }
+  };
+  let temporalServer = await startTemporal();
   liveChildren.add(() => {
     if (pidAlive(temporalServer.pid)) process.kill(temporalServer.pid, 'SIGKILL');
   });
   const temporalAddress = temporalServer.address;
-  say(`temporal dev server on ${temporalAddress}${temporalDb ? ' (SQLite file)' : ' (in memory)'}`);
+  say(
+    options.temporal === 'production'
+      ? `temporal server (Postgres-backed) on ${temporalAddress}`
+      : `temporal dev server on ${temporalAddress}${temporalDb ? ' (SQLite file)' : ' (in memory)'}`,
+  );
   // Payload encryption: one key ring for every process of the stack and the bench's own client.
   const encryptionKeys = generateEncryptionKey('bench-1');
   const dataConverter = createDataConverter(encryptionKeys);
@@ -478,6 +504,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           detail: `pid ${postgresPid()}`,
         });
       } else if (component === 'temporal') {
+        // startProductionTemporal makes new databases each time: a restart would lose every workflow.
+        if (options.temporal === 'production')
+          throw new Error(
+            'restarting the Postgres-backed Temporal server is not supported by bench/lib/stack',
+          );
         const deadline = Date.now() + 30_000;
         while (pidAlive(temporalServer.pid) && Date.now() < deadline) await sleep(200);
         for (let attempt = 1; ; attempt++) {

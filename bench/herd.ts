@@ -1,0 +1,331 @@
+/**
+ * The 17:00 herd: working-day deadlines all fall due at the close of business, so the real peak
+ * is N deadlines due at one instant. This measures, in one run on one Temporal server:
+ *
+ * - the server's own limit: N no-op workflows (bench/workflows/herd-timer.ts) whose timers fire
+ *   at one instant, from that instant until the last completes;
+ * - Resolve: N `demo` escalations whose tier-1 deadlines fall due at one instant T, from T until
+ *   the SMTP server accepts the last alert email of those breaches (every recipient alerted).
+ *
+ * How N deadlines come to share one instant: the worker is stopped while the N escalations are
+ * raised (raising only writes Postgres and starts the workflow), so every tier-1 clock (2 minutes)
+ * starts when the worker comes back; within those 2 minutes the receiving practitioner proposes,
+ * and the raising practitioner accepts, a longer timetable ending at T for every case (the
+ * protocol's extension, BSCB 003 2.1 shape). Cases whose extension was not agreed in time breach
+ * at their own deadline and are counted apart, not in the herd.
+ *
+ *   node -r ./infra/runtime/register.js bench/herd.ts [--n 200] [--temporal dev|production]
+ *     [--concurrency 8] [--lead 180] [--notifier-concurrency 10]
+ */
+import path from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { gitCommit, machine, num, parseArgs, sleep, watchdog, writeResults } from './lib/cli';
+import { pool, raiseBody } from './lib/http';
+import { messageIdFor } from './lib/smtp';
+import { cpuDelta, stackCpu, startStack, type Stack } from './lib/stack';
+import { fmt, summarise } from './lib/stats';
+
+const args = parseArgs();
+const N = num(args, 'n', 200);
+const C = num(args, 'concurrency', 8);
+const NOTIFIER_CONCURRENCY = num(args, 'notifier-concurrency', 10);
+/** Seconds from the worker's return to the herd instant T (the tier-1 clocks end at ~120 s). */
+const LEAD_S = num(args, 'lead', 180);
+const TEMPORAL = args.temporal === 'production' ? 'production' : 'dev';
+if (args.temporal && !['dev', 'production'].includes(args.temporal))
+  throw new Error(`--temporal must be 'dev' or 'production', not '${args.temporal}'`);
+const TARGET_RATIO = 1.5;
+const TIMER_QUEUE = 'bench-herd-timer';
+
+/** Load averages sampled every 5 s while a phase runs: the machine is shared, so say how busy. */
+function loadSampler() {
+  const samples: number[] = [];
+  const t = setInterval(() => samples.push(machine().load[0]), 5000);
+  return {
+    stop() {
+      clearInterval(t);
+      return samples.length ? { max: Math.max(...samples), samples } : { max: NaN, samples };
+    },
+  };
+}
+
+async function noopHerd(stack: Stack) {
+  const ids = Array.from({ length: N }, (_, i) => `bench-herd-noop-${process.pid}-${i}`);
+  // Enough lead for every start to land before the instant (starts run at ≥ 50/s here).
+  const fireAt = Date.now() + 20_000 + N * 20;
+  const completedAt: number[] = [];
+  let lateStarts = 0;
+  const cpuBefore = stackCpu(stack);
+  const loadBefore = machine().load;
+  const sampler = loadSampler();
+  const waits: Promise<void>[] = [];
+  await pool(ids, C, async (workflowId) => {
+    const handle = await stack.temporal.workflow.start('benchHerdTimerWorkflow', {
+      taskQueue: TIMER_QUEUE,
+      workflowId,
+      args: [fireAt],
+    });
+    if (Date.now() >= fireAt) lateStarts += 1;
+    waits.push(handle.result().then(() => void completedAt.push(Date.now())));
+  });
+  const startedBy = Date.now();
+  console.log(`no-op herd: ${N} started ${((fireAt - startedBy) / 1000).toFixed(1)} s before the instant`);
+  await Promise.all(waits);
+  const load = sampler.stop();
+  const last = Math.max(...completedAt);
+  return {
+    n: N,
+    lateStarts,
+    startsEndedBeforeInstantMs: fireAt - startedBy,
+    instant: new Date(fireAt).toISOString(),
+    lastCompletedMs: last - fireAt,
+    completedMs: summarise(completedAt.map((t) => t - fireAt)),
+    cpuSeconds: cpuDelta(cpuBefore, stackCpu(stack)),
+    load: { before: loadBefore, after: machine().load, maxDuring: load.max },
+  };
+}
+
+interface HerdBreach {
+  escalationId: string;
+  dueAt: number;
+  firedAt: number;
+  lastEmailAt: number | null;
+  emails: number;
+  expectedEmails: number;
+}
+
+async function tier1Breaches(stack: Stack, ids: string[]): Promise<HerdBreach[]> {
+  const events: { escalation_id: string; at: Date; due_at: string }[] = await stack.db.query(
+    `SELECT escalation_id, at, detail->>'dueAt' AS due_at FROM escalation_event
+      WHERE type = 'deadline-breached' AND tier = 1 AND escalation_id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const deliveries: { escalation_id: string; delivery_key: string }[] = await stack.db.query(
+    `SELECT escalation_id, delivery_key FROM notification_delivery
+      WHERE event = 'deadline-breached' AND channel = 'email' AND tier = 1 AND escalation_id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const keys = new Map<string, string[]>();
+  for (const d of deliveries)
+    keys.set(d.escalation_id, [...(keys.get(d.escalation_id) ?? []), d.delivery_key]);
+  return events.map((e) => {
+    const mine = keys.get(e.escalation_id) ?? [];
+    const times = mine.flatMap((k) => stack.smtp.byMessageId(messageIdFor(k)).map((m) => m.receivedAt));
+    return {
+      escalationId: e.escalation_id,
+      dueAt: Date.parse(e.due_at),
+      firedAt: new Date(e.at).getTime(),
+      lastEmailAt: times.length ? Math.max(...times) : null,
+      emails: times.length,
+      expectedEmails: mine.length,
+    };
+  });
+}
+
+async function escalationHerd(stack: Stack) {
+  const csc = await stack.token('demo-csc-practitioner');
+  const police = await stack.token('demo-police-practitioner');
+  const worker = stack.services.worker!;
+  const failures: string[] = [];
+  const cpuBefore = stackCpu(stack);
+  const loadBefore = machine().load;
+
+  // 1. Raise with the worker stopped: the tier-1 clocks all start when it returns.
+  await worker.stop();
+  const refs = Array.from({ length: N }, (_, i) => `HERD-${process.pid}-${i}`);
+  const ids: string[] = [];
+  const t0 = Date.now();
+  await pool(refs, C, async (reference) => {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const r = await stack.api.request('POST', '/escalations', {
+        token: csc,
+        body: raiseBody('demo', 'demo', 'thresholds', reference),
+        headers: { 'idempotency-key': `bench-${reference}` },
+      });
+      if (r.status === 201) return void ids.push(r.body.id);
+      if (attempt === 3) failures.push(`raise ${reference}: ${r.status} ${r.error ?? ''}`.trim());
+      await sleep(500);
+    }
+  });
+  const raisedIn = (Date.now() - t0) / 1000;
+  console.log(`raised ${ids.length} in ${raisedIn.toFixed(1)} s with the worker stopped`);
+
+  // 2. Worker back: T is LEAD_S after it is ready; every case is extended to end at T.
+  await worker.start();
+  const workerBackAt = Date.now();
+  const instant = workerBackAt + LEAD_S * 1000;
+  const dueAt = new Date(instant).toISOString();
+  const sampler = loadSampler();
+  const extended = new Set<string>();
+  await pool(ids, C, async (id) => {
+    // 'no-deadline': the worker has not yet run this workflow's first task (it was raised while
+    // the worker was stopped), so the tier has no deadline yet; ask again shortly.
+    let propose = await stack.api.request('POST', `/escalations/${id}/extension`, {
+      token: police,
+      body: { dueAt },
+      headers: { 'idempotency-key': `herd-propose-${id}-1` },
+    });
+    for (let attempt = 2; attempt <= 20 && propose.body?.reason === 'no-deadline'; attempt++) {
+      await sleep(1000);
+      propose = await stack.api.request('POST', `/escalations/${id}/extension`, {
+        token: police,
+        body: { dueAt },
+        headers: { 'idempotency-key': `herd-propose-${id}-${attempt}` },
+      });
+    }
+    if (propose.status !== 200) {
+      failures.push(
+        `propose ${id}: ${propose.status} ${propose.error ?? JSON.stringify(propose.body).slice(0, 160)}`,
+      );
+      return;
+    }
+    const accept = await stack.api.request('POST', `/escalations/${id}/extension/accept`, {
+      token: csc,
+      body: {},
+      headers: { 'idempotency-key': `herd-accept-${id}` },
+    });
+    if (accept.status !== 200) {
+      failures.push(
+        `accept ${id}: ${accept.status} ${accept.error ?? JSON.stringify(accept.body).slice(0, 160)}`,
+      );
+      return;
+    }
+    extended.add(id);
+  });
+  const extendedBy = Date.now();
+  console.log(
+    `${extended.size}/${ids.length} extended to ${dueAt}, ${((extendedBy - workerBackAt) / 1000).toFixed(1)} s after the worker returned (tier-1 clocks end ~120 s after)`,
+  );
+
+  // 3. Wait (bounded) until every herd breach has all its alert emails.
+  const waitUntil = instant + 20 * 60_000;
+  let herd: HerdBreach[] = [];
+  let others: HerdBreach[] = [];
+  for (;;) {
+    await sleep(Math.max(2000, Math.min(10_000, instant - Date.now())));
+    if (Date.now() < instant) continue;
+    const all = await tier1Breaches(stack, ids);
+    herd = all.filter((b) => b.dueAt === instant);
+    others = all.filter((b) => b.dueAt !== instant);
+    const complete = herd.filter((b) => b.expectedEmails > 0 && b.emails >= b.expectedEmails).length;
+    console.log(
+      `  T+${Math.round((Date.now() - instant) / 1000)} s: herd breaches ${herd.length}/${extended.size}, fully alerted ${complete}; load ${machine().load[0]}`,
+    );
+    if ((herd.length >= extended.size && complete >= herd.length) || Date.now() > waitUntil) break;
+  }
+  const load = sampler.stop();
+  const alerted = herd.filter((b) => b.lastEmailAt !== null && b.emails >= b.expectedEmails);
+  const lastEmail = alerted.length ? Math.max(...alerted.map((b) => b.lastEmailAt!)) : NaN;
+  return {
+    n: N,
+    raised: ids.length,
+    raisedInSeconds: raisedIn,
+    extended: extended.size,
+    extensionsDoneAfterWorkerSeconds: (extendedBy - workerBackAt) / 1000,
+    instant: dueAt,
+    herdBreaches: herd.length,
+    herdFullyAlerted: alerted.length,
+    breachedBeforeExtension: others.length,
+    lastEmailMs: lastEmail - instant,
+    lastEmailPerBreachMs: summarise(alerted.map((b) => b.lastEmailAt! - instant)),
+    timerFiredMs: summarise(herd.map((b) => b.firedAt - instant)),
+    firedToLastEmailMs: summarise(alerted.map((b) => b.lastEmailAt! - b.firedAt)),
+    alertEmails: alerted.reduce((a, b) => a + b.emails, 0),
+    failures,
+    cpuSeconds: cpuDelta(cpuBefore, stackCpu(stack)),
+    load: { before: loadBefore, after: machine().load, maxDuring: load.max },
+  };
+}
+
+async function main() {
+  let stack: Stack | null = null;
+  watchdog(60 * 60_000, async () => stack?.stop());
+  const loadAtStart = machine().load;
+  stack = await startStack({
+    name: `herd-${TEMPORAL}`,
+    apiEntry: 'bench',
+    notifierConcurrency: NOTIFIER_CONCURRENCY,
+    temporal: TEMPORAL,
+  });
+  const s = stack;
+  const timerWorker = await Worker.create({
+    connection: await NativeConnection.connect({ address: s.temporalAddress }),
+    namespace: 'default',
+    taskQueue: TIMER_QUEUE,
+    // The stack's client encrypts payloads (the fire instant included): the same key ring here.
+    dataConverter: s.dataConverter,
+    workflowsPath: path.join(__dirname, 'workflows', 'herd-timer.ts'),
+  });
+  const timerRunning = timerWorker.run();
+  try {
+    // The no-op herd first, on a quiet stack; then Resolve's, with the no-op worker idle.
+    const noop = await noopHerd(s);
+    console.log(`no-op herd: last completed ${fmt(noop.lastCompletedMs, 0)} ms after the instant`);
+    const esc = await escalationHerd(s);
+    console.log(`escalation herd: last alert email ${fmt(esc.lastEmailMs, 0)} ms after the instant`);
+    const ratio = esc.lastEmailMs / Math.max(1, noop.lastCompletedMs);
+    const serverLabel =
+      TEMPORAL === 'production'
+        ? 'Temporal server v1.29.1 on Postgres (infra/temporal-server/, 4 history shards, its databases on the stack Postgres)'
+        : 'Temporal CLI dev server (SQLite file)';
+    const result = {
+      benchmark: 'herd',
+      at: new Date().toISOString(),
+      commit: gitCommit(),
+      command: `node -r ./infra/runtime/register.js bench/herd.ts --n ${N} --temporal ${TEMPORAL} --concurrency ${C} --lead ${LEAD_S} --notifier-concurrency ${NOTIFIER_CONCURRENCY}`,
+      machine: { ...machine(), loadAtStart },
+      setup: {
+        temporal: serverLabel,
+        protocol: 'demo (2-minute tiers), every tier-1 deadline extended to one instant',
+        processes:
+          'API (bench/support/api-main.ts), worker and notifier (their main.ts) in own processes; no-op worker in the benchmark process; Postgres fsync on',
+        notifierConcurrency: NOTIFIER_CONCURRENCY,
+        emailsAcceptedInAll: s.smtp.mails.length,
+      },
+      definitions: {
+        'noop.lastCompletedMs': 'instant → the last of N no-op timer workflows completed (seen by client)',
+        'escalations.lastEmailMs':
+          'instant T → SMTP accepted the last alert email of the tier-1 breaches due at T (every recipient of every breach)',
+        ratio: 'escalations.lastEmailMs / noop.lastCompletedMs',
+      },
+      noop,
+      escalations: esc,
+      ratio,
+      target: { ratio: TARGET_RATIO, met: ratio <= TARGET_RATIO },
+    };
+    const md = `# herd (${TEMPORAL} server, N = ${N})
+
+${result.at} · commit ${result.commit} · ${result.machine.nproc} cores shared with other sessions · load at start ${loadAtStart.join(' / ')}
+
+\`${result.command}\`
+
+${serverLabel}.
+
+| | due at one instant | to the last | p50 | p90 | p99 | load before → max during |
+| --- | --- | --- | --- | --- | --- | --- |
+| no-op timer workflows: completed | ${noop.n} | **${fmt(noop.lastCompletedMs / 1000, 1)} s** | ${fmt(noop.completedMs.p50 / 1000, 1)} s | ${fmt(noop.completedMs.p90 / 1000, 1)} s | ${fmt(noop.completedMs.p99 / 1000, 1)} s | ${noop.load.before[0]} → ${noop.load.maxDuring} |
+| escalations: last alert email accepted by SMTP | ${esc.herdBreaches} | **${fmt(esc.lastEmailMs / 1000, 1)} s** | ${fmt(esc.lastEmailPerBreachMs.p50 / 1000, 1)} s | ${fmt(esc.lastEmailPerBreachMs.p90 / 1000, 1)} s | ${fmt(esc.lastEmailPerBreachMs.p99 / 1000, 1)} s | ${esc.load.before[0]} → ${esc.load.maxDuring} |
+| escalations: deadline timer fired | ${esc.herdBreaches} | ${fmt(esc.timerFiredMs.max / 1000, 1)} s | ${fmt(esc.timerFiredMs.p50 / 1000, 1)} s | ${fmt(esc.timerFiredMs.p90 / 1000, 1)} s | ${fmt(esc.timerFiredMs.p99 / 1000, 1)} s | |
+
+Ratio, escalations to no-op: **${fmt(ratio, 2)}** (target ≤ ${TARGET_RATIO}: **${ratio <= TARGET_RATIO ? 'met' : 'missed'}**).
+
+Escalations: ${esc.raised}/${N} raised (worker stopped) in ${fmt(esc.raisedInSeconds)} s; ${esc.extended} extended to the instant within ${fmt(esc.extensionsDoneAfterWorkerSeconds)} s of the worker's return; ${esc.herdBreaches} breached at the instant, ${esc.herdFullyAlerted} fully alerted (${esc.alertEmails} alert emails); ${esc.breachedBeforeExtension} breached at their own deadline before their extension (not in the herd). Failures: ${esc.failures.length}${esc.failures.length ? ` (first: ${esc.failures[0]})` : ''}.
+
+CPU seconds, no-op phase: ${JSON.stringify(noop.cpuSeconds)}; escalation phase (raise, extensions, herd): ${JSON.stringify(esc.cpuSeconds)}.
+`;
+    writeResults(args.out ?? `herd-${TEMPORAL}-${N}`, result, md);
+    console.log(md);
+  } finally {
+    timerWorker.shutdown();
+    await timerRunning.catch(() => undefined);
+    await s.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
