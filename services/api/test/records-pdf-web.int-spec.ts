@@ -57,13 +57,9 @@ describe('Web: records as PDF from the case page', () => {
     const links = [...page.html.matchAll(/href="(\/cases\/[^"]+\/records\/([a-z-]+)\.pdf)"/g)].map(
       ([, href, kind]) => ({ href, kind }),
     );
-    expect(links.map((l) => l.kind)).toEqual([
-      'referral-form',
-      'summary-log',
-      'report-to-partnership',
-      'monitoring-form',
-      'decision',
-    ]);
+    // Sefton's own forms only (its summary log and report, and the decision record): the Sutton
+    // referral form and the BSCB monitoring form are not offered for a Sefton case.
+    expect(links.map((l) => l.kind)).toEqual(['summary-log', 'report-to-partnership', 'decision']);
     // Each beside its printable page.
     for (const { kind } of links) expect(page.html).toContain(`href="/cases/${id}/records/${kind}"`);
 

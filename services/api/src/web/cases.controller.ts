@@ -8,7 +8,7 @@ import { logger } from '../common/logger';
 import { ESCALATION_STATUSES } from '../escalations/dto/list-escalations.query';
 import { knownProtocol } from '../escalations/escalation-queries.service';
 import { documentHeaders } from '../records/records.controller';
-import { CASE_DOCUMENTS, type CaseDocumentKind } from '../records/records.service';
+import { CASE_DOCUMENTS, caseDocumentsOf, type CaseDocumentKind } from '../records/records.service';
 import {
   ACTION_PAGES,
   checkAnswers,
@@ -66,6 +66,12 @@ function caseId(id: string): string {
 /** Error summary items for GOV.UK's error summary, each linking to its field. */
 const errorList = (errors: FieldError[]) => errors.map((e) => ({ text: e.text, href: `#${e.name}` }));
 const errorsByField = (errors: FieldError[]) => Object.fromEntries(errors.map((e) => [e.name, e.text]));
+
+/** The case's documents under the protocol version it was raised under (all, if unknown here). */
+function documentsFor(protocol: { id: string; version: number }): readonly CaseDocumentKind[] {
+  const known = knownProtocol(protocol.id, protocol.version);
+  return known ? caseDocumentsOf(known) : CASE_DOCUMENTS;
+}
 
 /**
  * My cases, a case, and each action on it as a form, a check page and the command. Every read
@@ -271,7 +277,8 @@ export class CasesController {
         owner: names.agency(p.ownerAgencyId),
         due: deadlineInWords(p.dueAt, now),
       })),
-      records: CASE_DOCUMENTS.map((kind) => ({
+      // Only the forms the case's own protocol (as raised) has: another partnership's form is refused.
+      records: documentsFor(view.protocol).map((kind) => ({
         href: `/cases/${view.id}/records/${kind}`,
         text: RECORD_TITLES[kind],
       })),
