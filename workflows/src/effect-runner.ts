@@ -70,6 +70,13 @@ export const bookkeeping = (): EscalationActivities =>
 // deadline was computed after the reminder's instant). Runs recorded before the patch replay
 // their notifications one by one, as they were made.
 export const NOTIFY_IN_BACKGROUND = 'notify-in-background';
+
+/**
+ * A bank-holiday change no longer moves a deadline already breached, or the timescale the chair
+ * set on acknowledging. Runs recorded before it recompute as they did (only an agreed extension
+ * kept), so their timers replay exactly.
+ */
+export const CALENDAR_KEEPS_SET_DATES = 'calendar-keeps-set-dates';
 const notifier = proxyActivities<NotifierActivities>({
   taskQueue: TASK_QUEUES.notifications,
   startToCloseTimeout: '2 minutes',

@@ -33,6 +33,7 @@ import {
 import {
   authorisation,
   AUTHORISED_ACTIONS,
+  CALENDAR_KEEPS_SET_DATES,
   bookkeeping,
   EffectRunner,
   NOTIFY_IN_BACKGROUND,
@@ -153,7 +154,7 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
     if (recompute) {
       // The same facts as at tier entry (a protective date, when the concern was identified).
       const result = await bookkeeping().computeDeadline({ ...deadlineRequest(state), protocol });
-      queue.push(...applyDeadline(state, result, now(), true));
+      queue.push(...applyDeadline(state, result, now(), true, patched(CALENDAR_KEEPS_SET_DATES)));
       effects.changes += 1;
       continue;
     }

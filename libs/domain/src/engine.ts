@@ -121,12 +121,18 @@ export function applyDeadline(
   result: DeadlineResult,
   now: Date,
   recomputed = false,
+  /**
+   * Whether the calendar leaves breached and chair-set deadlines alone (the workflow's patch
+   * `calendar-keeps-set-dates`). False only for histories recorded before it, which replay as
+   * they ran: then only an agreed extension is kept.
+   */
+  keepSetDates = true,
 ): Effect[] {
   if (state.tier.key !== result.tierKey) return []; // the case moved on while computing
   const before = state.tier.dueAt;
   state.tier.deadlinePending = false;
   state.calendarVersion = result.calendarVersion;
-  if (recomputed && !calendarMayMove(state.tier)) return [];
+  if (recomputed && (keepSetDates ? !calendarMayMove(state.tier) : !!state.tier.extendedFrom)) return [];
   state.tier.dueAt = result.dueAt;
   state.tier.explanation = result.explanation;
   state.tier.reminders = result.reminders.filter((r) => r > iso(now));
