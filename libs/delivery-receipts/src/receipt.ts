@@ -1,4 +1,5 @@
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'failed';
+/** 'superseded': a held text the case outran, never sent (a receipt cannot be about it). */
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'superseded';
 
 export type CallbackProvider = 'govuk-notify' | 'twilio';
 

@@ -47,6 +47,8 @@ export interface DeliveryHandle {
   markRetry(error: string, maybeSent: boolean): Promise<void>;
   /** A held text waits again (outside SMS hours, or a transient failure while releasing it). */
   markHeld(sendAfter: Date, error?: string): Promise<void>;
+  /** A held text the case has outrun (held-texts.ts): never sent, nothing failed. */
+  markSuperseded(reason: string): Promise<void>;
 }
 
 export function deliveryKey(prefix: string, personId: string, channel: Channel): string {
@@ -84,6 +86,7 @@ export async function withDelivery<T>(
       markFailed: (error) => held.markFailed(error),
       markRetry: (error, maybeSent) => held.markRetry(error, maybeSent ? 'sending' : 'queued'),
       markHeld: (sendAfter, error) => held.markHeld(sendAfter, error),
+      markSuperseded: (reason) => held.markSuperseded(reason),
     }),
   );
   if (!outcome.held) throw DeliveryError.transient(`delivery ${spec.key} is being sent by another attempt`);

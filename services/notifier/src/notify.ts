@@ -2,7 +2,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Nation } from '@resolve/calendar';
 import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
 import { NOTIFICATION_EVENTS } from '@resolve/domain';
-import { DeliveriesRepository, NoticeFactsRepository, type DeliveryRecord } from '@resolve/persistence';
+import {
+  DeliveriesRepository,
+  EscalationsRepository,
+  NoticeFactsRepository,
+  type DeliveryRecord,
+} from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import {
   defaultWorkingDay,
@@ -44,6 +49,7 @@ import {
 } from './recipients';
 import { loadTemplates, renderEmail, renderSms, type TemplateEvent, type TemplateSet } from './templates';
 import { escalationLink } from './message-content';
+import { whyHeldTextIsSuperseded } from './held-texts';
 import { readerSide, type ReaderSide } from './wording';
 
 export interface NotifierDeps {
@@ -110,7 +116,9 @@ interface NoticeRef {
 /** What the notifier does besides its activities: the work its scheduler runs (scheduler.ts). */
 export interface NotifierCore extends NotifierActivities {
   /** Sends a held text whose instant has come, or holds it again while SMS hours are closed. */
-  releaseHeld(delivery: DeliveryRecord): Promise<'sent' | 'held' | 'failed' | 'transient' | 'skipped'>;
+  releaseHeld(
+    delivery: DeliveryRecord,
+  ): Promise<'sent' | 'held' | 'failed' | 'transient' | 'skipped' | 'superseded'>;
   /**
    * The fallback and business-manager alert of a delivery a receipt reported as failed, by the
    * same path as a failure at send time; then its follow-up is finished. 'retry' when a fallback
@@ -597,6 +605,17 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
       return 'skipped' as const;
     }
     const { notice, person, side, spec, used } = reopened;
+    const now = await new EscalationsRepository(ds).findById(delivery.escalationId);
+    const superseded = now && whyHeldTextIsSuperseded(delivery, now);
+    if (superseded) {
+      await withDelivery(deliveries, spec, async (held) => {
+        if (held.row.status === 'held') await held.markSuperseded(superseded);
+      }).catch((err) => {
+        if (!(err instanceof DeliveryError)) throw err;
+      });
+      log.info('held text not sent: the case has moved on', { ...fields, event: delivery.event });
+      return 'superseded' as const;
+    }
     if (!person) {
       log.warn('held text for a person no longer in the directory: not sent', fields);
       await recordGone(spec);

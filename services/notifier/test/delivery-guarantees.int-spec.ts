@@ -201,6 +201,37 @@ describe('a text held outside SMS hours', () => {
     expect(row).toMatchObject({ status: 'held', send_after: new Date('2026-01-20T08:00:00Z') });
     expect(await outbox(ds, escalation.id)).toEqual([]);
   });
+
+  it('is not sent when the case has moved to another tier before the hours open', async () => {
+    const smsOnly = agencyPerson('police', 'practitioner');
+    await setPerson(ds, smsOnly, { channels: ['sms'] });
+    const escalation = await insertEscalation(ds, { tier: 2 });
+    const outboxConfig = {
+      email: { provider: 'smtp' as const, smtpUrl: smtp.url },
+      sms: { provider: 'outbox' as const },
+    };
+    await notifierFor(ds, outboxConfig, { clock: () => OUT_OF_HOURS }).notify(
+      request(escalation, { audience: audience({ parties: true }) }),
+    );
+    // Over the weekend the senior managers took the case on to tier 3: "tier 2 is with you" is stale.
+    await ds.query(`UPDATE escalation SET tier_number = 3 WHERE id = $1`, [escalation.id]);
+    const { logger, lines } = capturingLogger();
+    const notifier = await notifierService({ clock: () => MONDAY_OPENING, logger });
+    await notifier.scheduler.runOnce();
+    const [row] = await ds.query(
+      `SELECT status, last_error FROM notification_delivery WHERE escalation_id = $1 AND recipient_person_id = $2`,
+      [escalation.id, smsOnly],
+    );
+    expect(row).toEqual({
+      status: 'superseded',
+      last_error: 'the case moved from tier 2 to tier 3 before SMS hours opened',
+    });
+    expect(await outbox(ds, escalation.id)).toEqual([]);
+    expect(lines.map((l) => l.message)).toContain('held text not sent: the case has moved on');
+    // Nothing failed, so no business manager is alerted and no fallback goes out.
+    const others = await deliveryRows(ds, escalation.id);
+    expect(others.filter((r) => r.event === 'delivery-failed' || r.fallback_for)).toEqual([]);
+  });
 });
 
 describe('a permanent failure reported later by a receipt', () => {

@@ -244,7 +244,7 @@ export class NotificationDeliveryEntity {
 
   /** 'held': a text waiting for SMS hours (send_after). */
   @Column({ type: 'text' })
-  status!: 'held' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed';
+  status!: 'held' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'superseded';
 
   @Column({ type: 'text', nullable: true })
   provider!: string | null;

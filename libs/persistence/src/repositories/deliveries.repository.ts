@@ -70,6 +70,8 @@ export interface HeldDelivery {
   markSending(provider: string): Promise<void>;
   markSent(provider: string, providerMessageId: string | null): Promise<void>;
   markFailed(error: string): Promise<void>;
+  /** A held text the case has outrun: never sent, and no fallback, because nothing failed. */
+  markSuperseded(reason: string): Promise<void>;
   /** A transient failure: 'sending' when the provider may have the message, else 'queued'. */
   markRetry(error: string, status: 'sending' | 'queued'): Promise<void>;
   /**
@@ -502,6 +504,7 @@ function heldDelivery(manager: EntityManager, deliveryKey: string, row: Delivery
       update({ status: 'sent', provider, providerMessageId, sentAt: () => 'now()', lastError: null }),
     markFailed: (error) =>
       update({ status: 'failed', lastError: redactContacts(error), failedAt: () => 'now()' }),
+    markSuperseded: (reason) => update({ status: 'superseded', lastError: reason, sendAfter: null }),
     markRetry: (error, status) => update({ status, lastError: redactContacts(error) }),
     markHeld: async (sendAfter, error) => {
       await manager
