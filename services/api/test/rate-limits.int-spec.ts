@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { RateLimitsRepository } from '@resolve/persistence';
 import { createApiApp } from '../src/app';
+import { PostgresThrottlerStorage } from '../src/common/rate-limit/postgres-throttler-storage';
 import { createTokenVerifier } from '../src/auth/token-verifier';
 import { person, startStack, type Stack } from './support/harness';
 
@@ -99,5 +101,29 @@ describe('Rate limits shared by API replicas', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     // Another client address behind the same (trusted) proxy is counted apart.
     expect((await get(0, '/protocols', { 'X-Forwarded-For': '203.0.113.8' })).status).toBe(200);
+  });
+
+  it("refuses a burst across two windows' edge: the budget is a sliding minute", async () => {
+    // Counted at chosen instants through the same storage the guard uses, on the real table.
+    const repository = new RateLimitsRepository(stack.db.dataSource);
+    const key = `edge-test-${Date.now()}`;
+    const edge = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
+    for (let i = 0; i < 5; i++) await repository.count(key, 60_000, new Date(edge - 500));
+    const next = await repository.count(key, 60_000, new Date(edge + 1_000));
+    expect(next).toMatchObject({ hits: 1, previousHits: 5 });
+
+    class StorageAt extends PostgresThrottlerStorage {
+      at = new Date(edge + 2_000);
+      protected override now() {
+        return this.at;
+      }
+    }
+    const storage = new StorageAt(repository);
+    const refused = await storage.increment(key, 60_000, 5);
+    expect(refused).toMatchObject({ isBlocked: true });
+    expect(refused.timeToBlockExpire).toBeGreaterThan(1);
+    // Most of a minute later the earlier burst has slid away.
+    storage.at = new Date(edge + 50_000);
+    expect(await storage.increment(key, 60_000, 5)).toMatchObject({ isBlocked: false });
   });
 });
