@@ -118,3 +118,35 @@ describe('rate limits and proxies', () => {
     expect(problem).toMatch(/^TRUST_PROXY: proxy.internal, 10.0.0.0\/33: not true\/false/);
   });
 });
+
+describe('token verification settings', () => {
+  const load = (env: Record<string, string>) => loadApiConfig({ ...composeDefaults, ...env });
+
+  it('defaults to asymmetric algorithms, RFC 9068 access tokens and 30 s of skew', () => {
+    expect(load({})).toMatchObject({
+      AUTH_ALGORITHMS: expect.arrayContaining(['RS256', 'ES256', 'PS256', 'EdDSA']),
+      AUTH_TOKEN_TYPES: ['at+jwt'],
+      AUTH_CLOCK_SKEW_SECONDS: 30,
+    });
+    expect(load({}).AUTH_ALGORITHMS).not.toContain('HS256');
+    expect(load({ AUTH_ALGORITHMS: 'RS256, PS256', AUTH_TOKEN_TYPES: 'at+jwt,JWT' })).toMatchObject({
+      AUTH_ALGORITHMS: ['RS256', 'PS256'],
+      AUTH_TOKEN_TYPES: ['at+jwt', 'JWT'],
+    });
+  });
+
+  it('names a shared-secret algorithm, a bad type and a skew over five minutes', () => {
+    expect(
+      problems({
+        ...composeDefaults,
+        AUTH_ALGORITHMS: 'RS256,HS256',
+        AUTH_TOKEN_TYPES: 'at jwt',
+        AUTH_CLOCK_SKEW_SECONDS: '600',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^AUTH_ALGORITHMS: "HS256" is not one of RS256/),
+      expect.stringMatching(/^AUTH_TOKEN_TYPES: "at jwt" is not a media type/),
+      expect.stringMatching(/^AUTH_CLOCK_SKEW_SECONDS: /),
+    ]);
+  });
+});

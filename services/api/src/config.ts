@@ -16,8 +16,29 @@ import {
 import { isIP } from 'node:net';
 import { DEFAULT_CHROMIUM_PATH } from './records/pdf/pdf-options';
 import { parseRateLimits } from './common/rate-limit/rate-limits';
+import {
+  DEFAULT_ACCESS_TOKEN_TYPES,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  SIGNING_ALGORITHMS,
+} from './auth/token-verifier';
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** A comma-separated list, each entry checked; the message names every bad entry. */
+const commaList = (check: (entry: string) => string | null) =>
+  z.string().transform((text, ctx) => {
+    const entries = text
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const problems = entries.map((e) => check(e)).filter((p): p is string => p !== null);
+    if (entries.length === 0) problems.push('give at least one value');
+    if (problems.length) {
+      ctx.addIssue({ code: 'custom', message: problems.join('; ') });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** Express's `trust proxy` from text: true/false, a hop count, or addresses, CIDRs and names. */
 const trustProxySetting = z.string().transform((text, ctx): boolean | number | string[] | undefined => {
@@ -54,6 +75,19 @@ export const apiConfigSchema = z
     /** A partnership's identity provider key set; or, for the embedded default, a local key file. */
     AUTH_JWKS_URL: unsetWhenEmpty(httpUrl),
     AUTH_LOCAL_KEY_FILE: unsetWhenEmpty(z.string().min(1)),
+    /** Signature algorithms tokens may use (asymmetric only), e.g. `RS256` or `ES256,PS256`. */
+    AUTH_ALGORITHMS: commaList((a) =>
+      SIGNING_ALGORITHMS.includes(a) ? null : `"${a}" is not one of ${SIGNING_ALGORITHMS.join(', ')}`,
+    ).default(() => [...SIGNING_ALGORITHMS]),
+    /**
+     * Header `typ` values accepted as access tokens: RFC 9068's `at+jwt` by default; add `JWT` for a
+     * provider that does not follow it (ID tokens are still refused by their claims).
+     */
+    AUTH_TOKEN_TYPES: commaList((t) =>
+      /^[A-Za-z0-9.+/-]+$/.test(t) ? null : `"${t}" is not a media type such as at+jwt`,
+    ).default(() => [...DEFAULT_ACCESS_TOKEN_TYPES]),
+    /** Seconds of clock difference tolerated on exp, nbf and iat. */
+    AUTH_CLOCK_SKEW_SECONDS: wholeNumber({ min: 0, max: 300 }).default(DEFAULT_CLOCK_SKEW_SECONDS),
     RUN_MIGRATIONS: booleanSetting.default(true),
     /** Browser origins the API answers (comma-separated); none = no cross-origin browser calls. */
     CORS_ORIGINS: unsetWhenEmpty(originList),

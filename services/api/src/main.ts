@@ -29,6 +29,9 @@ async function main() {
     audience: config.AUTH_AUDIENCE,
     jwksUrl: config.AUTH_JWKS_URL,
     localPublicJwk: localIssuer?.publicJwk,
+    algorithms: config.AUTH_ALGORITHMS,
+    accessTokenTypes: config.AUTH_TOKEN_TYPES,
+    clockSkewSeconds: config.AUTH_CLOCK_SKEW_SECONDS,
   });
   const app = await createApiApp({
     dataSource,

@@ -9,7 +9,7 @@ import type { Request } from 'express';
 import { DirectoryRepository } from '@resolve/persistence';
 import { ApiError } from '../common/api-error';
 import { loadCaller, type Caller } from './caller';
-import type { TokenVerifier } from './token-verifier';
+import { TokenRejected, type TokenVerifier } from './token-verifier';
 
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 
@@ -29,7 +29,11 @@ export class AuthGuard implements CanActivate {
     let subject: string;
     try {
       subject = await this.verifier.verify(match[1]);
-    } catch {
+    } catch (err) {
+      // A refusal of the token's kind (an ID token, a wrong type or algorithm) says so, so that an
+      // integrator can fix the client; anything else (signature, expiry) stays one message.
+      if (err instanceof TokenRejected)
+        throw new ApiError('unauthenticated', `the bearer token was refused: ${err.message}`);
       throw new ApiError('unauthenticated', 'the bearer token is invalid or expired');
     }
     const caller = await loadCaller(this.directory, subject);

@@ -39,7 +39,7 @@ export async function loadOrCreateLocalIssuer(
     privateKey,
     mint(subject, options = {}) {
       return new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', kid: stored.publicJwk.kid })
+        .setProtectedHeader({ alg: 'ES256', kid: stored.publicJwk.kid, typ: 'at+jwt' })
         .setSubject(subject)
         .setIssuer(issuer)
         .setAudience(audience)
