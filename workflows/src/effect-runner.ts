@@ -13,7 +13,14 @@ import {
   type NotifierActivities,
   type NotifyRequest,
 } from '@resolve/contracts';
-import { applyDeadline, currentTier, isClosed, type Effect, type EscalationState } from '@resolve/domain';
+import {
+  applyDeadline,
+  applyRecountedDeadline,
+  currentTier,
+  isClosed,
+  type Effect,
+  type EscalationState,
+} from '@resolve/domain';
 import type { Protocol } from '@resolve/protocols';
 
 /**
@@ -77,6 +84,14 @@ export const NOTIFY_IN_BACKGROUND = 'notify-in-background';
  * kept), so their timers replay exactly.
  */
 export const CALENDAR_KEEPS_SET_DATES = 'calendar-keeps-set-dates';
+
+/**
+ * The action `set-protective-deadline` (a timescale that protects the child from harm, set or
+ * changed after the raise) and the deadline recount it asks for. Before it, the update did not
+ * exist, so no recorded run can contain one: the marker makes the runs that took it
+ * recognisable, so that a later change to the action can be patched against them.
+ */
+export const PROTECTIVE_DEADLINE_ACTION = 'protective-deadline-action';
 const notifier = proxyActivities<NotifierActivities>({
   taskQueue: TASK_QUEUES.notifications,
   startToCloseTimeout: '2 minutes',
@@ -192,6 +207,12 @@ export class EffectRunner {
         const { type: _type, correlationId: _c, ...request } = effect;
         const result = await bookkeeping().computeDeadline({ ...request, protocol: this.protocol });
         this.queue.push(...applyDeadline(this.state, result, this.now()));
+        return;
+      }
+      case 'recount-deadline': {
+        // Only the action `set-protective-deadline` asks for a recount (see PROTECTIVE_DEADLINE_ACTION).
+        const result = await bookkeeping().computeDeadline({ ...effect.request, protocol: this.protocol });
+        this.queue.push(...applyRecountedDeadline(this.state, result, effect.because, this.now()));
         return;
       }
       case 'notify':

@@ -37,6 +37,7 @@ import {
   bookkeeping,
   EffectRunner,
   NOTIFY_IN_BACKGROUND,
+  PROTECTIVE_DEADLINE_ACTION,
   tag,
 } from './effect-runner';
 
@@ -106,6 +107,16 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
       update,
       async (args: object) => {
         const action = { ...(args as object), kind } as EscalationAction;
+        // A new action: a worker on this code takes it (and says so in the history); no run
+        // recorded before it can reach this line with it.
+        if (kind === 'set-protective-deadline' && !patched(PROTECTIVE_DEADLINE_ACTION)) {
+          throw ApplicationFailure.create({
+            type: 'ActionRefused',
+            message: 'this escalation cannot take a protective timescale after the raise',
+            details: ['not-supported'],
+            nonRetryable: true,
+          });
+        }
         if (patched(AUTHORISED_ACTIONS)) {
           if (!(await authorised(action))) throw notAuthorised();
           // The case may have moved on while the action was checked: the engine decides again.

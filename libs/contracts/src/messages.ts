@@ -29,6 +29,7 @@ export const actionUpdates = {
   'record-decision': actionUpdate('record-decision'),
   'refer-learning': actionUpdate('refer-learning'),
   'appoint-chair': actionUpdate('appoint-chair'),
+  'set-protective-deadline': actionUpdate('set-protective-deadline'),
   withdraw: actionUpdate('withdraw'),
 } as const;
 

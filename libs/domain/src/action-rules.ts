@@ -3,7 +3,19 @@ import { ActionRefused, type ActionKind, type EscalationAction } from './actions
 import { everyone, reachedTiers, sideAudience, tierAudience } from './audiences';
 import { followsWhoMayAct, heldRoles, otherSide, tierRoleRefusal } from './authority';
 import type { Effect } from './effects';
-import { branchesOf, close, enterTier, isClosed, meet, notify, record, referLearning } from './transitions';
+import { protectiveDeadlineRefusal } from './raise-rules';
+import {
+  branchesOf,
+  close,
+  computeDeadlineEffect,
+  enterTier,
+  isClosed,
+  iso,
+  meet,
+  notify,
+  record,
+  referLearning,
+} from './transitions';
 import type { EscalationState, PlanProposal, TimelineEntry, TimelineEventType } from './types';
 
 /**
@@ -519,6 +531,59 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
       return [
         notify(state, 'chair-appointed', everyone(protocol, reachedTiers(protocol, state)), action.actionId),
       ];
+    },
+  },
+
+  'set-protective-deadline': {
+    // Who sets it is the tier's own list (`protectiveDeadline.setBy`), agency or partnership
+    // roles, not the roles acting at the tier: a safeguarding lead may set it at step 1.
+    validate({ state, tier, now }, action) {
+      requireOpen(state);
+      const refusal = protectiveDeadlineRefusal(tier, heldRoles(action.actor), new Date(action.dueAt), now);
+      if (refusal) refuse(refusal.code, `dueAt: ${refusal.message}`);
+      // A date that protects a child, moved after the raise: the record says who and why.
+      if (action.reasonGiven !== true)
+        refuse(
+          'reason-required',
+          'say why the protective timescale is set or changed (a reason is required)',
+        );
+    },
+    apply(ctx, action) {
+      const { state, tier } = ctx;
+      const dueAt = iso(new Date(action.dueAt));
+      const previous = state.protectiveDeadline ?? null;
+      state.protectiveDeadline = dueAt;
+      const setAs = heldRoles(action.actor).find((r) => tier.protectiveDeadline!.setBy.includes(r)) ?? null;
+      const live = !state.tier.metAt && !state.tier.breachedAt;
+      const setByPeople = !!state.tier.extendedFrom || !!state.tier.timescaleSetBy;
+      recordAction(ctx, action, 'protective-deadline-set', {
+        dueAt,
+        previous,
+        setAs,
+        // Whether it is counted into this tier's deadline now, or governs later tiers only (a
+        // tier already met or breached keeps the date it had).
+        appliesTo: live ? 'this-tier' : 'later-tiers',
+      });
+      if (!live) return [];
+      if (setByPeople) {
+        // An agreed extension or the chair's timescale is people's date, not a count: the
+        // protective date replaces it only when earlier ("the shorter of" the two).
+        if (state.tier.dueAt && dueAt >= state.tier.dueAt) return [];
+        const from = state.tier.dueAt;
+        state.tier.dueAt = dueAt;
+        state.tier.explanation = `due ${dueAt}: a timescale that protects the child from harm, set for this case, which is earlier than the date agreed before (${from ?? 'none'})`;
+        state.tier.reminders = [halfwayBetween(ctx.at, dueAt)].filter((r): r is string => !!r);
+        record(state, ctx.now, 'deadline-recomputed', {
+          from,
+          dueAt,
+          explanation: state.tier.explanation,
+          because: 'protective-deadline',
+        });
+        return [];
+      }
+      state.tier.deadlinePending = true;
+      const { type: _type, ...request } = computeDeadlineEffect(state);
+      return [{ type: 'recount-deadline', because: 'protective-deadline', request }];
     },
   },
 

@@ -38,6 +38,13 @@ export type EscalationAction =
   | (Base & { kind: 'record-decision'; outcome?: string; referLearning?: boolean })
   | (Base & { kind: 'refer-learning' })
   | (Base & { kind: 'appoint-chair'; chairPersonId: string })
+  | (Base & {
+      kind: 'set-protective-deadline';
+      /** The case's "timescale that protects the child from harm" (ISO instant), set or changed. */
+      dueAt: string;
+      /** Whether the person said why (kept in Postgres); the rule needs one. */
+      reasonGiven?: boolean;
+    })
   | (Base & { kind: 'withdraw' })
   | (Base & { kind: 'add-note' });
 
@@ -59,6 +66,7 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'record-decision',
   'refer-learning',
   'appoint-chair',
+  'set-protective-deadline',
   'withdraw',
   'add-note',
 ];

@@ -67,6 +67,8 @@ function sampleAction(
       return { ...base, kind, meetingKind: 'meeting', at: tomorrow };
     case 'appoint-chair':
       return { ...base, kind, chairPersonId: 'availability-check' };
+    case 'set-protective-deadline':
+      return { ...base, kind, dueAt: tomorrow, reasonGiven: true };
     default:
       return { ...base, kind } as EscalationAction;
   }

@@ -61,4 +61,13 @@ export type Effect =
       key: string;
       urgent: boolean;
     }
+  | {
+      /**
+       * The current tier's deadline counted again with what changed (a protective timescale set
+       * after the raise); the timeline records the recount and why.
+       */
+      type: 'recount-deadline';
+      because: 'protective-deadline';
+      request: Omit<Extract<Effect, { type: 'compute-deadline' }>, 'type'>;
+    }
   | { type: 'close' };

@@ -3,7 +3,7 @@ import { ACTION_RULES, routeChoice, type ActionRule } from './action-rules';
 import { ActionRefused, type ActionKind, type EscalationAction } from './actions';
 import { everyone, ownerAudience, tierAudience } from './audiences';
 import { actingRole, followsWhoMayAct, heldRoles, tierRoleRefusal } from './authority';
-import { entryRole, protectiveDeadlineRefusal } from './raise-rules';
+import { entryRole } from './raise-rules';
 import type { Effect } from './effects';
 import {
   blankTier,
@@ -17,7 +17,7 @@ import {
   selectTier,
   tierEntryEffects,
 } from './transitions';
-import type { Actor, EscalationStart, EscalationState } from './types';
+import type { EscalationStart, EscalationState } from './types';
 
 export { currentTier, isClosed, selectTier } from './transitions';
 
@@ -253,37 +253,35 @@ function breach(protocol: Protocol, state: EscalationState, tier: Tier, now: Dat
 }
 
 // ---------------------------------------------------------------------------------------------
-// A timescale that protects the child from harm
+// A deadline counted again because a fact of the case changed
 
 /**
- * Gives the case "a timescale that protects the child from harm" after the raise: by a role the
- * current tier names for it (`protectiveDeadline.setBy`), a date still to come. The tier's deadline
- * is counted again, by the one deadline rule, as the earlier of its timescale and this date.
- * Throws ActionRefused (code and sentence) when it may not be set.
+ * Result of the deadline activity for a recount (`recount-deadline`: a protective timescale set
+ * after the raise), applied to the tier it was counted for. Unlike a calendar change, the new
+ * count stands whichever way it moves the date, and the timeline says why it was counted again.
  */
-export function setProtectiveDeadline(
-  protocol: Protocol,
+export function applyRecountedDeadline(
   state: EscalationState,
-  request: { actor: Actor; actionId: string; dueAt: string },
+  result: DeadlineResult,
+  because: Extract<Effect, { type: 'recount-deadline' }>['because'],
   now: Date,
 ): Effect[] {
-  if (isClosed(state)) {
-    throw new ActionRefused('closed', `the escalation is ${state.status}; no further actions are possible`);
-  }
-  const tier = currentTier(protocol, state);
-  const refusal = protectiveDeadlineRefusal(tier, heldRoles(request.actor), new Date(request.dueAt), now);
-  if (refusal) throw new ActionRefused(refusal.code, `protectiveDeadline: ${refusal.message}`);
-  state.protectiveDeadline = new Date(request.dueAt).toISOString();
-  record(
-    state,
-    now,
-    'protective-deadline-set',
-    { dueAt: state.protectiveDeadline },
-    request.actor,
-    request.actionId,
-  );
-  state.tier.deadlinePending = true;
-  return [computeDeadlineEffect(state)];
+  if (state.tier.key !== result.tierKey) return []; // the case moved on while counting
+  state.tier.deadlinePending = false;
+  state.calendarVersion = result.calendarVersion;
+  // Met or breached meanwhile: that has had its consequence; the date stays as it was.
+  if (state.tier.metAt || state.tier.breachedAt) return [];
+  const from = state.tier.dueAt;
+  state.tier.dueAt = result.dueAt;
+  state.tier.explanation = result.explanation;
+  state.tier.reminders = result.reminders.filter((r) => r > iso(now));
+  record(state, now, 'deadline-recomputed', {
+    from,
+    dueAt: result.dueAt,
+    explanation: result.explanation,
+    because,
+  });
+  return [];
 }
 
 // ---------------------------------------------------------------------------------------------

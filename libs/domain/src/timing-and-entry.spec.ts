@@ -1,5 +1,16 @@
 import { getProtocol, parseProtocol, type Protocol } from '@resolve/protocols';
-import { applyDeadline, deadlineRequest, fireTimers, setProtectiveDeadline, startEscalation } from './engine';
+import { ActionRefused, type EscalationAction } from './actions';
+import { availableActions } from './available-actions';
+import {
+  applyAction,
+  applyDeadline,
+  applyRecountedDeadline,
+  deadlineRequest,
+  fireTimers,
+  nextWakeAt,
+  startEscalation,
+  validateAction,
+} from './engine';
 import { concernIdentifiedRefusal, protectiveDeadlineRefusal, tierEntryRefusal } from './raise-rules';
 import type { Actor, EscalationStart } from './types';
 
@@ -141,48 +152,164 @@ describe('the clock starting when the concern was identified', () => {
   });
 });
 
-describe(setProtectiveDeadline.name, () => {
-  it('lets a role the tier names set it, recounting the deadline with it', () => {
-    const { state } = raise(withFeatures);
+describe('setting or changing the protective timescale after the raise', () => {
+  /** A case at tier 1 whose deadline (Wed 20 May 17:00) is computed. */
+  function openCase(extra: Partial<EscalationStart> = {}) {
+    const { state } = raise(withFeatures, extra);
     applyDeadline(
       state,
       {
         tierKey: state.tier.key,
         dueAt: '2026-05-20T16:00:00.000Z',
-        explanation: 'x',
+        explanation: 'fixed',
         reminders: [],
         calendarVersion: 'v',
       },
       T0,
     );
-    const effects = setProtectiveDeadline(
-      withFeatures,
-      state,
-      { actor: manager, actionId: 'a1', dueAt: '2026-05-19T12:00:00Z' },
-      T0,
-    );
+    return state;
+  }
+  const setIt = (actor: Actor, dueAt: string, reasonGiven = true): EscalationAction => ({
+    kind: 'set-protective-deadline',
+    actor,
+    actionId: 'a1',
+    dueAt,
+    reasonGiven,
+  });
+  const act = (state: ReturnType<typeof openCase>, action: EscalationAction, now = T0) => {
+    validateAction(withFeatures, state, action, now);
+    return applyAction(withFeatures, state, action, now);
+  };
+
+  it('lets a role the tier names set it, and asks for the deadline to be counted again', () => {
+    const state = openCase();
+    const effects = act(state, setIt(manager, '2026-05-19T12:00:00Z'));
     expect(state.protectiveDeadline).toBe('2026-05-19T12:00:00.000Z');
     expect(state.tier.deadlinePending).toBe(true);
     expect(effects).toEqual([
-      expect.objectContaining({ type: 'compute-deadline', protectiveDeadline: '2026-05-19T12:00:00.000Z' }),
+      {
+        type: 'recount-deadline',
+        because: 'protective-deadline',
+        request: expect.objectContaining({
+          tierKey: state.tier.key,
+          protectiveDeadline: '2026-05-19T12:00:00.000Z',
+        }),
+      },
     ]);
-    expect(state.timeline.at(-1)).toMatchObject({ type: 'protective-deadline-set', actionId: 'a1' });
+    expect(state.timeline.at(-1)).toMatchObject({
+      type: 'protective-deadline-set',
+      actionId: 'a1',
+      detail: {
+        dueAt: '2026-05-19T12:00:00.000Z',
+        previous: null,
+        setAs: 'line-manager',
+        appliesTo: 'this-tier',
+      },
+    });
   });
 
-  it('refuses a role the tier does not name, with the reason', () => {
-    const { state } = raise(withFeatures);
-    expect(() =>
-      setProtectiveDeadline(
-        withFeatures,
-        state,
-        { actor: practitioner, actionId: 'a1', dueAt: '2026-05-19T12:00:00Z' },
-        T0,
-      ),
-    ).toThrow(/a protective timescale is set by the line manager or the safeguarding lead/);
+  it('records the recount, with the date before and why, and wakes for the new date', () => {
+    const state = openCase();
+    act(state, setIt(manager, '2026-05-19T12:00:00Z'));
+    applyRecountedDeadline(
+      state,
+      {
+        tierKey: state.tier.key,
+        dueAt: '2026-05-19T12:00:00.000Z',
+        explanation: 'protective, earlier',
+        reminders: [],
+        calendarVersion: 'v',
+      },
+      'protective-deadline',
+      T0,
+    );
+    expect(state.tier).toMatchObject({ dueAt: '2026-05-19T12:00:00.000Z', deadlinePending: false });
+    expect(state.timeline.at(-1)).toMatchObject({
+      type: 'deadline-recomputed',
+      detail: {
+        from: '2026-05-20T16:00:00.000Z',
+        dueAt: '2026-05-19T12:00:00.000Z',
+        because: 'protective-deadline',
+      },
+    });
+    expect(nextWakeAt(state)).toBe('2026-05-19T12:00:00.000Z');
+  });
+
+  it('changes a protective date given on the raise, keeping the earlier one in the record', () => {
+    const state = openCase({ protectiveDeadline: '2026-05-19T12:00:00.000Z' });
+    act(state, setIt(manager, '2026-05-19T15:00:00Z'));
+    expect(state.timeline.at(-1)?.detail).toMatchObject({
+      dueAt: '2026-05-19T15:00:00.000Z',
+      previous: '2026-05-19T12:00:00.000Z',
+    });
+  });
+
+  it('replaces an agreed later date only when the protective date is earlier, without a recount', () => {
+    const state = openCase();
+    state.tier.extendedFrom = state.tier.dueAt;
+    state.tier.dueAt = '2026-05-27T16:00:00.000Z';
+    expect(act(state, setIt(manager, '2026-05-28T12:00:00Z'))).toEqual([]);
+    expect(state.tier.dueAt).toBe('2026-05-27T16:00:00.000Z');
+    expect(act(state, setIt(manager, '2026-05-22T12:00:00Z'))).toEqual([]);
+    expect(state.tier.dueAt).toBe('2026-05-22T12:00:00.000Z');
+    expect(state.timeline.at(-1)).toMatchObject({
+      type: 'deadline-recomputed',
+      detail: { from: '2026-05-27T16:00:00.000Z', because: 'protective-deadline' },
+    });
+  });
+
+  it('leaves a met tier alone: the date governs later tiers', () => {
+    const state = openCase();
+    state.tier.metAt = T0.toISOString();
+    expect(act(state, setIt(manager, '2026-05-19T12:00:00Z'))).toEqual([]);
+    expect(state.tier.dueAt).toBe('2026-05-20T16:00:00.000Z');
+    expect(state.timeline.at(-1)?.detail.appliesTo).toBe('later-tiers');
+  });
+
+  it('ignores a recount that arrives after the case moved on', () => {
+    const state = openCase();
+    act(state, setIt(manager, '2026-05-19T12:00:00Z'));
+    const before = state.timeline.length;
+    applyRecountedDeadline(
+      state,
+      { tierKey: 'another-tier', dueAt: null, explanation: 'x', reminders: [], calendarVersion: 'v' },
+      'protective-deadline',
+      T0,
+    );
+    expect(state.timeline).toHaveLength(before);
+  });
+
+  it('refuses a role the tier does not name, with the reason, and changes nothing', () => {
+    const state = openCase();
+    expect(() => act(state, setIt(practitioner, '2026-05-19T12:00:00Z'))).toThrow(
+      /dueAt: at tier 1 .* a protective timescale is set by the line manager or the safeguarding lead/,
+    );
     expect(state).not.toHaveProperty('protectiveDeadline');
   });
 
+  it('asks for a reason', () => {
+    const state = openCase();
+    expect(() => act(state, setIt(manager, '2026-05-19T12:00:00Z', false))).toThrow(
+      expect.objectContaining({ code: 'reason-required' }),
+    );
+  });
+
+  it('is offered to the roles the tier names, and only to them', () => {
+    const state = openCase();
+    expect(availableActions(withFeatures, state, manager, T0)).toContain('set-protective-deadline');
+    expect(availableActions(withFeatures, state, practitioner, T0)).not.toContain('set-protective-deadline');
+    const { state: sutton } = raise(getProtocol('sutton-cp-conference'));
+    expect(availableActions(getProtocol('sutton-cp-conference'), sutton, manager, T0)).not.toContain(
+      'set-protective-deadline',
+    );
+  });
+
   it('refuses a date already past, and a tier that takes none', () => {
+    const state = openCase();
+    expect(() => act(state, setIt(manager, '2026-05-18T08:00:00Z'))).toThrow(
+      expect.objectContaining({ code: 'in-the-past' }),
+    );
+    expect(() => act(state, setIt(manager, 'not a date'))).toThrow(ActionRefused);
     const tier = withFeatures.tiers[0];
     expect(
       protectiveDeadlineRefusal(tier, ['line-manager'], new Date('2026-05-18T08:00:00Z'), T0)?.code,

@@ -192,6 +192,12 @@ const MATRIX: Row[] = [
       businessManager: 200, chair: 200, ...OUTSIDERS },
   },
   {
+    // Sefton's protocol names nobody to set a protective timescale: every party hears so.
+    endpoint: 'POST protective-deadline', stage: 'tier1', ...action('protective-deadline', () => ({ reason: 'Matrix test.', dueAt: future(2) })),
+    cells: { raiser: refused('not-offered', /^dueAt: tier 1 \(.*\) takes no case-specific timescale$/), raisingColleague: 404, raisingHead: 404,
+      receiver: refused('not-offered'), receivingManager: 404, businessManager: refused('not-offered'), chair: refused('not-offered'), ...OUTSIDERS },
+  },
+  {
     endpoint: 'POST withdraw', stage: 'tier1', ...action('withdraw'),
     cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: NOT_THE_RAISER, receivingManager: 404,
       businessManager: NOT_THE_RAISER, chair: NOT_THE_RAISER, ...OUTSIDERS },

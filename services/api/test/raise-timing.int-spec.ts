@@ -168,4 +168,85 @@ describe('Raising with timing and entry fields', () => {
     expect(body.tier.number).toBe(3);
     expect(JSON.stringify(body)).toMatch(/entered-by-role/);
   });
+
+  describe('POST /escalations/:id/protective-deadline (set or changed after the raise)', () => {
+    async function setIt(who: string, id: string, body: object, status: number) {
+      return stack
+        .http()
+        .post(`/escalations/${id}/protective-deadline`)
+        .set('Authorization', await stack.as(who))
+        .send(body)
+        .expect(status);
+    }
+
+    it('refuses a malformed date with a 400 naming dueAt, and what the tier does not allow with 409 and why', async () => {
+      const raised = await post(practitioner, raiseBody(P, 'TIMING-0101', { protocolId: ID }), 201);
+      const id = raised.body.id;
+      await view(practitioner, id);
+      const malformed = await setIt(practitioner, id, { dueAt: 'tomorrow', reason: 'x' }, 400);
+      expect(JSON.stringify(malformed.body)).toMatch(/dueAt/);
+      const noReason = await setIt(practitioner, id, { dueAt: inDays(1) }, 409);
+      expect(noReason.body).toMatchObject({ reason: 'reason-required' });
+      const past = await setIt(practitioner, id, { dueAt: hoursAgo(1), reason: 'Risk at home.' }, 409);
+      expect(past.body).toMatchObject({ reason: 'in-the-past' });
+      expect(past.body.message).toMatch(/^dueAt: must be in the future/);
+      // Sefton's own protocol takes no protective timescale at any tier.
+      const underSefton = await post(practitioner, raiseBody(P, 'TIMING-0102'), 201);
+      const other = await setIt(
+        practitioner,
+        underSefton.body.id,
+        { dueAt: inDays(1), reason: 'Risk at home.' },
+        409,
+      );
+      expect(other.body).toMatchObject({ reason: 'not-offered' });
+      expect(other.body.message).toMatch(/takes no case-specific timescale/);
+    });
+
+    it('sets the date, recounts the deadline and says so in the history; the reason stays in Postgres', async () => {
+      const raised = await post(practitioner, raiseBody(P, 'TIMING-0103', { protocolId: ID }), 201);
+      const id = raised.body.id;
+      const before = await view(practitioner, id);
+      const protective = new Date(Date.now() + 3 * 3_600_000).toISOString();
+      expect(new Date(before.deadline.dueAt).getTime()).toBeGreaterThan(Date.parse(protective));
+      const res = await setIt(
+        practitioner,
+        id,
+        { dueAt: protective, reason: 'The child returns home on Friday.' },
+        200,
+      );
+      expect(res.body).toMatchObject({ accepted: true });
+      expect(res.body.escalation.dueAt).toBe(protective);
+      const after = await view(practitioner, id);
+      expect(after.deadline.dueAt).toBe(protective);
+      expect(after.deadline.explanation).toMatch(/protects the child from harm/);
+      const set = after.history.find((e: { type: string }) => e.type === 'protective-deadline-set');
+      expect(set).toMatchObject({
+        detail: { dueAt: protective, setAs: 'practitioner', appliesTo: 'this-tier' },
+      });
+      const recount = after.history.find(
+        (e: { type: string; detail: Record<string, unknown> }) =>
+          e.type === 'deadline-recomputed' && e.detail.because === 'protective-deadline',
+      );
+      expect(recount).toMatchObject({ detail: { from: before.deadline.dueAt, dueAt: protective } });
+      expect(JSON.stringify(res.body)).not.toContain('returns home');
+
+      // Changed again, later: the deadline follows it.
+      const later = new Date(Date.now() + 5 * 3_600_000).toISOString();
+      await setIt(practitioner, id, { dueAt: later, reason: 'Return home moved.' }, 200);
+      expect((await view(practitioner, id)).deadline.dueAt).toBe(later);
+    });
+
+    it('refuses a role the tier does not name, naming who sets it', async () => {
+      const raised = await post(practitioner, raiseBody(P, 'TIMING-0104', { protocolId: ID }), 201);
+      await view(practitioner, raised.body.id);
+      const res = await stack
+        .http()
+        .post(`/escalations/${raised.body.id}/protective-deadline`)
+        .set('Authorization', await stack.as(person(P, null, 'business-manager')))
+        .send({ dueAt: inDays(1), reason: 'Risk.' })
+        .expect(409);
+      expect(res.body).toMatchObject({ reason: 'not-your-role' });
+      expect(res.body.message).toMatch(/a protective timescale is set by the practitioner/);
+    });
+  });
 });

@@ -13,6 +13,7 @@ import {
   DecisionDto,
   NoteDto,
   ProposeExtensionDto,
+  ProtectiveDeadlineDto,
   ResolveDto,
   ScheduleMeetingDto,
 } from './dto/action.dto';
@@ -122,6 +123,32 @@ export class EscalationsController {
     @IdempotencyKey() k?: string,
   ) {
     return this.escalations.appointChair(c, id, b, { idempotencyKey: k });
+  }
+
+  @Post(':id/protective-deadline')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Set or change the timescale that protects the child from harm (the roles the tier names), with a reason; the deadline is counted again',
+  })
+  @AcceptsIdempotencyKey()
+  protectiveDeadline(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Body() b: ProtectiveDeadlineDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'set-protective-deadline',
+      // The reason stays in Postgres; the engine learns only that one was given.
+      {
+        text: b.reason,
+        args: { dueAt: new Date(b.dueAt).toISOString(), reasonGiven: Boolean(b.reason?.trim()) },
+      },
+      { idempotencyKey: k },
+    );
   }
 
   @Post(':id/plan-items/:itemId/complete')

@@ -195,6 +195,23 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
       reason(),
     ],
   },
+  'set-protective-deadline': {
+    kind: 'set-protective-deadline',
+    title: 'Set a timescale that protects the child',
+    lead: "Set or change the date by which this case must be settled to protect the child from harm. The step is then due at the earlier of this date and the protocol's own timescale.",
+    button: 'Continue',
+    fields: [
+      {
+        type: 'date',
+        name: 'dueAt',
+        label: 'Protective timescale',
+        hint: 'For example 30 6 2026',
+        required: true,
+        time: '17:00',
+      },
+      { ...reason('Why is this timescale needed?'), required: true } as ActionField,
+    ],
+  },
   withdraw: {
     kind: 'withdraw',
     title: 'Withdraw the escalation',
@@ -354,6 +371,14 @@ export function runAction(
       );
     case 'propose-extension':
       return commands.act(caller, id, kind, { text, args: { dueAt: values.dueAt } }, options);
+    case 'set-protective-deadline':
+      return commands.act(
+        caller,
+        id,
+        kind,
+        { text, args: { dueAt: values.dueAt, reasonGiven: Boolean(text) } },
+        options,
+      );
     case 'schedule-meeting':
       return commands.act(
         caller,

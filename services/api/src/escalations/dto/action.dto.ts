@@ -135,3 +135,13 @@ export class AppointChairDto extends ActionDto {
   @Length(1, 100)
   chairPersonId!: string;
 }
+
+export class ProtectiveDeadlineDto extends ActionDto {
+  @ApiProperty({
+    description:
+      "The case's timescale that protects the child from harm, set or changed after the raise by a role the current tier names (protectiveDeadline.setBy); the tier is then due at the earlier of it and its own timescale. A reason is required.",
+    example: '2026-06-03T12:00:00Z',
+  })
+  @IsISO8601({ strict: true })
+  dueAt!: string;
+}
