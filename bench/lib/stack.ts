@@ -58,6 +58,12 @@ export interface StackOptions {
   services?: ServiceName[];
   /** 'main': services/api/src/main.ts; 'bench': bench/support/api-main.ts (configurable rate limit). */
   apiEntry?: 'main' | 'bench';
+  /**
+   * 'main': services/worker/src/main.ts; 'bench': bench/support/worker-main.ts (every tier due
+   * `benchTierSeconds` after it begins, for the cost benchmark).
+   */
+  workerEntry?: 'main' | 'bench';
+  benchTierSeconds?: number;
   apiRateLimitPerMinute?: number;
   notifierConcurrency?: number;
   /** Restart a service that exits by itself (not killed by us), and record it. Default false. */
@@ -406,7 +412,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const envs: Record<ServiceName, Record<string, string>> = {
     // The worker's Prometheus endpoint defaults to a fixed port (9464): a free loopback one here.
-    worker: { ...common, METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}` },
+    worker: {
+      ...common,
+      METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}`,
+      ...(options.benchTierSeconds ? { BENCH_TIER_SECONDS: String(options.benchTierSeconds) } : {}),
+    },
     notifier: {
       ...common,
       SMTP_URL: smtp.url,
@@ -429,7 +439,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
   const wanted = options.services ?? ['worker', 'notifier', 'api'];
   for (const name of wanted) {
-    const entry = name === 'api' && options.apiEntry === 'bench' ? 'bench/support/api-main.ts' : ENTRY[name];
+    const entry =
+      name === 'api' && options.apiEntry === 'bench'
+        ? 'bench/support/api-main.ts'
+        : name === 'worker' && options.workerEntry === 'bench'
+          ? 'bench/support/worker-main.ts'
+          : ENTRY[name];
     const svc = new ServiceProcess(
       name,
       entry,
