@@ -321,20 +321,25 @@ async function main() {
     await s.api.request('POST', `/escalations/${warm.body.id}/withdraw`, { token: warmToken, body: {} });
     await sleep(10_000);
 
-    // The stack's idle CPU: pollers and timers that run whatever the escalations do.
-    const idle0 = cpuNow(s);
-    const idleT0 = Date.now();
-    await sleep(IDLE_SECONDS * 1000);
-    const idleSpan = (Date.now() - idleT0) / 1000;
-    const idleRate = Object.fromEntries(
-      Object.entries(minus(cpuNow(s), idle0)).map(([k, v]) => [k, v / idleSpan]),
-    );
-    console.log(
-      `idle CPU (ms per second): ${Object.entries(idleRate)
-        .map(([k, v]) => `${k} ${fmt(v * 1000)}`)
-        .join(', ')}`,
-    );
-
+    // The stack's idle CPU: pollers and timers that run whatever the escalations do. Read before
+    // the protocols and again after them; the lower of the two (the settled floor) is subtracted.
+    const measureIdle = async () => {
+      const idle0 = cpuNow(s);
+      const idleT0 = Date.now();
+      await sleep(IDLE_SECONDS * 1000);
+      const idleSpan = (Date.now() - idleT0) / 1000;
+      const rate = Object.fromEntries(
+        Object.entries(minus(cpuNow(s), idle0)).map(([k, v]) => [k, v / idleSpan]),
+      );
+      console.log(
+        `idle CPU (ms per second): ${Object.entries(rate)
+          .map(([k, v]) => `${k} ${fmt(v * 1000)}`)
+          .join(', ')}`,
+      );
+      return rate;
+    };
+    const idleBefore = await measureIdle();
+    const idleRate = idleBefore;
     const results: Awaited<ReturnType<typeof runProtocol>>[] = [];
     for (const p of PROTOCOLS) {
       const r = await runProtocol(s, meter, p, idleRate);
@@ -344,6 +349,20 @@ async function main() {
         `${p.id}: ${r.escalations} in ${fmt(r.windowSeconds, 0)} s; per escalation net CPU ms api ${c.api} worker ${c.worker} notifier ${c.notifier} temporal ${c.temporal} postgres ${c.postgres}; history ${r.perEscalation.historyEvents} events ${r.perEscalation.historyBytes} B; emails ${r.perEscalation.emails}; failures ${r.failures.length}${r.failures.length ? ` (${r.failures[0]})` : ''}`,
       );
     }
+    await sleep(10_000);
+    const idleAfter = await measureIdle();
+    const idleFloor = Object.fromEntries(
+      Object.keys(idleBefore).map((k) => [k, Math.min(idleBefore[k], idleAfter[k] ?? idleBefore[k])]),
+    );
+    for (const r of results)
+      r.perEscalation.cpuMsNet = Object.fromEntries(
+        Object.entries(r.perEscalation.cpuMsGross).map(([k, ms]) => [
+          k,
+          k === 'bench'
+            ? ms
+            : Math.round(ms - ((idleFloor[k] ?? 0) * r.windowSeconds * 1000) / Math.max(1, r.escalations)),
+        ]),
+      );
     const serverLabel =
       TEMPORAL === 'production'
         ? 'Temporal server v1.29.1 on Postgres (infra/temporal-server/, 4 history shards, its databases on the stack Postgres)'
@@ -362,7 +381,13 @@ async function main() {
         processes:
           'API (bench/support/api-main.ts), worker (bench/support/worker-main.ts: tiers due after --tier-seconds), notifier (its main.ts), each its own process; Postgres fsync on',
         idleCpuMsPerSecond: Object.fromEntries(
-          Object.entries(idleRate).map(([k, v]) => [k, Math.round(v * 10000) / 10]),
+          Object.entries(idleFloor).map(([k, v]) => [k, Math.round(v * 10000) / 10]),
+        ),
+        idleCpuMsPerSecondBefore: Object.fromEntries(
+          Object.entries(idleBefore).map(([k, v]) => [k, Math.round(v * 10000) / 10]),
+        ),
+        idleCpuMsPerSecondAfter: Object.fromEntries(
+          Object.entries(idleAfter).map(([k, v]) => [k, Math.round(v * 10000) / 10]),
         ),
         postgresDatabases: meter.databaseNames,
       },
@@ -390,7 +415,7 @@ ${result.at} · commit ${result.commit} · ${result.machine.nproc} cores shared 
 
 \`${command}\`
 
-${serverLabel}. ${K} escalations per protocol, raised through the API, left unanswered so every deadline lapses (each tier due ${TIER_SECONDS} s after it began), withdrawn by the raiser once the last tier is reached (and its deadline, if any, has lapsed). Idle CPU, subtracted for "net" (ms per second): ${JSON.stringify(result.setup.idleCpuMsPerSecond)}.
+${serverLabel}. ${K} escalations per protocol, raised through the API, left unanswered so every deadline lapses (each tier due ${TIER_SECONDS} s after it began), withdrawn by the raiser once the last tier is reached (and its deadline, if any, has lapsed). Idle CPU, subtracted for "net" (ms per second, the lower of before and after the protocols): ${JSON.stringify(result.setup.idleCpuMsPerSecond)}.
 
 Per escalation, net CPU ms (gross in brackets):
 

@@ -49,6 +49,28 @@ function loadSampler() {
   };
 }
 
+/**
+ * The worker's Prometheus metrics summed over their labels (counters, gauges, and each
+ * histogram's _sum and _count): sticky cache hits and misses, task latencies, slots. Read just
+ * before the instant and after the herd, so their difference is the herd's.
+ */
+async function workerMetrics(stack: Stack): Promise<Record<string, number>> {
+  const wanted =
+    /^(temporal_(sticky_cache|workflow_task|local_activity|activity_execution|activity_schedule|worker_task_slots|num_pollers|workflow_active)|resolve_)/;
+  try {
+    const text = await (await fetch(stack.workerMetricsUrl)).text();
+    const out: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const m = /^([a-z_]+)(?:\{[^}]*\})?\s+([0-9.eE+-]+|NaN)$/.exec(line.trim());
+      if (!m || !wanted.test(m[1]) || m[1].endsWith('_bucket')) continue;
+      out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+    }
+    return out;
+  } catch (err) {
+    return { scrapeFailed: 1, error: String((err as Error).message).length };
+  }
+}
+
 async function noopHerd(stack: Stack) {
   const ids = Array.from({ length: N }, (_, i) => `bench-herd-noop-${process.pid}-${i}`);
   // Enough lead for every start to land before the instant (starts run at ≥ 50/s here).
@@ -198,9 +220,11 @@ async function escalationHerd(stack: Stack) {
   );
 
   // 3. Wait (bounded) until every herd breach has all its alert emails.
+  await sleep(Math.max(0, instant - Date.now() - 5000));
+  const metricsBefore = await workerMetrics(stack);
   const waitUntil = instant + 20 * 60_000;
-  let herd: HerdBreach[] = [];
-  let others: HerdBreach[] = [];
+  let herd: HerdBreach[];
+  let others: HerdBreach[];
   for (;;) {
     await sleep(Math.max(2000, Math.min(10_000, instant - Date.now())));
     if (Date.now() < instant) continue;
@@ -214,6 +238,13 @@ async function escalationHerd(stack: Stack) {
     if ((herd.length >= extended.size && complete >= herd.length) || Date.now() > waitUntil) break;
   }
   const load = sampler.stop();
+  const metricsAfter = await workerMetrics(stack);
+  const workerMetricsDelta = Object.fromEntries(
+    Object.keys(metricsAfter).map((k) => [
+      k,
+      Math.round((metricsAfter[k] - (metricsBefore[k] ?? 0)) * 1000) / 1000,
+    ]),
+  );
   const alerted = herd.filter((b) => b.lastEmailAt !== null && b.emails >= b.expectedEmails);
   const lastEmail = alerted.length ? Math.max(...alerted.map((b) => b.lastEmailAt!)) : NaN;
   return {
@@ -233,6 +264,8 @@ async function escalationHerd(stack: Stack) {
     alertEmails: alerted.reduce((a, b) => a + b.emails, 0),
     failures,
     cpuSeconds: cpuDelta(cpuBefore, stackCpu(stack)),
+    /** From 5 s before the instant to the end of the herd (gauges: their change). */
+    workerMetrics: workerMetricsDelta,
     load: { before: loadBefore, after: machine().load, maxDuring: load.max },
   };
 }
@@ -280,6 +313,7 @@ async function main() {
         processes:
           'API (bench/support/api-main.ts), worker and notifier (their main.ts) in own processes; no-op worker in the benchmark process; Postgres fsync on',
         notifierConcurrency: NOTIFIER_CONCURRENCY,
+        workerMaxCachedWorkflows: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'default (100)',
         emailsAcceptedInAll: s.smtp.mails.length,
       },
       definitions: {
@@ -312,6 +346,8 @@ Ratio, escalations to no-op: **${fmt(ratio, 2)}** (target ≤ ${TARGET_RATIO}: *
 Escalations: ${esc.raised}/${N} raised (worker stopped) in ${fmt(esc.raisedInSeconds)} s; ${esc.extended} extended to the instant within ${fmt(esc.extensionsDoneAfterWorkerSeconds)} s of the worker's return; ${esc.herdBreaches} breached at the instant, ${esc.herdFullyAlerted} fully alerted (${esc.alertEmails} alert emails); ${esc.breachedBeforeExtension} breached at their own deadline before their extension (not in the herd). Failures: ${esc.failures.length}${esc.failures.length ? ` (first: ${esc.failures[0]})` : ''}.
 
 CPU seconds, no-op phase: ${JSON.stringify(noop.cpuSeconds)}; escalation phase (raise, extensions, herd): ${JSON.stringify(esc.cpuSeconds)}.
+
+Worker cache: ${result.setup.workerMaxCachedWorkflows} workflows. Worker metrics from 5 s before the instant to the end of the herd: sticky cache hits ${esc.workerMetrics.temporal_sticky_cache_hit ?? 'n/a'}, misses ${esc.workerMetrics.temporal_sticky_cache_miss ?? 'n/a'}, forced evictions ${esc.workerMetrics.temporal_sticky_cache_total_forced_eviction ?? 'n/a'}; workflow tasks ${esc.workerMetrics.temporal_workflow_task_execution_latency_count ?? 'n/a'}, replays ${esc.workerMetrics.temporal_workflow_task_replay_latency_count ?? 'n/a'}; local activities ${esc.workerMetrics.temporal_local_activity_execution_latency_count ?? 'n/a'}.
 `;
     writeResults(args.out ?? `herd-${TEMPORAL}-${N}`, result, md);
     console.log(md);

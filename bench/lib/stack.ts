@@ -245,6 +245,8 @@ export interface Stack {
   pgPort: number;
   databaseUrl: string;
   temporalAddress: string;
+  /** The worker's Prometheus endpoint (the SDK's task, cache and slot metrics and Resolve's own). */
+  workerMetricsUrl: string;
   apiPort: number;
   smtp: BenchSmtp;
   services: Partial<Record<ServiceName, ServiceProcess>>;
@@ -470,6 +472,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     pgPort,
     databaseUrl,
     temporalAddress,
+    workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     apiPort,
     smtp,
     services,
