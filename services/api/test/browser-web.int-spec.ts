@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { person } from './support/harness';
-import { startWebStack, type WebStack } from './web-support';
+import { dateParts, startWebStack, TIMING_PROTOCOL, timingProtocolsDir, type WebStack } from './web-support';
 
 /**
  * The web service in a real (headless) Chromium, Debian's, against the real stack: two
@@ -52,7 +52,7 @@ describe('Web service in a browser, with accessibility checks', () => {
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking'],
     });
-    web = await startWebStack();
+    web = await startWebStack({ protocolsDir: timingProtocolsDir() });
     base = web.baseUrl;
     mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -127,10 +127,11 @@ describe('Web service in a browser, with accessibility checks', () => {
     await csc.waitForURL(`${base}/cases`);
     await check(csc, 'my-cases-empty');
 
-    // Raising: the errors first, then the case.
+    // Raising: the errors first, then the check page, then the case.
     await csc.getByRole('link', { name: 'Raise an escalation' }).first().click();
     await check(csc, 'raise');
-    await csc.getByRole('button', { name: 'Raise the escalation' }).click();
+    await csc.locator(`input[name="protocol"][value="${S}"]`).check();
+    await csc.getByRole('button', { name: 'Continue' }).click();
     await waitTitle(csc, 'Error: Raise an escalation - Resolve');
     await waitText(csc.locator('.govuk-error-summary'), 'Enter the case reference');
     await check(csc, 'raise-errors');
@@ -145,6 +146,9 @@ describe('Web service in a browser, with accessibility checks', () => {
       .locator('fieldset', { hasText: 'Is a child or adult at immediate risk' })
       .getByLabel('No')
       .check();
+    await csc.getByRole('button', { name: 'Continue' }).click();
+    await waitText(csc.locator('h1'), 'Check your answers before you raise the escalation');
+    await check(csc, 'raise-check');
     await csc.getByRole('button', { name: 'Raise the escalation' }).click();
     await waitTitle(csc, 'Case SEF-BRW-0001 - Resolve');
     await waitText(csc.locator('.govuk-notification-banner'), 'Escalation SEF-BRW-0001 raised.');
@@ -241,6 +245,38 @@ describe('Web service in a browser, with accessibility checks', () => {
     await manager.waitForURL(/#main-content$/);
   });
 
+  it("asks for a protocol's timing fields (when the concern was identified, a protective timescale) accessibly", async () => {
+    const page = await newPage();
+    await signIn(page, raiser, `${base}/raise?protocol=${TIMING_PROTOCOL}`);
+    await waitText(page.locator('legend'), 'When was the concern identified?');
+    await check(page, 'raise-timing');
+    const fill = async (prefix: string, days: number, time: string) => {
+      const parts = dateParts(prefix, days, time);
+      for (const [name, value] of Object.entries(parts)) await page.locator(`[name="${name}"]`).fill(value);
+    };
+    await page.getByLabel('Case reference').fill('SEF-BRW-0002');
+    await page.getByLabel('Who are you raising it with?').selectOption(`${S}-police|${receiver}`);
+    await page.locator('input[name="category"][value="thresholds"]').check();
+    await page.getByLabel('Nature of the concern').fill('Disagreement about whether the threshold is met.');
+    await page.getByLabel('Outcome you are seeking').fill('A strategy discussion is held.');
+    await page
+      .locator('fieldset', { hasText: 'Is a child or adult at immediate risk' })
+      .getByLabel('No')
+      .check();
+    await fill('concernIdentifiedAt', -1, '09:00');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await waitTitle(page, 'Error: Raise an escalation - Resolve');
+    await waitText(page.locator('.govuk-error-summary'), 'Enter why the clock starts');
+    await check(page, 'raise-timing-errors');
+    await page.getByLabel('Why does the clock start then?').fill('Seen at the core group.');
+    await fill('protectiveDeadline', 1, '12:00');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await waitText(page.locator('h1'), 'Check your answers before you raise the escalation');
+    await check(page, 'raise-timing-check');
+    await page.getByRole('button', { name: 'Raise the escalation' }).click();
+    await waitTitle(page, 'Case SEF-BRW-0002 - Resolve');
+  });
+
   it('checked every page, and no URL carried personal details', () => {
     expect([...checked].sort()).toEqual(
       [
@@ -249,6 +285,10 @@ describe('Web service in a browser, with accessibility checks', () => {
         'my-cases-empty',
         'raise',
         'raise-errors',
+        'raise-check',
+        'raise-timing',
+        'raise-timing-errors',
+        'raise-timing-check',
         'case-raised',
         'action-refused',
         'acknowledge-form',

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DEMO_AGENCY_KINDS,
   DEMO_AGENCY_ROLES,
@@ -5,6 +8,7 @@ import {
   demoAgencyId,
   demoPersonId,
 } from '@resolve/persistence';
+import { DEFINITIONS_DIR } from '@resolve/protocols/files';
 import { freePort } from '@resolve/testing';
 import {
   startLocalOpenIdProvider,
@@ -45,7 +49,9 @@ export function demoPeople(partnerships: { id: string; name: string }[]): LocalP
   ]);
 }
 
-export async function startWebStack(options: { idleMinutes?: number } = {}): Promise<WebStack> {
+export async function startWebStack(
+  options: { idleMinutes?: number; protocolsDir?: string } = {},
+): Promise<WebStack> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const provider = await startLocalOpenIdProvider({
@@ -61,7 +67,7 @@ export async function startWebStack(options: { idleMinutes?: number } = {}): Pro
     WEB_OIDC_PROMPT: 'login',
     WEB_SESSION_IDLE_MINUTES: String(options.idleMinutes ?? 30),
   });
-  const stack = await startStack();
+  const stack = await startStack({ protocolsDir: options.protocolsDir });
   await stack.app.listen(port, '127.0.0.1');
   return {
     stack,
@@ -194,3 +200,50 @@ export const decodeEntities = (s: string) =>
 /** A hidden input's value on the page (e.g. the check page's idempotency key). */
 export const hiddenOf = (page: Page, name: string) =>
   new RegExp(`name="${name}" value="([^"]*)"`).exec(page.html)?.[1] ?? '';
+
+/** The hidden inputs of a page's form (a check page's answers), decoded. */
+export function hiddenInputsOf(page: Page): Record<string, string> {
+  return Object.fromEntries(
+    [...page.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [
+      k,
+      decodeEntities(v),
+    ]),
+  );
+}
+
+/** Sefton's protocol with the raise's timing and entry fields written in (docs/protocols.md). */
+export const TIMING_PROTOCOL = 'sefton-sscp-web-timing';
+
+/** A protocols folder holding TIMING_PROTOCOL, for startWebStack({ protocolsDir }). */
+export function timingProtocolsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'resolve-web-protocols-'));
+  const sefton = JSON.parse(readFileSync(join(DEFINITIONS_DIR, 'sefton-sscp.json'), 'utf8'));
+  sefton.id = TIMING_PROTOCOL;
+  sefton.version = 1;
+  sefton.title = 'Sefton escalation with a protective timescale';
+  sefton.counting.identifiedAtNoEarlierThanWorkingDays = 5;
+  sefton.tiers[0].timescale = {
+    kind: 'working-days',
+    amount: 2,
+    from: 'concern-identified',
+    asWritten: 'within 2 working days of the concern',
+  };
+  sefton.tiers[0].protectiveDeadline = { setBy: ['practitioner'] };
+  sefton.tiers[2].entry = { roles: ['head-of-service'] };
+  writeFileSync(join(dir, `${TIMING_PROTOCOL}.json`), JSON.stringify(sefton));
+  return dir;
+}
+
+/** A date's day, month and year parts in Europe/London, `days` from now. */
+export function dateParts(prefix: string, days: number, time: string): Record<string, string> {
+  const local = new Date(Date.now() + days * 86_400_000).toLocaleDateString('en-GB', {
+    timeZone: 'Europe/London',
+  });
+  const [day, month, year] = local.split('/');
+  return {
+    [`${prefix}-day`]: String(Number(day)),
+    [`${prefix}-month`]: String(Number(month)),
+    [`${prefix}-year`]: year,
+    [`${prefix}-time`]: time,
+  };
+}

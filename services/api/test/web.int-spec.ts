@@ -2,8 +2,12 @@ import { AuditRepository, WebSessionsRepository } from '@resolve/persistence';
 import { person } from './support/harness';
 import {
   errorSummaryOf,
+  hiddenInputsOf,
   hiddenOf,
   startWebStack,
+  dateParts,
+  timingProtocolsDir,
+  TIMING_PROTOCOL as TIMING,
   titleOf,
   WebClient,
   type Page,
@@ -22,7 +26,6 @@ const S = 'sefton-sscp';
 const raiser = person(S, 'csc', 'practitioner');
 const receiver = person(S, 'police', 'practitioner');
 const CHILD = 'Alexandra Webtestchild';
-
 describe('Web service over HTTP', () => {
   let web: WebStack;
   let base: string;
@@ -30,7 +33,7 @@ describe('Web service over HTTP', () => {
   const track = (page: Page) => (visited.push(page), page);
 
   beforeAll(async () => {
-    web = await startWebStack();
+    web = await startWebStack({ protocolsDir: timingProtocolsDir() });
     base = web.baseUrl;
   });
 
@@ -38,10 +41,11 @@ describe('Web service over HTTP', () => {
     await web?.stop();
   });
 
+  /** Sends the raise form, then confirms on its check page; returns the page landed on. */
   async function raiseThroughForm(client: WebClient, reference: string) {
     const form = track(await client.get(`${base}/raise`));
     expect(form.status).toBe(200);
-    return track(
+    const check = track(
       await client.post(`${base}/raise`, form, {
         _key: hiddenOf(form, '_key'),
         protocol: 'sefton-sscp',
@@ -57,6 +61,11 @@ describe('Web service over HTTP', () => {
         'dob-year': '2016',
         immediateRisk: 'no',
       }),
+    );
+    expect(titleOf(check)).toBe('Check your answers before you raise the escalation - Resolve');
+    expect(check.html).toContain(CHILD);
+    return track(
+      await client.request(`${base}/raise`, { form: { ...hiddenInputsOf(check), _step: 'confirm' } }),
     );
   }
 
@@ -278,6 +287,103 @@ describe('Web service over HTTP', () => {
       lastSeenAt: new Date(Date.now() - 31 * 60_000),
     });
     expect((await idle.get(`${base}/cases`)).url).toBe(`${base}/sign-in`);
+  });
+
+  it("asks for the protocol's timing and entry fields, names each problem, and checks the answers", async () => {
+    const client = new WebClient();
+    await client.signIn(base, raiser);
+    const sefton = track(await client.get(`${base}/raise?protocol=${S}`));
+    // Sefton's own protocol takes none of them.
+    expect(sefton.html).not.toContain('When was the concern identified?');
+    const form = track(await client.get(`${base}/raise?protocol=${TIMING}`));
+    expect(form.html).toContain('When was the concern identified? (optional)');
+    expect(form.html).toContain('Timescale that protects the child from harm (optional)');
+    // Entry at step 3 is the head of service's, not the practitioner's.
+    expect(form.html).not.toContain('Which step does the case start at?');
+
+    const answers = {
+      _key: hiddenOf(form, '_key'),
+      protocol: TIMING,
+      reference: 'SEF-WEB-TIMING-1',
+      receiver: `${S}-police|${receiver}`,
+      category: 'thresholds',
+      natureOfConcern: 'Disagreement about whether the threshold for a strategy discussion is met.',
+      outcomesSought: 'A strategy discussion is held.',
+      subjectKind: 'child',
+      immediateRisk: 'no',
+    };
+    const bad = track(
+      await client.post(`${base}/raise`, form, {
+        ...answers,
+        'concernIdentifiedAt-day': '31',
+        'concernIdentifiedAt-month': '2',
+        'concernIdentifiedAt-year': '2026',
+        ...dateParts('protectiveDeadline', 2, '25:00'),
+      }),
+    );
+    expect(bad.status).toBe(400);
+    expect(errorSummaryOf(bad)).toEqual([
+      'When the concern was identified must be a real date, and the time like 09:00',
+      'Timescale that protects the child must be a real date, and the time like 17:00',
+      'Enter why the clock starts when the concern was identified',
+    ]);
+
+    // What only the protocol can judge comes back from the raise, each beside its field.
+    const future = track(
+      await client.post(`${base}/raise`, form, {
+        ...answers,
+        ...dateParts('concernIdentifiedAt', 3, '09:00'),
+        concernIdentifiedReason: 'Seen at the core group.',
+      }),
+    );
+    expect(titleOf(future)).toMatch(/^Check your answers/);
+    const refused = track(
+      await client.request(`${base}/raise`, { form: { ...hiddenInputsOf(future), _step: 'confirm' } }),
+    );
+    expect(refused.status).toBe(400);
+    expect(errorSummaryOf(refused)).toEqual(['Must not be after the escalation is raised']);
+    expect(refused.html).toContain('id="concernIdentifiedAt-error"');
+    expect(refused.html).toContain('href="#concernIdentifiedAt-day"');
+
+    const check = track(
+      await client.post(`${base}/raise`, form, {
+        ...answers,
+        ...dateParts('concernIdentifiedAt', -1, '09:00'),
+        concernIdentifiedReason: 'Seen at the core group.',
+        ...dateParts('protectiveDeadline', 1, '12:00'),
+      }),
+    );
+    expect(titleOf(check)).toBe('Check your answers before you raise the escalation - Resolve');
+    expect(check.html).toContain('When the concern was identified');
+    expect(check.html).toContain('Seen at the core group.');
+    expect(check.html).toContain('Timescale that protects the child');
+    // Changing the answers keeps them.
+    const edit = track(
+      await client.request(`${base}/raise`, { form: { ...hiddenInputsOf(check), _step: 'edit' } }),
+    );
+    expect(edit.html).toContain('Seen at the core group.');
+    const raised = track(
+      await client.request(`${base}/raise`, { form: { ...hiddenInputsOf(check), _step: 'confirm' } }),
+    );
+    expect(titleOf(raised)).toBe('Case SEF-WEB-TIMING-1 - Resolve');
+    const id = /\/cases\/([0-9a-f-]{36})$/.exec(raised.url)![1];
+    let view: { deadline?: { explanation: string } } = {};
+    for (let i = 0; i < 50 && !view.deadline; i++) {
+      const res = await fetch(`${base}/escalations/${id}`, {
+        headers: { authorization: await web.stack.as(raiser), accept: 'application/json' },
+      });
+      view = (await res.json()) as typeof view;
+      if (!view.deadline) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(view.deadline!.explanation).toMatch(/when the concern was identified/);
+    expect(view.deadline!.explanation).toMatch(/protects the child from harm/);
+
+    // The head of service may start the case at step 3.
+    const head = new WebClient();
+    await head.signIn(base, person(S, 'csc', 'head-of-service'));
+    const headForm = track(await head.get(`${base}/raise?protocol=${TIMING}`));
+    expect(headForm.html).toContain('Which step does the case start at?');
+    expect(headForm.html).toMatch(/Step 3: /);
   });
 
   it('keeps personal details out of every URL and page title', () => {

@@ -301,7 +301,7 @@ export function checkAnswers(page: ActionPage, form: Record<string, unknown>) {
 }
 
 /** An instant from a date in parts and a time of day, in Europe/London; null unless real. */
-function instantOf(day: string, month: string, year: string, time: string): string | null {
+export function instantOf(day: string, month: string, year: string, time: string): string | null {
   if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return null;
   if (!/^([01]?\d|2[0-3]):[0-5]\d$/.test(time)) return null;
   const date = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
