@@ -122,9 +122,11 @@ export const PRODUCTION_RULES: readonly ProductionRule[] = [
   { variable: 'DATABASE_URL', problem: databasePasswordProblem },
   {
     variable: 'METRICS_TOKEN',
-    problem: (value) => {
+    problem: (value, settings) => {
+      // A worker that serves no metrics needs no token for them.
+      if ((settings as { METRICS_BIND_ADDRESS?: string }).METRICS_BIND_ADDRESS === 'off') return null;
       if (typeof value !== 'string' || value === '')
-        return 'is empty, so anyone who reaches the API can read /metrics; set a random token of at least 32 characters';
+        return 'is empty, so anyone who reaches the service can read its /metrics; set a random token of at least 32 characters';
       if (value.length < 32) return 'is shorter than 32 characters; use a random token';
       return null;
     },

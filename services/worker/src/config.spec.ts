@@ -26,19 +26,23 @@ describe('worker configuration', () => {
     });
   });
 
-  it('production refuses the default database password and plaintext Temporal, and nothing the worker does not read', () => {
+  it('production refuses the default database password, plaintext Temporal and open metrics, and nothing the worker does not read', () => {
     expect(problems({ ...base, RESOLVE_ENV: 'production' })).toEqual([
       expect.stringMatching(/^DATABASE_URL: uses a default database password/),
+      expect.stringMatching(
+        /^METRICS_TOKEN: is empty, so anyone who reaches the service can read its \/metrics/,
+      ),
       expect.stringMatching(/^TEMPORAL_ADDRESS: reaches temporal without TLS/),
     ]);
-    expect(
-      problems({
-        ...base,
-        RESOLVE_ENV: 'production',
-        DATABASE_URL: 'postgres://resolve:k3Q-long-random-password@db/resolve',
-        TEMPORAL_ALLOW_PLAINTEXT: 'true',
-      }),
-    ).toEqual([]);
+    const secure = {
+      ...base,
+      RESOLVE_ENV: 'production',
+      DATABASE_URL: 'postgres://resolve:k3Q-long-random-password@db/resolve',
+      TEMPORAL_ALLOW_PLAINTEXT: 'true',
+    };
+    expect(problems({ ...secure, METRICS_TOKEN: 'm'.repeat(40) })).toEqual([]);
+    // No metrics served, no token needed.
+    expect(problems({ ...secure, METRICS_BIND_ADDRESS: 'off' })).toEqual([]);
   });
 
   it('every setting is parsed strictly and named when wrong', () => {

@@ -7,6 +7,7 @@ import {
   postgresUrl,
   refineTemporalSettings,
   temporalSettings,
+  unsetWhenEmpty,
   wholeNumber,
 } from '@resolve/config';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from './worker';
@@ -26,6 +27,8 @@ export const workerConfigSchema = z
       .string()
       .refine((v) => v === 'off' || isHostAndPort(v), 'must be host:port (e.g. 0.0.0.0:9464) or off')
       .default('0.0.0.0:9464'),
+    /** Bearer token a scrape of the worker's /metrics must carry (the API's METRICS_TOKEN); required in production. */
+    METRICS_TOKEN: unsetWhenEmpty(z.string()),
   })
   .superRefine(refineTemporalSettings);
 

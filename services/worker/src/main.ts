@@ -9,6 +9,7 @@ import {
 } from '@resolve/temporal';
 import { loadWorkerConfig } from './config';
 import { workerTelemetryOptions } from './metrics';
+import { freeLoopbackAddress, startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint';
 import { startEscalationWorker } from './worker';
 
 /** Configuration and payload keys, or the reason the worker cannot start (printed, exit 1). */
@@ -31,9 +32,18 @@ const { config, dataConverter } = configure();
 const logger = createLogger('worker', { level: config.LOG_LEVEL });
 
 async function main() {
-  // Once per process, before any connection: the Runtime's Prometheus exporter.
-  if (config.METRICS_BIND_ADDRESS !== 'off')
-    Runtime.install({ telemetryOptions: workerTelemetryOptions(config.METRICS_BIND_ADDRESS) });
+  // Once per process, before any connection: the Runtime's Prometheus exporter, on loopback only,
+  // behind the token-checking endpoint (metrics-endpoint.ts).
+  let metricsEndpoint: MetricsEndpoint | undefined;
+  if (config.METRICS_BIND_ADDRESS !== 'off') {
+    const exporterAddress = await freeLoopbackAddress();
+    Runtime.install({ telemetryOptions: workerTelemetryOptions(exporterAddress) });
+    metricsEndpoint = await startMetricsEndpoint({
+      bindAddress: config.METRICS_BIND_ADDRESS,
+      exporterAddress,
+      token: config.METRICS_TOKEN,
+    });
+  }
   // TLS, mTLS and API key as configured (TEMPORAL_TLS_*, TEMPORAL_API_KEY).
   const connection = await connectTemporalWorker(config);
   const running = await startEscalationWorker({
@@ -48,12 +58,14 @@ async function main() {
     void running
       .shutdown()
       .then(() => connection.close())
+      .then(() => metricsEndpoint?.close())
       .then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   logger.info('escalation worker running', {
     taskQueue: 'resolve-escalations',
-    metrics: config.METRICS_BIND_ADDRESS,
+    metrics: metricsEndpoint?.address ?? 'off',
+    metricsToken: config.METRICS_TOKEN ? 'required' : 'none',
   });
   await running.running;
 }
