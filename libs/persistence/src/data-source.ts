@@ -33,6 +33,8 @@ import { LineManagement1764450000000 } from './migrations/1764450000000-LineMana
 import { RateLimits1764470000000 } from './migrations/1764470000000-RateLimits';
 import { DeliveryFollowUp1764560000000 } from './migrations/1764560000000-DeliveryFollowUp';
 import { AppendOnlyCaseRecord1764600000000 } from './migrations/1764600000000-AppendOnlyCaseRecord';
+import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
+import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -53,6 +55,7 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
   DeliveryReceiptEntity,
+  RoleGrantRequestEntity,
 ];
 
 /** Migrations in order. Schema changes only ever go through these; `synchronize` stays off. */
@@ -67,6 +70,7 @@ export const MIGRATIONS = [
   RateLimits1764470000000,
   DeliveryFollowUp1764560000000,
   AppendOnlyCaseRecord1764600000000,
+  RoleGrantApproval1764730000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -34,6 +34,12 @@ export const DEMO_PARTNERSHIP_ROLES = [
   'partnership-administrator',
 ] as const;
 
+/**
+ * A second administrator per partnership: role grants wait for another administrator's approval
+ * (the four-eyes rule, docs/security.md), so a directory with one administrator could grant none.
+ */
+export const DEMO_SECOND_ADMINISTRATOR = 'partnership-administrator-2';
+
 export const demoAgencyId = (partnershipId: string, suffix: string) => `${partnershipId}-${suffix}`;
 export const demoPersonId = (agencyOrPartnershipId: string, role: string) =>
   `${agencyOrPartnershipId}-${role}`;
@@ -78,6 +84,23 @@ export async function seedDemoDirectory(
           role,
         });
       }
+      await directory.insertPerson({
+        id: demoPersonId(p.id, DEMO_SECOND_ADMINISTRATOR),
+        partnershipId: p.id,
+        displayName: `${p.name} second administrator`,
+        email: `${DEMO_SECOND_ADMINISTRATOR}@${p.id}.resolve.test`,
+        // No phone: the others' demonstration numbers stay as they were.
+        phone: null,
+        channels: ['email'],
+        smsOutOfHours: false,
+        identitySubject: demoPersonId(p.id, DEMO_SECOND_ADMINISTRATOR),
+      });
+      await directory.addPartnershipRole({
+        personId: demoPersonId(p.id, DEMO_SECOND_ADMINISTRATOR),
+        partnershipId: p.id,
+        role: 'partnership-administrator',
+        subGroup: null,
+      });
       for (const person of people) {
         phone += 1;
         await directory.insertPerson({

@@ -4,6 +4,7 @@ export * from './entities/sms-outbox.entities';
 export * from './entities/delivery-receipt.entities';
 export * from './entities/audit.entities';
 export * from './entities/web-session.entities';
+export * from './entities/role-grant-request.entities';
 export * from './data-source';
 export * from './embedded-postgres';
 export * from './database-admin';

@@ -1,3 +1,4 @@
+import { DEMO_SECOND_ADMINISTRATOR } from '@resolve/persistence';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -281,6 +282,7 @@ describe('Every form, check page and directory page in a browser, with accessibi
     await page.locator('.govuk-notification-banner', { hasText: 'Person added.' }).waitFor();
     await check(page, 'directory-person');
     expect(page.url()).not.toMatch(/robin|keyboardtest|officer/i);
+    const personUrl = page.url();
 
     await page.getByRole('link', { name: 'Change contact details' }).click();
     await check(page, 'directory-contact-form');
@@ -293,7 +295,19 @@ describe('Every form, check page and directory page in a browser, with accessibi
     await page.locator('h1', { hasText: 'Check your answers' }).waitFor();
     await check(page, 'directory-agency-role-check');
     await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.locator('.govuk-notification-banner', { hasText: 'Role given.' }).waitFor();
+    await page.locator('.govuk-notification-banner', { hasText: 'Role requested.' }).waitFor();
+    // The role waits for a second administrator (four eyes), who approves it on their own list.
+    await page.goto(`${base}/directory/people`);
+    await page.getByRole('link', { name: 'Roles waiting for approval' }).click();
+    await page.waitForURL(`${base}/directory/role-requests`);
+    await check(page, 'directory-role-requests-own');
+    const second = await newPage();
+    await signIn(second, person(S, null, DEMO_SECOND_ADMINISTRATOR), `${base}/directory/role-requests`);
+    await check(second, 'directory-role-requests');
+    await second.getByRole('button', { name: 'Approve line manager for Robin Keyboardtest' }).click();
+    await second.locator('.govuk-notification-banner', { hasText: 'Role approved and given.' }).waitFor();
+    await check(second, 'directory-role-approved');
+    await page.goto(personUrl);
     await page.getByRole('button', { name: 'Give a partnership role' }).click();
     await check(page, 'directory-partnership-role-form');
     await page.goBack();
@@ -359,6 +373,9 @@ describe('Every form, check page and directory page in a browser, with accessibi
       'directory-contact-form',
       'directory-agency-role-form',
       'directory-agency-role-check',
+      'directory-role-requests-own',
+      'directory-role-requests',
+      'directory-role-approved',
       'directory-partnership-role-form',
       'directory-line-manager-form',
       'directory-remove-role',

@@ -1,3 +1,4 @@
+import { DEMO_SECOND_ADMINISTRATOR } from '@resolve/persistence';
 import { person, startStack, type Stack } from './support/harness';
 
 /** The partnership administrator runs the directory through the API; others read names and roles. */
@@ -8,6 +9,7 @@ describe('Directory API', () => {
   const P = 'sefton-sscp';
   const admin = person(P, null, 'partnership-administrator');
   const practitioner = person(P, 'csc', 'practitioner');
+  const secondAdmin = person(P, null, DEMO_SECOND_ADMINISTRATOR);
 
   beforeAll(async () => {
     stack = await startStack();
@@ -38,12 +40,26 @@ describe('Directory API', () => {
       })
       .expect(201);
     expect(created.body).toMatchObject({ id: 'sefton-probation-slo', channels: ['email', 'sms'] });
+    const asked = await stack
+      .http()
+      .post('/people/sefton-probation-slo/agency-roles')
+      .set('Authorization', auth)
+      .send({ agencyId: 'sefton-probation', role: 'senior-liaison-officer' })
+      .expect(202);
+    expect(asked.body.request).toMatchObject({ status: 'pending', requestedBy: admin });
+    // The same request twice: already waiting.
     await stack
       .http()
       .post('/people/sefton-probation-slo/agency-roles')
       .set('Authorization', auth)
       .send({ agencyId: 'sefton-probation', role: 'senior-liaison-officer' })
-      .expect(201);
+      .expect(409);
+    await stack
+      .http()
+      .post(`/role-requests/${asked.body.request.id}/approve`)
+      .set('Authorization', await stack.as(secondAdmin))
+      .expect(200);
+    // Held now: asking again is a conflict.
     await stack
       .http()
       .post('/people/sefton-probation-slo/agency-roles')
@@ -67,6 +83,111 @@ describe('Directory API', () => {
       .send({ channels: ['sms'], smsOutOfHours: true })
       .expect(200);
     expect(patched.body).toMatchObject({ channels: ['sms'], smsOutOfHours: true });
+  });
+
+  it('gives a role only when a second administrator approves it (four eyes), each step audited', async () => {
+    const first = await stack.as(admin);
+    const second = await stack.as(secondAdmin);
+    const grantee = person(P, 'school', 'practitioner');
+    const asked = await stack
+      .http()
+      .post(`/people/${grantee}/partnership-roles`)
+      .set('Authorization', first)
+      .send({ role: 'business-manager' })
+      .expect(202);
+    const requestId = asked.body.request.id as string;
+    const holds = async () =>
+      (
+        (await stack.db.dataSource.query(
+          `SELECT count(*)::int AS n FROM partnership_role WHERE person_id = $1 AND role = 'business-manager'`,
+          [grantee],
+        )) as { n: number }[]
+      )[0].n;
+    // Asked for, not given: the grantee still reads no case as a business manager.
+    expect(await holds()).toBe(0);
+    const waiting = await stack
+      .http()
+      .get(`/partnerships/${P}/role-requests`)
+      .set('Authorization', second)
+      .expect(200);
+    expect(waiting.body).toEqual([
+      expect.objectContaining({ id: requestId, personId: grantee, role: 'business-manager' }),
+    ]);
+    // Others may not even see the list.
+    await stack
+      .http()
+      .get(`/partnerships/${P}/role-requests`)
+      .set('Authorization', await stack.as(practitioner))
+      .expect(403);
+
+    // The one who asked cannot approve; neither can a non-administrator; a made-up id is a 404.
+    const own = await stack
+      .http()
+      .post(`/role-requests/${requestId}/approve`)
+      .set('Authorization', first)
+      .expect(403);
+    expect(own.body.message).toBe(
+      'the administrator who asked for a role cannot approve it; another partnership administrator must',
+    );
+    await stack
+      .http()
+      .post(`/role-requests/${requestId}/approve`)
+      .set('Authorization', await stack.as(grantee))
+      .expect(403);
+    await stack.http().post('/role-requests/not-a-request/approve').set('Authorization', second).expect(404);
+    expect(await holds()).toBe(0);
+
+    const approved = await stack
+      .http()
+      .post(`/role-requests/${requestId}/approve`)
+      .set('Authorization', second)
+      .expect(200);
+    expect(approved.body).toMatchObject({
+      personId: grantee,
+      role: 'business-manager',
+      request: { status: 'approved' },
+    });
+    expect(await holds()).toBe(1);
+    // Once only: a second approval finds it decided.
+    await stack.http().post(`/role-requests/${requestId}/approve`).set('Authorization', second).expect(409);
+
+    // A request for a role for the second administrator themself: they cannot approve it.
+    const forSecond = await stack
+      .http()
+      .post(`/people/${secondAdmin}/agency-roles`)
+      .set('Authorization', first)
+      .send({ agencyId: `${P}-csc`, role: 'head-of-service' })
+      .expect(202);
+    const mine = await stack
+      .http()
+      .post(`/role-requests/${forSecond.body.request.id}/approve`)
+      .set('Authorization', second)
+      .expect(403);
+    expect(mine.body.message).toMatch(/cannot grant a role to their own account/);
+    // Declined instead, by either.
+    await stack
+      .http()
+      .post(`/role-requests/${forSecond.body.request.id}/decline`)
+      .set('Authorization', second)
+      .expect(200);
+    expect(
+      (await stack.http().get(`/partnerships/${P}/role-requests`).set('Authorization', first)).body,
+    ).toEqual([]);
+
+    const trail = (await stack.db.dataSource.query(
+      `SELECT action, outcome, person_id AS "personId", detail FROM audit_log
+        WHERE action LIKE 'directory.%' AND detail->>'requestId' IN ($1, $2) ORDER BY seq`,
+      [requestId, forSecond.body.request.id],
+    )) as { action: string; outcome: number; personId: string; detail: Record<string, unknown> }[];
+    expect(trail.map((r) => [r.action, r.outcome, r.personId])).toEqual([
+      ['directory.role-requested', 200, admin],
+      ['directory.grant-refused', 403, admin],
+      ['directory.role-granted', 200, secondAdmin],
+      ['directory.role-requested', 200, admin],
+      ['directory.grant-refused', 403, secondAdmin],
+      ['directory.role-request-declined', 200, secondAdmin],
+    ]);
+    expect(trail[2].detail).toMatchObject({ requestedBy: admin, approvedBy: secondAdmin, before: null });
   });
 
   it("refuses an administrator's grant to their own account, and audits every change with before and after", async () => {
@@ -105,7 +226,11 @@ describe('Directory API', () => {
     const rows = (await stack.db.dataSource.query(
       `SELECT action, outcome, person_id AS "personId", detail FROM audit_log WHERE action LIKE 'directory.%' ORDER BY seq`,
     )) as { action: string; outcome: number; personId: string; detail: Record<string, any> }[];
-    expect(rows.filter((r) => r.action === 'directory.grant-refused')).toEqual([
+    const selfGrants = rows.filter(
+      (r) =>
+        r.action === 'directory.grant-refused' && r.personId === admin && r.detail.refused === 'self-grant',
+    );
+    expect(selfGrants).toEqual([
       expect.objectContaining({
         outcome: 403,
         personId: admin,

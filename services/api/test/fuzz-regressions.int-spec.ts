@@ -45,7 +45,8 @@ describe('Fuzzer regressions', () => {
   it('refuses NUL in a partnership role sub-group (the fuzzer case) with a 400 and a message', async () => {
     const res = await stack
       .http()
-      .post(`/people/${person(P, null, 'business-manager')}/partnership-roles`)
+      // Someone who does not hold the role yet, so the request reaches Postgres with the NUL.
+      .post(`/people/${person(P, 'health', 'practitioner')}/partnership-roles`)
       .set('Authorization', await stack.as(admin))
       .send({ subGroup: `${NUL}z`, role: 'business-manager' });
     expectNulRefused(res);

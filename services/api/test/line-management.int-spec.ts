@@ -1,3 +1,4 @@
+import { DEMO_SECOND_ADMINISTRATOR } from '@resolve/persistence';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
 
 /**
@@ -31,12 +32,18 @@ describe('Line management: "their line manager" at step 2', () => {
         identitySubject: ownLineManager,
       })
       .expect(201);
-    await stack
+    const asked = await stack
       .http()
       .post(`/people/${ownLineManager}/agency-roles`)
       .set('Authorization', auth)
       .send({ agencyId: `${P}-csc`, role: 'line-manager' })
-      .expect(201);
+      .expect(202);
+    // Given once a second administrator approves (the four-eyes rule).
+    await stack
+      .http()
+      .post(`/role-requests/${asked.body.request.id}/approve`)
+      .set('Authorization', await stack.as(person(P, null, DEMO_SECOND_ADMINISTRATOR)))
+      .expect(200);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -1,3 +1,4 @@
+import { DEMO_SECOND_ADMINISTRATOR } from '@resolve/persistence';
 import { personRef } from '../src/web/directory-forms';
 import { person, raiseBody } from './support/harness';
 import {
@@ -182,11 +183,32 @@ describe('Directory pages for the partnership administrator', () => {
     expect(changed.html).toContain('dana.w@police.example');
     expect(changed.html).toContain('+447700900123');
 
-    const granted = await submitAndConfirm(`${personPath}/agency-role`, {
+    const requested = await submitAndConfirm(`${personPath}/agency-role`, {
       agencyId: `${S}-police`,
       role: 'line-manager',
     });
-    expect(granted.html).toContain('Role given.');
+    expect(requested.html).toContain(
+      'Role requested. It is given when another partnership administrator approves it.',
+    );
+    expect(requested.html).toContain('No roles: this person sees no cases.');
+    // The one who asked sees it waiting, without an Approve button.
+    const waitingForMe = track(await client.get(`${base}/directory/role-requests`));
+    expect(waitingForMe.html).toContain('You asked for this role: another administrator must approve it.');
+    expect(waitingForMe.html).not.toContain('>Approve');
+    // A second administrator approves it.
+    const second = new WebClient();
+    await second.signIn(base, person(S, null, DEMO_SECOND_ADMINISTRATOR));
+    const waiting = track(await second.get(`${base}/directory/role-requests`));
+    expect(titleOf(waiting)).toBe('Roles waiting for approval - Resolve');
+    expect(waiting.html).toContain(NEW_NAME);
+    const approveAction = /action="(\/directory\/role-requests\/[0-9a-f-]{36}\/approve)"/.exec(
+      waiting.html,
+    )![1];
+    const approved = track(await second.post(`${base}${approveAction}`, waiting, {}));
+    expect(approved.html).toContain('Role approved and given.');
+    expect(approved.html).toContain('No role is waiting for approval');
+
+    const granted = track(await client.get(`${base}${personPath}`));
     expect(granted.html).toMatch(/\(SSCP\) Police<\/td>\s*<td class="govuk-table__cell">line manager/);
     const twice = await submitAndConfirm(`${personPath}/agency-role`, {
       agencyId: `${S}-police`,
@@ -223,7 +245,7 @@ describe('Directory pages for the partnership administrator', () => {
         'directory.agency-created',
         'directory.person-created',
         'directory.person-updated',
-        'directory.role-granted',
+        'directory.role-requested',
         'directory.role-removed',
         'directory.line-manager-set',
       ]),

@@ -5,6 +5,7 @@ import {
   DEMO_AGENCY_KINDS,
   DEMO_AGENCY_ROLES,
   DEMO_PARTNERSHIP_ROLES,
+  DEMO_SECOND_ADMINISTRATOR,
   demoAgencyId,
   demoPersonId,
 } from '@resolve/persistence';
@@ -46,6 +47,12 @@ export function demoPeople(partnerships: { id: string; name: string }[]): LocalP
       partnership: p.name,
       roles: role.replace(/-/g, ' '),
     })),
+    {
+      subject: demoPersonId(p.id, DEMO_SECOND_ADMINISTRATOR),
+      name: `${p.name} second administrator`,
+      partnership: p.name,
+      roles: 'partnership administrator',
+    },
   ]);
 }
 

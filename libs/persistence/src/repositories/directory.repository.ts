@@ -343,6 +343,14 @@ export class DirectoryRepository {
     return (result.raw as { id: string }[])[0]?.id ?? null;
   }
 
+  async holdsAgencyRole(personId: string, agencyId: string, role: string): Promise<boolean> {
+    return this.agencyRoles.exists({ where: { personId, agencyId, role } });
+  }
+
+  async holdsPartnershipRole(personId: string, partnershipId: string, role: string): Promise<boolean> {
+    return this.partnershipRoles.exists({ where: { personId, partnershipId, role } });
+  }
+
   /** Removes the agency or partnership role with that id held by the person; false when none. */
   async removeRole(personId: string, roleId: string): Promise<boolean> {
     const agency = await this.agencyRoles.delete({ id: roleId, personId });

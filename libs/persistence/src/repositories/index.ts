@@ -15,3 +15,4 @@ export * from './web-sessions.repository';
 export * from './notice-facts.repository';
 export * from './webhooks.repository';
 export * from './rate-limits.repository';
+export * from './role-grant-requests.repository';

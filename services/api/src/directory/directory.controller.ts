@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
@@ -78,17 +78,50 @@ export class DirectoryController {
   }
 
   @Post('people/:personId/agency-roles')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Ask for an agency role for a person; it is given when a second partnership administrator approves (202)',
+  })
   addAgencyRole(@CurrentCaller() c: Caller, @Param('personId') id: string, @Body() dto: AgencyRoleDto) {
     return this.directory.addAgencyRole(c, id, dto);
   }
 
   @Post('people/:personId/partnership-roles')
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Ask for a partnership role for a person; it is given when a second partnership administrator approves (202)',
+  })
   addPartnershipRole(
     @CurrentCaller() c: Caller,
     @Param('personId') id: string,
     @Body() dto: PartnershipRoleDto,
   ) {
     return this.directory.addPartnershipRole(c, id, dto);
+  }
+
+  @Get('partnerships/:partnershipId/role-requests')
+  @ApiOperation({ summary: 'Role requests waiting for a second administrator (partnership administrators)' })
+  roleRequests(@CurrentCaller() c: Caller, @Param('partnershipId') id: string) {
+    return this.directory.roleRequests(c, id);
+  }
+
+  @Post('role-requests/:requestId/approve')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Approve a role request: the role is given (another partnership administrator than the one who asked)',
+  })
+  approveRoleRequest(@CurrentCaller() c: Caller, @Param('requestId') id: string) {
+    return this.directory.approveRoleRequest(c, id);
+  }
+
+  @Post('role-requests/:requestId/decline')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Decline a role request (any partnership administrator)' })
+  declineRoleRequest(@CurrentCaller() c: Caller, @Param('requestId') id: string) {
+    return this.directory.declineRoleRequest(c, id);
   }
 
   @Delete('people/:personId/roles/:roleId')

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { DirectoryRepository } from '@resolve/persistence';
+import { DirectoryRepository, RoleGrantRequestsRepository } from '@resolve/persistence';
 import { DataSource } from 'typeorm';
 import { DirectoryService } from './directory.service';
 
@@ -11,6 +11,11 @@ export const DIRECTORY_PROVIDERS: Provider[] = [
   {
     provide: DirectoryRepository,
     useFactory: (dataSource: DataSource) => new DirectoryRepository(dataSource),
+    inject: [DataSource],
+  },
+  {
+    provide: RoleGrantRequestsRepository,
+    useFactory: (dataSource: DataSource) => new RoleGrantRequestsRepository(dataSource),
     inject: [DataSource],
   },
   DirectoryService,

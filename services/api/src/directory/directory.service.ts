@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, DirectoryRepository } from '@resolve/persistence';
+import {
+  AuditRepository,
+  DirectoryRepository,
+  RoleGrantRequestsRepository,
+  type RoleGrantRequestRow,
+} from '@resolve/persistence';
 import type { Caller } from '../auth/caller';
 import { ApiError, notFound, STATUS_BY_CODE } from '../common/api-error';
 import { currentRequestId } from '../common/request-context';
@@ -27,6 +32,7 @@ export class DirectoryService {
   constructor(
     private readonly directory: DirectoryRepository,
     private readonly audit: AuditRepository,
+    private readonly grantRequests: RoleGrantRequestsRepository,
   ) {}
 
   /**
@@ -59,7 +65,13 @@ export class DirectoryService {
    * role reads cases, and the administrator's own role deliberately reads none. Another
    * administrator must grant it; the refusal is audited.
    */
-  private async refuseSelfGrant(caller: Caller, partnershipId: string, personId: string, role: object) {
+  private async refuseSelfGrant(
+    caller: Caller,
+    partnershipId: string,
+    personId: string,
+    role: object,
+    context: Record<string, unknown> = {},
+  ) {
     if (personId !== caller.personId) return;
     const refusal = new ApiError(
       'forbidden',
@@ -69,7 +81,7 @@ export class DirectoryService {
       caller,
       partnershipId,
       'grant-refused',
-      { personId, role, refused: 'self-grant' },
+      { personId, ...context, role, refused: 'self-grant' },
       STATUS_BY_CODE[refusal.code],
     );
     throw refusal;
@@ -264,6 +276,10 @@ export class DirectoryService {
     return { personId, lineManagerId };
   }
 
+  /**
+   * Asks for an agency role. Every role grant waits for a second partnership administrator
+   * (approveRoleRequest): one administrator alone could let an account they control into cases.
+   */
   async addAgencyRole(caller: Caller, personId: string, dto: AgencyRoleDto) {
     const partnershipId = await this.personPartnership(personId);
     this.requireAdmin(caller, partnershipId);
@@ -274,33 +290,135 @@ export class DirectoryService {
         `agencyId: no agency "${dto.agencyId}" in partnership ${partnershipId}`,
       );
     await this.refuseSelfGrant(caller, partnershipId, personId, { agencyId: dto.agencyId, role: dto.role });
-    const id = await this.directory.addAgencyRole({ personId, agencyId: dto.agencyId, role: dto.role });
-    if (!id) throw new ApiError('conflict', `${personId} already holds ${dto.role} in ${dto.agencyId}`);
-    await this.recordChange(caller, partnershipId, 'role-granted', {
+    const held = await this.directory.holdsAgencyRole(personId, dto.agencyId, dto.role);
+    if (held) throw new ApiError('conflict', `${personId} already holds ${dto.role} in ${dto.agencyId}`);
+    return this.requestGrant(caller, {
+      partnershipId,
       personId,
-      before: null,
-      after: { id, agencyId: dto.agencyId, role: dto.role },
+      agencyId: dto.agencyId,
+      role: dto.role,
+      subGroup: null,
     });
-    return { id, personId, ...dto };
   }
 
+  /** Asks for a partnership role; it waits for a second administrator, as an agency role does. */
   async addPartnershipRole(caller: Caller, personId: string, dto: PartnershipRoleDto) {
     const partnershipId = await this.personPartnership(personId);
     this.requireAdmin(caller, partnershipId);
     await this.refuseSelfGrant(caller, partnershipId, personId, { role: dto.role });
-    const id = await this.directory.addPartnershipRole({
-      personId,
+    const held = await this.directory.holdsPartnershipRole(personId, partnershipId, dto.role);
+    if (held) throw new ApiError('conflict', `${personId} already holds ${dto.role}`);
+    return this.requestGrant(caller, {
       partnershipId,
+      personId,
+      agencyId: null,
       role: dto.role,
       subGroup: dto.subGroup ?? null,
     });
-    if (!id) throw new ApiError('conflict', `${personId} already holds ${dto.role}`);
-    await this.recordChange(caller, partnershipId, 'role-granted', {
-      personId,
-      before: null,
-      after: { id, role: dto.role, subGroup: dto.subGroup ?? null },
+  }
+
+  private async requestGrant(
+    caller: Caller,
+    grant: Pick<RoleGrantRequestRow, 'partnershipId' | 'personId' | 'agencyId' | 'role' | 'subGroup'>,
+  ) {
+    const request = await this.grantRequests.request({ ...grant, requestedBy: caller.personId });
+    if (!request)
+      throw new ApiError(
+        'conflict',
+        `${grant.personId} already has a request for ${grant.role} waiting for approval`,
+      );
+    await this.recordChange(caller, grant.partnershipId, 'role-requested', {
+      personId: grant.personId,
+      requestId: request.id,
+      role: { agencyId: grant.agencyId, role: grant.role, subGroup: grant.subGroup },
     });
-    return { id, personId, ...dto };
+    return {
+      request: roleRequestView(request),
+      message: 'the role is given once another partnership administrator approves the request',
+    };
+  }
+
+  /** The role requests waiting in the partnership (administrators only). */
+  async roleRequests(caller: Caller, partnershipId: string) {
+    this.requireAdmin(caller, partnershipId);
+    const pending = await this.grantRequests.pending(partnershipId);
+    return pending.map(roleRequestView);
+  }
+
+  private async pendingRequest(caller: Caller, requestId: string): Promise<RoleGrantRequestRow> {
+    // Not a well-formed id: no such request (Postgres would refuse to compare it with a uuid).
+    const request = ROLE_ID.test(requestId) ? await this.grantRequests.find(requestId) : null;
+    if (!request || request.partnershipId !== caller.partnershipId)
+      throw notFound(`role request ${requestId}`);
+    this.requireAdmin(caller, request.partnershipId);
+    if (request.status !== 'pending')
+      throw new ApiError('conflict', `role request ${requestId} was already ${request.status}`);
+    return request;
+  }
+
+  /**
+   * A second administrator approves: the role is created in the same transaction that closes the
+   * request. The one who asked cannot approve, and nobody approves a role for themselves.
+   */
+  async approveRoleRequest(caller: Caller, requestId: string) {
+    const request = await this.pendingRequest(caller, requestId);
+    const role = { agencyId: request.agencyId, role: request.role, subGroup: request.subGroup };
+    if (request.requestedBy === caller.personId) {
+      const refusal = new ApiError(
+        'forbidden',
+        'the administrator who asked for a role cannot approve it; another partnership administrator must',
+      );
+      await this.recordChange(
+        caller,
+        request.partnershipId,
+        'grant-refused',
+        { personId: request.personId, requestId, role, refused: 'own-request' },
+        STATUS_BY_CODE[refusal.code],
+      );
+      throw refusal;
+    }
+    await this.refuseSelfGrant(caller, request.partnershipId, request.personId, role, { requestId });
+    const outcome = await this.grantRequests.approve(requestId, caller.personId);
+    if (outcome.kind === 'not-pending')
+      throw new ApiError(
+        'conflict',
+        `role request ${requestId} was already ${outcome.request?.status ?? 'decided'}`,
+      );
+    if (outcome.kind === 'already-held') {
+      await this.recordChange(caller, request.partnershipId, 'role-request-declined', {
+        personId: request.personId,
+        requestId,
+        reason: 'already-held',
+      });
+      throw new ApiError('conflict', `${request.personId} already holds ${request.role}`);
+    }
+    await this.recordChange(caller, request.partnershipId, 'role-granted', {
+      personId: request.personId,
+      requestId,
+      requestedBy: request.requestedBy,
+      approvedBy: caller.personId,
+      before: null,
+      after: { id: outcome.grantedRoleId, ...role },
+    });
+    return {
+      id: outcome.grantedRoleId,
+      personId: request.personId,
+      ...role,
+      request: roleRequestView(outcome.request),
+    };
+  }
+
+  /** Any administrator, the one who asked included, may decline a request. */
+  async declineRoleRequest(caller: Caller, requestId: string) {
+    const request = await this.pendingRequest(caller, requestId);
+    const declined = await this.grantRequests.decline(requestId, caller.personId);
+    if (!declined) throw new ApiError('conflict', `role request ${requestId} was already decided`);
+    await this.recordChange(caller, request.partnershipId, 'role-request-declined', {
+      personId: request.personId,
+      requestId,
+      reason: 'declined',
+    });
+    return roleRequestView(declined);
   }
 
   async removeRole(caller: Caller, personId: string, roleId: string) {
@@ -317,4 +435,20 @@ export class DirectoryService {
     });
     return { removed: roleId };
   }
+}
+
+/** A role request as the API shows it (ids and roles only). */
+function roleRequestView(r: RoleGrantRequestRow) {
+  return {
+    id: r.id,
+    personId: r.personId,
+    agencyId: r.agencyId,
+    role: r.role,
+    subGroup: r.subGroup,
+    status: r.status,
+    requestedBy: r.requestedBy,
+    requestedAt: r.requestedAt.toISOString(),
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt ? r.decidedAt.toISOString() : null,
+  };
 }

@@ -258,7 +258,7 @@ export const DIRECTORY_FORMS = {
     toDto: (v) => ({ agencyId: v.agencyId, role: v.role }),
     run: (service, caller, dto, context) =>
       service.addAgencyRole(caller, context.person!.id, dto as AgencyRoleDto),
-    done: 'Role given.',
+    done: 'Role requested. It is given when another partnership administrator approves it.',
   },
   'partnership-role': {
     key: 'partnership-role',
@@ -287,7 +287,7 @@ export const DIRECTORY_FORMS = {
     toDto: (v) => ({ role: v.role, subGroup: optional(v.subGroup) }),
     run: (service, caller, dto, context) =>
       service.addPartnershipRole(caller, context.person!.id, dto as PartnershipRoleDto),
-    done: 'Role given.',
+    done: 'Role requested. It is given when another partnership administrator approves it.',
   },
   'line-manager': {
     key: 'line-manager',

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { formatLocal } from '@resolve/calendar';
 import type { PersonWithRoles } from '@resolve/persistence';
 import { ApiError, notFound, STATUS_BY_CODE } from '../common/api-error';
 import {
@@ -311,6 +312,55 @@ export class DirectoryPagesController {
       },
       status,
     );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Roles waiting for a second administrator: approve or decline
+
+  @Get('role-requests')
+  async roleRequests(@Req() req: SignedInRequest, @Res() res: Response) {
+    const { agencies, people } = await this.context(req);
+    const caller = req.web.caller;
+    const requests = await this.app.directory.roleRequests(caller, caller.partnershipId);
+    const nameOf = (id: string) => people.find((p) => p.id === id)?.displayName ?? id;
+    this.page(req, res, 'directory-role-requests.njk', {
+      title: 'Roles waiting for approval',
+      flash: await this.sessions.takeFlash(req.web.session),
+      tab: 'role-requests',
+      rows: requests.map((r) => ({
+        id: r.id,
+        ref: personRef(r.personId),
+        person: nameOf(r.personId),
+        where: r.agencyId
+          ? (agencies.find((a) => a.id === r.agencyId)?.name ?? r.agencyId)
+          : 'The partnership',
+        role: `${words(r.role)}${r.subGroup ? ` (${r.subGroup})` : ''}`,
+        requestedBy: r.requestedBy === caller.personId ? 'You' : nameOf(r.requestedBy),
+        requestedAt: formatLocal(new Date(r.requestedAt)),
+        mayApprove: r.requestedBy !== caller.personId && r.personId !== caller.personId,
+        whyNot:
+          r.personId === caller.personId
+            ? 'Another administrator must approve a role for you.'
+            : 'You asked for this role: another administrator must approve it.',
+      })),
+    });
+  }
+
+  @Post('role-requests/:requestId/:decision')
+  async decideRoleRequest(
+    @Req() req: SignedInRequest,
+    @Res() res: Response,
+    @Param('requestId') requestId: string,
+    @Param('decision') decision: string,
+  ) {
+    this.administrator(req);
+    if (decision !== 'approve' && decision !== 'decline') throw notFound('page');
+    if (decision === 'approve') await this.app.directory.approveRoleRequest(req.web.caller, requestId);
+    else await this.app.directory.declineRoleRequest(req.web.caller, requestId);
+    await this.sessions.update(req.web.session, {
+      flash: decision === 'approve' ? 'Role approved and given.' : 'Role request declined.',
+    });
+    res.redirect(303, '/directory/role-requests');
   }
 
   // ------------------------------------------------------------------------------------------
