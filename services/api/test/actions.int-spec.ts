@@ -1,4 +1,3 @@
-import { DirectoryRepository } from '@resolve/persistence';
 import {
   appointChairIfNeeded,
   escalateTo,
@@ -298,8 +297,15 @@ describe('Escalation actions through the API', () => {
       receivingAgencyId: `${P}-police`,
       receivingPersonId: person(P, 'police', 'practitioner'),
     });
-    const directory = new DirectoryRepository(stack.db.dataSource);
-    await directory.setDemoProtocolEnabled(P, false);
+    const admin = await stack.as(person(P, null, 'partnership-administrator'));
+    const setDemo = (enabled: unknown, as = admin) =>
+      stack.http().put(`/partnerships/${P}/demo-protocol`).set('Authorization', as).send({ enabled });
+    // Only the administrator switches it, with a clear error for a bad value.
+    expect((await setDemo(false, await stack.as(raiser))).status).toBe(403);
+    const bad = await setDemo('no');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/enabled must be true or false/);
+    expect((await setDemo(false)).body).toEqual({ partnershipId: P, demoProtocolEnabled: false });
     try {
       const refused = await stack
         .http()
@@ -309,8 +315,12 @@ describe('Escalation actions through the API', () => {
       expect(refused.status).toBe(400);
       expect(refused.body.message).toMatch(/demonstration protocol \(two-minute steps\) is not enabled/);
     } finally {
-      await directory.setDemoProtocolEnabled(P, true);
+      expect((await setDemo(true)).status).toBe(200);
     }
+    const switched = (await stack.db.dataSource.query(
+      `SELECT detail FROM audit_log WHERE action = 'directory.demo-protocol-set' ORDER BY seq`,
+    )) as { detail: { before: { enabled: boolean }; after: { enabled: boolean } } }[];
+    expect(switched.map((r) => r.detail.after.enabled)).toEqual([false, true]);
     const allowed = await stack
       .http()
       .post('/escalations')

@@ -5,6 +5,7 @@ import type { Caller } from '../auth/caller';
 import { DirectoryService } from './directory.service';
 import {
   AgencyRoleDto,
+  DemoProtocolDto,
   CreateAgencyDto,
   CreatePersonDto,
   LineManagerDto,
@@ -26,6 +27,19 @@ export class DirectoryController {
   })
   partnership(@CurrentCaller() c: Caller, @Param('partnershipId') id: string) {
     return this.directory.partnership(c, id);
+  }
+
+  @Put('partnerships/:partnershipId/demo-protocol')
+  @ApiOperation({
+    summary:
+      'Allow or stop raising cases under the two-minute demonstration protocol (partnership administrator)',
+  })
+  setDemoProtocol(
+    @CurrentCaller() c: Caller,
+    @Param('partnershipId') id: string,
+    @Body() dto: DemoProtocolDto,
+  ) {
+    return this.directory.setDemoProtocol(c, id, dto.enabled);
   }
 
   @Get('partnerships/:partnershipId/agencies')

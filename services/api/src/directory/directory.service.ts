@@ -112,6 +112,23 @@ export class DirectoryService {
     return { id: p.id, name: p.name, roles };
   }
 
+  /**
+   * The demonstration protocol's two-minute steps would breach real cases in minutes, so a
+   * partnership raises under it only once its administrator switches it on; audited both ways.
+   */
+  async setDemoProtocol(caller: Caller, partnershipId: string, enabled: boolean) {
+    this.requireAdmin(caller, partnershipId);
+    const before = await this.directory.demoProtocolEnabled(partnershipId);
+    if (before !== enabled) {
+      await this.directory.setDemoProtocolEnabled(partnershipId, enabled);
+      await this.recordChange(caller, partnershipId, 'demo-protocol-set', {
+        before: { enabled: before },
+        after: { enabled },
+      });
+    }
+    return { partnershipId, demoProtocolEnabled: enabled };
+  }
+
   async agencies(caller: Caller, partnershipId: string) {
     this.requireMember(caller, partnershipId);
     return this.directory.agencies(partnershipId);

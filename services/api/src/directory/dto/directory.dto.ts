@@ -164,3 +164,12 @@ export class PartnershipRoleDto {
   @Length(1, 100)
   subGroup?: string;
 }
+
+export class DemoProtocolDto {
+  @ApiProperty({
+    description:
+      'Whether the partnership may raise cases under the two-minute demonstration protocol (off for real partnerships)',
+  })
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled!: boolean;
+}
