@@ -30,6 +30,13 @@ describe('notifier configuration', () => {
     });
   });
 
+  it('PROTOCOLS_DIR: the same protocol folder as the API, unset when empty', () => {
+    expect(loadNotifierConfig({ ...base, PROTOCOLS_DIR: '/etc/resolve/protocols' }).protocolsDir).toBe(
+      '/etc/resolve/protocols',
+    );
+    expect(loadNotifierConfig({ ...base, PROTOCOLS_DIR: '' }).protocolsDir).toBeUndefined();
+  });
+
   it('trims a trailing slash from PUBLIC_BASE_URL', () => {
     expect(
       loadNotifierConfig({ ...base, PUBLIC_BASE_URL: 'https://resolve.example.test/' }).publicBaseUrl,

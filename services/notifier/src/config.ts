@@ -50,6 +50,8 @@ export interface NotifierConfig {
   bounces?: { address: string; secret: string; listen?: { host: string; port: number } };
   /** How often held texts and pending follow-ups are looked for (SCHEDULER_INTERVAL_MS). */
   schedulerIntervalMs: number;
+  /** The partnership's own protocol folder (PROTOCOLS_DIR), as the API reads it. */
+  protocolsDir?: string;
 }
 
 export type NotifierEnv = Record<string, string | undefined>;
@@ -127,6 +129,8 @@ export const notifierEnvSchema = z
     BOUNCE_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
     BOUNCE_LISTEN: optional(hostPort),
     SCHEDULER_INTERVAL_MS: wholeNumber({ min: 100, max: 3_600_000 }).default(30_000),
+    /** The same protocol folder as the API's: messages use the words of the case's own protocol. */
+    PROTOCOLS_DIR: optional(z.string()),
   })
   .superRefine((env, ctx) => {
     const need = (name: keyof typeof env, why: string) => {
@@ -229,6 +233,7 @@ export function loadNotifierConfig(env: NotifierEnv): NotifierConfig {
         }
       : {}),
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    protocolsDir: e.PROTOCOLS_DIR,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Nation } from '@resolve/calendar';
-import { getProtocol } from '@resolve/protocols';
+import { getProtocol, getProtocolVersion } from '@resolve/protocols';
+import { ProtocolFolder } from '@resolve/protocols/files';
 import type { ProtocolChannels } from './channels';
 import type { EscalationFacts } from './recipients';
 import { NO_FACTS, type NoticeFacts } from './notice-facts';
@@ -18,12 +19,28 @@ export interface ProtocolInfo {
   channels?: ProtocolChannels;
 }
 
-export type ProtocolLookup = (protocolId: string) => ProtocolInfo | null;
+/** A protocol's words by id and, where known, the version the case was raised under. */
+export type ProtocolLookup = (protocolId: string, version?: number) => ProtocolInfo | null;
 
-/** The shipped protocol definitions (@resolve/protocols). Unknown ids give null: messages fall back to the id. */
-export const shippedProtocolLookup: ProtocolLookup = (protocolId) => {
+/** The version a case pinned, or the latest when that version is not known here (older stores). */
+function findProtocol(protocolId: string, version?: number) {
+  if (version !== undefined) {
+    try {
+      return getProtocolVersion(protocolId, version);
+    } catch {
+      // Fall through to the latest version of the id.
+    }
+  }
+  return getProtocol(protocolId);
+}
+
+/**
+ * The registered protocol definitions (@resolve/protocols: the shipped ones and any read from a
+ * protocols folder). Unknown ids give null: messages fall back to the id.
+ */
+export const shippedProtocolLookup: ProtocolLookup = (protocolId, version) => {
   try {
-    const p = getProtocol(protocolId);
+    const p = findProtocol(protocolId, version);
     return {
       id: p.id,
       title: p.title,
@@ -153,5 +170,23 @@ export function messageVariables(ctx: MessageContext, reader: Reader | string): 
     categoryLine: escalation.emailDetail === 'reference-and-category' ? `Category: ${category}` : '',
     riskNotice: showRisk ? riskNotice(protocol?.audience) : '',
     ...wording,
+  };
+}
+
+/**
+ * The shipped protocols and the partnership's own folder (PROTOCOLS_DIR), read again (at most
+ * once a second) before each lookup, as the API does: a case raised under a file dropped in the
+ * folder gets its own words in messages, without a restart of the notifier.
+ */
+export function folderProtocolLookup(
+  dir: string,
+  report: (problem: { dir: string; problem: string } | { protocol: string }) => void = () => undefined,
+): ProtocolLookup {
+  const folder = new ProtocolFolder(dir);
+  return (protocolId, version) => {
+    const { added, errors } = folder.refresh();
+    for (const protocol of added) report({ protocol });
+    for (const err of errors) report({ dir, problem: err.message });
+    return shippedProtocolLookup(protocolId, version);
   };
 }

@@ -165,7 +165,7 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
   async function openNotice(notice: NoticeRef, waitMs: number) {
     const escalation = await loadEscalationFacts(ds, notice.escalationId);
     if (!escalation) return null;
-    const protocol = protocols(escalation.protocolId);
+    const protocol = protocols(escalation.protocolId, escalation.protocolVersion);
     const [directory, facts, agencies] = await Promise.all([
       loadDirectorySnapshot(ds, escalation),
       loadNoticeFacts(noticeFactsRepository, notice, { now: clock, waitMs }),

@@ -5,6 +5,7 @@ import { TASK_QUEUES } from '@resolve/contracts';
 import { DeliveriesRepository, openDatabase } from '@resolve/persistence';
 import { loadNotifierConfig, type NotifierConfig, type NotifierEnv } from './config';
 import { jsonLogger, type NotifierLogger } from './logger';
+import { folderProtocolLookup } from './message-content';
 import { createNotifierActivities, createNotifierCore, type NotifierDeps } from './notify';
 import { createProviders } from './providers/provider-factory';
 import { BounceAddresses, startBounceIntake, type BounceIntake } from './receipts/bounces';
@@ -81,6 +82,8 @@ export interface StartNotifierOptions {
   /** host:port of the SMTP intake of bounces (BOUNCE_LISTEN). */
   bounceListen?: string;
   schedulerIntervalMs?: number;
+  /** The partnership's own protocol folder (PROTOCOLS_DIR). */
+  protocolsDir?: string;
   /** Reuse an open data source (the embedded starter's); otherwise one is opened from databaseUrl. */
   dataSource?: DataSource;
   /** Reuse a Temporal connection; otherwise one is made to temporalAddress. */
@@ -141,6 +144,7 @@ const OPTION_ENV: Record<
   bounceSecret: 'BOUNCE_SECRET',
   bounceListen: 'BOUNCE_LISTEN',
   schedulerIntervalMs: 'SCHEDULER_INTERVAL_MS',
+  protocolsDir: 'PROTOCOLS_DIR',
 };
 
 /** The options as the environment variables they stand for. */
@@ -190,6 +194,15 @@ export async function startNotifierWithConfig(
     projectionWaitMs: extras.projectionWaitMs,
     clock: extras.clock,
     logger,
+    ...(config.protocolsDir
+      ? {
+          protocols: folderProtocolLookup(config.protocolsDir, (event) =>
+            'problem' in event
+              ? logger.warn('protocol file not used for messages', event)
+              : logger.info('protocol read from the protocols folder', event),
+          ),
+        }
+      : {}),
   };
   const worker = await createNotifierWorker({
     ...notifierDeps,

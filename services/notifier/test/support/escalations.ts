@@ -34,7 +34,7 @@ export interface SeededEscalation {
 /** A police → children's social care escalation at tier 2 of the Sefton protocol. */
 export async function insertEscalation(
   ds: DataSource,
-  options: { immediateRisk?: boolean; tier?: number; category?: string } = {},
+  options: { immediateRisk?: boolean; tier?: number; category?: string; protocolId?: string } = {},
 ): Promise<SeededEscalation> {
   counter += 1;
   const id = randomUUID();
@@ -43,7 +43,7 @@ export async function insertEscalation(
     `INSERT INTO escalation (id, reference, partnership_id, protocol_id, protocol_version, category, status,
        tier_number, tier_key, immediate_risk, raising_agency_id, receiving_agency_id, raising_person_id,
        receiving_person_id, raised_at, workflow_id)
-     VALUES ($1, $2, $3, 'sefton-sscp', 1, $4, 'open', $5, 'manager-to-manager', $6, $7, $8, $9, $10, now(), $11)`,
+     VALUES ($1, $2, $3, $12, 1, $4, 'open', $5, 'manager-to-manager', $6, $7, $8, $9, $10, now(), $11)`,
     [
       id,
       reference,
@@ -56,6 +56,7 @@ export async function insertEscalation(
       agencyPerson('police', 'practitioner'),
       agencyPerson('csc', 'practitioner'),
       `escalation-${PARTNERSHIP.id}-${reference}`,
+      options.protocolId ?? 'sefton-sscp',
     ],
   );
   return { id, reference };
