@@ -1,2 +1,3 @@
 // Entry point bundled by the worker: workflow functions only.
 export { escalationWorkflow } from './escalation.workflow';
+export * from './webhook-delivery.workflow';

@@ -33,6 +33,7 @@ import { LineManagement1764450000000 } from './migrations/1764450000000-LineMana
 import { RateLimits1764470000000 } from './migrations/1764470000000-RateLimits';
 import { DeliveryFollowUp1764560000000 } from './migrations/1764560000000-DeliveryFollowUp';
 import { AppendOnlyCaseRecord1764600000000 } from './migrations/1764600000000-AppendOnlyCaseRecord';
+import { WebhookTemporalDelivery1764700000000 } from './migrations/1764700000000-WebhookTemporalDelivery';
 import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
 import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
 
@@ -70,6 +71,7 @@ export const MIGRATIONS = [
   RateLimits1764470000000,
   DeliveryFollowUp1764560000000,
   AppendOnlyCaseRecord1764600000000,
+  WebhookTemporalDelivery1764700000000,
   RoleGrantApproval1764730000000,
 ];
 

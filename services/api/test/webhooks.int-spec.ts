@@ -7,9 +7,10 @@ import { person, raiseBody, startStack, type Stack } from './support/harness';
 
 /**
  * Signed events to agencies' case systems (issue 15, docs/integrations.md), end to end: the real
- * stack's worker projects each case into Postgres and queues its webhook deliveries; a deliverer
- * (the worker's, with short waits for the test) posts them to a real HTTP receiver on this
- * machine that answers 500, then times out, then succeeds.
+ * stack's worker projects each case into Postgres and queues its webhook deliveries; a starter
+ * (the worker's, with short waits for the test) hands each to a webhookDelivery workflow on the
+ * real Temporal dev server, whose activity posts it to a real HTTP receiver on this machine that
+ * drops the connection, answers 503, then times out, then succeeds.
  */
 jest.setTimeout(240_000);
 
@@ -21,12 +22,13 @@ interface Received {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
-  answered: number | 'no answer';
+  answered: number | 'no answer' | 'dropped';
 }
 
 /**
- * The agency's receiver. On /flaky each message (by webhook-id) is first answered 500, then left
- * unanswered until the sender gives up, then answered 200; every other path answers 200 at once.
+ * The agency's receiver. On /flaky each message (by webhook-id) first has its connection dropped,
+ * is then answered 503, then left unanswered until the sender gives up, then answered 200; /gone
+ * answers 410 Gone; /down always 500; every other path answers 200 at once.
  */
 async function startReceiver() {
   const received: Received[] = [];
@@ -40,9 +42,18 @@ async function startReceiver() {
       const n = (seen.get(id) ?? 0) + 1;
       seen.set(id, n);
       const path = req.url ?? '';
-      const answer: Received['answered'] = path !== '/flaky' || n >= 3 ? 200 : n === 1 ? 500 : 'no answer';
+      const flaky: Received['answered'][] = ['dropped', 503, 'no answer', 200];
+      const answer: Received['answered'] =
+        path === '/flaky'
+          ? flaky[Math.min(n, flaky.length) - 1]
+          : path === '/gone'
+            ? 410
+            : path === '/down'
+              ? 500
+              : 200;
       received.push({ path, headers: req.headers, body, answered: answer });
-      if (answer !== 'no answer') res.writeHead(answer).end();
+      if (answer === 'dropped') req.socket.destroy();
+      else if (answer !== 'no answer') res.writeHead(answer).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -77,13 +88,14 @@ describe('Signed webhooks to agencies', () => {
 
   beforeAll(async () => {
     [stack, receiver] = await Promise.all([startStack(), startReceiver()]);
-    // The worker's own deliverer waits 5 s before a first retry and 10 s for an answer: this one
-    // runs the same code with waits a test can afford.
+    // The worker's own starter gives a first retry 5 s and an answer 10 s: this one starts the
+    // same workflows with waits a test can afford, on the same worker.
     await stack.worker.webhooks?.stop();
-    deliverer = startWebhookDeliverer(stack.db.dataSource, {
+    deliverer = startWebhookDeliverer(stack.db.dataSource, stack.env.client, {
       pollIntervalMs: 100,
       timeoutMs: 1_000,
       firstRetryDelayMs: 300,
+      retryWindowMs: 60_000,
     });
   });
   afterAll(async () => {
@@ -114,6 +126,7 @@ describe('Signed webhooks to agencies', () => {
       id: string;
       eventType: string;
       escalationId: string;
+      seq: number;
       status: string;
       attempts: number;
       lastStatusCode: number | null;
@@ -175,7 +188,7 @@ describe('Signed webhooks to agencies', () => {
     expect(notAnId.status).toBe(404);
   });
 
-  it('delivers each event once per endpoint, signed, through a 500 and a timeout, with no personal details', async () => {
+  it('delivers each event once per endpoint, signed, through a dropped connection, a 503 and a timeout, with no personal details', async () => {
     const police = await register(POLICE, `${receiver.base}/flaky`, [
       'raised',
       'acknowledged',
@@ -207,9 +220,12 @@ describe('Signed webhooks to agencies', () => {
     );
     expect(policeLog.map((d) => d.eventType).sort()).toEqual(['acknowledged', 'raised', 'tier-entered']);
     for (const d of policeLog) {
-      expect(d.attemptLog.map((a) => a.statusCode)).toEqual([500, null, 200]);
-      expect(d.attemptLog[1].error).toBe('no answer within 1000 ms (timed out)');
-      expect(d.attempts).toBe(3);
+      expect(d.attemptLog.map((a) => a.statusCode)).toEqual([null, 503, null, 200]);
+      expect(d.attemptLog[0].error).toMatch(/^could not reach the receiver \(ECONNRESET\)$/);
+      expect(d.attemptLog[1].error).toBe('the receiver answered HTTP 503');
+      expect(d.attemptLog[2].error).toBe('no answer within 1000 ms (timed out)');
+      expect(d.attemptLog[3].error).toBeNull();
+      expect(d.attempts).toBe(4);
     }
     const cscLog = await until('the csc delivery', async () => deliveredAll(await deliveries(csc.id), 1));
     expect(cscLog.map((d) => d.eventType)).toEqual(['raised']);
@@ -246,6 +262,89 @@ describe('Signed webhooks to agencies', () => {
     const timeline = await new TimelineEventsRepository(stack.db.dataSource).forEscalation(id);
     await new WebhooksRepository(stack.db.dataSource).enqueueTimelineEvents(id, timeline);
     expect(await deliveries(police.id)).toHaveLength(3);
+  });
+
+  it('runs each delivery as one Temporal workflow named by its delivery key; a repeated start sends nothing', async () => {
+    const endpoint = await register(POLICE, `${receiver.base}/once`, ['raised']);
+    const id = await raise('SEF-WH-0004');
+    const [delivery] = await until('the delivery', async () =>
+      deliveredAll(await deliveries(endpoint.id), 1),
+    );
+    const deliveryKey = `${id}:${delivery.seq}:${endpoint.id}`;
+    const [row]: Array<{ workflow_id: string; delivery_key: string }> = await stack.db.dataSource.query(
+      'SELECT workflow_id, delivery_key FROM webhook_delivery WHERE id = $1',
+      [delivery.id],
+    );
+    expect(row).toEqual({ workflow_id: `webhook-${deliveryKey}`, delivery_key: deliveryKey });
+    const described = await stack.env.client.workflow.getHandle(row.workflow_id).describe();
+    expect(described.type).toBe('webhookDelivery');
+    expect(described.status.name).toBe('COMPLETED');
+
+    // A crash between starting the workflow and marking the row: the next poll starts it again,
+    // Temporal refuses the id, and the receiver hears nothing more.
+    await stack.db.dataSource.query(
+      "UPDATE webhook_delivery SET workflow_id = NULL, status = 'pending' WHERE id = $1",
+      [delivery.id],
+    );
+    await deliverer.startPending();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(receiver.received.filter((r) => r.headers['webhook-id'] === delivery.id)).toHaveLength(1);
+    const [after]: Array<{ workflow_id: string; attempts: number }> = await stack.db.dataSource.query(
+      'SELECT workflow_id, attempts FROM webhook_delivery WHERE id = $1',
+      [delivery.id],
+    );
+    expect(after).toEqual({ workflow_id: `webhook-${deliveryKey}`, attempts: 1 });
+  });
+
+  it('stops at a 4xx answer, and gives up when the retry window ends', async () => {
+    const gone = await register(POLICE, `${receiver.base}/gone`, ['raised']);
+    await raise('SEF-WH-0005');
+    const [refused] = await until('the refused delivery', async () => {
+      const list = await deliveries(gone.id);
+      return list[0]?.status === 'failed' ? list : undefined;
+    });
+    expect(refused.attemptLog.map((a) => [a.statusCode, a.error])).toEqual([
+      [410, 'the receiver answered HTTP 410'],
+    ]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.received.filter((r) => r.headers['webhook-id'] === refused.id)).toHaveLength(1);
+    await stack
+      .http()
+      .post(`/webhooks/${gone.id}/disable`)
+      .set('Authorization', await as(admin))
+      .expect(200);
+
+    // A receiver always down, with a 2.5-second window: attempts at 0, 0.3 s and 1.5 s; the next
+    // would wait 4.8 s, past the window, so the delivery fails after the third.
+    await deliverer.stop();
+    const shortWindow = startWebhookDeliverer(stack.db.dataSource, stack.env.client, {
+      pollIntervalMs: 100,
+      timeoutMs: 1_000,
+      firstRetryDelayMs: 300,
+      retryWindowMs: 2_500,
+    });
+    try {
+      const down = await register(POLICE, `${receiver.base}/down`, ['raised']);
+      await raise('SEF-WH-0006');
+      const [failed] = await until('the failed delivery', async () => {
+        const list = await deliveries(down.id);
+        return list[0]?.status === 'failed' ? list : undefined;
+      });
+      expect(failed.attemptLog.map((a) => a.statusCode)).toEqual([500, 500, 500]);
+      await stack
+        .http()
+        .post(`/webhooks/${down.id}/disable`)
+        .set('Authorization', await as(admin))
+        .expect(200);
+    } finally {
+      await shortWindow.stop();
+      deliverer = startWebhookDeliverer(stack.db.dataSource, stack.env.client, {
+        pollIntervalMs: 100,
+        timeoutMs: 1_000,
+        firstRetryDelayMs: 300,
+        retryWindowMs: 60_000,
+      });
+    }
   });
 
   it('signs with both secrets while a rotation overlaps, and redelivers on request', async () => {

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
@@ -8,6 +9,7 @@ import { createEscalationActivities } from './activities';
 import { instrumentEscalationActivities } from './metrics';
 import {
   startWebhookDeliverer,
+  webhookActivitiesFor,
   type RunningWebhookDeliverer,
   type WebhookDelivererOptions,
 } from './webhooks';
@@ -24,7 +26,10 @@ export interface EscalationWorkerOptions {
   dataConverter?: DataConverter;
   /** Workflows kept in memory between their tasks (default DEFAULT_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
-  /** The webhook deliverer's settings (docs/integrations.md); false runs none in this process. */
+  /**
+   * The webhook starter's settings (docs/integrations.md): it starts a webhookDelivery workflow
+   * per queued delivery; false runs none in this process (the workflows and activities are hosted anyway).
+   */
   webhookDelivery?: WebhookDelivererOptions | false;
 }
 
@@ -43,11 +48,11 @@ export interface RunningWorker {
   /** Resolves when the worker stops; rejects if it fails. */
   running: Promise<void>;
   shutdown(): Promise<void>;
-  /** The webhook deliverer running beside the worker (null when turned off). */
+  /** The webhook starter running beside the worker (null when turned off). */
   webhooks: RunningWebhookDeliverer | null;
 }
 
-/** Hosts the escalation workflows and their bookkeeping activities. */
+/** Hosts the escalation workflows and their bookkeeping activities, and the webhook deliveries. */
 export async function startEscalationWorker(options: EscalationWorkerOptions): Promise<RunningWorker> {
   const ownsDb = !options.dataSource;
   const dataSource = options.dataSource ?? (await openDatabase(options.databaseUrl!, { migrate: false }));
@@ -60,15 +65,24 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUES.escalations,
     workflowBundle: await escalationWorkflowBundle(),
-    activities: instrumentEscalationActivities(createEscalationActivities({ dataSource, projections }), {
-      projections,
-    }),
+    activities: {
+      ...instrumentEscalationActivities(createEscalationActivities({ dataSource, projections }), {
+        projections,
+      }),
+      ...webhookActivitiesFor(dataSource),
+    },
     dataConverter: options.dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
   const running = worker.run();
   const webhooks =
-    options.webhookDelivery === false ? null : startWebhookDeliverer(dataSource, options.webhookDelivery);
+    options.webhookDelivery === false
+      ? null
+      : startWebhookDeliverer(
+          dataSource,
+          new Client({ connection, namespace: options.namespace, dataConverter: options.dataConverter }),
+          options.webhookDelivery,
+        );
   return {
     worker,
     running,

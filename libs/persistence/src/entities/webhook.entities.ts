@@ -116,11 +116,22 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'int', default: 0 })
   attempts!: number;
 
-  /** When the deliverer may next take it (also the lease of an attempt in progress). */
+  /** When the next attempt is due, as Temporal's retry policy will schedule it (null when settled). */
   @Column({ type: 'timestamptz', name: 'next_attempt_at', nullable: true })
   nextAttemptAt!: Date | null;
 
-  /** The end of its retry window (24 hours from the event, or from a manual redelivery). */
+  /** How many manual redeliveries were asked for: each is a new workflow (its id ends `-redelivery-<n>`). */
+  @Column({ type: 'int', default: 0 })
+  redeliveries!: number;
+
+  /**
+   * The Temporal workflow delivering the current generation (webhookDelivery); null until the
+   * worker's starter has started it (docs/integrations.md, "Exactly once").
+   */
+  @Column({ type: 'text', name: 'workflow_id', nullable: true })
+  workflowId!: string | null;
+
+  /** The end of its retry window (24 hours from the start, or from a manual redelivery). */
   @Column({ type: 'timestamptz', name: 'retry_until' })
   retryUntil!: Date;
 

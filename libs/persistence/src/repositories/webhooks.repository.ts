@@ -10,7 +10,7 @@ import {
 export { WEBHOOK_EVENT_TYPES };
 export type { WebhookDeliveryStatus, WebhookEventType, WebhookPayload } from '../entities/webhook.entities';
 
-/** How long a delivery keeps being retried: from the event, or from a manual redelivery. */
+/** How long a delivery keeps being retried by default: from its start, or from a manual redelivery. */
 export const WEBHOOK_RETRY_WINDOW_HOURS = 24;
 
 export type WebhookEndpoint = WebhookEndpointEntity;
@@ -53,9 +53,13 @@ export function webhookEventOf(entry: Pick<WebhookSourceEntry, 'type' | 'detail'
   }
 }
 
-/** A delivery the deliverer has taken for one attempt, with what it needs to sign and send it. */
-export interface ClaimedWebhookDelivery {
+/** A delivery whose webhookDelivery workflow is to be started (a new event, or a redelivery). */
+export type UnstartedWebhookDelivery = Pick<WebhookDelivery, 'id' | 'deliveryKey' | 'redeliveries'>;
+
+/** A delivery taken for one attempt, with what it needs to sign and send it. */
+export interface WebhookAttemptClaim {
   id: string;
+  /** The attempt's number in the delivery log (counts on across redeliveries). */
   attempt: number;
   payload: WebhookDelivery['payload'];
   url: string;
@@ -65,14 +69,16 @@ export interface ClaimedWebhookDelivery {
 
 export interface WebhookAttemptResult {
   deliveryId: string;
+  /** The redelivery generation the attempt belongs to; a newer one makes the result log-only. */
+  generation: number;
   attempt: number;
   startedAt: Date;
   durationMs: number;
   statusCode: number | null;
   error: string | null;
   signatures: number;
-  /** delivered, or the wait before the next attempt (failed instead when past the retry window). */
-  outcome: { delivered: true } | { retryAfterMs: number };
+  /** delivered; retrying (when the next attempt is due); failed (no further attempt). */
+  outcome: { delivered: true } | { retryAt: Date } | { failed: true };
 }
 
 /**
@@ -144,20 +150,28 @@ export class WebhooksRepository {
     return rows.map((r) => ({ ...r, attemptLog: attempts.filter((a) => a.deliveryId === r.id) }));
   }
 
-  /** Makes a delivery due now with a fresh retry window, whatever its status; false if unknown. */
-  async requestRedelivery(id: string): Promise<boolean> {
+  /**
+   * Makes a delivery pending again as a new generation, whatever its status: the starter starts a
+   * new workflow for it (its id ends `-redelivery-<n>`) and the previous one, if still retrying,
+   * stops at its next attempt. Returns the new generation, or null when there is no such delivery.
+   */
+  async requestRedelivery(id: string): Promise<number | null> {
     const result = await this.deliveries
       .createQueryBuilder()
       .update()
       .set({
         status: 'pending',
+        redeliveries: () => 'redeliveries + 1',
+        workflowId: null,
         nextAttemptAt: () => 'now()',
         retryUntil: () => `now() + interval '${WEBHOOK_RETRY_WINDOW_HOURS} hours'`,
         updatedAt: () => 'now()',
       })
       .where('id = :id', { id })
+      .returning(['redeliveries'])
       .execute();
-    return (result.affected ?? 0) > 0;
+    const row = (result.raw as Array<{ redeliveries: number }>)[0];
+    return row ? row.redeliveries : null;
   }
 
   /**
@@ -208,13 +222,55 @@ export class WebhooksRepository {
     );
   }
 
+  /** Pending deliveries of enabled endpoints whose workflow is not started yet, oldest first. */
+  async unstarted(limit: number): Promise<UnstartedWebhookDelivery[]> {
+    return this.deliveries
+      .createQueryBuilder('d')
+      .innerJoin(WebhookEndpointEntity, 'ep', 'ep.id = d.endpointId AND ep.disabledAt IS NULL')
+      .select(['d.id', 'd.deliveryKey', 'd.redeliveries'])
+      .where("d.status = 'pending' AND d.workflowId IS NULL")
+      .orderBy('d.createdAt')
+      .limit(limit)
+      .getMany();
+  }
+
   /**
-   * Takes up to `limit` due deliveries of enabled endpoints for one attempt each: counts the
-   * attempt and pushes next_attempt_at out by `leaseSeconds`, so no other deliverer takes them
-   * meanwhile and a crashed one's rows come back when the lease ends.
+   * Records the workflow started for a generation and when its retry window ends. No change when
+   * a redelivery was asked for meanwhile (the starter starts that one next) or the attempt got
+   * there first.
    */
-  async claimDue(limit: number, leaseSeconds: number): Promise<ClaimedWebhookDelivery[]> {
-    // Raw SQL: FOR UPDATE SKIP LOCKED lets several worker processes claim disjoint rows at once.
+  async markStarted(
+    id: string,
+    generation: number,
+    workflowId: string,
+    retryWindowMs: number,
+  ): Promise<void> {
+    await this.deliveries
+      .createQueryBuilder()
+      .update()
+      .set({
+        workflowId,
+        retryUntil: () => 'now() + make_interval(secs => :windowSeconds)',
+        updatedAt: () => 'now()',
+      })
+      .where('id = :id AND redeliveries = :generation AND workflow_id IS NULL', { id, generation })
+      .setParameter('windowSeconds', retryWindowMs / 1000)
+      .execute();
+  }
+
+  /**
+   * Takes a delivery for one attempt of generation `generation`: counts the attempt and returns
+   * what to send, or null when there is nothing to send (delivered already, failed, superseded by
+   * a newer redelivery, or its endpoint disabled). `workflowId` is recorded in case the starter
+   * had not yet.
+   */
+  async claimAttempt(
+    id: string,
+    generation: number,
+    workflowId: string,
+  ): Promise<WebhookAttemptClaim | null> {
+    // Raw SQL: one UPDATE … FROM … RETURNING counts the attempt and reads the endpoint's URL and
+    // secrets atomically, so two runs of the same delivery never get the same attempt number.
     // (TypeORM answers an UPDATE … RETURNING with [rows, affected count].)
     const [rows]: [
       Array<{
@@ -227,38 +283,32 @@ export class WebhooksRepository {
       }>,
       number,
     ] = await this.db.query(
-      `WITH due AS (
-         SELECT d.id
-           FROM webhook_delivery d
-           JOIN webhook_endpoint ep ON ep.id = d.endpoint_id AND ep.disabled_at IS NULL
-          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-          ORDER BY d.next_attempt_at
-          LIMIT $1
-          FOR UPDATE OF d SKIP LOCKED
-       )
-       UPDATE webhook_delivery d
+      `UPDATE webhook_delivery d
           SET attempts = d.attempts + 1,
-              next_attempt_at = now() + make_interval(secs => $2),
+              workflow_id = COALESCE(d.workflow_id, $3),
               updated_at = now()
-         FROM due, webhook_endpoint ep
-        WHERE d.id = due.id AND ep.id = d.endpoint_id
+         FROM webhook_endpoint ep
+        WHERE d.id = $1 AND d.redeliveries = $2 AND d.status = 'pending'
+          AND ep.id = d.endpoint_id AND ep.disabled_at IS NULL
        RETURNING d.id, d.attempts, d.payload, ep.url, ep.secret,
                  CASE WHEN ep.previous_secret_valid_until > now() THEN ep.previous_secret END AS previous_secret`,
-      [limit, leaseSeconds],
+      [id, generation, workflowId],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      attempt: r.attempts,
-      payload: r.payload,
-      url: r.url,
-      secrets: r.previous_secret ? [r.secret, r.previous_secret] : [r.secret],
-    }));
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      attempt: row.attempts,
+      payload: row.payload,
+      url: row.url,
+      secrets: row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
+    };
   }
 
   /**
-   * Logs an attempt and moves its delivery on: delivered, due again after the wait, or failed
-   * when the next attempt would fall past its retry window. A late result of an attempt that
-   * lost its lease (a newer attempt was claimed) is logged but changes nothing else.
+   * Logs an attempt and moves its delivery on: delivered, pending until the next attempt, or
+   * failed. The attempt is always logged; the delivery changes only while it is pending in the
+   * same generation (a superseded run's late result changes nothing else).
    */
   async recordAttempt(result: WebhookAttemptResult): Promise<void> {
     await this.db.transaction(async (manager) => {
@@ -271,31 +321,34 @@ export class WebhooksRepository {
         error: result.error,
         signatures: result.signatures,
       });
-      const update = manager
+      const common = { lastStatusCode: result.statusCode, lastError: result.error, updatedAt: () => 'now()' };
+      const outcome = result.outcome;
+      const change =
+        'delivered' in outcome
+          ? { ...common, status: 'delivered' as const, deliveredAt: () => 'now()', nextAttemptAt: null }
+          : 'failed' in outcome
+            ? { ...common, status: 'failed' as const, nextAttemptAt: null }
+            : { ...common, nextAttemptAt: outcome.retryAt };
+      await manager
         .createQueryBuilder()
         .update(WebhookDeliveryEntity)
-        .where("id = :id AND attempts = :attempt AND status = 'pending'", {
+        .set(change)
+        .where("id = :id AND redeliveries = :generation AND status = 'pending'", {
           id: result.deliveryId,
-          attempt: result.attempt,
-        });
-      const common = { lastStatusCode: result.statusCode, lastError: result.error, updatedAt: () => 'now()' };
-      if ('delivered' in result.outcome) {
-        await update
-          .set({ ...common, status: 'delivered', deliveredAt: () => 'now()', nextAttemptAt: null })
-          .execute();
-        return;
-      }
-      // Decided on the database's clock, as next_attempt_at and retry_until are.
-      const next = 'now() + make_interval(secs => :waitSeconds)';
-      await update
-        .set({
-          ...common,
-          status: () => `CASE WHEN ${next} > retry_until THEN 'failed' ELSE 'pending' END`,
-          nextAttemptAt: () => `CASE WHEN ${next} > retry_until THEN NULL ELSE ${next} END`,
+          generation: result.generation,
         })
-        .setParameter('waitSeconds', result.outcome.retryAfterMs / 1000)
         .execute();
     });
+  }
+
+  /** The generation's retries ended without a 2xx: failed, unless already settled or superseded. */
+  async markFailed(id: string, generation: number): Promise<void> {
+    await this.deliveries
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'failed', nextAttemptAt: null, updatedAt: () => 'now()' })
+      .where("id = :id AND redeliveries = :generation AND status = 'pending'", { id, generation })
+      .execute();
   }
 }
 
