@@ -40,6 +40,9 @@ export const DEMO_PARTNERSHIP_ROLES = [
  */
 export const DEMO_SECOND_ADMINISTRATOR = 'partnership-administrator-2';
 
+/** The agency whose administrator manages its own webhook endpoints (docs/integrations.md). */
+export const DEMO_AGENCY_ADMINISTRATOR_AGENCY = 'police';
+
 export const demoAgencyId = (partnershipId: string, suffix: string) => `${partnershipId}-${suffix}`;
 export const demoPersonId = (agencyOrPartnershipId: string, role: string) =>
   `${agencyOrPartnershipId}-${role}`;
@@ -84,6 +87,27 @@ export async function seedDemoDirectory(
           role,
         });
       }
+      // The police's agency administrator: a person with no part in cases (the same phone
+      // numbers as before for everyone else, so no phone either).
+      const policeAdministrator = demoPersonId(
+        demoAgencyId(p.id, DEMO_AGENCY_ADMINISTRATOR_AGENCY),
+        'agency-administrator',
+      );
+      await directory.insertPerson({
+        id: policeAdministrator,
+        partnershipId: p.id,
+        displayName: 'Police agency administrator',
+        email: `${DEMO_AGENCY_ADMINISTRATOR_AGENCY}.agency-administrator@${p.id}.resolve.test`,
+        phone: null,
+        channels: ['email'],
+        smsOutOfHours: false,
+        identitySubject: policeAdministrator,
+      });
+      await directory.addAgencyRole({
+        personId: policeAdministrator,
+        agencyId: demoAgencyId(p.id, DEMO_AGENCY_ADMINISTRATOR_AGENCY),
+        role: 'agency-administrator',
+      });
       await directory.insertPerson({
         id: demoPersonId(p.id, DEMO_SECOND_ADMINISTRATOR),
         partnershipId: p.id,

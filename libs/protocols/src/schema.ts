@@ -33,6 +33,13 @@ export const PARTNERSHIP_ROLES = [
   'partnership-administrator', // administers the directory through the API; no part in cases
 ] as const;
 
+/**
+ * Roles held in an agency that give no part in its cases (never named by a protocol's tiers):
+ * the agency's administrator manages the agency's webhook endpoints (docs/integrations.md).
+ */
+export const AGENCY_ADMINISTRATION_ROLES = ['agency-administrator'] as const;
+export type AgencyAdministrationRole = (typeof AGENCY_ADMINISTRATION_ROLES)[number];
+
 export const RECORD_KINDS = [
   'acknowledgement',
   'plan-of-action',

@@ -264,6 +264,86 @@ describe('Signed webhooks to agencies', () => {
     expect(await deliveries(police.id)).toHaveLength(3);
   });
 
+  it("lets an agency's administrator manage their own agency's webhooks only, with no part in cases", async () => {
+    const policeAdmin = person(P, 'police', 'agency-administrator');
+    const registered = await stack
+      .http()
+      .post(`/agencies/${POLICE}/webhooks`)
+      .set('Authorization', await as(policeAdmin))
+      .send({ url: `${receiver.base}/own`, eventTypes: ['raised'] })
+      .expect(201);
+    expect(registered.body.secret).toMatch(/^whsec_/);
+    const listed = await stack
+      .http()
+      .get(`/agencies/${POLICE}/webhooks`)
+      .set('Authorization', await as(policeAdmin))
+      .expect(200);
+    expect(listed.body.map((e: { id: string }) => e.id)).toContain(registered.body.id);
+    await stack
+      .http()
+      .post(`/webhooks/${registered.body.id}/rotate-secret`)
+      .set('Authorization', await as(policeAdmin))
+      .expect(200);
+    const id = await raise('SEF-WH-0007');
+    const log = await until('the own delivery', async () => {
+      const res = await stack
+        .http()
+        .get(`/webhooks/${registered.body.id}/deliveries`)
+        .set('Authorization', await as(policeAdmin))
+        .expect(200);
+      return res.body.length === 1 && res.body[0].status === 'delivered' ? res.body : undefined;
+    });
+    await stack
+      .http()
+      .post(`/webhooks/${registered.body.id}/deliveries/${log[0].id}/redeliver`)
+      .set('Authorization', await as(policeAdmin))
+      .expect(200);
+
+    // Another agency's endpoints: neither seen nor changed, and the refusal says why.
+    const csc = await register(CSC, `${receiver.base}/csc-only`, ['raised']);
+    const refusals = [
+      stack.http().get(`/agencies/${CSC}/webhooks`),
+      stack
+        .http()
+        .post(`/agencies/${CSC}/webhooks`)
+        .send({ url: `${receiver.base}/x`, eventTypes: ['raised'] }),
+      stack.http().post(`/webhooks/${csc.id}/rotate-secret`),
+      stack.http().post(`/webhooks/${csc.id}/disable`),
+      stack.http().get(`/webhooks/${csc.id}/deliveries`),
+    ];
+    for (const req of refusals) {
+      const res = await req.set('Authorization', await as(policeAdmin));
+      expect(res.status).toBe(403);
+      expect(res.body.message).toMatch(new RegExp(`you administer the webhooks of ${POLICE} only`));
+    }
+    // A practitioner of the agency is refused by name of who may.
+    const practitioner = await stack
+      .http()
+      .get(`/agencies/${POLICE}/webhooks`)
+      .set('Authorization', await as(policeAdmin.replace('agency-administrator', 'practitioner')));
+    expect(practitioner.status).toBe(403);
+    expect(practitioner.body.message).toMatch(/agency administrator manages its webhooks/);
+
+    // The role gives no part in the agency's cases: not listed, not found.
+    await stack
+      .http()
+      .get(`/escalations/${id}`)
+      .set('Authorization', await as(policeAdmin))
+      .expect(404);
+    const cases = await stack
+      .http()
+      .get('/escalations')
+      .set('Authorization', await as(policeAdmin))
+      .expect(200);
+    expect(JSON.stringify(cases.body)).not.toContain(id);
+    await stack
+      .http()
+      .post(`/escalations/${id}/acknowledge`)
+      .set('Authorization', await as(policeAdmin))
+      .send({ reason: 'Received.' })
+      .expect(404);
+  });
+
   it('runs each delivery as one Temporal workflow named by its delivery key; a repeated start sends nothing', async () => {
     const endpoint = await register(POLICE, `${receiver.base}/once`, ['raised']);
     const id = await raise('SEF-WH-0004');

@@ -23,10 +23,14 @@ export async function loadCaller(
   const found = await directory.callerBySubject(subject);
   if (!found) return null;
   // Roles are written only through the directory API, which keeps them to the protocol's names.
+  // An agency's administrator (AGENCY_ADMINISTRATION_ROLES) has no part in its cases: like the
+  // partnership administrator, that role is left out of what decides case access and acting.
   return {
     personId: found.personId,
     partnershipId: found.partnershipId,
-    agencyRoles: found.agencyRoles.map((r) => ({ agencyId: r.agencyId, role: r.role as AgencyRole })),
+    agencyRoles: found.agencyRoles
+      .filter((r) => (AGENCY_ROLES as readonly string[]).includes(r.role))
+      .map((r) => ({ agencyId: r.agencyId, role: r.role as AgencyRole })),
     partnershipRoles: found.partnershipRoles as PartnershipRole[],
   };
 }

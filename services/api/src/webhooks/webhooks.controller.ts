@@ -13,7 +13,10 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Get('agencies/:agencyId/webhooks')
-  @ApiOperation({ summary: "An agency's webhook endpoints (partnership administrator); no secrets" })
+  @ApiOperation({
+    summary:
+      "An agency's webhook endpoints (its agency administrator or the partnership administrator); no secrets",
+  })
   list(@CurrentCaller() c: Caller, @Param('agencyId') agencyId: string) {
     return this.webhooks.list(c, agencyId);
   }
@@ -21,7 +24,7 @@ export class WebhooksController {
   @Post('agencies/:agencyId/webhooks')
   @ApiOperation({
     summary:
-      "Register an agency's case system for signed events (partnership administrator); the answer holds its secret, shown once",
+      "Register an agency's case system for signed events (its agency administrator or the partnership administrator); the answer holds its secret, shown once",
   })
   register(
     @CurrentCaller() c: Caller,
@@ -33,7 +36,9 @@ export class WebhooksController {
 
   @Post('webhooks/:endpointId/disable')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Stop sending to an endpoint (partnership administrator)' })
+  @ApiOperation({
+    summary: 'Stop sending to an endpoint (its agency administrator or the partnership administrator)',
+  })
   disable(@CurrentCaller() c: Caller, @Param('endpointId') endpointId: string) {
     return this.webhooks.disable(c, endpointId);
   }

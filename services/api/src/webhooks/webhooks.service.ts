@@ -8,6 +8,7 @@ import {
   type WebhookEndpoint,
   type WebhookEventType,
 } from '@resolve/persistence';
+import type { AgencyAdministrationRole } from '@resolve/protocols';
 import type { Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { currentRequestId } from '../common/request-context';
@@ -22,6 +23,12 @@ export interface WebhookSettings {
 
 /** How long the secret before a rotation keeps signing beside the new one. */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+const AGENCY_ADMINISTRATOR: AgencyAdministrationRole = 'agency-administrator';
+
+/** The partnership administrator manages every agency's webhooks (an agency administrator only theirs). */
+const administersAsPartnership = (caller: Caller) =>
+  caller.partnershipRoles.includes('partnership-administrator');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -72,9 +79,10 @@ function deliveryView(d: WebhookDeliveryWithAttempts) {
 }
 
 /**
- * Agencies' webhook endpoints (issue 15, docs/integrations.md): the partnership administrator
- * registers an agency's case system, rotates its secret, disables it, reads its delivery log and
- * asks for a delivery again. Each change goes into the audit trail; secrets never do.
+ * Agencies' webhook endpoints (issue 15, docs/integrations.md): an agency's administrator (or
+ * the partnership administrator, for any agency) registers the agency's case system, rotates its
+ * secret, disables it, reads its delivery log and asks for a delivery again. Each change goes
+ * into the audit trail; secrets never do.
  */
 @Injectable()
 export class WebhooksService {
@@ -95,7 +103,7 @@ export class WebhooksService {
       requestId: currentRequestId() ?? randomUUID(),
       personId: caller.personId,
       agencyId,
-      role: 'partnership-administrator',
+      role: administersAsPartnership(caller) ? 'partnership-administrator' : 'agency-administrator',
       partnershipId: caller.partnershipId,
       escalationId: null,
       action: `webhooks.${change}`,
@@ -105,7 +113,10 @@ export class WebhooksService {
     });
   }
 
-  /** The agency, when it is in the caller's partnership and the caller administers it. */
+  /**
+   * Passes when the agency is in the caller's partnership and the caller manages its webhooks:
+   * the partnership administrator for any agency, an agency administrator for their own only.
+   */
   private async requireAgencyAdmin(
     caller: Caller,
     agencyId: string,
@@ -114,8 +125,17 @@ export class WebhooksService {
     const agency = await this.directory.agency(agencyId);
     // Another partnership's agency (or its endpoint) is not found rather than forbidden.
     if (!agency || agency.partnershipId !== caller.partnershipId) throw notFound(what);
-    if (!caller.partnershipRoles.includes('partnership-administrator'))
-      throw new ApiError('forbidden', "only the partnership administrator manages agencies' webhooks");
+    if (administersAsPartnership(caller)) return;
+    if (await this.directory.holdsAgencyRole(caller.personId, agencyId, AGENCY_ADMINISTRATOR)) return;
+    const own = ((await this.directory.callerByPersonId(caller.personId))?.agencyRoles ?? [])
+      .filter((r) => r.role === AGENCY_ADMINISTRATOR)
+      .map((r) => r.agencyId);
+    throw new ApiError(
+      'forbidden',
+      own.length > 0
+        ? `you administer the webhooks of ${own.join(', ')} only; ${what} belongs to ${agencyId}`
+        : `only the partnership administrator or ${agencyId}'s agency administrator manages its webhooks`,
+    );
   }
 
   private async requireEndpoint(caller: Caller, endpointId: string): Promise<WebhookEndpoint> {
@@ -184,7 +204,10 @@ export class WebhooksService {
     return (await this.webhooks.deliveriesOf(endpoint.id)).map(deliveryView);
   }
 
-  /** Sends a delivery again as soon as the worker polls, with the same webhook-id and a new day of retries. */
+  /**
+   * Sends a delivery again, with the same webhook-id and a new day of retries: a new generation
+   * of the row, which the worker's starter hands to a new workflow (`…-redelivery-<n>`) within a second.
+   */
   async redeliver(caller: Caller, endpointId: string, deliveryId: string) {
     const endpoint = await this.requireEndpoint(caller, endpointId);
     const delivery = UUID.test(deliveryId) ? await this.webhooks.delivery(deliveryId) : null;

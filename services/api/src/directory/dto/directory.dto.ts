@@ -12,7 +12,7 @@ import {
   Matches,
   ValidateIf,
 } from 'class-validator';
-import { AGENCY_ROLES, PARTNERSHIP_ROLES } from '@resolve/protocols';
+import { AGENCY_ADMINISTRATION_ROLES, AGENCY_ROLES, PARTNERSHIP_ROLES } from '@resolve/protocols';
 
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ID_MESSAGE = 'must be lower-case words joined by hyphens, e.g. "sefton-police"';
@@ -148,8 +148,8 @@ export class AgencyRoleDto {
   @Length(1, 100)
   agencyId!: string;
 
-  @ApiProperty({ enum: AGENCY_ROLES })
-  @IsIn(AGENCY_ROLES as unknown as string[])
+  @ApiProperty({ enum: [...AGENCY_ROLES, ...AGENCY_ADMINISTRATION_ROLES] })
+  @IsIn([...AGENCY_ROLES, ...AGENCY_ADMINISTRATION_ROLES])
   role!: string;
 }
 
