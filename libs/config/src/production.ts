@@ -121,6 +121,13 @@ export const PRODUCTION_RULES: readonly ProductionRule[] = [
   { variable: 'TWILIO_CALLBACK_URL', problem: httpsUrl("Twilio's delivery-status callback") },
   { variable: 'DATABASE_URL', problem: databasePasswordProblem },
   {
+    variable: 'WEBHOOK_SECRET_KEY',
+    problem: (value) =>
+      value
+        ? null
+        : "is not set, so agencies' webhook secrets would be encrypted with the development key anyone can derive; set base64 of 32 random bytes, the same for the API and the worker",
+  },
+  {
     variable: 'METRICS_TOKEN',
     problem: (value, settings) => {
       // A worker that serves no metrics needs no token for them.

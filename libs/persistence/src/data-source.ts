@@ -34,6 +34,7 @@ import { RateLimits1764470000000 } from './migrations/1764470000000-RateLimits';
 import { DeliveryFollowUp1764560000000 } from './migrations/1764560000000-DeliveryFollowUp';
 import { AppendOnlyCaseRecord1764600000000 } from './migrations/1764600000000-AppendOnlyCaseRecord';
 import { WebhookTemporalDelivery1764700000000 } from './migrations/1764700000000-WebhookTemporalDelivery';
+import { EncryptWebhookSecrets1764700100000 } from './migrations/1764700100000-EncryptWebhookSecrets';
 import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
 import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
 
@@ -72,6 +73,7 @@ export const MIGRATIONS = [
   DeliveryFollowUp1764560000000,
   AppendOnlyCaseRecord1764600000000,
   WebhookTemporalDelivery1764700000000,
+  EncryptWebhookSecrets1764700100000,
   RoleGrantApproval1764730000000,
 ];
 

@@ -12,3 +12,4 @@ export * from './database-roles';
 export * from './demo-directory';
 export * from './repositories';
 export * from './audit-chain';
+export * from './webhook-secret-cipher';

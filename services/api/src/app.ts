@@ -66,6 +66,8 @@ export interface ApiDependencies {
   chromiumPath?: string;
   /** RESOLVE_ENV=production, from the validated config: production refuses insecure webhook URLs. */
   production?: boolean;
+  /** WEBHOOK_SECRET_KEY, sealing webhook secrets in Postgres; unset: the development key (with a warning). */
+  webhookSecretKey?: Buffer;
 }
 
 function rateLimitsOf(deps: ApiDependencies): RateLimits {
@@ -136,7 +138,10 @@ class ApiModule {
         ...REPORTS_PROVIDERS,
         ...PROVIDER_CALLBACK_PROVIDERS,
         ...WEBHOOKS_PROVIDERS,
-        { provide: WEBHOOK_SETTINGS, useValue: { production: deps.production === true } },
+        {
+          provide: WEBHOOK_SETTINGS,
+          useValue: { production: deps.production === true, secretKey: deps.webhookSecretKey },
+        },
       ],
     };
   }

@@ -27,6 +27,7 @@ const secure = {
   AUTH_ISSUER: 'https://login.sefton.example/realms/sscp',
   AUTH_JWKS_URL: 'https://login.sefton.example/realms/sscp/protocol/openid-connect/certs',
   METRICS_TOKEN: 'a-random-metrics-token-of-40-characters!',
+  WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
 describe('API configuration', () => {
@@ -41,6 +42,7 @@ describe('API configuration', () => {
       'AUTH_LOCAL_KEY_FILE',
       'AUTH_ISSUER',
       'DATABASE_URL',
+      'WEBHOOK_SECRET_KEY',
       'METRICS_TOKEN',
       'TEMPORAL_ADDRESS',
     ]);

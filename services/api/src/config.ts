@@ -11,6 +11,7 @@ import {
   refineTemporalSettings,
   temporalSettings,
   unsetWhenEmpty,
+  webhookSecretKeySettings,
   wholeNumber,
 } from '@resolve/config';
 import { isIP } from 'node:net';
@@ -123,6 +124,7 @@ export const apiConfigSchema = z
     /** Which proxies' X-Forwarded-For to believe (behind a load balancer); unset: none. */
     TRUST_PROXY: trustProxySetting.optional(),
     LOG_LEVEL: logLevelSetting,
+    ...webhookSecretKeySettings,
   })
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {
     message: 'set AUTH_JWKS_URL (your identity provider) or AUTH_LOCAL_KEY_FILE (embedded local issuer)',

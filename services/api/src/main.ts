@@ -49,6 +49,7 @@ async function main() {
     protocolsDir: config.PROTOCOLS_DIR,
     chromiumPath: config.CHROMIUM_PATH,
     production: config.RESOLVE_ENV === 'production',
+    webhookSecretKey: config.WEBHOOK_SECRET_KEY,
     rateLimits: config.RATE_LIMITS,
     trustProxy: config.TRUST_PROXY,
   });

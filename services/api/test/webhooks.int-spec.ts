@@ -1,7 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { TimelineEventsRepository, WebhooksRepository } from '@resolve/persistence';
+import {
+  DEVELOPMENT_WEBHOOK_SECRET_KEY,
+  MIGRATIONS,
+  TimelineEventsRepository,
+  WebhookSecretCipher,
+  WebhooksRepository,
+} from '@resolve/persistence';
 import { startWebhookDeliverer, type RunningWebhookDeliverer } from '@resolve/worker';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
 
@@ -344,6 +350,39 @@ describe('Signed webhooks to agencies', () => {
       .expect(404);
   });
 
+  it('the migration seals secrets written in plaintext before it, and leaves sealed ones alone', async () => {
+    const [row]: Array<{ id: string }> = await stack.db.dataSource.query(
+      `INSERT INTO webhook_endpoint (agency_id, url, secret, previous_secret, event_types, created_by)
+       VALUES ($1, 'https://old.example/hook', 'whsec_b2xkLXNlY3JldA==', NULL, '{raised}', 'migration-test')
+       RETURNING id`,
+      [POLICE],
+    );
+    const runner = stack.db.dataSource.createQueryRunner();
+    const EncryptWebhookSecrets = MIGRATIONS.find((m) => m.name === 'EncryptWebhookSecrets1764700100000')!;
+    try {
+      await new EncryptWebhookSecrets().up(runner);
+      const [sealed]: Array<{ secret: string }> = await stack.db.dataSource.query(
+        'SELECT secret FROM webhook_endpoint WHERE id = $1',
+        [row.id],
+      );
+      expect(sealed.secret).toMatch(/^aesgcm1:/);
+      expect(new WebhookSecretCipher(DEVELOPMENT_WEBHOOK_SECRET_KEY).open(sealed.secret)).toBe(
+        'whsec_b2xkLXNlY3JldA==',
+      );
+      await new EncryptWebhookSecrets().up(runner);
+      const [again]: Array<{ secret: string }> = await stack.db.dataSource.query(
+        'SELECT secret FROM webhook_endpoint WHERE id = $1',
+        [row.id],
+      );
+      expect(again.secret).toBe(sealed.secret);
+    } finally {
+      await runner.release();
+      await stack.db.dataSource.query('UPDATE webhook_endpoint SET disabled_at = now() WHERE id = $1', [
+        row.id,
+      ]);
+    }
+  });
+
   it('runs each delivery as one Temporal workflow named by its delivery key; a repeated start sends nothing', async () => {
     const endpoint = await register(POLICE, `${receiver.base}/once`, ['raised']);
     const id = await raise('SEF-WH-0004');
@@ -438,6 +477,22 @@ describe('Signed webhooks to agencies', () => {
     const overlapEnds = Date.parse(rotated.body.previousSecretValidUntil) - Date.now();
     expect(overlapEnds).toBeGreaterThan(23.9 * 3600_000);
     expect(overlapEnds).toBeLessThanOrEqual(24 * 3600_000);
+
+    // Both secrets are sealed in Postgres: neither appears, nor anything shaped like a secret.
+    const [stored]: Array<{ secret: string; previous_secret: string }> = await stack.db.dataSource.query(
+      'SELECT secret, previous_secret FROM webhook_endpoint WHERE id = $1',
+      [endpoint.id],
+    );
+    for (const column of [stored.secret, stored.previous_secret]) {
+      expect(column).toMatch(/^aesgcm1:/);
+      expect(column).not.toContain('whsec_');
+      for (const plain of [endpoint.secret, rotated.body.secret]) {
+        expect(column).not.toContain(plain.slice('whsec_'.length));
+      }
+    }
+    expect(new WebhookSecretCipher(DEVELOPMENT_WEBHOOK_SECRET_KEY).open(stored.previous_secret)).toBe(
+      endpoint.secret,
+    );
 
     const id = await raise('SEF-WH-0002');
     const [delivery] = await until('the delivery', async () =>

@@ -8,6 +8,7 @@ import {
   refineTemporalSettings,
   temporalSettings,
   unsetWhenEmpty,
+  webhookSecretKeySettings,
   wholeNumber,
 } from '@resolve/config';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from './worker';
@@ -18,6 +19,7 @@ export const workerConfigSchema = z
     DATABASE_URL: postgresUrl,
     ...temporalSettings,
     LOG_LEVEL: logLevelSetting,
+    ...webhookSecretKeySettings,
     /** Escalations kept in memory between their workflow tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
     WORKER_MAX_CACHED_WORKFLOWS: wholeNumber({ min: 0, max: 1_000_000 }).default(
       DEFAULT_MAX_CACHED_WORKFLOWS,

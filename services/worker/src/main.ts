@@ -53,6 +53,9 @@ async function main() {
     connection,
     dataConverter,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    webhookSecretKey: config.WEBHOOK_SECRET_KEY,
+    production: config.RESOLVE_ENV === 'production',
+    logger,
   });
   const stop = () =>
     void running

@@ -3,6 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { TASK_QUEUES } from '@resolve/contracts';
+import type { Logger } from '@resolve/logging';
 import { EscalationProjectionRepository, openDatabase } from '@resolve/persistence';
 import { escalationWorkflowBundle } from '@resolve/temporal';
 import { createEscalationActivities } from './activities';
@@ -31,6 +32,11 @@ export interface EscalationWorkerOptions {
    * per queued delivery; false runs none in this process (the workflows and activities are hosted anyway).
    */
   webhookDelivery?: WebhookDelivererOptions | false;
+  /** WEBHOOK_SECRET_KEY (validated config); unset: the development key, with a warning. */
+  webhookSecretKey?: Buffer;
+  /** RESOLVE_ENV=production: receivers must be https on public addresses (receiver-address.ts). */
+  production?: boolean;
+  logger?: Logger;
 }
 
 /**
@@ -69,7 +75,11 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
       ...instrumentEscalationActivities(createEscalationActivities({ dataSource, projections }), {
         projections,
       }),
-      ...webhookActivitiesFor(dataSource),
+      ...webhookActivitiesFor(dataSource, {
+        secretKey: options.webhookSecretKey,
+        production: options.production,
+        logger: options.logger,
+      }),
     },
     dataConverter: options.dataConverter,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
@@ -81,7 +91,7 @@ export async function startEscalationWorker(options: EscalationWorkerOptions): P
       : startWebhookDeliverer(
           dataSource,
           new Client({ connection, namespace: options.namespace, dataConverter: options.dataConverter }),
-          options.webhookDelivery,
+          { logger: options.logger, ...options.webhookDelivery },
         );
   return {
     worker,

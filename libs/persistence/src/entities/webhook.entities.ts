@@ -32,11 +32,14 @@ export class WebhookEndpointEntity {
   @Column({ type: 'text' })
   url!: string;
 
-  /** The signing secret, `whsec_<base64>` as Standard Webhooks writes it. */
+  /**
+   * The signing secret (`whsec_<base64>` as Standard Webhooks writes it), sealed with AES-256-GCM
+   * under WEBHOOK_SECRET_KEY (webhook-secret-cipher.ts): never plaintext in the table.
+   */
   @Column({ type: 'text' })
   secret!: string;
 
-  /** The secret before the last rotation, still signing (beside the new one) until its end. */
+  /** The secret before the last rotation, sealed too, still signing (beside the new one) until its end. */
   @Column({ type: 'text', name: 'previous_secret', nullable: true })
   previousSecret!: string | null;
 

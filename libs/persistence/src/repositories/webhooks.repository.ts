@@ -6,6 +6,7 @@ import {
   WebhookEndpointEntity,
   type WebhookEventType,
 } from '../entities/webhook.entities';
+import type { WebhookSecretCipher } from '../webhook-secret-cipher';
 
 export { WEBHOOK_EVENT_TYPES };
 export type { WebhookDeliveryStatus, WebhookEventType, WebhookPayload } from '../entities/webhook.entities';
@@ -86,7 +87,19 @@ export interface WebhookAttemptResult {
  * docs/integrations.md). Usable inside a transaction: construct it with the EntityManager.
  */
 export class WebhooksRepository {
-  constructor(private readonly db: DataSource | EntityManager) {}
+  /**
+   * `cipher` seals secrets on their way into Postgres and opens them for signing; the outbox
+   * alone (the projection's enqueueTimelineEvents) never touches a secret and needs none.
+   */
+  constructor(
+    private readonly db: DataSource | EntityManager,
+    private readonly cipher?: WebhookSecretCipher,
+  ) {}
+
+  private get secrets(): WebhookSecretCipher {
+    if (!this.cipher) throw new Error('WebhooksRepository: secrets need the WebhookSecretCipher');
+    return this.cipher;
+  }
 
   private get endpoints() {
     return this.db.getRepository(WebhookEndpointEntity);
@@ -101,7 +114,7 @@ export class WebhooksRepository {
   }
 
   async insertEndpoint(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint> {
-    const inserted = await this.endpoints.insert(endpoint);
+    const inserted = await this.endpoints.insert({ ...endpoint, secret: this.secrets.seal(endpoint.secret) });
     const id = inserted.identifiers[0].id as string;
     return (await this.endpoint(id))!;
   }
@@ -125,7 +138,11 @@ export class WebhooksRepository {
     const result = await this.endpoints
       .createQueryBuilder()
       .update()
-      .set({ previousSecret: () => 'secret', secret, previousSecretValidUntil: previousValidUntil })
+      .set({
+        previousSecret: () => 'secret',
+        secret: this.secrets.seal(secret),
+        previousSecretValidUntil: previousValidUntil,
+      })
       .where('id = :id', { id })
       .execute();
     return (result.affected ?? 0) > 0 ? this.endpoint(id) : null;
@@ -296,12 +313,13 @@ export class WebhooksRepository {
     );
     const row = rows[0];
     if (!row) return null;
+    const sealed = row.previous_secret ? [row.secret, row.previous_secret] : [row.secret];
     return {
       id: row.id,
       attempt: row.attempts,
       payload: row.payload,
       url: row.url,
-      secrets: row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
+      secrets: sealed.map((s) => this.secrets.open(s)),
     };
   }
 

@@ -6,17 +6,25 @@ describe('webhookUrlProblem', () => {
     expect(webhookUrlProblem('https://hooks.police.example/resolve', false)).toBeNull();
   });
 
-  it('refuses plain http in production except to this machine', () => {
-    expect(webhookUrlProblem('http://hooks.police.example/resolve', true)).toMatch(
-      /must be https:\/\/ under RESOLVE_ENV=production/,
+  it('refuses plain http in production, even to this machine', () => {
+    expect(webhookUrlProblem('http://hooks.police.example/resolve', true)).toBe(
+      'url: must be https:// under RESOLVE_ENV=production',
     );
-    expect(webhookUrlProblem('http://localhost:8080/hook', true)).toBeNull();
-    expect(webhookUrlProblem('http://127.0.0.1:8080/hook', true)).toBeNull();
-    expect(webhookUrlProblem('http://[::1]:8080/hook', true)).toBeNull();
+    expect(webhookUrlProblem('http://localhost:8080/hook', true)).toMatch(/must be https/);
+    expect(webhookUrlProblem('http://127.0.0.1:8080/hook', true)).toMatch(/must be https/);
   });
 
-  it('allows plain http outside production', () => {
+  it('refuses this machine and private addresses in production', () => {
+    expect(webhookUrlProblem('https://localhost/hook', true)).toMatch(/localhost is this machine/);
+    expect(webhookUrlProblem('https://10.1.2.3/hook', true)).toMatch(/10\.1\.2\.3 is a private address/);
+    expect(webhookUrlProblem('https://169.254.169.254/latest', true)).toMatch(/metadata-service/);
+    expect(webhookUrlProblem('https://metadata.google.internal/x', true)).toMatch(/metadata service/);
+  });
+
+  it('allows plain http and localhost outside production (the tests post there)', () => {
     expect(webhookUrlProblem('http://hooks.police.example/resolve', false)).toBeNull();
+    expect(webhookUrlProblem('http://127.0.0.1:8080/hook', false)).toBeNull();
+    expect(webhookUrlProblem('http://localhost:8080/hook', false)).toBeNull();
   });
 
   it('names what is wrong with other addresses', () => {

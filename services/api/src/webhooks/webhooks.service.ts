@@ -13,12 +13,16 @@ import type { Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { currentRequestId } from '../common/request-context';
 import type { RegisterWebhookEndpointDto } from './dto/webhooks.dto';
-import { webhookUrlProblem } from './webhook-url';
+import { webhookAddressProblem } from './webhook-url';
 
-/** Whether the API runs under RESOLVE_ENV=production (receiver URLs must then be https). */
+/**
+ * Whether the API runs under RESOLVE_ENV=production (receivers must then be https:// on public
+ * addresses), and WEBHOOK_SECRET_KEY, which seals secrets in Postgres (unset: the development key).
+ */
 export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 export interface WebhookSettings {
   production: boolean;
+  secretKey?: Buffer;
 }
 
 /** How long the secret before a rotation keeps signing beside the new one. */
@@ -154,7 +158,7 @@ export class WebhooksService {
   /** Registers an endpoint; its secret is in this answer only. */
   async register(caller: Caller, agencyId: string, dto: RegisterWebhookEndpointDto) {
     await this.requireAgencyAdmin(caller, agencyId);
-    const problem = webhookUrlProblem(dto.url, this.settings.production);
+    const problem = await webhookAddressProblem(dto.url, this.settings.production);
     if (problem) throw new ApiError('validation-failed', problem);
     const secret = newSecret();
     const endpoint = await this.webhooks.insertEndpoint({

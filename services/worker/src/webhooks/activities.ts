@@ -1,6 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
-import { WebhooksRepository, type WebhookAttemptClaim } from '@resolve/persistence';
+import { publicAddressLookup, receiverAddressProblem } from '@resolve/config';
+import { createLogger, type Logger } from '@resolve/logging';
+import { webhookSecretCipher, WebhooksRepository, type WebhookAttemptClaim } from '@resolve/persistence';
 import type { DeliverWebhookRequest, WebhookDeliveryActivities } from '@resolve/workflows';
 import { postDelivery, type PostOptions } from './post';
 import { retryDelayMs } from './retry-schedule';
@@ -11,8 +13,8 @@ export interface WebhookActivityDependencies {
   webhooks: WebhooksRepository;
   /**
    * Checked before every attempt, since a receiver's DNS can change after registration: why
-   * this URL must not be called now, or null (receiver-address.ts; production refuses private
-   * addresses). The same check pins the address the POST connects to (`post`).
+   * this URL must not be called now, or null (libs/config receiver-address.ts; production refuses
+   * non-public addresses). The same check guards the address the POST connects to (`post`).
    */
   receiverProblem?: (url: string) => Promise<string | null>;
   /** Extra options for each POST (production: the connection's address check). */
@@ -67,7 +69,7 @@ export function createWebhookActivities(deps: WebhookActivityDependencies): Webh
       await webhooks.recordAttempt({ ...recorded, outcome: { delivered: true } });
       return 'delivered' as const;
     }
-    if (result.statusCode !== null && isFinalStatus(result.statusCode)) {
+    if (result.refused || (result.statusCode !== null && isFinalStatus(result.statusCode))) {
       await webhooks.recordAttempt({ ...recorded, outcome: { failed: true } });
       throw ApplicationFailure.nonRetryable(result.error, 'WebhookRefused');
     }
@@ -101,15 +103,28 @@ export function createWebhookActivities(deps: WebhookActivityDependencies): Webh
   };
 }
 
-/** The activities with the repository built on a data source (the worker's usual wiring). */
+export interface WebhookActivitySettings {
+  /** WEBHOOK_SECRET_KEY; unset: the development key (warned about once). */
+  secretKey?: Buffer;
+  /** RESOLVE_ENV=production: only https receivers on public addresses, checked at every attempt. */
+  production?: boolean;
+  logger?: Logger;
+}
+
+/** The activities as the worker runs them, from its validated settings. */
 export function webhookActivitiesFor(
   dataSource: DataSource,
-  options: Omit<WebhookActivityDependencies, 'webhooks'> & {
-    webhooks?: WebhooksRepository;
-  } = {},
+  settings: WebhookActivitySettings = {},
 ): WebhookDeliveryActivities {
+  const { cipher, derived } = webhookSecretCipher(settings.secretKey);
+  if (derived)
+    (settings.logger ?? createLogger('worker')).warn(
+      'WEBHOOK_SECRET_KEY is not set: webhook secrets use the development key (refused under RESOLVE_ENV=production)',
+    );
+  const production = settings.production === true;
   return createWebhookActivities({
-    ...options,
-    webhooks: options.webhooks ?? new WebhooksRepository(dataSource),
+    webhooks: new WebhooksRepository(dataSource, cipher),
+    receiverProblem: (url) => receiverAddressProblem(url, production),
+    post: production ? { lookup: publicAddressLookup } : {},
   });
 }

@@ -8,6 +8,8 @@ export interface PostResult {
   /** Why the attempt did not count as delivered; null for a 2xx answer. */
   error: string | null;
   durationMs: number;
+  /** The connection was refused by the address check (PostOptions.lookup): not worth retrying. */
+  refused?: boolean;
 }
 
 export interface PostOptions {
@@ -68,7 +70,12 @@ export async function postDelivery(
       durationMs: elapsed(),
     };
   } catch (err) {
-    return { statusCode: null, error: describeNetworkError(err, timeoutMs), durationMs: elapsed() };
+    return {
+      statusCode: null,
+      error: describeNetworkError(err, timeoutMs),
+      durationMs: elapsed(),
+      refused: (err as { code?: unknown })?.code === 'ERECEIVERADDRESS',
+    };
   }
 }
 
