@@ -35,6 +35,7 @@ import { DeliveryFollowUp1764560000000 } from './migrations/1764560000000-Delive
 import { AppendOnlyCaseRecord1764600000000 } from './migrations/1764600000000-AppendOnlyCaseRecord';
 import { WebhookTemporalDelivery1764700000000 } from './migrations/1764700000000-WebhookTemporalDelivery';
 import { EncryptWebhookSecrets1764700100000 } from './migrations/1764700100000-EncryptWebhookSecrets';
+import { ActionReconciliation1764710000000 } from './migrations/1764710000000-ActionReconciliation';
 import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
 import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
 
@@ -74,6 +75,7 @@ export const MIGRATIONS = [
   AppendOnlyCaseRecord1764600000000,
   WebhookTemporalDelivery1764700000000,
   EncryptWebhookSecrets1764700100000,
+  ActionReconciliation1764710000000,
   RoleGrantApproval1764730000000,
 ];
 

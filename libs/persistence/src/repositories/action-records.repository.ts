@@ -25,6 +25,15 @@ export interface RecordAuditContext {
   partnershipId?: string | null;
 }
 
+/** An action whose delivery to its workflow a crash may have cut short (see awaitingDelivery). */
+export type UndeliveredAction = Pick<
+  ActionRecordEntity,
+  'id' | 'escalationId' | 'kind' | 'personId' | 'agencyId' | 'role' | 'payload' | 'outcome' | 'createdAt'
+>;
+
+/** Any constant that no other advisory lock in the schema uses: the reconciler's. */
+const RECONCILER_LOCK = 7_264_113;
+
 export interface ActionCount {
   kind: string;
   outcome: string;
@@ -229,6 +238,52 @@ export class ActionRecordsRepository {
     await refusingCaseRecordChanges(() =>
       this.records.update({ id, kind: 'add-note', outcome: 'accepted' }, { outcome: to }),
     );
+  }
+
+  /**
+   * Actions a crash may have left between their record and their workflow, oldest first: those
+   * still pending (the update was never sent, or its answer never recorded), and notes claimed
+   * (accepted) whose signal may not have gone, i.e. with no timeline entry yet. Only those older
+   * than `olderThanMs` (a request still in flight is left alone) and younger than `maxAgeMs`.
+   */
+  async awaitingDelivery(olderThanMs: number, maxAgeMs: number, limit = 100): Promise<UndeliveredAction[]> {
+    return (
+      this.records
+        .createQueryBuilder('a')
+        .select(['a.id', 'a.escalationId', 'a.kind', 'a.personId', 'a.agencyId', 'a.role'])
+        .addSelect(['a.payload', 'a.outcome', 'a.createdAt'])
+        .where('a.kind <> :raise', { raise: 'raise' })
+        // The database's clock, as for created_at itself.
+        .andWhere("a.createdAt < now() - (CAST(:olderThanMs AS int) * interval '1 millisecond')", {
+          olderThanMs,
+        })
+        .andWhere("a.createdAt > now() - (CAST(:maxAgeMs AS bigint) * interval '1 millisecond')", {
+          maxAgeMs,
+        })
+        .andWhere(
+          `(a.outcome = 'pending' OR (a.kind = 'add-note' AND a.outcome = 'accepted' AND NOT EXISTS ` +
+            // a note with a timeline entry has reached its workflow (the projection writes it)
+            `(SELECT 1 FROM escalation_event e WHERE e.action_id = a.id)))`,
+        )
+        .orderBy('a.createdAt', 'ASC')
+        .limit(limit)
+        .getMany()
+    );
+  }
+
+  /**
+   * Runs `work` while holding the reconciler's lock, so that two API replicas never deliver the
+   * same action at once (a note's signal, which Temporal does not de-duplicate, would be added
+   * twice). Null, without running it, when another replica holds the lock.
+   */
+  async reconcilingExclusively<T>(work: () => Promise<T>): Promise<T | null> {
+    return this.dataSource.transaction(async (manager) => {
+      // Raw SQL: an advisory lock, released with the transaction, has no TypeORM API.
+      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+        RECONCILER_LOCK,
+      ])) as { locked: boolean }[];
+      return locked ? work() : null;
+    });
   }
 
   /** The action that raised the case (who raised it, as which agency and role). */

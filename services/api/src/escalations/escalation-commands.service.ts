@@ -452,7 +452,13 @@ export class EscalationCommandsService {
           agencyId: actor.agencyId,
           role: actor.role,
           text: body.text ?? null,
-          payload: { ...(body.payload ?? {}), ...(fingerprint ? { requestHash: fingerprint } : {}) },
+          payload: {
+            ...(body.payload ?? {}),
+            // The update's arguments (ids, dates, codes; never text), so that the reconciler can
+            // deliver the action if this request dies before the workflow hears of it.
+            ...(kind === 'add-note' ? {} : { args: body.args ?? {} }),
+            ...(fingerprint ? { requestHash: fingerprint } : {}),
+          },
           requestId,
         },
         { requestId, partnershipId: row.partnershipId },
@@ -508,9 +514,10 @@ export class EscalationCommandsService {
 
   private undelivered(escalationId: string, kind: string, err: unknown): ApiError {
     logger.error('action failed', { escalationId, kind, error: String((err as Error).message) });
+    // The record stays pending: the reconciler delivers it (once) when Temporal answers again.
     return new ApiError(
       'unavailable',
-      'the action could not be delivered to the escalation workflow; try again',
+      'the action is recorded but could not be delivered to the escalation workflow yet; it will be delivered automatically (retrying with the same Idempotency-Key does not apply it twice)',
     );
   }
 
@@ -587,7 +594,13 @@ export class EscalationCommandsService {
           kind: 'agree-plan',
           personId: caller.personId,
           text: body.reason ?? null,
-          ...(fingerprint ? { payload: { requestHash: fingerprint } } : {}),
+          payload: {
+            // The update's arguments, for the reconciler (a record filled in later keeps these).
+            args: {
+              items: items.map((i) => ({ itemId: i.itemId, ownerAgencyId: i.ownerAgencyId, dueAt: i.dueAt })),
+            },
+            ...(fingerprint ? { requestHash: fingerprint } : {}),
+          },
         },
         { requestId: options.requestId ?? currentRequestId() ?? null, partnershipId: row.partnershipId },
       ),

@@ -5,11 +5,12 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type Payload } from '@temporalio/common';
 import {
   actionUpdates,
   addNoteSignal,
   ESCALATION_WORKFLOW_TYPE,
+  snapshotQuery,
   TASK_QUEUES,
   type EscalationSummary,
   type EscalationWorkflowInput,
@@ -97,6 +98,38 @@ export class EscalationWorkflowGateway {
       if (isFinished(err)) return 'closed';
       throw err;
     }
+  }
+
+  /**
+   * Whether the workflow's timeline holds the action (it was applied); null when no workflow
+   * holds the id. For the action reconciler, which asks after a crash.
+   */
+  async applied(workflowId: string, actionId: string): Promise<boolean | null> {
+    try {
+      // A query is answered for a closed workflow too (its history is replayed), so an action
+      // that closed the case is found.
+      const state = await this.temporal.workflow.getHandle(workflowId).query(snapshotQuery);
+      return state.timeline.some((entry) => entry.actionId === actionId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** Whether a note's signal for the action reached the workflow (in its history, applied or not yet). */
+  async noteSignalled(workflowId: string, actionId: string): Promise<boolean> {
+    const history = await this.temporal.workflow.getHandle(workflowId).fetchHistory();
+    const { payloadCodecs, payloadConverter } = this.temporal.options.loadedDataConverter;
+    for (const event of history.events ?? []) {
+      const signalled = event.workflowExecutionSignaledEventAttributes;
+      if (signalled?.signalName !== addNoteSignal.name) continue;
+      // Payloads are encrypted: decode them as the workflow's worker does, codecs in reverse.
+      let payloads = (signalled.input?.payloads ?? []) as Payload[];
+      for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+      const args = payloads[0] ? payloadConverter.fromPayload<{ actionId?: unknown }>(payloads[0]) : null;
+      if (args?.actionId === actionId) return true;
+    }
+    return false;
   }
 }
 

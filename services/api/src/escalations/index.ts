@@ -1,4 +1,5 @@
 import { NeedToKnow } from '../auth/need-to-know';
+import { ActionReconciler } from './action-reconciler';
 import { EscalationCommandsService } from './escalation-commands.service';
 import { EscalationQueriesService } from './escalation-queries.service';
 import { EscalationWorkflowGateway } from './escalation-workflow.gateway';
@@ -13,5 +14,6 @@ export const ESCALATIONS_PROVIDERS = [
   EscalationQueriesService,
   EscalationCommandsService,
   WorkflowStartRelay,
+  ActionReconciler,
 ];
 export { TEMPORAL_CLIENT } from './escalation-workflow.gateway';
