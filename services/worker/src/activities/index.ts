@@ -25,7 +25,11 @@ export function createEscalationActivities(deps: {
   const projections = deps.projections ?? new EscalationProjectionRepository(dataSource);
   return {
     ...createDeadlineActivities(deps),
-    ...createProjectionActivities({ projections }),
+    ...createProjectionActivities({
+      projections,
+      escalations: new EscalationsRepository(dataSource),
+      audit: new AuditRepository(dataSource),
+    }),
     ...createAuthorisationActivities({
       actions: new ActionRecordsRepository(dataSource),
       directory: new DirectoryRepository(dataSource),
