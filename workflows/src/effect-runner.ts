@@ -92,6 +92,18 @@ export const CALENDAR_KEEPS_SET_DATES = 'calendar-keeps-set-dates';
  * recognisable, so that a later change to the action can be patched against them.
  */
 export const PROTECTIVE_DEADLINE_ACTION = 'protective-deadline-action';
+
+/**
+ * The action `record-outcome`: a case closes with one of its protocol's named outcomes
+ * (`closingOutcomes`). A new update, like the one above: the marker names the runs that took it.
+ */
+export const NAMED_OUTCOMES = 'named-outcomes';
+
+/** Actions added after runs were recorded, each with the patch that marks the runs taking it. */
+export const PATCHED_ACTIONS: Partial<Record<string, string>> = {
+  'set-protective-deadline': PROTECTIVE_DEADLINE_ACTION,
+  'record-outcome': NAMED_OUTCOMES,
+};
 const notifier = proxyActivities<NotifierActivities>({
   taskQueue: TASK_QUEUES.notifications,
   startToCloseTimeout: '2 minutes',

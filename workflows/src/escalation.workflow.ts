@@ -37,7 +37,7 @@ import {
   bookkeeping,
   EffectRunner,
   NOTIFY_IN_BACKGROUND,
-  PROTECTIVE_DEADLINE_ACTION,
+  PATCHED_ACTIONS,
   tag,
 } from './effect-runner';
 
@@ -109,10 +109,11 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
         const action = { ...(args as object), kind } as EscalationAction;
         // A new action: a worker on this code takes it (and says so in the history); no run
         // recorded before it can reach this line with it.
-        if (kind === 'set-protective-deadline' && !patched(PROTECTIVE_DEADLINE_ACTION)) {
+        const patch = PATCHED_ACTIONS[kind];
+        if (patch && !patched(patch)) {
           throw ApplicationFailure.create({
             type: 'ActionRefused',
-            message: 'this escalation cannot take a protective timescale after the raise',
+            message: `this escalation cannot take the action ${kind}`,
             details: ['not-supported'],
             nonRetryable: true,
           });

@@ -1,4 +1,11 @@
-import { halfwayBetween, lastTierNumber, routeOf, type Protocol, type Tier } from '@resolve/protocols';
+import {
+  halfwayBetween,
+  lastTierNumber,
+  routeOf,
+  type ClosingOutcome,
+  type Protocol,
+  type Tier,
+} from '@resolve/protocols';
 import { ActionRefused, type ActionKind, type EscalationAction } from './actions';
 import { everyone, reachedTiers, sideAudience, tierAudience } from './audiences';
 import { followsWhoMayAct, heldRoles, otherSide, tierRoleRefusal } from './authority';
@@ -587,6 +594,53 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
     },
   },
 
+  'record-outcome': {
+    // Who records a named outcome, and where, is the outcome's own (`recordedBy`, `atTiers`), not
+    // the tier's acting roles: Sutton 7.3's designated safeguarding lead decides whether to concur.
+    validate({ protocol, state, tier }, action) {
+      requireOpen(state);
+      // A protocol pinned before the field existed names none.
+      const offered = protocol.closingOutcomes ?? [];
+      if (offered.length === 0)
+        refuse('no-named-outcomes', `protocol ${protocol.id} v${protocol.version} names no closing outcomes`);
+      const outcome = offered.find((o) => o.key === action.outcome);
+      if (!outcome)
+        refuse('unknown-outcome', `outcome must be one of: ${offered.map((o) => o.key).join(', ')}`);
+      if (!outcome.atTiers.includes(tier.number))
+        refuse(
+          'not-at-this-tier',
+          `"${outcome.title}" is recorded at tier ${outcome.atTiers.join(' or ')}; the case is at tier ${tier.number}`,
+        );
+      if (!outcomeRole(outcome, action.actor)) {
+        const by = (['raising', 'receiving', 'partnership'] as const)
+          .filter((side) => outcome.recordedBy[side].length > 0)
+          .map(
+            (side) =>
+              `${side === 'partnership' ? 'the partnership' : `the ${side} agency`}'s ${outcome.recordedBy[
+                side
+              ]
+                .map(words)
+                .join(' or ')}`,
+          );
+        refuse('not-your-role', `"${outcome.title}" is recorded by ${by.join(', or ')}`);
+      }
+      if (action.accountGiven !== true)
+        refuse('account-required', `record what was decided and why ("${outcome.title}" needs its account)`);
+    },
+    apply(ctx, action) {
+      const { protocol, state, now } = ctx;
+      const outcome = protocol.closingOutcomes.find((o) => o.key === action.outcome)!;
+      state.outcome = { key: outcome.key, at: ctx.at, by: action.actor, actionId: action.actionId };
+      recordAction(ctx, action, 'outcome-recorded', {
+        outcome: outcome.key,
+        title: outcome.title,
+        recordedAs: outcomeRole(outcome, action.actor),
+      });
+      meet(state, now);
+      return close(protocol, state, 'closed-with-outcome', now);
+    },
+  },
+
   withdraw: {
     validate({ state }, action) {
       requireOpen(state);
@@ -599,6 +653,12 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
     },
   },
 };
+
+/** The role the actor records a named outcome in, or null when the outcome names none of theirs. */
+export function outcomeRole(outcome: ClosingOutcome, actor: EscalationAction['actor']) {
+  const roles: string[] = outcome.recordedBy[actor.side];
+  return heldRoles(actor).find((r) => roles.includes(r)) ?? null;
+}
 
 /** The other agency answers a proposed extension (and, where the protocol says so, only the raiser). */
 function validateExtensionAnswer(

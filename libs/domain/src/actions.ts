@@ -45,6 +45,13 @@ export type EscalationAction =
       /** Whether the person said why (kept in Postgres); the rule needs one. */
       reasonGiven?: boolean;
     })
+  | (Base & {
+      kind: 'record-outcome';
+      /** One of the protocol's named closing outcomes (`closingOutcomes[].key`). */
+      outcome: string;
+      /** Whether the person gave its account (kept in Postgres); the rule needs one. */
+      accountGiven?: boolean;
+    })
   | (Base & { kind: 'withdraw' })
   | (Base & { kind: 'add-note' });
 
@@ -67,6 +74,7 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'refer-learning',
   'appoint-chair',
   'set-protective-deadline',
+  'record-outcome',
   'withdraw',
   'add-note',
 ];

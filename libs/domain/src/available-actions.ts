@@ -1,5 +1,5 @@
 import type { Protocol } from '@resolve/protocols';
-import { routeChoice } from './action-rules';
+import { outcomeRole, routeChoice } from './action-rules';
 import { ACTION_KINDS, ActionRefused, type ActionKind, type EscalationAction } from './actions';
 import { validateAction } from './engine';
 import { currentTier } from './transitions';
@@ -67,6 +67,13 @@ function sampleAction(
       return { ...base, kind, meetingKind: 'meeting', at: tomorrow };
     case 'appoint-chair':
       return { ...base, kind, chairPersonId: 'availability-check' };
+    case 'record-outcome': {
+      // An outcome this person may record at this tier, if the protocol names one.
+      const tier = currentTier(protocol, state).number;
+      const offered = (protocol.closingOutcomes ?? []).filter((o) => o.atTiers.includes(tier));
+      const theirs = offered.find((o) => outcomeRole(o, actor)) ?? offered[0];
+      return { ...base, kind, outcome: theirs?.key ?? '', accountGiven: true };
+    }
     case 'set-protective-deadline':
       return { ...base, kind, dueAt: tomorrow, reasonGiven: true };
     default:

@@ -257,6 +257,22 @@ function resolveAction(
     }
     case 'appoint-chair':
       return { ...base, kind: 'appoint-chair', chairPersonId: arg % 2 === 0 ? 'chair-a' : 'chair-b' };
+    case 'record-outcome': {
+      const outcomes = protocol.closingOutcomes ?? [];
+      return {
+        ...base,
+        kind: 'record-outcome',
+        outcome: outcomes[arg % (outcomes.length + 1)]?.key ?? 'no-such-outcome',
+        accountGiven: arg2 % 5 !== 0,
+      };
+    }
+    case 'set-protective-deadline':
+      return {
+        ...base,
+        kind: 'set-protective-deadline',
+        dueAt: dayOffset(at, (arg % 10) - 2),
+        reasonGiven: arg2 % 5 !== 0,
+      };
     default:
       return { ...base, kind: step.kind } as EscalationAction;
   }
@@ -281,6 +297,8 @@ function isPlainSample(protocol: Protocol, state: EscalationState, action: Escal
     case 'complete-plan-item':
     case 'propose-extension':
     case 'schedule-meeting':
+    case 'record-outcome':
+    case 'set-protective-deadline':
       return false;
     default:
       return true;

@@ -392,6 +392,38 @@ const CASES: Record<string, () => string> = {
       chairPersonId: 'chair-a',
     });
   },
+  // A named closing outcome (Sutton 7.3, version 2): recorded by the roles it names, where it names.
+  'no-named-outcomes': () =>
+    refusal(start('sefton-sscp'), {
+      kind: 'record-outcome',
+      actor: agency('raising', 'practitioner'),
+      actionId: 'o',
+      outcome: 'lead-does-not-concur',
+      accountGiven: true,
+    }),
+  'not-at-this-tier': () =>
+    refusal(start('sutton-cp-conference'), {
+      kind: 'record-outcome',
+      actor: agency('raising', 'safeguarding-lead'),
+      actionId: 'o',
+      outcome: 'not-challenged-further',
+      accountGiven: true,
+    }),
+  'not-your-role': () =>
+    refusal(start('sutton-cp-conference'), {
+      kind: 'record-outcome',
+      actor: agency('receiving', 'safeguarding-lead'),
+      actionId: 'o',
+      outcome: 'lead-does-not-concur',
+      accountGiven: true,
+    }),
+  'account-required': () =>
+    refusal(start('sutton-cp-conference'), {
+      kind: 'record-outcome',
+      actor: agency('raising', 'safeguarding-lead'),
+      actionId: 'o',
+      outcome: 'lead-does-not-concur',
+    }),
   'not-the-raiser': () => {
     const c = start('sefton-sscp');
     return refusal(c, { kind: 'withdraw', actor: actingAgency(c, 'receiving'), actionId: 'w' });

@@ -28,13 +28,16 @@ export interface Actor {
   managesPractitioner?: boolean;
 }
 
-export type EscalationStatus = 'open' | 'resolved' | 'decided' | 'referred-for-learning' | 'withdrawn';
+/** `closed-with-outcome`: closed with one of the protocol's named outcomes (`closingOutcomes`). */
+export type EscalationStatus =
+  'open' | 'resolved' | 'decided' | 'referred-for-learning' | 'withdrawn' | 'closed-with-outcome';
 
 export const CLOSED_STATUSES: readonly EscalationStatus[] = [
   'resolved',
   'decided',
   'referred-for-learning',
   'withdrawn',
+  'closed-with-outcome',
 ];
 
 export interface EscalationStart {
@@ -148,6 +151,7 @@ export const TIMELINE_EVENT_TYPES = [
   'route-choice-awaited',
   'final-decision-recorded',
   'final-decision-communicated',
+  'outcome-recorded',
   'learning-referred',
   'informed',
   'note-added',
@@ -203,4 +207,6 @@ export interface EscalationState {
   concernIdentifiedAt?: string;
   /** The case's protective timescale, from the raise or set later; absent when none was given. */
   protectiveDeadline?: string;
+  /** The protocol's named outcome the case closed with (`closingOutcomes`); absent otherwise. */
+  outcome?: { key: string; at: string; by: Actor; actionId: string };
 }

@@ -28,6 +28,7 @@ import lincolnshireJointChildrenV2 from '../definitions/history/lincolnshire-joi
 import lincolnshireJointS117V2 from '../definitions/history/lincolnshire-joint-s117@2.json';
 import lincolnshireLscpV2 from '../definitions/history/lincolnshire-lscp@2.json';
 import seftonSscpV2 from '../definitions/history/sefton-sscp@2.json';
+import suttonCpConferenceV1 from '../definitions/history/sutton-cp-conference@1.json';
 
 /** File name → content, exactly as shipped in libs/protocols/definitions. Each file is named `<id>.json`. */
 export const SHIPPED_DEFINITIONS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -58,6 +59,7 @@ export const SHIPPED_HISTORY: Readonly<Record<string, unknown>> = Object.freeze(
   'lincolnshire-joint-s117@2.json': lincolnshireJointS117V2,
   'lincolnshire-lscp@2.json': lincolnshireLscpV2,
   'sefton-sscp@2.json': seftonSscpV2,
+  'sutton-cp-conference@1.json': suttonCpConferenceV1,
 });
 
 export interface ProtocolIssue {

@@ -222,6 +222,26 @@ const routeSchema = z.object({
   clause: z.string().min(1),
 });
 
+/**
+ * A way a case may close other than resolved, decided, referred for learning or withdrawn, where
+ * the document names one (Sutton 7.3: the designated safeguarding lead does not concur, so the
+ * conference decision stands with the dissenting views noted). Each is recorded, with its
+ * account, by the roles it names at the tiers it names; the case then closes with it.
+ */
+const closingOutcomeSchema = z.object({
+  key: id,
+  title: z.string().min(1),
+  /** Who records it, by side: the case's two agencies' roles, or partnership roles. */
+  recordedBy: z.object({
+    raising: z.array(z.enum(AGENCY_ROLES)).default([]),
+    receiving: z.array(z.enum(AGENCY_ROLES)).default([]),
+    partnership: z.array(z.enum(PARTNERSHIP_ROLES)).default([]),
+  }),
+  /** The tier numbers at which it may be recorded. */
+  atTiers: z.array(z.number().int().positive()).min(1),
+  clause: z.string().min(1),
+});
+
 export const protocolSchema = z
   .object({
     id,
@@ -308,6 +328,8 @@ export const protocolSchema = z
     }),
     /** Who must be informed from a given tier number on (e.g. BSCB business manager from stage 3). */
     escalationScope: z.string().optional(),
+    /** Named ways a case may close besides resolved and decided (see closingOutcomeSchema). */
+    closingOutcomes: z.array(closingOutcomeSchema).default([]),
     notes: z.array(z.string()).default([]),
   })
   .superRefine((p, ctx) => {
@@ -349,6 +371,31 @@ export const protocolSchema = z
         message: `must be a tier number between 1 and ${last}`,
       });
     }
+    const outcomeKeys = new Set<string>();
+    p.closingOutcomes.forEach((o, i) => {
+      if (outcomeKeys.has(o.key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['closingOutcomes', i, 'key'],
+          message: `duplicate outcome "${o.key}"`,
+        });
+      outcomeKeys.add(o.key);
+      o.atTiers.forEach((n, j) => {
+        if (!p.tiers.some((t) => t.number === n))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['closingOutcomes', i, 'atTiers', j],
+            message: `must be a tier number of this protocol; there is no tier ${n}`,
+          });
+      });
+      const { raising, receiving, partnership } = o.recordedBy;
+      if (raising.length + receiving.length + partnership.length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['closingOutcomes', i, 'recordedBy'],
+          message: 'must name at least one role that records it',
+        });
+    });
     p.tiers.forEach((t, i) => {
       if (t.route && !p.finalRoutes.some((r) => r.key === t.route)) {
         ctx.addIssue({
@@ -369,3 +416,4 @@ export type PartnershipRole = (typeof PARTNERSHIP_ROLES)[number];
 export type RecordKind = (typeof RECORD_KINDS)[number];
 export type TierFormat = (typeof TIER_FORMATS)[number];
 export type FinalRoute = Protocol['finalRoutes'][number];
+export type ClosingOutcome = Protocol['closingOutcomes'][number];

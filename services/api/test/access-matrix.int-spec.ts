@@ -198,6 +198,12 @@ const MATRIX: Row[] = [
       receiver: refused('not-offered'), receivingManager: 404, businessManager: refused('not-offered'), chair: refused('not-offered'), ...OUTSIDERS },
   },
   {
+    // Sefton's protocol names no closing outcomes besides resolution and the decision.
+    endpoint: 'POST outcome', stage: 'tier1', ...action('outcome', () => ({ outcome: 'lead-does-not-concur', record: 'Matrix test.' })),
+    cells: { raiser: refused('no-named-outcomes', /^protocol sefton-sscp v\d+ names no closing outcomes$/), raisingColleague: 404, raisingHead: 404,
+      receiver: refused('no-named-outcomes'), receivingManager: 404, businessManager: refused('no-named-outcomes'), chair: refused('no-named-outcomes'), ...OUTSIDERS },
+  },
+  {
     endpoint: 'POST withdraw', stage: 'tier1', ...action('withdraw'),
     cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: NOT_THE_RAISER, receivingManager: 404,
       businessManager: NOT_THE_RAISER, chair: NOT_THE_RAISER, ...OUTSIDERS },

@@ -14,6 +14,7 @@ import {
   NoteDto,
   ProposeExtensionDto,
   ProtectiveDeadlineDto,
+  RecordOutcomeDto,
   ResolveDto,
   ScheduleMeetingDto,
 } from './dto/action.dto';
@@ -311,6 +312,29 @@ export class EscalationsController {
       id,
       'record-decision',
       { text: b.decision, args: { outcome: b.outcome, referLearning: b.referLearning ?? false } },
+      { idempotencyKey: k },
+    );
+  }
+
+  @Post(':id/outcome')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Close the case with one of its protocol's named outcomes (e.g. Sutton 7.3: the designated safeguarding lead does not concur), with its record",
+  })
+  @AcceptsIdempotencyKey()
+  outcome(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Body() b: RecordOutcomeDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'record-outcome',
+      // The record stays in Postgres; the engine learns only that one was given.
+      { text: b.record, args: { outcome: b.outcome, accountGiven: Boolean(b.record?.trim()) } },
       { idempotencyKey: k },
     );
   }

@@ -305,6 +305,44 @@ export class RecordsController {
   ) {
     return this.pdf(c, id, 'decision', res);
   }
+
+  @Get(':id/records/outcome')
+  @ApiOperation({
+    summary:
+      "Record of a case closed with one of its protocol's named outcomes (JSON); 404 for a protocol that names none, 409 before one is recorded",
+    description: SAME_AS_CASE,
+  })
+  outcome(@CurrentCaller() c: Caller, @EscalationId() id: string, @Res({ passthrough: true }) res: Response) {
+    return this.json(c, id, 'outcome', res);
+  }
+
+  @Get(':id/records/outcome.html')
+  @ApiProduces('text/html')
+  @ApiOperation({
+    summary: 'Record of the named outcome, print-ready HTML; 409 before one is recorded',
+    description: SAME_AS_CASE,
+  })
+  outcomeHtml(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.html(c, id, 'outcome', res);
+  }
+
+  @Get(':id/records/outcome.pdf')
+  @ApiPdfResponses('The same document as `.html`')
+  @ApiOperation({
+    summary: 'Record of the named outcome, PDF; 409 before one is recorded',
+    description: SAME_AS_CASE,
+  })
+  outcomePdf(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.pdf(c, id, 'outcome', res);
+  }
 }
 
 const LOG_WHO =

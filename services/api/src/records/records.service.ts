@@ -15,6 +15,7 @@ import {
   monitoringFormNotYet,
   renderMonitoringFormHtml,
 } from './render/monitoring-form';
+import { buildOutcomeRecord, outcomeRecordNotYet, renderOutcomeRecordHtml } from './render/outcome-record';
 import { buildPartnershipReport, renderPartnershipReportHtml } from './render/partnership-report';
 import { buildReferralForm, renderReferralFormHtml } from './render/referral-form';
 import {
@@ -35,6 +36,7 @@ export const CASE_DOCUMENTS = [
   'report-to-partnership',
   'monitoring-form',
   'decision',
+  'outcome',
 ] as const;
 export type CaseDocumentKind = (typeof CASE_DOCUMENTS)[number];
 
@@ -49,6 +51,8 @@ const DOCUMENTS: Record<
      * Omitted: every protocol's (the decision record).
      */
     listedAs?: { kind: RecordKind; title: string };
+    /** Instead of a listed record: whether the protocol has this document at all. */
+    inProtocol?: { has: (protocol: DocumentProtocol) => boolean; title: string };
     notYet?: (c: CaseRecord) => string | null;
     json: (c: CaseRecord, at: string) => object;
     html: (c: CaseRecord, at: string) => string;
@@ -85,15 +89,31 @@ const DOCUMENTS: Record<
     json: buildDecisionRecord,
     html: (c, at) => renderDecisionRecordHtml(buildDecisionRecord(c, at)),
   },
+  outcome: {
+    withSubject: false,
+    // Only a protocol that names closing outcomes closes a case with one.
+    inProtocol: {
+      has: (p) => (p.closingOutcomes ?? []).length > 0,
+      title: 'named closing outcomes, so no outcome record',
+    },
+    notYet: outcomeRecordNotYet,
+    json: buildOutcomeRecord,
+    html: (c, at) => renderOutcomeRecordHtml(buildOutcomeRecord(c, at)),
+  },
+};
+
+/** What decides which documents a protocol has. */
+type DocumentProtocol = {
+  tiers: { records: { kind: RecordKind }[] }[];
+  closingOutcomes?: readonly unknown[];
 };
 
 /** The case documents a protocol has: its own forms and the decision record (for the web's links). */
-export function caseDocumentsOf(protocol: {
-  tiers: { records: { kind: RecordKind }[] }[];
-}): CaseDocumentKind[] {
+export function caseDocumentsOf(protocol: DocumentProtocol): CaseDocumentKind[] {
   const listed = new Set(protocol.tiers.flatMap((t) => t.records.map((r) => r.kind)));
   return CASE_DOCUMENTS.filter((kind) => {
-    const listedAs = DOCUMENTS[kind].listedAs;
+    const { listedAs, inProtocol } = DOCUMENTS[kind];
+    if (inProtocol) return inProtocol.has(protocol);
     return !listedAs || listed.has(listedAs.kind);
   });
 }
@@ -134,6 +154,13 @@ export class RecordsService {
       throw new ApiError(
         'not-found',
         `escalation ${record.reference} runs ${record.protocol.title} (${record.protocol.id}), which has no ${listedAs.title}: that form belongs to another partnership's protocol`,
+        { reason: `${kind}-not-in-protocol` },
+      );
+    }
+    if (doc.inProtocol && !doc.inProtocol.has(record.protocol)) {
+      throw new ApiError(
+        'not-found',
+        `escalation ${record.reference} runs ${record.protocol.title} (${record.protocol.id} v${record.protocol.version}), which has no ${doc.inProtocol.title}`,
         { reason: `${kind}-not-in-protocol` },
       );
     }

@@ -12,7 +12,7 @@ export type ActionField =
       type: 'radios';
       name: string;
       label: string;
-      options: 'meeting-kinds' | 'outcomes' | 'chairs' | 'open-items' | 'routes';
+      options: 'meeting-kinds' | 'outcomes' | 'chairs' | 'open-items' | 'routes' | 'closing-outcomes';
     }
   | { type: 'checkbox'; name: string; label: string }
   | { type: 'plan-items' };
@@ -212,6 +212,22 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
       { ...reason('Why is this timescale needed?'), required: true } as ActionField,
     ],
   },
+  'record-outcome': {
+    kind: 'record-outcome',
+    title: 'Close with an outcome the protocol names',
+    lead: 'Record how the disagreement ends, where the protocol names that ending for your role at this step. The case then closes.',
+    button: 'Continue',
+    fields: [
+      { type: 'radios', name: 'outcome', label: 'Which outcome?', options: 'closing-outcomes' },
+      {
+        type: 'textarea',
+        name: 'reason',
+        label: 'What was decided, and why',
+        required: true,
+        hint: 'Kept in the case record only. It is the record of this outcome.',
+      },
+    ],
+  },
   withdraw: {
     kind: 'withdraw',
     title: 'Withdraw the escalation',
@@ -371,6 +387,14 @@ export function runAction(
       );
     case 'propose-extension':
       return commands.act(caller, id, kind, { text, args: { dueAt: values.dueAt } }, options);
+    case 'record-outcome':
+      return commands.act(
+        caller,
+        id,
+        kind,
+        { text, args: { outcome: values.outcome, accountGiven: Boolean(text) } },
+        options,
+      );
     case 'set-protective-deadline':
       return commands.act(
         caller,

@@ -55,6 +55,7 @@ const RECORD_TITLES: Record<CaseDocumentKind, string> = {
   'report-to-partnership': 'Report to the partnership',
   'monitoring-form': 'Monitoring form',
   decision: 'Record of the meeting and decision',
+  outcome: 'Record of the outcome',
 };
 
 /** An id from the path, or the same 404 page as for a case the person may not see. */
@@ -412,6 +413,10 @@ export class CasesController {
       'meeting-kinds': MEETING_KINDS,
       routes: (view.routeChoices ?? []).map((r) => ({ value: r.key, text: r.title })),
       outcomes: (tier?.outcomes ?? []).map((o) => ({ value: o, text: o.replace(/-/g, ' ') })),
+      // The named closing outcomes of the case's own protocol version, at its current step.
+      'closing-outcomes': (knownProtocol(view.protocol.id, view.protocol.version)?.closingOutcomes ?? [])
+        .filter((o) => o.atTiers.includes(view.tier.number))
+        .map((o) => ({ value: o.key, text: o.title })),
       chairs,
       'open-items': view.planItems
         .filter((p) => p.status === 'open')

@@ -38,6 +38,7 @@ export const STATUS_LABELS: Record<string, string> = {
   decided: 'Decided',
   'referred-for-learning': 'Referred for learning',
   withdrawn: 'Withdrawn',
+  'closed-with-outcome': 'Closed with a named outcome',
 };
 
 /** GOV.UK tag colours by status. */
@@ -47,6 +48,7 @@ export const STATUS_TAG_CLASSES: Record<string, string> = {
   decided: 'govuk-tag--green',
   'referred-for-learning': 'govuk-tag--purple',
   withdrawn: 'govuk-tag--grey',
+  'closed-with-outcome': 'govuk-tag--grey',
 };
 
 /** Timeline event types as sentences' subjects; anything else is shown in words. */
@@ -64,6 +66,8 @@ export const EVENT_LABELS: Record<string, string> = {
   'note-added': 'Note added',
   withdrawn: 'Withdrawn',
   decided: 'Decision recorded',
+  'outcome-recorded': 'Closed with an outcome the protocol names',
+  'protective-deadline-set': 'Protective timescale set',
 };
 
 export const eventLabel = (type: string) =>

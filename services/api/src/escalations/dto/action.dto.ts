@@ -145,3 +145,23 @@ export class ProtectiveDeadlineDto extends ActionDto {
   @IsISO8601({ strict: true })
   dueAt!: string;
 }
+
+export class RecordOutcomeDto {
+  @ApiProperty({
+    description:
+      "One of the protocol's named closing outcomes (closingOutcomes[].key, e.g. 'lead-does-not-concur'), recorded by a role it names at a tier it names; the case closes with it",
+    example: 'lead-does-not-concur',
+  })
+  @IsString()
+  @Length(1, 100)
+  outcome!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'What was decided and why: the record of the outcome (kept in Postgres only). Required by the engine.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 20_000)
+  record?: string;
+}

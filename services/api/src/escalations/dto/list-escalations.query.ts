@@ -1,7 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Length, ValidateBy, type ValidationOptions } from 'class-validator';
 
-export const ESCALATION_STATUSES = ['open', 'resolved', 'decided', 'referred-for-learning', 'withdrawn'];
+export const ESCALATION_STATUSES = [
+  'open',
+  'resolved',
+  'decided',
+  'referred-for-learning',
+  'withdrawn',
+  'closed-with-outcome',
+];
 
 /** A query parameter that must satisfy `test`; one message for every way it can be wrong. */
 function QueryValue(name: string, test: (value: string) => boolean, message: string) {

@@ -238,6 +238,7 @@ export const STATUS_LABELS: Record<string, string> = {
   decided: 'Final and binding decision made',
   'referred-for-learning': 'Referred to the partnership for learning',
   withdrawn: 'Withdrawn by the person who raised it',
+  'closed-with-outcome': 'Closed with an outcome the protocol names',
 };
 
 export function statusLabel(status: string): string {
@@ -281,6 +282,8 @@ export const ACTION_LABELS: Record<string, string> = {
   'record-decision': 'Final decision recorded',
   'refer-learning': 'Learning referred',
   withdraw: 'Withdrawn',
+  'record-outcome': 'Outcome recorded',
+  'set-protective-deadline': 'Protective timescale set',
   'add-note': 'Note',
 };
 
@@ -321,13 +324,16 @@ export function outcomeOf(c: CaseRecord): Outcome {
     chosen = texts(['resolve']).filter((a) => !last || a.at >= last.enteredAt);
   } else if (c.status === 'withdrawn') chosen = texts(['withdraw']);
   else if (c.status === 'referred-for-learning') chosen = texts(['refer-learning']);
+  else if (c.status === 'closed-with-outcome') chosen = texts(['record-outcome']);
   const withText = chosen.filter((a) => a.text && a.text.trim());
   let statement = withText.map((a) => a.text!.trim()).join('\n\n') || null;
   if (!statement && c.status === 'referred-for-learning')
     statement = `Referred to the ${c.protocol.learning.subGroup}.`;
+  const named = namedOutcomeOf(c);
   return {
     status: c.status,
-    label: statusLabel(c.status),
+    // The protocol's own words for a named outcome ("Not taken further: ...").
+    label: named ? named.title : statusLabel(c.status),
     closedAt: c.closedAt,
     statement,
     by: [...new Set(chosen.map((a) => a.person.name))],
@@ -395,6 +401,40 @@ export function decisionOf(c: CaseRecord): DecisionFact | null {
     tier: recorded?.tier ?? actionTier(c, action),
     outcome,
     communicatedAt: communicated?.at ?? null,
+  };
+}
+
+/** The protocol's named outcome the case closed with (`closingOutcomes`), as recorded. */
+export interface NamedOutcomeFact {
+  key: string;
+  title: string;
+  /** The protocol's clause for it, from the case's protocol version (null if it no longer names it). */
+  clause: string | null;
+  recordedAt: string;
+  by: Ref;
+  role: string;
+  agency: Ref | null;
+  tier: number;
+  /** What was decided and why, in the words recorded. */
+  text: string;
+}
+
+export function namedOutcomeOf(c: CaseRecord): NamedOutcomeFact | null {
+  const event = c.events.find((e) => e.type === 'outcome-recorded');
+  if (!event) return null;
+  const key = String(event.detail.outcome ?? '');
+  const defined = (c.protocol.closingOutcomes ?? []).find((o) => o.key === key);
+  const action = acceptedActions(c).find((a) => a.id === event.actionId);
+  return {
+    key,
+    title: defined?.title ?? (typeof event.detail.title === 'string' ? event.detail.title : key),
+    clause: defined?.clause ?? null,
+    recordedAt: event.at,
+    by: action?.person ?? event.actor?.person ?? { id: '', name: 'Not recorded' },
+    role: action?.role ?? event.actor?.role ?? '',
+    agency: action?.agency ?? event.actor?.agency ?? null,
+    tier: event.tier,
+    text: action?.text ?? event.text ?? '',
   };
 }
 

@@ -61,6 +61,7 @@ export const PDF_TITLES: Record<CaseDocumentKind | 'escalation-log' | 'disputes-
   'report-to-partnership': 'Report to the partnership',
   'monitoring-form': 'Monitoring form',
   decision: 'Record of the meeting and decision',
+  outcome: 'Record of the outcome',
   'escalation-log': 'Agency escalation summary log',
   'disputes-report': 'Annual report of disputes and panel findings',
 };

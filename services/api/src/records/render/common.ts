@@ -57,6 +57,7 @@ const BECAUSE: Record<string, string> = {
   decided: 'Decided',
   withdrawn: 'Withdrawn',
   'referred-for-learning': 'Referred for learning',
+  'closed-with-outcome': 'Closed with an outcome the protocol names',
 };
 
 export function becauseLabel(b: string | null): string {

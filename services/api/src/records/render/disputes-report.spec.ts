@@ -75,7 +75,13 @@ describe('annual report of disputes and panel findings', () => {
       raised: 4,
       raisedWithImmediateRisk: 0,
       closed: 3,
-      closedByStatus: { resolved: 1, decided: 1, withdrawn: 1, 'referred-for-learning': 0 },
+      closedByStatus: {
+        resolved: 1,
+        decided: 1,
+        withdrawn: 1,
+        'referred-for-learning': 0,
+        'closed-with-outcome': 0,
+      },
       openAtPeriodEnd: 2,
     });
     expect(r.byCategory).toEqual([

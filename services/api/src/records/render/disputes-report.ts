@@ -47,7 +47,10 @@ export interface DisputesReport {
     raised: number;
     raisedWithImmediateRisk: number;
     closed: number;
-    closedByStatus: Record<'resolved' | 'decided' | 'withdrawn' | 'referred-for-learning', number>;
+    closedByStatus: Record<
+      'resolved' | 'decided' | 'withdrawn' | 'referred-for-learning' | 'closed-with-outcome',
+      number
+    >;
     openAtPeriodEnd: number;
   };
   byProtocol: {
@@ -194,7 +197,13 @@ export function buildDisputesReport(input: {
     ...stats(resolvedOrDecided.filter((c) => c.protocol.id === id)),
   }));
 
-  const closedByStatus = { resolved: 0, decided: 0, withdrawn: 0, 'referred-for-learning': 0 };
+  const closedByStatus = {
+    resolved: 0,
+    decided: 0,
+    withdrawn: 0,
+    'referred-for-learning': 0,
+    'closed-with-outcome': 0,
+  };
   for (const c of closed)
     if (c.status in closedByStatus) closedByStatus[c.status as keyof typeof closedByStatus]++;
 
