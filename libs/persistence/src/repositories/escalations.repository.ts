@@ -1,4 +1,4 @@
-import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import { Brackets, In, type DataSource, type EntityManager } from 'typeorm';
 import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.entities';
 import {
   ActionRecordsRepository,
@@ -121,6 +121,16 @@ export class EscalationsRepository {
     };
     if (this.boundManager) await write(this.boundManager);
     else await this.dataSource.transaction(write);
+  }
+
+  /** The partnership of each of these workflows that is a case's (others are left out). */
+  async partnershipsOfWorkflows(workflowIds: string[]): Promise<Map<string, string>> {
+    if (workflowIds.length === 0) return new Map();
+    const rows = await this.rows.find({
+      where: { workflowId: In(workflowIds) },
+      select: { workflowId: true, partnershipId: true },
+    });
+    return new Map(rows.map((r) => [r.workflowId, r.partnershipId]));
   }
 
   /** The outbox step: the workflow of this row is confirmed started. */

@@ -16,6 +16,8 @@ import {
   payloadsFromJson,
   payloadsToJson,
   PayloadDecryptionError,
+  payloadWorkflowId,
+  WORKFLOW_ID_METADATA,
 } from './index';
 
 const text = (b?: Uint8Array | null) => Buffer.from(b ?? []).toString('utf8');
@@ -51,6 +53,26 @@ describe('EncryptionCodec', () => {
     expect(decoded.map(fromPayload)).toEqual([SECRET, null, 'x'.repeat(10_000), new Uint8Array([0, 1, 2])]);
     expect(text(decoded[0].metadata!.encoding)).toBe('json/plain');
     expect(await codec.decode([])).toEqual([]);
+  });
+
+  it('tags a payload with the workflow it belongs to, authenticated: moved to another workflow it no longer decrypts', async () => {
+    const codec = new EncryptionCodec(old);
+    const context = { type: 'workflow', namespace: 'default', workflowId: 'escalation-a' } as const;
+    const [tagged] = await codec.encode([toPayload(SECRET)], context);
+    expect(payloadWorkflowId(tagged)).toBe('escalation-a');
+    expect(fromPayload((await codec.decode([tagged]))[0])).toEqual(SECRET);
+    const moved = {
+      ...tagged,
+      metadata: { ...tagged.metadata, [WORKFLOW_ID_METADATA]: Buffer.from('escalation-b') },
+    };
+    await expect(codec.decode([moved])).rejects.toThrow(PayloadDecryptionError);
+    const { [WORKFLOW_ID_METADATA]: _, ...untaggedMetadata } = tagged.metadata!;
+    await expect(codec.decode([{ ...tagged, metadata: untaggedMetadata }])).rejects.toThrow(
+      PayloadDecryptionError,
+    );
+    // Without a context (the codec endpoint's encode), untagged as before.
+    const [plain] = await codec.encode([toPayload(SECRET)]);
+    expect(payloadWorkflowId(plain)).toBeNull();
   });
 
   it('rotation: a payload encrypted with the old key decrypts after a new key is put first; new payloads use the new key', async () => {

@@ -1,10 +1,15 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import type { DataConverter, Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { parseEncryptionKeys, type EncryptionKey } from './keys';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
+/**
+ * The workflow a payload belongs to, in clear beside the ciphertext and authenticated with it:
+ * what /codec checks the caller's partnership against (through the escalation's row).
+ */
+export const WORKFLOW_ID_METADATA = 'resolve-workflow-id';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -18,6 +23,15 @@ export class PayloadDecryptionError extends Error {
     this.name = 'PayloadDecryptionError';
   }
 }
+
+/** The workflow a payload was tagged with when encrypted; null for payloads without a tag. */
+export function payloadWorkflowId(payload: Payload): string | null {
+  return text(payload.metadata?.[WORKFLOW_ID_METADATA]) ?? null;
+}
+
+/** The authenticated data: the key id, and the workflow tag when there is one (so it cannot be moved). */
+const additionalData = (keyId: string, workflowId: string | undefined) =>
+  Buffer.from(workflowId === undefined ? keyId : `${keyId}\u0000${workflowId}`, 'utf8');
 
 /**
  * Encrypts every payload with AES-256-GCM before it leaves the process, so nothing Temporal
@@ -41,16 +55,26 @@ export class EncryptionCodec implements PayloadCodec {
     return this.keys[0].id;
   }
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
+  /**
+   * The SDK passes the workflow a payload belongs to (its input, an update's arguments, an
+   * activity it scheduled): the payload is tagged with it. Without one (the codec endpoint's
+   * encode, a client call without context) it is left untagged.
+   */
+  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     const { id, key } = this.keys[0];
+    const workflowId = context?.workflowId || undefined;
     return payloads.map((payload) => {
       const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(Buffer.from(id, 'utf8'));
+      cipher.setAAD(additionalData(id, workflowId));
       const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       return {
-        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(id) },
+        metadata: {
+          encoding: utf8(ENCRYPTED_ENCODING),
+          [KEY_ID_METADATA]: utf8(id),
+          ...(workflowId === undefined ? {} : { [WORKFLOW_ID_METADATA]: utf8(workflowId) }),
+        },
         data: new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()])),
       };
     });
@@ -72,7 +96,7 @@ export class EncryptionCodec implements PayloadCodec {
         throw new PayloadDecryptionError(`encrypted payload (key "${id}") is truncated`);
       try {
         const decipher = createDecipheriv('aes-256-gcm', entry.key, data.subarray(0, IV_BYTES));
-        decipher.setAAD(Buffer.from(id, 'utf8'));
+        decipher.setAAD(additionalData(id, text(payload.metadata?.[WORKFLOW_ID_METADATA])));
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
         const plaintext = Buffer.concat([
           decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),

@@ -1,9 +1,11 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { PayloadCodec } from '@temporalio/common';
+import { EscalationsRepository } from '@resolve/persistence';
 import {
   PayloadDecryptionError,
   payloadsFromJson,
+  payloadWorkflowId,
   payloadsToJson,
   RemoteCodecBodyError,
 } from '@resolve/temporal';
@@ -24,6 +26,13 @@ export interface CodecSettings {
 export const CODEC_ROLES = ['business-manager', 'independent-chair'] as const;
 
 /**
+ * The partnership-wide operator role that may also decode payloads no partnership can be told
+ * for: those encrypted before payloads were tagged with their workflow, and those of workflows
+ * that are not a case's.
+ */
+export const UNTAGGED_PAYLOAD_ROLE = 'business-manager';
+
+/**
  * Temporal's remote codec protocol for the Web UI and the CLI: `POST /codec/decode` and
  * `POST /codec/encode`, body `{ payloads: [{ metadata: { k: base64 }, data: base64 }] }`.
  * Bearer token required, held by a partnership's business manager or independent chair.
@@ -34,7 +43,10 @@ export const CODEC_ROLES = ['business-manager', 'independent-chair'] as const;
 @UseGuards(AuthGuard)
 @Controller('codec')
 export class CodecController {
-  constructor(@Inject(CODEC_SETTINGS) private readonly settings: CodecSettings) {}
+  constructor(
+    @Inject(CODEC_SETTINGS) private readonly settings: CodecSettings,
+    private readonly escalations: EscalationsRepository,
+  ) {}
 
   @Post('decode')
   @HttpCode(200)
@@ -82,6 +94,7 @@ export class CodecController {
       if (err instanceof RemoteCodecBodyError) throw new ApiError('validation-failed', err.message);
       throw err;
     }
+    if (direction === 'decode') await this.assertOwnPartnership(caller, payloads);
     try {
       const out =
         direction === 'decode'
@@ -92,6 +105,31 @@ export class CodecController {
     } catch (err) {
       if (err instanceof PayloadDecryptionError) throw new ApiError('validation-failed', err.message);
       throw err;
+    }
+  }
+
+  /**
+   * Each payload is tagged with its workflow; the case's row says whose it is. A payload of
+   * another partnership's case is refused (403, audited by the audit interceptor as
+   * codec.decode with the reason); one that cannot be attributed only for UNTAGGED_PAYLOAD_ROLE.
+   */
+  private async assertOwnPartnership(caller: Caller, payloads: Parameters<PayloadCodec['decode']>[0]) {
+    const tags = payloads.map(payloadWorkflowId);
+    const owners = await this.escalations.partnershipsOfWorkflows([
+      ...new Set(tags.filter((t): t is string => t !== null)),
+    ]);
+    const partnerships = tags.map((t) => (t === null ? null : (owners.get(t) ?? null)));
+    if (partnerships.some((p) => p !== null && p !== caller.partnershipId)) {
+      throw new ApiError('forbidden', "a payload belongs to another partnership's case; it was not decoded", {
+        reason: 'payload-of-another-partnership',
+      });
+    }
+    if (partnerships.includes(null) && !caller.partnershipRoles.includes(UNTAGGED_PAYLOAD_ROLE)) {
+      throw new ApiError(
+        'forbidden',
+        "a payload is not tagged with a case of your partnership; only the partnership's business manager may decode such payloads",
+        { reason: 'payload-not-attributed' },
+      );
     }
   }
 }
