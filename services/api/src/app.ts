@@ -7,7 +7,13 @@ import type { PayloadCodec } from '@temporalio/common';
 import helmet from 'helmet';
 import { ActionRecordsRepository, EscalationsRepository, RateLimitsRepository } from '@resolve/persistence';
 import { DataSource } from 'typeorm';
-import { AUDIT_CONTROLLERS, AUDIT_PROVIDERS, requestIdMiddleware } from './audit/audit.module';
+import {
+  AUDIT_CONTROLLERS,
+  AUDIT_HEAD_SETTINGS,
+  AUDIT_PROVIDERS,
+  requestIdMiddleware,
+  type AuditHeadSettings,
+} from './audit/audit.module';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import type { TokenVerifier } from './auth/token-verifier';
 import { ApiError } from './common/api-error';
@@ -68,6 +74,8 @@ export interface ApiDependencies {
   production?: boolean;
   /** WEBHOOK_SECRET_KEY, sealing webhook secrets in Postgres; unset: the development key (with a warning). */
   webhookSecretKey?: Buffer;
+  /** AUDIT_HEAD_SIGNING_KEY and AUDIT_HEAD_LOG: where the audit chain's signed head is published; unset: not published. */
+  auditHead?: AuditHeadSettings;
 }
 
 function rateLimitsOf(deps: ApiDependencies): RateLimits {
@@ -114,6 +122,7 @@ class ApiModule {
         { provide: API_METRICS, useValue: metrics },
         { provide: METRICS_TOKEN, useValue: deps.metricsToken },
         { provide: RELAY_INTERVAL_MS, useValue: deps.relayIntervalMs ?? 5000 },
+        { provide: AUDIT_HEAD_SETTINGS, useValue: deps.auditHead ?? null },
         { provide: ProtocolCatalogue, useValue: new ProtocolCatalogue(deps.protocolsDir) },
         {
           provide: PDF_PRINTER_SETTINGS,

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigurationError } from '@resolve/config';
 import { loadApiConfig } from './config';
 
@@ -28,6 +29,10 @@ const secure = {
   AUTH_JWKS_URL: 'https://login.sefton.example/realms/sscp/protocol/openid-connect/certs',
   METRICS_TOKEN: 'a-random-metrics-token-of-40-characters!',
   WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+  AUDIT_HEAD_SIGNING_KEY: generateKeyPairSync('ed25519')
+    .privateKey.export({ format: 'der', type: 'pkcs8' })
+    .toString('base64'),
+  AUDIT_HEAD_LOG: '/var/log/resolve/audit-heads.jsonl',
 };
 
 describe('API configuration', () => {
@@ -45,7 +50,24 @@ describe('API configuration', () => {
       'WEBHOOK_SECRET_KEY',
       'METRICS_TOKEN',
       'TEMPORAL_ADDRESS',
+      'AUDIT_HEAD_SIGNING_KEY',
+      'AUDIT_HEAD_LOG',
     ]);
+  });
+
+  it('AUDIT_HEAD_SIGNING_KEY must be an Ed25519 private key, named without echoing it', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    expect(problems({ ...composeDefaults, AUDIT_HEAD_SIGNING_KEY: rsa })).toEqual([
+      'AUDIT_HEAD_SIGNING_KEY: must be an Ed25519 private key, not rsa',
+    ]);
+    const [garbled] = problems({ ...composeDefaults, AUDIT_HEAD_SIGNING_KEY: 'bm90LWEta2V5' });
+    expect(garbled).toMatch(/^AUDIT_HEAD_SIGNING_KEY: must be an Ed25519 private key/);
+    expect(garbled).not.toContain('bm90LWEta2V5');
+    expect(loadApiConfig({ ...composeDefaults, ...secure }).AUDIT_HEAD_SIGNING_KEY?.asymmetricKeyType).toBe(
+      'ed25519',
+    );
   });
 
   it('production refuses an identity provider key set fetched over http', () => {

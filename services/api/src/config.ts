@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { logLevelSetting } from '@resolve/logging';
 import {
   booleanSetting,
+  InsecureConfigurationError,
   deploymentSettings,
   httpUrl,
   loadServiceConfig,
@@ -15,6 +16,7 @@ import {
   wholeNumber,
 } from '@resolve/config';
 import { isIP } from 'node:net';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { DEFAULT_CHROMIUM_PATH } from './records/pdf/pdf-options';
 import { parseRateLimits } from './common/rate-limit/rate-limits';
 import {
@@ -62,6 +64,28 @@ const trustProxySetting = z.string().transform((text, ctx): boolean | number | s
     return z.NEVER;
   }
   return entries;
+});
+
+/**
+ * An Ed25519 private key, PEM (PKCS#8) or the base64 of its DER. Never echoed back in an error:
+ * the message says what is wrong with it, not what it is.
+ */
+const ed25519PrivateKey = z.string().transform((text, ctx): KeyObject => {
+  const value = text.trim();
+  try {
+    const key = value.startsWith('-----BEGIN')
+      ? createPrivateKey(value.replace(/\\n/g, '\n'))
+      : createPrivateKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'pkcs8' });
+    if (key.asymmetricKeyType === 'ed25519') return key;
+    ctx.addIssue({ code: 'custom', message: `must be an Ed25519 private key, not ${key.asymmetricKeyType}` });
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be an Ed25519 private key: PKCS#8 PEM, or the base64 of its DER (openssl genpkey -algorithm ed25519)',
+    });
+  }
+  return z.NEVER;
 });
 
 export const apiConfigSchema = z
@@ -125,6 +149,12 @@ export const apiConfigSchema = z
     TRUST_PROXY: trustProxySetting.optional(),
     LOG_LEVEL: logLevelSetting,
     ...webhookSecretKeySettings,
+    /** Signs the audit chain's published head (docs/security.md); a key the database never holds. Secret. */
+    AUDIT_HEAD_SIGNING_KEY: unsetWhenEmpty(ed25519PrivateKey),
+    /** The append-only file the signed heads are written to, outside the database. */
+    AUDIT_HEAD_LOG: unsetWhenEmpty(z.string().regex(/^\//, 'must be an absolute file path')),
+    /** How often the head is published when it has moved. */
+    AUDIT_HEAD_INTERVAL_MS: milliseconds({ min: 1000, max: 86_400_000 }).default(60_000),
   })
   .refine((c) => c.AUTH_JWKS_URL || c.AUTH_LOCAL_KEY_FILE, {
     message: 'set AUTH_JWKS_URL (your identity provider) or AUTH_LOCAL_KEY_FILE (embedded local issuer)',
@@ -136,5 +166,23 @@ export type ApiConfig = z.infer<typeof apiConfigSchema>;
 
 /** The API's settings from its environment; bad or (in production) insecure ones stop the boot. */
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
-  return loadServiceConfig(apiConfigSchema, env);
+  // Production publishes the audit chain's head, so that a superuser's rewrite of it shows:
+  // named with the other insecure settings.
+  const unpublished = (['AUDIT_HEAD_SIGNING_KEY', 'AUDIT_HEAD_LOG'] as const)
+    .filter((name) => !env[name]?.trim())
+    .map(
+      (name) =>
+        `${name}: required in production: the audit chain's head is published signed, outside the database`,
+    );
+  let config: ApiConfig;
+  try {
+    config = loadServiceConfig(apiConfigSchema, env);
+  } catch (err) {
+    if (err instanceof InsecureConfigurationError && unpublished.length)
+      throw new InsecureConfigurationError([...err.problems, ...unpublished]);
+    throw err;
+  }
+  if (config.RESOLVE_ENV === 'production' && unpublished.length)
+    throw new InsecureConfigurationError(unpublished);
+  return config;
 }

@@ -52,6 +52,15 @@ async function main() {
     webhookSecretKey: config.WEBHOOK_SECRET_KEY,
     rateLimits: config.RATE_LIMITS,
     trustProxy: config.TRUST_PROXY,
+    ...(config.AUDIT_HEAD_SIGNING_KEY && config.AUDIT_HEAD_LOG
+      ? {
+          auditHead: {
+            signingKey: config.AUDIT_HEAD_SIGNING_KEY,
+            logPath: config.AUDIT_HEAD_LOG,
+            intervalMs: config.AUDIT_HEAD_INTERVAL_MS,
+          },
+        }
+      : {}),
   });
   app.enableShutdownHooks();
   await app.listen(config.PORT, '0.0.0.0');

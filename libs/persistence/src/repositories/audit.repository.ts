@@ -166,6 +166,16 @@ export class AuditRepository {
     }
   }
 
+  /** The chain's last row (what is published as its head); null when the trail is empty. */
+  async head(): Promise<{ seq: number; hash: string } | null> {
+    const [row] = await this.rows.find({
+      select: { seq: true, hash: true },
+      order: { seq: 'DESC' },
+      take: 1,
+    });
+    return row ? { seq: Number(row.seq), hash: row.hash } : null;
+  }
+
   /** seq of the chain's last row, as text (bigint); null when the trail is empty. */
   async headSeq(): Promise<string | null> {
     const row = await this.rows

@@ -3,6 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditRepository } from '@resolve/persistence';
 import { DataSource } from 'typeorm';
 import { AuditController } from './audit.controller';
+import { AuditHeadPublisher } from './audit-head';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditService } from './audit.service';
 
@@ -19,7 +20,9 @@ export const AUDIT_PROVIDERS: Provider[] = [
     inject: [DataSource],
   },
   AuditService,
+  AuditHeadPublisher,
   { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
 ];
 export { requestIdMiddleware } from './request-id';
 export { AuditService } from './audit.service';
+export { AUDIT_HEAD_SETTINGS, AuditHeadPublisher, type AuditHeadSettings } from './audit-head';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   AuditRepository,
   ChainWalker,
@@ -8,7 +8,28 @@ import {
   type ChainCheck,
 } from '@resolve/persistence';
 
+import { AUDIT_HEAD_SETTINGS, readPublishedHeads, type AuditHeadSettings } from './audit-head';
+
 export type { AuditEntry } from '@resolve/persistence';
+
+/**
+ * The chain compared with its published heads: each head's row must still carry the hash that
+ * was published (a chain rewritten and re-hashed from before it no longer does), and no
+ * published head may lie beyond the chain's end (a shortened chain).
+ */
+export interface PublishedHeadsCheck {
+  ok: boolean;
+  /** Heads in AUDIT_HEAD_LOG whose signature holds. */
+  heads: number;
+  /** The latest of them. */
+  latest: { seq: number; hash: string; at: string } | null;
+  /** Published heads whose row now has another hash. */
+  rewritten: number[];
+  /** Published heads past the chain's last row. */
+  missing: number[];
+  /** Lines of the log whose signature does not hold (altered, or another key's). */
+  badLines: number[];
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
@@ -24,7 +45,10 @@ const VERIFY_PAGE = 1000;
  */
 @Injectable()
 export class AuditService {
-  constructor(private readonly rows: AuditRepository) {}
+  constructor(
+    private readonly rows: AuditRepository,
+    @Optional() @Inject(AUDIT_HEAD_SETTINGS) private readonly headSettings: AuditHeadSettings | null,
+  ) {}
 
   append(entry: AuditEntry): Promise<{ seq: number; hash: string }> {
     return this.rows.record(entry);
@@ -32,22 +56,56 @@ export class AuditService {
 
   /**
    * Walks the whole chain as it stood when the walk began, then checks every action record
-   * against the fingerprint chained with it: `ok` is false when a row or a record was altered.
+   * against the fingerprint chained with it, and (when AUDIT_HEAD_LOG is set) the chain against
+   * every head published: `ok` is false when a row or a record was altered, or the chain was
+   * rewritten since a head was published.
    */
-  async verify(): Promise<ChainCheck & { caseRecord: CaseRecordCheck }> {
-    const chain = await this.walk();
+  async verify(): Promise<
+    ChainCheck & { caseRecord: CaseRecordCheck; publishedHeads?: PublishedHeadsCheck }
+  > {
+    const published = this.headSettings
+      ? await readPublishedHeads(this.headSettings.logPath, this.headSettings.signingKey)
+      : null;
+    const expected = new Map((published?.heads ?? []).map((h) => [h.seq, h.hash]));
+    const rewritten = new Set<number>();
+    const chain = await this.walk((seq, hash) => {
+      const want = expected.get(seq);
+      if (want !== undefined && want !== hash) rewritten.add(seq);
+    });
     const caseRecord = await this.rows.checkCaseRecord();
-    return { ...chain, ok: chain.ok && caseRecord.altered.length === 0, caseRecord };
+    const ok = chain.ok && caseRecord.altered.length === 0;
+    if (!published) return { ...chain, ok, caseRecord };
+    const lastSeq = chain.head?.seq ?? 0;
+    const latest = published.heads.reduce<PublishedHeadsCheck['latest']>(
+      (l, h) => (!l || h.seq >= l.seq ? { seq: h.seq, hash: h.hash, at: h.at } : l),
+      null,
+    );
+    const publishedHeads: PublishedHeadsCheck = {
+      heads: published.heads.length,
+      latest,
+      rewritten: [...rewritten].sort((a, b) => a - b),
+      missing: [...new Set(published.heads.filter((h) => h.seq > lastSeq).map((h) => h.seq))],
+      badLines: published.badLines,
+      ok: false,
+    };
+    publishedHeads.ok =
+      publishedHeads.rewritten.length === 0 &&
+      publishedHeads.missing.length === 0 &&
+      publishedHeads.badLines.length === 0;
+    return { ...chain, ok: ok && publishedHeads.ok, caseRecord, publishedHeads };
   }
 
-  private async walk(): Promise<ChainCheck> {
+  private async walk(visit: (seq: number, hash: string) => void = () => undefined): Promise<ChainCheck> {
     const head = await this.rows.headSeq();
     const walker = new ChainWalker();
     let after = '0';
     while (head !== null) {
       const rows = await this.rows.range(after, head, VERIFY_PAGE);
       if (rows.length === 0) break;
-      for (const row of rows) walker.add(row);
+      for (const row of rows) {
+        walker.add(row);
+        visit(Number(row.seq), row.hash);
+      }
       after = rows[rows.length - 1].seq;
     }
     return walker.result();
