@@ -60,3 +60,32 @@ export function sideAudience(tier: Tier, side: 'raising' | 'receiving'): Audienc
     ...ownLineManager([tier]),
   };
 }
+
+/**
+ * Those the protocol tells at every stage without acting (`informedAtEveryStage`): a partnership
+ * role, or an agency role in each of the case's two agencies. Null when it names none (and for a
+ * definition pinned before the field existed), so other protocols' notices keep their shape.
+ */
+export function informedAtEveryStage(protocol: Protocol): Audience | null {
+  const list = protocol.informedAtEveryStage ?? [];
+  if (list.length === 0) return null;
+  const agencyRoles = [...new Set(list.flatMap((r) => (r.agencyRole ? [r.agencyRole] : [])))];
+  return {
+    parties: false,
+    agencyRoles,
+    sides: agencyRoles.length > 0 ? ['raising', 'receiving'] : [],
+    partnershipRoles: [...new Set(list.flatMap((r) => (r.partnershipRole ? [r.partnershipRole] : [])))],
+  };
+}
+
+/** An audience with the protocol's every-stage recipients added (unchanged when it names none). */
+export function withInformed(protocol: Protocol, audience: Audience): Audience {
+  const informed = informedAtEveryStage(protocol);
+  if (!informed) return audience;
+  return {
+    ...audience,
+    agencyRoles: [...new Set([...audience.agencyRoles, ...informed.agencyRoles])],
+    sides: [...new Set([...audience.sides, ...informed.sides])],
+    partnershipRoles: [...new Set([...audience.partnershipRoles, ...informed.partnershipRoles])],
+  };
+}

@@ -5,3 +5,4 @@ export * from './engine';
 export * from './raise-rules';
 export * from './available-actions';
 export { routeChoice } from './action-rules';
+export { informedAtEveryStage } from './audiences';

@@ -1,5 +1,5 @@
 import { routeOf, tierAt, type Protocol, type Tier } from '@resolve/protocols';
-import { everyone, reachedTiers, tierAudience } from './audiences';
+import { everyone, informedAtEveryStage, reachedTiers, tierAudience, withInformed } from './audiences';
 import type { Audience, Effect, NotificationEvent } from './effects';
 import {
   CLOSED_STATUSES,
@@ -114,6 +114,7 @@ export function tierEntryEffects(
     route: tier.route ?? null,
     because: state.tier.enteredBecause,
   });
+  effects.push(...informEveryStage(protocol, state, now, tier.key));
   const route = routeOf(protocol, tier);
   if (route?.kind === 'learning-referral') {
     // Lincolnshire step 4b: a non-urgent case is referred to the named sub-group for learning;
@@ -139,6 +140,21 @@ export function tierEntryEffects(
     record(state, now, 'informed', { partnershipRole: inform.partnershipRole });
   }
   return effects;
+}
+
+/**
+ * The protocol's every-stage recipients are told that the case is at this stage (the raise is
+ * tier 1's entry, or the entry tier's), and the timeline says so. Nothing when it names none.
+ */
+function informEveryStage(protocol: Protocol, state: EscalationState, now: Date, stage: string): Effect[] {
+  const audience = informedAtEveryStage(protocol);
+  if (!audience) return [];
+  record(state, now, 'informed', {
+    atEveryStage: true,
+    stage,
+    roles: [...audience.partnershipRoles, ...audience.agencyRoles].join(' '),
+  });
+  return [notify(state, 'informed', audience, `${stage}:every-stage`)];
 }
 
 /** The request for the current tier's deadline: every fact about the case it is counted from. */
@@ -214,8 +230,21 @@ export function close(
   state.status = status;
   state.closedAt = iso(now);
   record(state, now, 'closed', { status });
+  // The every-stage recipients hear of the closing too, an early resolution included.
+  const informed = informedAtEveryStage(protocol);
+  if (informed)
+    record(state, now, 'informed', {
+      atEveryStage: true,
+      stage: 'closed',
+      roles: [...informed.partnershipRoles, ...informed.agencyRoles].join(' '),
+    });
   return [
-    notify(state, 'closed', everyone(protocol, reachedTiers(protocol, state)), status),
+    notify(
+      state,
+      'closed',
+      withInformed(protocol, everyone(protocol, reachedTiers(protocol, state))),
+      status,
+    ),
     { type: 'close' },
   ];
 }

@@ -242,6 +242,22 @@ const closingOutcomeSchema = z.object({
   clause: z.string().min(1),
 });
 
+/**
+ * Someone told at every stage without acting (a partnership's escalations mailbox, an agency's
+ * safeguarding unit): the holders of one partnership role, or of one agency role in each of the
+ * case's two agencies. A shared mailbox is a directory entry holding the role.
+ */
+const informedRecipientSchema = z
+  .object({
+    partnershipRole: z.enum(PARTNERSHIP_ROLES).optional(),
+    agencyRole: z.enum(AGENCY_ROLES).optional(),
+    why: z.string().min(1),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.partnershipRole === undefined) === (r.agencyRole === undefined))
+      ctx.addIssue({ code: 'custom', message: 'must name exactly one of partnershipRole or agencyRole' });
+  });
+
 export const protocolSchema = z
   .object({
     id,
@@ -330,6 +346,11 @@ export const protocolSchema = z
     escalationScope: z.string().optional(),
     /** Named ways a case may close besides resolved and decided (see closingOutcomeSchema). */
     closingOutcomes: z.array(closingOutcomeSchema).default([]),
+    /**
+     * Told at every stage, without acting: when the case is raised, at each tier it enters and
+     * when it closes (an early resolution included).
+     */
+    informedAtEveryStage: z.array(informedRecipientSchema).default([]),
     notes: z.array(z.string()).default([]),
   })
   .superRefine((p, ctx) => {

@@ -1,4 +1,5 @@
-import type { Audience } from '@resolve/domain';
+import { informedAtEveryStage, type Audience } from '@resolve/domain';
+import { getProtocol, parseProtocol } from '@resolve/protocols';
 import {
   businessManagers,
   resolveRecipients,
@@ -105,6 +106,23 @@ describe('resolveRecipients', () => {
     ]);
     // Without the step's rule the relation changes nothing.
     expect(lineManagers(both)).toEqual(['police-line-manager', 'csc-line-manager', 'csc-line-manager-2']);
+  });
+
+  it("reaches the protocol's every-stage recipients: the partnership role, and the agency role in both agencies", () => {
+    const json = JSON.parse(JSON.stringify(getProtocol('sefton-sscp')));
+    json.informedAtEveryStage = [
+      { partnershipRole: 'business-manager', why: "the partnership's escalations mailbox" },
+      { agencyRole: 'safeguarding-lead', why: "each agency's safeguarding unit" },
+    ];
+    const informed = informedAtEveryStage(parseProtocol(json, 'sefton-informing.json'))!;
+    const found = resolveRecipients(directory, escalation, informed);
+    // The safeguarding unit of each agency (here one person in both, told once) and the
+    // partnership's own business manager, not another partnership's; never the parties.
+    expect(found.map((r) => [r.person.id, r.because])).toEqual([
+      ['dual-role', ['raising:safeguarding-lead', 'receiving:safeguarding-lead']],
+      ['business-manager', ['partnership:business-manager']],
+    ]);
+    expect(informedAtEveryStage(getProtocol('sefton-sscp'))).toBeNull();
   });
 
   it('one side only', () => {
