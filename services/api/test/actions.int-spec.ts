@@ -289,6 +289,24 @@ describe('Escalation actions through the API', () => {
     expect(chosen.body.escalation).toMatchObject({ status: 'referred-for-learning', tier: 4 });
   });
 
+  it("refuses an agency's administrator as the person a concern is raised with", async () => {
+    const P = 'sefton-sscp';
+    const refused = await stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await stack.as(person(P, 'csc', 'practitioner')))
+      .send(
+        raiseBody(P, 'ADMIN-RECV-0001', {
+          receivingAgencyId: `${P}-police`,
+          receivingPersonId: person(P, 'police', 'agency-administrator'),
+        }),
+      );
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe(
+      `receivingPersonId: ${person(P, 'police', 'agency-administrator')} holds no role in the cases of agency ${P}-police`,
+    );
+  });
+
   it('the demonstration protocol only in a partnership that has enabled it', async () => {
     const P = 'sefton-sscp';
     const raiser = person(P, 'csc', 'practitioner');

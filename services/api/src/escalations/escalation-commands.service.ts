@@ -25,7 +25,7 @@ import {
   PlanItemsRepository,
   type EscalationEntity,
 } from '@resolve/persistence';
-import { listProtocols, type Protocol } from '@resolve/protocols';
+import { AGENCY_ADMINISTRATION_ROLES, listProtocols, type Protocol } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller } from '../auth/caller';
 import { ApiError, notFound } from '../common/api-error';
 import { isNulTextError } from '../common/api-exception.filter';
@@ -176,13 +176,16 @@ export class EscalationCommandsService {
     });
     if (refusal) throw new ApiError('validation-failed', raiseRefusalMessage(refusal, dto, protocol));
     if (!raising || !receiving) throw new Error('the raise rules let a missing agency through');
+    // Someone who only administers the agency (webhooks) has no part in its cases: not a receiver.
     const receiverWorksThere = (await this.directory.agencyRoleHolders(receiving.id)).some(
-      (holder) => holder.personId === dto.receivingPersonId,
+      (holder) =>
+        holder.personId === dto.receivingPersonId &&
+        !(AGENCY_ADMINISTRATION_ROLES as readonly string[]).includes(holder.role),
     );
     if (!receiverWorksThere)
       throw new ApiError(
         'validation-failed',
-        `receivingPersonId: no such person in agency ${dto.receivingAgencyId}`,
+        `receivingPersonId: ${dto.receivingPersonId} holds no role in the cases of agency ${dto.receivingAgencyId}`,
       );
     const raisedBy = actorFor(caller, {
       partnershipId: raising.partnershipId,

@@ -3,7 +3,7 @@ import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validate } from 'class-validator';
 import type { AgencySummary, PersonWithRoles } from '@resolve/persistence';
-import { AGENCY_ROLES, PARTNERSHIP_ROLES } from '@resolve/protocols';
+import { AGENCY_ADMINISTRATION_ROLES, AGENCY_ROLES, PARTNERSHIP_ROLES } from '@resolve/protocols';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../common/api-error';
 import type { DirectoryService } from '../directory/directory.service';
@@ -252,7 +252,7 @@ export const DIRECTORY_FORMS = {
         label: 'Role',
         short: 'Role',
         type: 'radios',
-        options: () => asOptions(AGENCY_ROLES),
+        options: () => asOptions([...AGENCY_ROLES, ...AGENCY_ADMINISTRATION_ROLES]),
       },
     ],
     toDto: (v) => ({ agencyId: v.agencyId, role: v.role }),
