@@ -36,6 +36,7 @@ import { AppendOnlyCaseRecord1764600000000 } from './migrations/1764600000000-Ap
 import { WebhookTemporalDelivery1764700000000 } from './migrations/1764700000000-WebhookTemporalDelivery';
 import { EncryptWebhookSecrets1764700100000 } from './migrations/1764700100000-EncryptWebhookSecrets';
 import { ActionReconciliation1764710000000 } from './migrations/1764710000000-ActionReconciliation';
+import { ProtectedSubject1764711000000 } from './migrations/1764711000000-ProtectedSubject';
 import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
 import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
 
@@ -76,6 +77,7 @@ export const MIGRATIONS = [
   WebhookTemporalDelivery1764700000000,
   EncryptWebhookSecrets1764700100000,
   ActionReconciliation1764710000000,
+  ProtectedSubject1764711000000,
   RoleGrantApproval1764730000000,
 ];
 

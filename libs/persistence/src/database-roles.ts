@@ -24,6 +24,8 @@ export async function grantApplicationRole(owner: DataSource, role: string): Pro
     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "${role}";
     -- The trail is appended to, never changed; the migrations' own ledger is the owner's.
     REVOKE UPDATE, DELETE ON audit_log FROM "${role}";
+    -- The child's or adult's details are written once, with their case (1764711000000-ProtectedSubject).
+    REVOKE UPDATE, DELETE ON escalation_subject FROM "${role}";
     REVOKE ALL ON migrations FROM "${role}";
   `);
 }
