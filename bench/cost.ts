@@ -197,9 +197,15 @@ async function runProtocol(
       } else if (r.tier_number < last && (lapsed || noDeadlineFor > 3000)) {
         acted.add(key);
         const tier = protocol.tiers.find((t) => t.number === r.tier_number)!;
+        // Where people choose the final stage's route (Lincolnshire step 4), the chaired meeting.
+        const branches = protocol.tiers.filter((t) => t.number === r.tier_number + 1 && t.route);
+        const route =
+          branches.length > 1 && protocol.finalRouteChosenBy === 'people'
+            ? (branches.find((t) => t.route === 'urgent-chaired-meeting') ?? branches[0]).route
+            : undefined;
         const e = await stack.api.request('POST', `/escalations/${r.id}/escalate`, {
           token: await stack.token(`${partnershipId}-csc-${tier.roles.raising[0]}`),
-          body: { reason: 'cost benchmark: the tier lapsed' },
+          body: { reason: 'cost benchmark: the tier lapsed', ...(route ? { route } : {}) },
           headers: { 'idempotency-key': `cost-escalate-${key}` },
         });
         actions.push('escalate');
@@ -279,6 +285,13 @@ async function runProtocol(
         ]),
       ),
       walBytes: Math.round(per(walBytes)),
+      /** WAL fsyncs (each a write I/O the disk must finish before a commit returns), cluster-wide. */
+      walSyncs: per(pgAfter.wal.syncs - pgBefore.wal.syncs),
+      walRecords: per(pgAfter.wal.records - pgBefore.wal.records),
+      /** Transactions committed per database (the meter's own reads included: a handful). */
+      commits: Object.fromEntries(
+        Object.entries(pgAfter.commits).map(([db, n]) => [db, per(n - (pgBefore.commits[db] ?? 0))]),
+      ),
       emails: per(emails),
       sms: per(deliveries.byChannel.sms ?? 0),
     },
@@ -433,12 +446,15 @@ ${results
 
 Postgres per escalation, rows inserted and KiB added by database (${dbNames.join(' / ')}), and WAL:
 
-| protocol | rows inserted | rows updated (all databases) | KiB added | WAL KiB |
-| --- | --- | --- | --- | --- |
+| protocol | rows inserted | rows updated (all databases) | KiB added | WAL KiB | WAL fsyncs | commits (all databases, reads included) |
+| --- | --- | --- | --- | --- | --- | --- |
 ${results
   .map(
     (r) =>
-      `| ${r.protocol} | ${rowsOf(r)} | ${Object.values(r.perEscalation.postgres).reduce((a, d) => a + d.updated, 0)} | ${bytesOf(r)} | ${fmt(r.perEscalation.walBytes / 1024, 0)} |`,
+      `| ${r.protocol} | ${rowsOf(r)} | ${Object.values(r.perEscalation.postgres).reduce((a, d) => a + d.updated, 0)} | ${bytesOf(r)} | ${fmt(r.perEscalation.walBytes / 1024, 0)} | ${fmt(r.perEscalation.walSyncs, 0)} | ${fmt(
+        Object.values(r.perEscalation.commits).reduce((a, n) => a + n, 0),
+        0,
+      )} |`,
   )
   .join('\n')}
 
