@@ -782,12 +782,16 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       'not-your-tier',
       /the partnership (takes no part|acts through the sub group chair); you hold independent chair/,
     );
+    // Where the tier names who judges an unsatisfactory answer (escalatedBy, Sutton 7.3), only they escalate.
+    const judged = tier1.escalatedBy !== undefined;
     await expectRefused(
       c,
       'escalate',
       { reasonGiven: true, actor: partnership(c.input, 'business-manager') },
-      'not-your-tier',
-      /the partnership (takes no part|acts through the sub group chair); you hold business manager/,
+      judged ? 'not-the-judge' : 'not-your-tier',
+      judged
+        ? /whether the answer is unsatisfactory, and the case escalates, is judged by/
+        : /the partnership (takes no part|acts through the sub group chair); you hold business manager/,
     );
     // Nor does someone on a side who holds none of the tier's roles for that side.
     const outsider = (['chief-executive', 'board-member'] as const).find(
@@ -797,8 +801,8 @@ describe.each(PROTOCOL_IDS.map((id) => [id]))('%s under the time-skipping server
       c,
       'escalate',
       { reasonGiven: true, actor: party(c.input, 'raising', outsider) },
-      'not-your-tier',
-      /so you cannot escalate here/,
+      judged ? 'not-the-judge' : 'not-your-tier',
+      judged ? /is judged by the raising agency's/ : /so you cannot escalate here/,
     );
     // The raiser does not acknowledge their own escalation.
     await expectRefused(

@@ -286,10 +286,24 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
   },
 
   escalate: {
-    whoActs: 'tier',
+    // Who escalates is the tier's acting roles, or those the tier names to judge an
+    // unsatisfactory answer (`escalatedBy`): checked here, so the one rule says both.
     validate({ protocol, state, tier }, action) {
       requireOpen(state);
-      requireParty(action);
+      const judges = tier.escalatedBy;
+      if (followsWhoMayAct(state)) {
+        if (judges) {
+          const roles: string[] = judges[action.actor.side];
+          if (!heldRoles(action.actor).some((r) => roles.includes(r)))
+            refuse('not-the-judge', escalationJudgeRefusal(tier, judges));
+        } else {
+          const refusal = tierRoleRefusal(tier, action.actor, action.kind);
+          if (refusal) refuse('not-your-tier', refusal);
+        }
+      }
+      // A partnership role escalates only where the tier names it to judge.
+      if (!(judges && action.actor.side === 'partnership' && judges.partnership.length > 0))
+        requireParty(action);
       if (tier.number >= lastTierNumber(protocol)) {
         refuse(
           'final-tier',
@@ -653,6 +667,17 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
     },
   },
 };
+
+/** Who judges an unsatisfactory answer at this tier, in a sentence. */
+function escalationJudgeRefusal(tier: Tier, judges: NonNullable<Tier['escalatedBy']>): string {
+  const who = (['raising', 'receiving', 'partnership'] as const)
+    .filter((side) => judges[side].length > 0)
+    .map(
+      (side) =>
+        `${side === 'partnership' ? 'the partnership' : `the ${side} agency`}'s ${judges[side].map(words).join(' or ')}`,
+    );
+  return `at tier ${tier.number} (${tier.title}) whether the answer is unsatisfactory, and the case escalates, is judged by ${who.join(', or ')}`;
+}
 
 /** The role the actor records a named outcome in, or null when the outcome names none of theirs. */
 export function outcomeRole(outcome: ClosingOutcome, actor: EscalationAction['actor']) {

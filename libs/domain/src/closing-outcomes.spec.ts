@@ -143,3 +143,46 @@ describe('record-outcome (named closing outcomes)', () => {
     ).not.toContain('record-outcome');
   });
 });
+
+describe('who judges an unsatisfactory answer (escalatedBy)', () => {
+  const escalate = (actor: Actor): EscalationAction => ({
+    kind: 'escalate',
+    actor,
+    actionId: 'e1',
+    reasonGiven: true,
+  });
+
+  it("lets only the dissenting agency's lead escalate Sutton 7.3's tier 1, naming who judges", () => {
+    const state = raise();
+    expect(refusalOf(() => act(state, escalate(conferenceSide)))).toEqual({
+      code: 'not-the-judge',
+      message: expect.stringMatching(
+        /^at tier 1 \(.*\) whether the answer is unsatisfactory, and the case escalates, is judged by the raising agency's safeguarding lead$/,
+      ),
+    });
+    // The raiser acts at tier 1 but does not judge the lead's concurrence.
+    expect(refusalOf(() => act(state, escalate(raiser)))?.code).toBe('not-the-judge');
+    expect(availableActions(SUTTON, state, raiser, T0)).not.toContain('escalate');
+    expect(availableActions(SUTTON, state, lead, T0)).toContain('escalate');
+    act(state, escalate(lead));
+    expect(state.tier.number).toBe(2);
+  });
+
+  it('lets the concerned professional escalate at tier 2, not the conference side', () => {
+    const state = raise();
+    act(state, escalate(lead));
+    expect(refusalOf(() => act(state, { ...escalate(conferenceSide), actionId: 'e2' }))?.code).toBe(
+      'not-the-judge',
+    );
+    act(state, { ...escalate(raiser), actionId: 'e3' });
+    expect(state.tier.number).toBe(3);
+  });
+
+  it('keeps the tier roles where the protocol names no judge (Sefton)', () => {
+    const sefton = getProtocol('sefton-sscp');
+    const state = raise(sefton);
+    const receiving: Actor = { ...raiser, personId: 'r', agencyId: 'csc', side: 'receiving' };
+    act(state, escalate(receiving), sefton);
+    expect(state.tier.number).toBe(2);
+  });
+});

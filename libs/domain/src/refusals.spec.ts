@@ -424,6 +424,16 @@ const CASES: Record<string, () => string> = {
       actionId: 'o',
       outcome: 'lead-does-not-concur',
     }),
+  // Sutton 7.3: whether the answer is unsatisfactory is the dissenting side's to judge.
+  'not-the-judge': () => {
+    const c = start('sutton-cp-conference');
+    return refusal(c, {
+      kind: 'escalate',
+      actor: agency('receiving', 'safeguarding-lead'),
+      actionId: 'e',
+      reasonGiven: true,
+    });
+  },
   'not-the-raiser': () => {
     const c = start('sefton-sscp');
     return refusal(c, { kind: 'withdraw', actor: actingAgency(c, 'receiving'), actionId: 'w' });

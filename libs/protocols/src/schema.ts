@@ -197,6 +197,18 @@ export const tierSchema = z.object({
   onBreach: z.enum(['advance-and-alert', 'alert-only']),
   /** A decision at this tier is final and binding. */
   final: z.boolean().default(false),
+  /**
+   * Who judges that the answer at this tier is unsatisfactory and escalates it (Sutton 7.3: "If
+   * the outcome of these alternate steps fail to satisfy the concerned professional"), by side.
+   * Omitted: the tier's acting roles of either agency. A missed deadline escalates as before.
+   */
+  escalatedBy: z
+    .object({
+      raising: z.array(z.enum(AGENCY_ROLES)).default([]),
+      receiving: z.array(z.enum(AGENCY_ROLES)).default([]),
+      partnership: z.array(z.enum(PARTNERSHIP_ROLES)).default([]),
+    })
+    .optional(),
   /** Which route of the final stage this tier is, when the protocol branches there. */
   route: z.string().optional(),
   /** Sutton 7.3 / BSCB stage 4: outcome options offered at this tier. */

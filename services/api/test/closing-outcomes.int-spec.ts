@@ -106,6 +106,26 @@ describe('Named closing outcomes (POST /escalations/:id/outcome, records/outcome
     expect(after.status).toBe(409);
   });
 
+  it('leaves the judgement that an answer is unsatisfactory to the dissenting side (escalatedBy)', async () => {
+    const id = await raise(P, 'SUT-OUT-0002', raiser);
+    const conferenceLead = person(S, 'police', 'safeguarding-lead');
+    const refused = await stack
+      .http()
+      .post(`/escalations/${id}/escalate`)
+      .set('Authorization', await stack.as(conferenceLead))
+      .send({ reason: 'We think it should go up.' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ reason: 'not-the-judge' });
+    expect(refused.body.message).toMatch(/is judged by the raising agency's safeguarding lead$/);
+    const escalated = await stack
+      .http()
+      .post(`/escalations/${id}/escalate`)
+      .set('Authorization', await stack.as(lead))
+      .send({ reason: 'The lead concurs with the dissent.' });
+    expect(escalated.status).toBe(200);
+    expect(escalated.body.escalation.tier).toBe(2);
+  });
+
   it('has no outcome record, and takes no named outcome, under a protocol that names none', async () => {
     const sefton = 'sefton-sscp';
     const who = person(sefton, 'csc', 'practitioner');
