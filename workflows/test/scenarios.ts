@@ -1,5 +1,5 @@
 import { addNoteSignal, calendarChangedSignal, type EscalationSnapshot } from '@resolve/contracts';
-import { tierAt } from '@resolve/protocols';
+import { getProtocol, parseProtocol, registerProtocol, tierAt } from '@resolve/protocols';
 import {
   actionId,
   lastTierNumber,
@@ -37,6 +37,20 @@ export interface Scenario {
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
+
+/**
+ * Sefton's protocol with a protective timescale its practitioners may set (no shipped protocol
+ * has one), registered as a partnership's folder protocol would be, for the action
+ * set-protective-deadline.
+ */
+const SEFTON_PROTECTIVE = 'sefton-sscp-protective';
+{
+  const json = JSON.parse(JSON.stringify(getProtocol('sefton-sscp')));
+  json.id = SEFTON_PROTECTIVE;
+  json.version = 1;
+  json.tiers[0].protectiveDeadline = { setBy: ['practitioner'] };
+  registerProtocol(parseProtocol(json, `${SEFTON_PROTECTIVE}.json`), 'scenarios.ts');
+}
 
 /** Lets the current tier's deadline pass; resolves once the workflow has dealt with it. */
 async function breachCurrentTier(c: Case, h: Harness): Promise<EscalationSnapshot> {
@@ -267,6 +281,39 @@ export const SCENARIOS: Scenario[] = [
       });
       await resolveBoth(c);
       await expectStatus(c, 'resolved');
+    },
+  },
+  {
+    // Patch named-outcomes: Sutton 7.3's designated lead does not concur; the case closes with it.
+    name: 'sutton-cp-conference.lead-does-not-concur-closed-with-outcome',
+    protocolId: 'sutton-cp-conference',
+    async run(c) {
+      await settle(c);
+      await update(c, 'record-outcome', {
+        actor: party(c.input, 'raising', 'safeguarding-lead'),
+        outcome: 'lead-does-not-concur',
+        accountGiven: true,
+      });
+      await expectStatus(c, 'closed-with-outcome');
+    },
+  },
+  {
+    // Patch protective-deadline-action: a protective timescale set after the raise, earlier than
+    // the tier's own; the deadline is counted again and the tier lapses at the protective date.
+    name: `${SEFTON_PROTECTIVE}.protective-deadline-set-then-breached`,
+    protocolId: SEFTON_PROTECTIVE,
+    async run(c, h) {
+      const state = await settle(c);
+      const dueAt = new Date(Date.parse(state.tier.dueAt!) - 4 * HOUR).toISOString();
+      await update(c, 'set-protective-deadline', {
+        actor: tierActor(c.input, tierAt(c.protocol, 1), 'raising'),
+        dueAt,
+        reasonGiven: true,
+      });
+      await settle(c, (s) => s.tier.dueAt === dueAt);
+      await breachCurrentTier(c, h);
+      await update(c, 'withdraw', { actor: party(c.input, 'raising', 'practitioner') });
+      await expectStatus(c, 'withdrawn');
     },
   },
   {
