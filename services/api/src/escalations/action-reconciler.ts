@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { UpdateActionKind } from '@resolve/contracts';
+import { actionUpdates, type UpdateActionKind } from '@resolve/contracts';
 import { CLOSED_STATUSES, type Actor } from '@resolve/domain';
 import {
   ActionRecordsRepository,
@@ -118,7 +118,10 @@ export class ActionReconciler implements OnApplicationBootstrap, OnApplicationSh
     const row = await this.escalations.findById(action.escalationId);
     // The start relay starts a pending case's workflow first; its actions wait for it.
     if (!row || row.workflowState !== 'started') return 'waiting';
-    return action.kind === 'add-note' ? this.reconcileNote(action, row) : this.reconcileUpdate(action, row);
+    if (action.kind === 'add-note') return this.reconcileNote(action, row);
+    // Only what the API sends as an update is delivered here; any other kind is not this loop's.
+    if (!Object.hasOwn(actionUpdates, action.kind)) return 'waiting';
+    return this.reconcileUpdate(action, row);
   }
 
   private async reconcileUpdate(action: UndeliveredAction, row: EscalationEntity): Promise<Reconciled> {
