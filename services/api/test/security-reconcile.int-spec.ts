@@ -1,5 +1,11 @@
 import { snapshotQuery } from '@resolve/contracts';
-import { ActionRecordsRepository } from '@resolve/persistence';
+import {
+  ActionRecordsRepository,
+  DirectoryRepository,
+  EscalationsRepository,
+  PlanItemsRepository,
+} from '@resolve/persistence';
+import { EscalationQueriesService } from '../src/escalations/escalation-queries.service';
 import { ActionReconciler } from '../src/escalations/action-reconciler';
 import { EscalationWorkflowGateway } from '../src/escalations/escalation-workflow.gateway';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
@@ -179,6 +185,27 @@ describe('Reconciling actions a crash left between their record and their workfl
     const done = await reconciler.tick(0);
     expect(done.get(note.id)).toBe('found-applied');
     expect((await recordOf(id, 'add-note')).outcome).toBe('accepted');
+    expect(await settledTimes(workflowId, note.id)).toBe(1);
+  });
+
+  it('signals a note once when two API replicas reconcile at the same moment', async () => {
+    const { id, workflowId } = await raise();
+    jest.spyOn(gateway, 'addNote').mockRejectedValueOnce(processDied());
+    jest.spyOn(actions, 'releaseNoteClaim').mockRejectedValueOnce(processDied());
+    expect((await post(id, 'notes', RAISER, { text: 'Called the school.' })).status).toBe(503);
+    const note = await recordOf(id, 'add-note');
+    // A second replica's reconciler: same database and Temporal, its own process state.
+    const replica = new ActionReconciler(
+      actions,
+      stack.app.get(EscalationsRepository),
+      stack.app.get(PlanItemsRepository),
+      stack.app.get(DirectoryRepository),
+      gateway,
+      stack.app.get(EscalationQueriesService),
+      3_600_000,
+    );
+    const passes = await Promise.all([reconciler.tick(0), replica.tick(0)]);
+    expect(passes.map((done) => done.get(note.id)).filter(Boolean)).toEqual(['delivered']);
     expect(await settledTimes(workflowId, note.id)).toBe(1);
   });
 
