@@ -129,7 +129,13 @@ describe('Partnership reports: disputes and panel findings', () => {
       raised: 5,
       raisedWithImmediateRisk: 1,
       closed: 3,
-      closedByStatus: { resolved: 1, decided: 1, withdrawn: 1, 'referred-for-learning': 0 },
+      closedByStatus: {
+        resolved: 1,
+        decided: 1,
+        withdrawn: 1,
+        'referred-for-learning': 0,
+        'closed-with-outcome': 0,
+      },
       openAtPeriodEnd: 2,
     });
     expect(r.byCategory).toEqual([
@@ -219,7 +225,13 @@ describe('Partnership reports: disputes and panel findings', () => {
       raised: 0,
       raisedWithImmediateRisk: 0,
       closed: 0,
-      closedByStatus: { resolved: 0, decided: 0, withdrawn: 0, 'referred-for-learning': 0 },
+      closedByStatus: {
+        resolved: 0,
+        decided: 0,
+        withdrawn: 0,
+        'referred-for-learning': 0,
+        'closed-with-outcome': 0,
+      },
       openAtPeriodEnd: 0,
     });
     expect(before.period).toEqual({ from: '2020-01-01T00:00:00.000Z', to: '2021-01-01T00:00:00.000Z' });
