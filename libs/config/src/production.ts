@@ -42,6 +42,7 @@ function parseUrl(value: unknown): URL | null {
 const DEFAULT_DATABASE_PASSWORDS = new Set([
   'postgres',
   'resolve',
+  'resolve_app',
   'temporal',
   'password',
   'changeme',
@@ -120,6 +121,7 @@ export const PRODUCTION_RULES: readonly ProductionRule[] = [
   { variable: 'TWILIO_STATUS_CALLBACK_URL', problem: httpsUrl("Twilio's delivery-status callback") },
   { variable: 'TWILIO_CALLBACK_URL', problem: httpsUrl("Twilio's delivery-status callback") },
   { variable: 'DATABASE_URL', problem: databasePasswordProblem },
+  { variable: 'MIGRATIONS_DATABASE_URL', problem: databasePasswordProblem },
   {
     variable: 'WEBHOOK_SECRET_KEY',
     problem: (value) =>

@@ -143,6 +143,26 @@ describe('rate limits and proxies', () => {
   });
 });
 
+describe('the owner role', () => {
+  it('MIGRATIONS_DATABASE_URL is optional, parsed strictly, and its default password refused in production', () => {
+    expect(loadApiConfig(composeDefaults).MIGRATIONS_DATABASE_URL).toBeUndefined();
+    expect(problems({ ...composeDefaults, MIGRATIONS_DATABASE_URL: 'mysql://x' })).toEqual([
+      expect.stringMatching(/^MIGRATIONS_DATABASE_URL: /),
+    ]);
+    expect(
+      problems({
+        ...composeDefaults,
+        RESOLVE_ENV: 'production',
+        MIGRATIONS_DATABASE_URL: 'postgres://resolve:resolve@db/resolve',
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^MIGRATIONS_DATABASE_URL: uses a default database password/),
+      ]),
+    );
+  });
+});
+
 describe('token verification settings', () => {
   const load = (env: Record<string, string>) => loadApiConfig({ ...composeDefaults, ...env });
 

@@ -92,6 +92,8 @@ export const apiConfigSchema = z
   .object({
     ...deploymentSettings,
     DATABASE_URL: postgresUrl,
+    /** The tables' owner, which runs the migrations; DATABASE_URL's role then owns nothing. Secret. */
+    MIGRATIONS_DATABASE_URL: unsetWhenEmpty(postgresUrl),
     ...temporalSettings,
     PORT: wholeNumber({ min: 1, max: 65535 }).default(3000),
     /** Issuer (iss) tokens must carry. */

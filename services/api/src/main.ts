@@ -1,5 +1,5 @@
 import { Client } from '@temporalio/client';
-import { openDatabase } from '@resolve/persistence';
+import { migrateAsOwnerThenServe, openDatabase, servingRoleProblems } from '@resolve/persistence';
 import { connectTemporalClient, createDataConverter } from '@resolve/temporal';
 import { createApiApp } from './app';
 import { loadOrCreateLocalIssuer } from './auth/local-issuer';
@@ -13,7 +13,26 @@ async function main() {
   logger.setLevel(config.LOG_LEVEL);
   // Payload encryption (RESOLVE_ENCRYPTION_KEYS, required) and the UI's codec origins (CODEC_CORS_ORIGINS).
   const codec = codecFromEnv(process.env);
-  const dataSource = await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS });
+  // With MIGRATIONS_DATABASE_URL the tables' owner migrates and the API serves as a role that owns
+  // nothing, so it cannot switch off the append-only triggers (docs/security.md, "The owner role").
+  const dataSource = config.MIGRATIONS_DATABASE_URL
+    ? await migrateAsOwnerThenServe({
+        databaseUrl: config.DATABASE_URL,
+        migrationsDatabaseUrl: config.MIGRATIONS_DATABASE_URL,
+        open: (url, migrate) => openDatabase(url, { migrate: migrate && config.RUN_MIGRATIONS }),
+      })
+    : await openDatabase(config.DATABASE_URL, { migrate: config.RUN_MIGRATIONS });
+  const roleProblems = await servingRoleProblems(dataSource);
+  if (roleProblems.length && config.RESOLVE_ENV === 'production') {
+    await dataSource.destroy();
+    throw new Error(
+      `DATABASE_URL: ${roleProblems.join('; ')}: production serves as a role that owns nothing (set MIGRATIONS_DATABASE_URL to the owner, DATABASE_URL to the application role)`,
+    );
+  }
+  if (roleProblems.length)
+    logger.warn('the API serves as a role that could disable the append-only triggers', {
+      problems: roleProblems,
+    });
   // TLS, mTLS and API key as configured (TEMPORAL_TLS_*, TEMPORAL_API_KEY).
   const connection = await connectTemporalClient(config);
   const temporal = new Client({

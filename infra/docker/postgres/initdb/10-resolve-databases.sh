@@ -5,6 +5,7 @@
 # One server, two tenants kept apart:
 #   temporal  owns temporal + temporal_visibility  (Temporal's persistence and visibility)
 #   resolve   owns resolve                         (the application: TypeORM migrations)
+#   resolve_app owns nothing                       (what the services serve as)
 # Neither role may connect to the other's databases, and neither is a superuser. In
 # production they would be two separate servers (see infra/README.md).
 #
@@ -15,14 +16,19 @@ set -euo pipefail
 
 : "${TEMPORAL_DB_PASSWORD:?TEMPORAL_DB_PASSWORD is required}"
 : "${RESOLVE_DB_PASSWORD:?RESOLVE_DB_PASSWORD is required}"
+: "${RESOLVE_APP_DB_PASSWORD:?RESOLVE_APP_DB_PASSWORD is required}"
 
 psql -v ON_ERROR_STOP=1 --no-psqlrc \
   --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" \
   -v temporal_password="$TEMPORAL_DB_PASSWORD" \
-  -v resolve_password="$RESOLVE_DB_PASSWORD" <<'SQL'
+  -v resolve_password="$RESOLVE_DB_PASSWORD" \
+  -v resolve_app_password="$RESOLVE_APP_DB_PASSWORD" <<'SQL'
 -- Roles: login only; no CREATEDB, CREATEROLE or superuser.
 CREATE ROLE temporal WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'temporal_password';
 CREATE ROLE resolve  WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'resolve_password';
+-- The role the services serve as: it owns nothing, so it cannot switch off the append-only
+-- triggers; the API grants it its rights after migrating as resolve (MIGRATIONS_DATABASE_URL).
+CREATE ROLE resolve_app WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'resolve_app_password';
 
 -- Temporal. Its visibility schema runs CREATE EXTENSION btree_gin itself (a trusted
 -- extension, so the database owner may), so it is not created here.
@@ -35,7 +41,7 @@ CREATE DATABASE resolve OWNER resolve ENCODING 'UTF8';
 -- Keep the tenants apart: by default every role may connect to every database.
 REVOKE ALL ON DATABASE temporal, temporal_visibility, resolve FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE temporal, temporal_visibility TO temporal;
-GRANT CONNECT, TEMPORARY ON DATABASE resolve TO resolve;
+GRANT CONNECT, TEMPORARY ON DATABASE resolve TO resolve, resolve_app;
 
 -- Each database's public schema belongs to its owner (Postgres 15+ no longer lets every
 -- role create objects there).
@@ -49,4 +55,4 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE, CREATE ON SCHEMA public TO resolve;
 SQL
 
-echo "[initdb] created roles temporal, resolve and databases temporal, temporal_visibility, resolve"
+echo "[initdb] created roles temporal, resolve, resolve_app and databases temporal, temporal_visibility, resolve"
