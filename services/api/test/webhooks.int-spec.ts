@@ -395,7 +395,10 @@ describe('Signed webhooks to agencies', () => {
       [delivery.id],
     );
     expect(row).toEqual({ workflow_id: `webhook-${deliveryKey}`, delivery_key: deliveryKey });
-    const described = await stack.env.client.workflow.getHandle(row.workflow_id).describe();
+    // The row says delivered as the activity ends; the workflow completes just after it.
+    const handle = stack.env.client.workflow.getHandle(row.workflow_id);
+    await handle.result();
+    const described = await handle.describe();
     expect(described.type).toBe('webhookDelivery');
     expect(described.status.name).toBe('COMPLETED');
 

@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'resolved',
   'decided',
   'withdrawn',
+  'closed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -34,7 +34,9 @@ export interface WebhookSourceEntry {
 
 /**
  * The webhook event a timeline entry is, if any. "Resolved" is the case closing as resolved
- * (both sides confirmed); "decided" is the final decision being recorded.
+ * (both sides confirmed); "decided" is the final decision being recorded. "Closed" is any other
+ * ending that has no event of its own (a protocol's named outcome, a learning referral); a
+ * closing as decided or withdrawn is already told by its own event, so it is not told twice.
  */
 export function webhookEventOf(entry: Pick<WebhookSourceEntry, 'type' | 'detail'>): WebhookEventType | null {
   switch (entry.type) {
@@ -48,7 +50,8 @@ export function webhookEventOf(entry: Pick<WebhookSourceEntry, 'type' | 'detail'
     case 'final-decision-recorded':
       return 'decided';
     case 'closed':
-      return entry.detail?.status === 'resolved' ? 'resolved' : null;
+      if (entry.detail?.status === 'resolved') return 'resolved';
+      return entry.detail?.status === 'decided' || entry.detail?.status === 'withdrawn' ? null : 'closed';
     default:
       return null;
   }
@@ -204,12 +207,22 @@ export class WebhooksRepository {
       const at = e.at.toISOString();
       const dueAt =
         event === 'deadline-breached' && typeof e.detail?.dueAt === 'string' ? e.detail.dueAt : null;
+      // A closing's status is a code (closed-with-outcome, referred-for-learning), never free text.
+      const status = event === 'closed' && typeof e.detail?.status === 'string' ? e.detail.status : null;
       return [
         {
           seq: e.seq,
           event,
           at,
-          data: { escalationId, event, tier: e.tier, at, seq: e.seq, ...(dueAt ? { dueAt } : {}) },
+          data: {
+            escalationId,
+            event,
+            tier: e.tier,
+            at,
+            seq: e.seq,
+            ...(dueAt ? { dueAt } : {}),
+            ...(status ? { status } : {}),
+          },
         },
       ];
     });
