@@ -347,7 +347,7 @@ Escalations: ${esc.raised}/${N} raised (worker stopped) in ${fmt(esc.raisedInSec
 
 CPU seconds, no-op phase: ${JSON.stringify(noop.cpuSeconds)}; escalation phase (raise, extensions, herd): ${JSON.stringify(esc.cpuSeconds)}.
 
-Worker cache: ${result.setup.workerMaxCachedWorkflows} workflows. Worker metrics from 5 s before the instant to the end of the herd: sticky cache hits ${esc.workerMetrics.temporal_sticky_cache_hit ?? 'n/a'}, misses ${esc.workerMetrics.temporal_sticky_cache_miss ?? 'n/a'}, forced evictions ${esc.workerMetrics.temporal_sticky_cache_total_forced_eviction ?? 'n/a'}; workflow tasks ${esc.workerMetrics.temporal_workflow_task_execution_latency_count ?? 'n/a'}, replays ${esc.workerMetrics.temporal_workflow_task_replay_latency_count ?? 'n/a'}; local activities ${esc.workerMetrics.temporal_local_activity_execution_latency_count ?? 'n/a'}.
+Worker cache: ${result.setup.workerMaxCachedWorkflows} workflows. Worker metrics from 5 s before the instant to the end of the herd: sticky cache hits ${esc.workerMetrics.temporal_sticky_cache_hit ?? 'n/a'}, misses ${esc.workerMetrics.temporal_sticky_cache_miss ?? 'n/a'}, forced evictions ${esc.workerMetrics.temporal_sticky_cache_total_forced_eviction ?? 'n/a'}; workflow tasks ${esc.workerMetrics.temporal_workflow_task_execution_latency_count ?? 'n/a'}, replay time ${esc.workerMetrics.temporal_workflow_task_replay_latency_sum ?? 'n/a'} ms; local activities ${esc.workerMetrics.temporal_local_activity_execution_latency_count ?? 'n/a'}.
 `;
     writeResults(args.out ?? `herd-${TEMPORAL}-${N}`, result, md);
     console.log(md);
