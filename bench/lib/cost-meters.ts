@@ -59,7 +59,11 @@ export interface TableCounts {
 export interface PostgresSnapshot {
   /** database → table → counts */
   databases: Record<string, Record<string, TableCounts>>;
+  /** database → transactions committed (each one a WAL flush, unless grouped with others) */
+  commits: Record<string, number>;
   walLsn: string;
+  /** pg_stat_wal (whole cluster): WAL records, writes and fsyncs so far. */
+  wal: { records: number; writes: number; syncs: number };
 }
 
 /** Keeps one connection to each database of the cluster and reads their statistics views. */
@@ -119,8 +123,21 @@ export class PostgresMeter {
         ]),
       );
     }
+    await this.admin.query('SELECT pg_stat_clear_snapshot()');
+    const commits = await this.admin.query<{ datname: string; commits: string }>(
+      'SELECT datname, xact_commit AS commits FROM pg_stat_database WHERE datname IS NOT NULL',
+    );
     const wal = await this.admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    return { databases, walLsn: wal.rows[0].lsn };
+    const walStats = await this.admin.query<{ records: string; writes: string; syncs: string }>(
+      'SELECT wal_records AS records, wal_write AS writes, wal_sync AS syncs FROM pg_stat_wal',
+    );
+    const w = walStats.rows[0];
+    return {
+      wal: { records: Number(w.records), writes: Number(w.writes), syncs: Number(w.syncs) },
+      databases,
+      commits: Object.fromEntries(commits.rows.map((r) => [r.datname, Number(r.commits)])),
+      walLsn: wal.rows[0].lsn,
+    };
   }
 
   /** WAL bytes written between two snapshots (every database of the cluster together). */
