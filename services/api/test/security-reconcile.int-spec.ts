@@ -181,6 +181,16 @@ describe('Reconciling actions a crash left between their record and their workfl
     expect(res.status).toBe(503);
     const note = await recordOf(id, 'add-note');
     expect(note.outcome).toBe('pending');
+    // The workflow has taken the signal in (its timeline shows the note) before the reconciler
+    // looks: under load the history read could otherwise race the signal's arrival.
+    for (let i = 0; i < 50; i++) {
+      const [{ n }] = await stack.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM escalation_event WHERE action_id = $1`,
+        [note.id],
+      );
+      if (n > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     const done = await reconciler.tick(0);
     expect(done.get(note.id)).toBe('found-applied');
