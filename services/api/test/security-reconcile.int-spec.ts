@@ -27,6 +27,18 @@ const processDied = () => new Error('the API process died here');
 
 describe('Reconciling actions a crash left between their record and their workflow', () => {
   let stack: Stack;
+
+  /** Waits (up to 5 s) until the workflow's timeline shows the action: the workflow has taken it in. */
+  async function untilTakenIn(actionId: string): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      const [{ n }] = await stack.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM escalation_event WHERE action_id = $1`,
+        [actionId],
+      );
+      if (n > 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   let reconciler: ActionReconciler;
   let gateway: EscalationWorkflowGateway;
   let actions: ActionRecordsRepository;
@@ -157,14 +169,7 @@ describe('Reconciling actions a crash left between their record and their workfl
     expect(done.get(note.id)).toBe('delivered');
     expect(await settledTimes(workflowId, note.id)).toBe(1);
     // Its timeline entry is projected: no later pass looks at it again, and none signals it twice.
-    for (let i = 0; i < 50; i++) {
-      const [{ n }] = await stack.db.dataSource.query(
-        `SELECT count(*)::int AS n FROM escalation_event WHERE action_id = $1`,
-        [note.id],
-      );
-      if (n > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilTakenIn(note.id);
     expect((await reconciler.tick(0)).has(note.id)).toBe(false);
     expect(await settledTimes(workflowId, note.id)).toBe(1);
   });
@@ -183,14 +188,7 @@ describe('Reconciling actions a crash left between their record and their workfl
     expect(note.outcome).toBe('pending');
     // The workflow has taken the signal in (its timeline shows the note) before the reconciler
     // looks: under load the history read could otherwise race the signal's arrival.
-    for (let i = 0; i < 50; i++) {
-      const [{ n }] = await stack.db.dataSource.query(
-        `SELECT count(*)::int AS n FROM escalation_event WHERE action_id = $1`,
-        [note.id],
-      );
-      if (n > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilTakenIn(note.id);
 
     const done = await reconciler.tick(0);
     expect(done.get(note.id)).toBe('found-applied');
