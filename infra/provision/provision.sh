@@ -18,6 +18,14 @@ PRINT_ENV=0
 log() { echo "[provision] $*" >&2; }
 mkdir -p "$TOOLS_DIR/bin"
 
+# One provisioning at a time: test runs started side by side on a fresh machine would otherwise
+# each build the same binaries into the same folders (and one's clean-up would delete another's).
+exec 9>"$TOOLS_DIR/.provision.lock"
+if ! flock -n 9; then
+  log "another provisioning is under way; waiting for it"
+  flock 9
+fi
+
 # ---- Temporal CLI (dev server + Web UI) -----------------------------------------------
 CLI="$TOOLS_DIR/bin/temporal"
 # `go install` builds report version 0.0.0-DEV, so a marker file records what was built.
