@@ -6,11 +6,23 @@
  * from the actual send.
  *
  *   node -r ./infra/runtime/register.js bench/api-latency.ts [--rate 100] [--seconds 30] [--note-targets 10]
+ *     [--temporal dev|production] [--out name]
  *
  * The API runs in its own process from bench/support/api-main.ts: main.ts's wiring with the
  * per-client rate limit lifted (main.ts allows one client address 1,200 requests a minute).
  */
-import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
+import {
+  gitCommit,
+  machine,
+  num,
+  parseArgs,
+  sleep,
+  temporalChoice,
+  temporalLabel,
+  waitForQuiet,
+  watchdog,
+  writeResults,
+} from './lib/cli';
 import { pool, raiseBody, type HttpResult } from './lib/http';
 import { cpuDelta, stackCpu, startStack, type Stack } from './lib/stack';
 import { fmt, summarise } from './lib/stats';
@@ -19,6 +31,7 @@ const args = parseArgs();
 const RATE = num(args, 'rate', 100);
 const SECONDS = num(args, 'seconds', 30);
 const NOTE_TARGETS = num(args, 'note-targets', 10);
+const TEMPORAL = temporalChoice(args);
 const TARGET_P99_MS = 50;
 
 async function fixedRate(
@@ -69,7 +82,8 @@ async function main() {
   let stack: Stack | null = null;
   watchdog(15 * 60_000, async () => stack?.stop());
   const quiet = await waitForQuiet(Number(args['max-load'] ?? 1.5), Number(args['quiet-wait'] ?? 600) * 1000);
-  stack = await startStack({ name: 'latency', apiEntry: 'bench' });
+  const loadAtStart = machine().load;
+  stack = await startStack({ name: `latency-${TEMPORAL}`, apiEntry: 'bench', temporal: TEMPORAL });
   const s = stack;
   try {
     const token = await s.token('sefton-sscp-csc-practitioner');
@@ -149,9 +163,10 @@ async function main() {
       benchmark: 'api-latency',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/api-latency.ts --rate ${RATE} --seconds ${SECONDS} --note-targets ${NOTE_TARGETS}`,
-      machine: { ...machine(), loadBefore, loadAfter, quietWait: quiet },
+      command: `node -r ./infra/runtime/register.js bench/api-latency.ts --rate ${RATE} --seconds ${SECONDS} --note-targets ${NOTE_TARGETS} --temporal ${TEMPORAL}`,
+      machine: { ...machine(), loadAtStart, loadBefore, loadAfter, quietWait: quiet },
       setup: {
+        temporal: temporalLabel(TEMPORAL),
         api: 'bench/support/api-main.ts in its own process (main.ts wiring; rate limit lifted); every request is authenticated (ES256 JWT) and audited (hash-chained audit_log row)',
         readTarget: `one sefton-sscp escalation with ${history} timeline entries`,
         noteTargets: `${NOTE_TARGETS} sefton-sscp escalations, round robin`,
@@ -178,9 +193,11 @@ async function main() {
         .join(', ')} |`;
     const md = `# api-latency
 
-${result.at} · commit ${result.commit} · ${result.machine.nproc} cores · load before ${loadBefore.join(' / ')}, after ${loadAfter.join(' / ')}
+${result.at} · commit ${result.commit} · ${result.machine.nproc} cores shared with other sessions · \`uptime\` load at start ${loadAtStart.join(' / ')}, before the phases ${loadBefore.join(' / ')}, after ${loadAfter.join(' / ')}
 
 \`${result.command}\`
+
+${result.setup.temporal}.
 
 Open loop at ${RATE} req/s for ${SECONDS} s per phase; latency from the scheduled send instant (ms).
 
@@ -194,7 +211,7 @@ CPU seconds per phase (${SECONDS} s each): GET ${JSON.stringify(read.cpuSeconds)
 
 Notes afterwards: ${note.requests + 20} sent (with the warm-up), ${inWorkflows} in the workflows' state, ${noted} in the Postgres timeline (escalation_event).
 `;
-    writeResults('api-latency', result, md);
+    writeResults(args.out ?? (TEMPORAL === 'dev' ? 'api-latency' : `api-latency-${TEMPORAL}`), result, md);
     console.log(md);
   } finally {
     await s.stop();

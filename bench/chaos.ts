@@ -19,6 +19,11 @@
  *   node -r ./infra/runtime/register.js bench/chaos.ts [--n 500] [--raise-seconds 60] [--seed 1]
  *        [--gap-min 20 --gap-max 60]   seconds between kills
  *        [--settle-minutes 30]         bound on the whole run before the checks
+ *        [--temporal dev|production]   production: the Postgres-backed server of
+ *                                      infra/temporal-server/, its databases on the stack's
+ *                                      Postgres, so a Postgres kill takes Temporal's storage too;
+ *                                      its kill -9 is restarted by `temporal-server.sh up` on the
+ *                                      same databases
  */
 import { getProtocol } from '@resolve/protocols';
 import {
@@ -33,7 +38,17 @@ import type { Audience } from '@resolve/domain';
 import { createDeadlineActivities } from '../services/worker/src/activities/deadlines';
 import { loadDirectorySnapshot, loadEscalationFacts } from '../services/notifier/src/directory';
 import { resolveRecipients } from '../services/notifier/src/recipients';
-import { gitCommit, machine, num, parseArgs, sleep, watchdog, writeResults } from './lib/cli';
+import {
+  gitCommit,
+  machine,
+  num,
+  parseArgs,
+  sleep,
+  temporalChoice,
+  temporalLabel,
+  watchdog,
+  writeResults,
+} from './lib/cli';
 import { pool, raiseBody } from './lib/http';
 import { messageIdFor } from './lib/smtp';
 import { startStack, type ComponentName, type Stack } from './lib/stack';
@@ -45,6 +60,7 @@ const SEED = num(args, 'seed', Date.now() % 1_000_000);
 const SETTLE_MINUTES = num(args, 'settle-minutes', 30);
 const GAP_MIN = num(args, 'gap-min', 20);
 const GAP_MAX = num(args, 'gap-max', 60);
+const TEMPORAL = temporalChoice(args);
 const COMPONENTS: ComponentName[] = ['worker', 'notifier', 'api', 'temporal', 'postgres'];
 
 /** mulberry32: a small seeded PRNG, so a run can be repeated with --seed. */
@@ -107,10 +123,20 @@ async function raiseAll(stack: Stack, refs: string[], stopAt: number) {
 // ------------------------------------------------------------------------------------------------
 // The kills.
 
-async function restartWithRetry(stack: Stack, c: ComponentName) {
+/** The Temporal server's exits that nobody asked for (e.g. when Postgres went away under it). */
+const temporalExits: { at: number; after: string }[] = [];
+
+async function restartWithRetry(stack: Stack, c: ComponentName, temporalKilledToo = false) {
   for (let attempt = 1; ; attempt++) {
     try {
       await stack.restart(c);
+      // The stack does not supervise the Temporal server: if it died with another component
+      // (not killed by us), say so and start it again, so the run can go on and the note shows it.
+      if (c !== 'temporal' && !temporalKilledToo && !stack.temporalPid()) {
+        log(`the Temporal server is gone after the ${c} kill: restarting it`);
+        temporalExits.push({ at: Date.now(), after: c });
+        await stack.restart('temporal');
+      }
       return;
     } catch (err) {
       log(`restart of ${c} failed (attempt ${attempt}): ${String((err as Error).message).slice(0, 200)}`);
@@ -141,7 +167,7 @@ async function chaos(stack: Stack, kills: Kill[]) {
   kills.push(k);
   for (const c of [...COMPONENTS].sort(() => random() - 0.5)) stack.kill9(c);
   await sleep(downMs);
-  await restartWithRetry(stack, 'postgres');
+  await restartWithRetry(stack, 'postgres', true);
   await restartWithRetry(stack, 'temporal');
   await Promise.all((['worker', 'notifier', 'api'] as const).map((c) => restartWithRetry(stack, c)));
   k.restartedAt = Date.now();
@@ -266,8 +292,10 @@ async function main() {
   let stack: Stack | null = null;
   watchdog((SETTLE_MINUTES + 20) * 60_000, async () => stack?.stop());
   log(`seed ${SEED}; ${N} demo escalations over ${RAISE_SECONDS} s`);
+  const loadAtStart = machine().load;
   stack = await startStack({
-    name: 'chaos',
+    name: `chaos-${TEMPORAL}`,
+    temporal: TEMPORAL,
     apiEntry: 'main',
     supervise: true,
     durable: true,
@@ -549,12 +577,17 @@ async function main() {
         `services that exited by themselves and were restarted by the supervisor: ${exitedByThemselves.map((e) => `${e.service} at +${((e.at - t0) / 1000).toFixed(0)} s (${e.detail})`).join('; ')}`,
       );
     }
+    if (temporalExits.length)
+      notes.push(
+        `the Temporal server exited by itself (not killed by the run) and was started again: ${temporalExits.map((e) => `after the ${e.after} kill, at +${((e.at - t0) / 1000).toFixed(0)} s`).join('; ')}`,
+      );
     const result = {
       benchmark: 'chaos',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/chaos.ts --n ${N} --raise-seconds ${RAISE_SECONDS} --seed ${SEED} --gap-min ${GAP_MIN} --gap-max ${GAP_MAX}`,
-      machine: machine(),
+      command: `node -r ./infra/runtime/register.js bench/chaos.ts --n ${N} --raise-seconds ${RAISE_SECONDS} --seed ${SEED} --gap-min ${GAP_MIN} --gap-max ${GAP_MAX} --temporal ${TEMPORAL}`,
+      machine: { ...machine(), loadAtStart },
+      temporal: temporalLabel(TEMPORAL),
       passed: failures.length === 0,
       failures,
       notes,
@@ -593,9 +626,11 @@ async function main() {
     };
     const md = `# chaos
 
-${result.at} · commit ${result.commit} · ${result.machine.nproc} cores · load ${result.machine.load.join(' / ')} · seed ${SEED}
+${result.at} · commit ${result.commit} · ${result.machine.nproc} cores shared with other sessions · \`uptime\` load at start ${loadAtStart.join(' / ')}, at the end ${result.machine.load.join(' / ')} · seed ${SEED}
 
 \`${result.command}\`
+
+${result.temporal}.
 
 **${result.passed ? 'PASSED' : 'FAILED'}** in ${result.seconds.toFixed(0)} s: ${rows.length}/${N} demo escalations, each through 4 breaches; ${deliveries.length} delivery rows (${expectedTotal} expected from the workflows' timelines; ${perEscalation} per escalation when every reminder fires), ${s.smtp.mails.length} emails accepted by SMTP.
 
@@ -616,7 +651,7 @@ ${result.kills.map((k) => `| ${k.component} | +${k.killedAtS.toFixed(0)} s | ${k
 | audit chain | ${audit ? JSON.stringify(audit) : verify.status === 404 ? 'no /audit/verify' : `answered ${verify.status}`} |
 
 ${failures.length ? `Failures:\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}${notes.length ? `\nNotes:\n${notes.map((f) => `- ${f}`).join('\n')}\n` : ''}${documentedDuplicates.length ? `\nDocumented duplicates:\n${documentedDuplicates.map((d) => `- ${d.key} ×${d.times}: ${d.cause}`).join('\n')}\n` : ''}`;
-    writeResults(args.out ?? 'chaos', result, md);
+    writeResults(args.out ?? (TEMPORAL === 'dev' ? 'chaos' : `chaos-${TEMPORAL}`), result, md);
     console.log(md);
   } finally {
     await s.stop();

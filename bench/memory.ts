@@ -3,12 +3,28 @@
  * each its own process started from its main.ts, with 0 and then with N open escalations that
  * sleep until a working-day deadline (sefton-sscp). The notifier's is recorded too.
  *
- *   node -r ./infra/runtime/register.js bench/memory.ts [--n 10000] [--rate 18] [--out name]
+ *   node -r ./infra/runtime/register.js bench/memory.ts [--n 10000] [--rate 18]
+ *     [--temporal dev|production] [--out name]
+ *
+ * The Temporal server's own resident memory is recorded beside them (with `--temporal
+ * production` it is the Postgres-backed server's single process; its databases' memory is in
+ * Postgres, not measured here).
  *
  * The API here is services/api/src/main.ts itself, rate limit included (1,200 requests a minute
  * per client address), so raises are paced under 20/s and a 429 is retried after its wait.
  */
-import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
+import {
+  gitCommit,
+  machine,
+  num,
+  parseArgs,
+  sleep,
+  temporalChoice,
+  temporalLabel,
+  waitForQuiet,
+  watchdog,
+  writeResults,
+} from './lib/cli';
 import { raiseBody } from './lib/http';
 import { readVmRss, startStack, type ServiceName, type Stack } from './lib/stack';
 import { fmt } from './lib/stats';
@@ -17,22 +33,33 @@ const args = parseArgs();
 const N = num(args, 'n', 10_000);
 const RATE = num(args, 'rate', 18);
 const C = num(args, 'concurrency', 8);
+const TEMPORAL = temporalChoice(args);
 const TARGET_GROWTH_MIB = 50;
 const MiB = 2 ** 20;
 
 /** Median VmRSS over `seconds`, sampled each second, per service. */
-async function sampleRss(stack: Stack, seconds: number): Promise<Record<ServiceName, number>> {
-  const samples: Record<ServiceName, number[]> = { worker: [], api: [], notifier: [] };
+async function sampleRss(stack: Stack, seconds: number): Promise<Record<ServiceName | 'temporal', number>> {
+  const samples: Record<ServiceName | 'temporal', number[]> = {
+    worker: [],
+    api: [],
+    notifier: [],
+    temporal: [],
+  };
   for (let i = 0; i < seconds; i++) {
-    for (const name of ['worker', 'api', 'notifier'] as const) {
-      const pid = stack.services[name]?.pid;
+    for (const name of ['worker', 'api', 'notifier', 'temporal'] as const) {
+      const pid = name === 'temporal' ? stack.temporalPid() : stack.services[name]?.pid;
       const rss = pid ? readVmRss(pid) : null;
       if (rss !== null) samples[name].push(rss);
     }
     await sleep(1000);
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
-  return { worker: median(samples.worker), api: median(samples.api), notifier: median(samples.notifier) };
+  return {
+    worker: median(samples.worker),
+    api: median(samples.api),
+    notifier: median(samples.notifier),
+    temporal: median(samples.temporal),
+  };
 }
 
 /** Until nothing is moving: no email waiting, every open escalation has its deadline set. */
@@ -69,7 +96,8 @@ async function main() {
   watchdog(60 * 60_000, async () => stack?.stop());
   const log = (s: string) => console.log(s);
   const quiet = await waitForQuiet(Number(args['max-load'] ?? 1.5), Number(args['quiet-wait'] ?? 600) * 1000);
-  stack = await startStack({ name: 'memory', apiEntry: 'main' });
+  const loadAtStart = machine().load;
+  stack = await startStack({ name: `memory-${TEMPORAL}`, apiEntry: 'main', temporal: TEMPORAL });
   const s = stack;
   try {
     const token = await s.token('sefton-sscp-csc-practitioner');
@@ -139,6 +167,7 @@ async function main() {
       worker: (loaded.worker - baseline.worker) / MiB,
       api: (loaded.api - baseline.api) / MiB,
       notifier: (loaded.notifier - baseline.notifier) / MiB,
+      temporal: (loaded.temporal - baseline.temporal) / MiB,
     };
     log(
       `with ${raised} open: worker ${fmt(loaded.worker / MiB)} MiB (+${fmt(growth.worker)}), api ${fmt(loaded.api / MiB)} MiB (+${fmt(growth.api)})`,
@@ -147,9 +176,11 @@ async function main() {
       benchmark: 'memory',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `${process.env.WORKER_MAX_CACHED_WORKFLOWS ? `WORKER_MAX_CACHED_WORKFLOWS=${process.env.WORKER_MAX_CACHED_WORKFLOWS} ` : ''}node -r ./infra/runtime/register.js bench/memory.ts --n ${N} --rate ${RATE} --concurrency ${C}${args.out ? ` --out ${args.out}` : ''}`,
-      machine: { ...machine(), quietWait: quiet },
+      command: `${process.env.WORKER_MAX_CACHED_WORKFLOWS ? `WORKER_MAX_CACHED_WORKFLOWS=${process.env.WORKER_MAX_CACHED_WORKFLOWS} ` : ''}node -r ./infra/runtime/register.js bench/memory.ts --n ${N} --rate ${RATE} --concurrency ${C} --temporal ${TEMPORAL}${args.out ? ` --out ${args.out}` : ''}`,
+      machine: { ...machine(), loadAtStart, quietWait: quiet },
       setup: {
+        temporal: temporalLabel(TEMPORAL),
+        workerMaxCachedWorkflows: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'default',
         processes:
           'worker: services/worker/src/main.ts; api: services/api/src/main.ts; notifier: services/notifier/src/main.ts; each its own node process',
         protocol: 'sefton-sscp (working-day deadlines: every escalation sleeps on a timer days away)',
@@ -167,8 +198,14 @@ async function main() {
           worker: baseline.worker / MiB,
           api: baseline.api / MiB,
           notifier: baseline.notifier / MiB,
+          temporal: baseline.temporal / MiB,
         },
-        loaded: { worker: loaded.worker / MiB, api: loaded.api / MiB, notifier: loaded.notifier / MiB },
+        loaded: {
+          worker: loaded.worker / MiB,
+          api: loaded.api / MiB,
+          notifier: loaded.notifier / MiB,
+          temporal: loaded.temporal / MiB,
+        },
         growth,
       },
       target: {
@@ -179,9 +216,11 @@ async function main() {
     };
     const md = `# memory
 
-${result.at} · commit ${result.commit} · ${result.machine.nproc} cores · load at the end ${result.machine.load.join(' / ')}
+${result.at} · commit ${result.commit} · ${result.machine.nproc} cores shared with other sessions · \`uptime\` load at start ${loadAtStart.join(' / ')}, at the end ${result.machine.load.join(' / ')}
 
 \`${result.command}\`
+
+${result.setup.temporal}.
 
 VmRSS (MiB), each service its own process from its main.ts:
 
@@ -190,10 +229,11 @@ VmRSS (MiB), each service its own process from its main.ts:
 | worker | ${fmt(baseline.worker / MiB)} | ${fmt(loaded.worker / MiB)} | ${fmt(growth.worker)} | ${growth.worker < TARGET_GROWTH_MIB ? 'met' : '**missed**'} |
 | API | ${fmt(baseline.api / MiB)} | ${fmt(loaded.api / MiB)} | ${fmt(growth.api)} | ${growth.api < TARGET_GROWTH_MIB ? 'met' : '**missed**'} |
 | notifier (for reference) | ${fmt(baseline.notifier / MiB)} | ${fmt(loaded.notifier / MiB)} | ${fmt(growth.notifier)} | |
+| Temporal server process (for reference) | ${fmt(baseline.temporal / MiB)} | ${fmt(loaded.temporal / MiB)} | ${fmt(growth.temporal)} | |
 
 ${raised} raised in ${raiseSeconds.toFixed(0)} s; all sleeping after ${settleSeconds.toFixed(0)} s${settled ? '' : ' (NOT settled within the time limit)'}; ${s.smtp.mails.length} emails accepted.
 `;
-    writeResults(args.out ?? 'memory', result, md);
+    writeResults(args.out ?? (TEMPORAL === 'dev' ? 'memory' : `memory-${TEMPORAL}`), result, md);
     console.log(md);
   } finally {
     await s.stop();

@@ -4,12 +4,24 @@
  * no-op workflow on the same Temporal server in the same run, both with the same number of
  * requests in flight.
  *
- *   node -r ./infra/runtime/register.js bench/start-throughput.ts [--n 200] [--concurrency 8] [--protocol sefton-sscp]
+ *   node -r ./infra/runtime/register.js bench/start-throughput.ts [--n 200] [--concurrency 8]
+ *     [--protocol sefton-sscp] [--temporal dev|production] [--out name]
  */
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { getProtocol } from '@resolve/protocols';
-import { gitCommit, machine, num, parseArgs, sleep, waitForQuiet, watchdog, writeResults } from './lib/cli';
+import {
+  gitCommit,
+  machine,
+  num,
+  parseArgs,
+  sleep,
+  temporalChoice,
+  temporalLabel,
+  waitForQuiet,
+  watchdog,
+  writeResults,
+} from './lib/cli';
 import { pool, raiseBody } from './lib/http';
 import { messageIdFor } from './lib/smtp';
 import { cpuDelta, stackCpu, startStack, type Stack } from './lib/stack';
@@ -19,6 +31,7 @@ const args = parseArgs();
 const N = num(args, 'n', 200);
 const C = num(args, 'concurrency', 8);
 const protocolId = args.protocol ?? 'sefton-sscp';
+const TEMPORAL = temporalChoice(args);
 const TARGET_RATIO = 0.5;
 
 async function noopPhase(stack: Stack, n: number, label: string) {
@@ -144,7 +157,8 @@ async function main() {
   let stack: Stack | null = null;
   watchdog(20 * 60_000, async () => stack?.stop());
   const quiet = await waitForQuiet(Number(args['max-load'] ?? 1.5), Number(args['quiet-wait'] ?? 600) * 1000);
-  stack = await startStack({ name: 'throughput', apiEntry: 'bench' });
+  const loadAtStart = machine().load;
+  stack = await startStack({ name: `throughput-${TEMPORAL}`, apiEntry: 'bench', temporal: TEMPORAL });
   const noopWorker = await Worker.create({
     connection: await (
       await import('@temporalio/worker')
@@ -173,15 +187,15 @@ async function main() {
       benchmark: 'start-throughput',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/start-throughput.ts --n ${N} --concurrency ${C} --protocol ${protocolId}`,
-      machine: { ...machine(), loadBefore, quietWait: quiet },
+      command: `node -r ./infra/runtime/register.js bench/start-throughput.ts --n ${N} --concurrency ${C} --protocol ${protocolId} --temporal ${TEMPORAL}`,
+      machine: { ...machine(), loadAtStart, loadBefore, quietWait: quiet },
       setup: {
         protocol: protocolId,
         concurrency: C,
         api: 'bench/support/api-main.ts (main.ts wiring, rate limit lifted), own process',
         worker: 'services/worker/src/main.ts, own process',
         notifier: 'services/notifier/src/main.ts, own process (NOTIFIER_CONCURRENCY=10)',
-        temporal: 'Temporal CLI dev server, SQLite file',
+        temporal: temporalLabel(TEMPORAL),
         postgres: 'embedded, fsync on',
         noop: 'bench/workflows/noop.ts on task queue bench-noop, worker in the benchmark process',
       },
@@ -197,9 +211,11 @@ async function main() {
     };
     const md = `# start-throughput
 
-${result.at} · commit ${result.commit} · ${result.machine.nproc} cores · load before ${loadBefore.join(' / ')}
+${result.at} · commit ${result.commit} · ${result.machine.nproc} cores shared with other sessions · \`uptime\` load at start ${loadAtStart.join(' / ')}, before the measured phases ${loadBefore.join(' / ')}, at the end ${result.machine.load.join(' / ')}
 
 \`${result.command}\`
+
+${result.setup.temporal}.
 
 | | count | rate /s | call p50 ms | call p99 ms |
 | --- | --- | --- | --- | --- |
@@ -220,7 +236,11 @@ Ratio to the no-op rate, target ≥ ${TARGET_RATIO}:
 
 POST → first notification scheduled: p50 ${fmt(esc.postToFirstScheduledMs.p50)} ms, p99 ${fmt(esc.postToFirstScheduledMs.p99)} ms.
 ${esc.failures.length ? `\nFailures: ${esc.failures.length} (first: ${esc.failures[0]})\n` : ''}`;
-    writeResults('start-throughput', result, md);
+    writeResults(
+      args.out ?? (TEMPORAL === 'dev' ? 'start-throughput' : `start-throughput-${TEMPORAL}`),
+      result,
+      md,
+    );
     console.log(md);
   } finally {
     noopWorker.shutdown();

@@ -99,3 +99,19 @@ export function watchdog(ms: number, onTimeout: () => Promise<void> | void): Nod
   t.unref();
   return t;
 }
+
+export type TemporalChoice = 'dev' | 'production';
+
+/** `--temporal dev|production` (default dev): which Temporal server the stack runs. */
+export function temporalChoice(args: Record<string, string>): TemporalChoice {
+  const t = args.temporal ?? 'dev';
+  if (t !== 'dev' && t !== 'production')
+    throw new Error(`--temporal must be 'dev' or 'production', not '${t}'`);
+  return t;
+}
+
+export function temporalLabel(t: TemporalChoice): string {
+  return t === 'production'
+    ? 'Temporal server v1.29.1 on Postgres (infra/temporal-server/, 4 history shards, its databases on the stack Postgres)'
+    : 'Temporal CLI dev server (SQLite file)';
+}

@@ -6,7 +6,8 @@
  * each can be measured (RSS) or killed (kill -9) alone. Everything lives under one temporary
  * folder and on free loopback ports; stop() (or process exit) ends every child.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import {
   chmodSync,
   createWriteStream,
@@ -33,7 +34,7 @@ import {
   startDevServer,
   type DevServer,
 } from '@resolve/temporal';
-import { freePort, startProductionTemporal } from '@resolve/testing';
+import { freePort } from '@resolve/testing';
 import { loadOrCreateLocalIssuer, type LocalIssuer } from '../../services/api/src/auth/local-issuer';
 import { root, sleep } from './cli';
 import { ApiClient } from './http';
@@ -213,6 +214,11 @@ export class ServiceProcess {
     this.events.push({ at: Date.now(), service: this.name, what: 'started' });
   }
 
+  /** Sets an environment variable for the next start (the running process keeps its own). */
+  setEnv(name: string, value: string): void {
+    this.env[name] = value;
+  }
+
   kill9(): void {
     const pid = this.pid;
     if (!pid) return;
@@ -369,6 +375,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   say(`postgres on ${pgPort} (${options.durable === false ? 'fsync off' : 'durable'}), migrated and seeded`);
 
+  // The Postgres-backed server keeps its ports, databases and state folder for the whole run,
+  // so that after a kill -9 `temporal-server.sh up` starts it again on the same databases.
+  const serverPorts = options.temporal === 'production' ? await serverPortsBelow32768() : {};
   const startTemporal = async (): Promise<Pick<DevServer, 'address' | 'pid' | 'stop'>> => {
     if (options.temporal !== 'production')
       return startDevServer({
@@ -376,15 +385,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         dbFile: temporalDb,
         cliPath: process.env.TEMPORAL_CLI_PATH,
       });
-    // The helper puts its databases on TEST_DATABASE_ADMIN_URL when set: the stack's Postgres.
-    const saved = process.env.TEST_DATABASE_ADMIN_URL;
-    process.env.TEST_DATABASE_ADMIN_URL = pg.url('postgres');
-    try {
-      return await startProductionTemporal({ historyShards: options.historyShards ?? 4 });
-    } finally {
-      if (saved === undefined) delete process.env.TEST_DATABASE_ADMIN_URL;
-      else process.env.TEST_DATABASE_ADMIN_URL = saved;
-    }
+    return startServerScript(
+      pg.url('postgres'),
+      path.join(dir, 'temporal-server'),
+      serverPorts,
+      options.historyShards ?? 4,
+    );
   };
   let temporalServer = await startTemporal();
   liveChildren.add(() => {
@@ -522,11 +528,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           detail: `pid ${postgresPid()}`,
         });
       } else if (component === 'temporal') {
-        // startProductionTemporal makes new databases each time: a restart would lose every workflow.
-        if (options.temporal === 'production')
-          throw new Error(
-            'restarting the Postgres-backed Temporal server is not supported by bench/lib/stack',
-          );
         const deadline = Date.now() + 30_000;
         while (pidAlive(temporalServer.pid) && Date.now() < deadline) await sleep(200);
         for (let attempt = 1; ; attempt++) {
@@ -566,6 +567,90 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   };
   return stack;
+}
+
+const SERVER_SCRIPT = path.join(root, 'infra', 'temporal-server', 'temporal-server.sh');
+
+/**
+ * Nine ports for the Postgres-backed server (its four services' gRPC and membership ports and
+ * the frontend's HTTP), below 32768: Temporal's schema keeps membership ports in a SMALLINT.
+ */
+async function serverPortsBelow32768(): Promise<Record<string, number>> {
+  const ports: Record<string, number> = {};
+  const taken = new Set<number>();
+  for (const name of [
+    'FRONTEND',
+    'FRONTEND_HTTP',
+    'FRONTEND_MEMBERSHIP',
+    'HISTORY',
+    'HISTORY_MEMBERSHIP',
+    'MATCHING',
+    'MATCHING_MEMBERSHIP',
+    'WORKER',
+    'WORKER_MEMBERSHIP',
+  ]) {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 200) throw new Error('no free port between 20000 and 32000 on 127.0.0.1');
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      if (taken.has(port)) continue;
+      const free = await new Promise<boolean>((resolve) => {
+        const probe = createServer();
+        probe.once('error', () => resolve(false));
+        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+      });
+      if (!free) continue;
+      ports[name] = port;
+      taken.add(port);
+      break;
+    }
+  }
+  return ports;
+}
+
+/**
+ * `temporal-server.sh up` on the stack's Postgres (databases `temporal` and
+ * `temporal_visibility`, made on the first start and reused by every later one).
+ */
+async function startServerScript(
+  adminUrl: string,
+  stateDir: string,
+  ports: Record<string, number>,
+  historyShards: number,
+): Promise<Pick<DevServer, 'address' | 'pid' | 'stop'>> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, port] of Object.entries(ports)) env[`RESOLVE_TEMPORAL_${name}_PORT`] = String(port);
+  const run = (args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('bash', [SERVER_SCRIPT, ...args], { env, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+        error
+          ? reject(
+              new Error(`temporal-server.sh ${args[0]} failed: ${error.message}\n${stderr.slice(-2000)}`),
+            )
+          : resolve(stdout.trim()),
+      ),
+    );
+  mkdirSync(stateDir, { recursive: true });
+  const address = await run([
+    'up',
+    '--postgres-url',
+    adminUrl,
+    '--state-dir',
+    stateDir,
+    '--port',
+    String(ports.FRONTEND),
+    '--history-shards',
+    String(historyShards),
+  ]);
+  const pid = Number(readFileSync(path.join(stateDir, 'temporal-server.pid'), 'utf8').trim());
+  return {
+    address,
+    pid,
+    async stop() {
+      await run(['down', '--state-dir', stateDir]).catch(() => {
+        if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+      });
+    },
+  };
 }
 
 export function readVmRss(pid: number): number | null {

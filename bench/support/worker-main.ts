@@ -9,6 +9,12 @@
  * tier's start and its deadline (a halfway reminder stays halfway). A tier without a deadline
  * keeps none. The workflow, its timers, breaches, reminders and notices are the real ones, so
  * the work per escalation is what a real escalation costs, only sooner.
+ *
+ * For the 17:00 herd (bench/herd.ts --align worker), BENCH_HERD_AT (epoch milliseconds) stands
+ * for the close of business: every tier that began before it falls due at that one instant, as
+ * working-day deadlines do, and keeps no reminder (a halfway reminder would make a second herd of
+ * its own before the instant, which is not what is measured); a tier that begins later (the next
+ * tier, after the breach) is due BENCH_TIER_SECONDS after it began, out of the measurement.
  */
 import type { ComputeDeadlineRequest } from '@resolve/contracts';
 
@@ -21,6 +27,12 @@ if (!Number.isFinite(tierSeconds) || tierSeconds <= 0)
     `BENCH_TIER_SECONDS must be a positive number of seconds, not '${process.env.BENCH_TIER_SECONDS}'`,
   );
 
+const herdAt = process.env.BENCH_HERD_AT ? Number(process.env.BENCH_HERD_AT) : null;
+if (herdAt !== null && !Number.isFinite(herdAt))
+  throw new Error(
+    `BENCH_HERD_AT must be an instant in epoch milliseconds, not '${process.env.BENCH_HERD_AT}'`,
+  );
+
 const original = deadlines.createDeadlineActivities;
 (deadlines as { createDeadlineActivities: typeof original }).createDeadlineActivities = (deps) => {
   const real = original(deps);
@@ -29,6 +41,8 @@ const original = deadlines.createDeadlineActivities;
       const result = await real.computeDeadline(request);
       if (!result.dueAt) return result;
       const start = Date.parse(request.tierStartedAt);
+      if (herdAt !== null && start < herdAt)
+        return { ...result, dueAt: new Date(herdAt).toISOString(), reminders: [] };
       const realSpan = Date.parse(result.dueAt) - start;
       const compressed = (instant: string) =>
         new Date(
