@@ -71,6 +71,9 @@ export const root = path.resolve(__dirname, '..', '..');
 export const resultsDir = path.join(root, 'bench', 'results');
 
 export function gitCommit(): string {
+  // Set when the benchmark runs from an exported copy of a commit (no .git there), e.g. to keep
+  // a shared working tree's uncommitted changes out of the measurement.
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
   } catch {
