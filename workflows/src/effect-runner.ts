@@ -99,10 +99,18 @@ export const PROTECTIVE_DEADLINE_ACTION = 'protective-deadline-action';
  */
 export const NAMED_OUTCOMES = 'named-outcomes';
 
+/**
+ * The action `complete-step`: one of a tier's consecutive deadlines (`steps`) completed by its
+ * owner, and the recount of the steps after it (`recount-deadline` because `step-completed`).
+ * Only a protocol with steps offers it, and none was pinned before it: the marker names the runs.
+ */
+export const CONSECUTIVE_STEPS = 'consecutive-steps';
+
 /** Actions added after runs were recorded, each with the patch that marks the runs taking it. */
 export const PATCHED_ACTIONS: Partial<Record<string, string>> = {
   'set-protective-deadline': PROTECTIVE_DEADLINE_ACTION,
   'record-outcome': NAMED_OUTCOMES,
+  'complete-step': CONSECUTIVE_STEPS,
 };
 const notifier = proxyActivities<NotifierActivities>({
   taskQueue: TASK_QUEUES.notifications,
@@ -222,7 +230,8 @@ export class EffectRunner {
         return;
       }
       case 'recount-deadline': {
-        // Only the action `set-protective-deadline` asks for a recount (see PROTECTIVE_DEADLINE_ACTION).
+        // Asked for by `set-protective-deadline` (PROTECTIVE_DEADLINE_ACTION) and `complete-step`
+        // (CONSECUTIVE_STEPS) only.
         const result = await bookkeeping().computeDeadline({ ...effect.request, protocol: this.protocol });
         this.queue.push(...applyRecountedDeadline(this.state, result, effect.because, this.now()));
         return;

@@ -30,6 +30,7 @@ export const actionUpdates = {
   'refer-learning': actionUpdate('refer-learning'),
   'appoint-chair': actionUpdate('appoint-chair'),
   'set-protective-deadline': actionUpdate('set-protective-deadline'),
+  'complete-step': actionUpdate('complete-step'),
   'record-outcome': actionUpdate('record-outcome'),
   withdraw: actionUpdate('withdraw'),
 } as const;

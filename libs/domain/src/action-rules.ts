@@ -22,6 +22,7 @@ import {
   notify,
   record,
   referLearning,
+  stepsCompleted,
 } from './transitions';
 import type { EscalationState, PlanProposal, TimelineEntry, TimelineEventType } from './types';
 
@@ -261,6 +262,55 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
     },
   },
 
+  'complete-step': {
+    // Who completes a step is the step's owner (`steps[].owner`: its side and roles), not the
+    // tier's acting roles: a form is issued by the side that issues it, the reply by the other.
+    validate({ state, tier }, action) {
+      requireOpen(state);
+      const steps = tier.steps ?? [];
+      if (steps.length === 0 || !state.tier.steps)
+        refuse('no-steps', `tier ${tier.number} (${tier.title}) has no steps to complete`);
+      const index = steps.findIndex((s) => s.key === action.stepKey);
+      if (index < 0) refuse('unknown-step', `stepKey must be one of: ${steps.map((s) => s.key).join(', ')}`);
+      const step = steps[index];
+      const progress = state.tier.steps.find((s) => s.key === step.key)!;
+      if (progress.completedAt)
+        refuse('step-complete', `"${step.title}" was already completed at ${progress.completedAt}`);
+      const before = state.tier.steps.slice(0, index).find((s) => !s.completedAt);
+      if (before)
+        refuse(
+          'step-out-of-order',
+          `"${steps.find((s) => s.key === before.key)!.title}" comes first; it is not complete yet`,
+        );
+      const roles: string[] = step.owner.roles;
+      if (action.actor.side !== step.owner.side || !heldRoles(action.actor).some((r) => roles.includes(r)))
+        refuse('not-step-owner', stepOwnerRefusal(step));
+    },
+    apply(ctx, action) {
+      const { state, tier } = ctx;
+      const progress = state.tier.steps!.find((s) => s.key === action.stepKey)!;
+      progress.completedAt = ctx.at;
+      progress.completedBy = action.actor;
+      progress.reminders = [];
+      const index = tier.steps!.findIndex((s) => s.key === action.stepKey);
+      recordAction(ctx, action, 'step-completed', {
+        step: action.stepKey,
+        owner: progress.side,
+        dueAt: progress.dueAt,
+        late: !!progress.dueAt && progress.dueAt < ctx.at,
+      });
+      // The last step done is what the tier expects: nothing left to breach.
+      if (index === tier.steps!.length - 1) {
+        meet(state, ctx.now);
+        return [];
+      }
+      // The next step may count from this one's completion: count the steps (and the tier) again.
+      state.tier.deadlinePending = true;
+      const { type: _type, ...request } = computeDeadlineEffect(state);
+      return [{ type: 'recount-deadline', because: 'step-completed', request }];
+    },
+  },
+
   resolve: {
     whoActs: 'tier',
     validate({ state }, action) {
@@ -363,6 +413,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
           tierStartedAt: state.tier.startedAt,
           previousDeadline: state.previousDeadline,
           immediateRisk: true,
+          ...stepsCompleted(state),
         });
       }
       return effects;
@@ -667,6 +718,12 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
     },
   },
 };
+
+/** Who completes a step, in a sentence. */
+function stepOwnerRefusal(step: NonNullable<Tier['steps']>[number]): string {
+  const side = step.owner.side === 'partnership' ? 'the partnership' : `the ${step.owner.side} agency`;
+  return `"${step.title}" is completed by ${side}'s ${step.owner.roles.map(words).join(' or ')}`;
+}
 
 /** Who judges an unsatisfactory answer at this tier, in a sentence. */
 function escalationJudgeRefusal(tier: Tier, judges: NonNullable<Tier['escalatedBy']>): string {

@@ -22,6 +22,11 @@ export type EscalationAction =
   | (Base & { kind: 'agree-plan'; items: { itemId: string; ownerAgencyId: string; dueAt: string }[] })
   | (Base & { kind: 'accept-plan' })
   | (Base & { kind: 'complete-plan-item'; itemId: string })
+  | (Base & {
+      kind: 'complete-step';
+      /** One of the current tier's consecutive deadlines (`steps[].key`), done by its owner. */
+      stepKey: string;
+    })
   | (Base & { kind: 'resolve'; referLearning?: boolean })
   | (Base & {
       kind: 'escalate';
@@ -63,6 +68,7 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'agree-plan',
   'accept-plan',
   'complete-plan-item',
+  'complete-step',
   'resolve',
   'escalate',
   'flag-immediate-risk',

@@ -1,4 +1,4 @@
-import type { Protocol, Tier } from '@resolve/protocols';
+import type { Protocol, Tier, TierStep } from '@resolve/protocols';
 import type { Audience } from './effects';
 import type { EscalationState } from './types';
 
@@ -87,5 +87,29 @@ export function withInformed(protocol: Protocol, audience: Audience): Audience {
     agencyRoles: [...new Set([...audience.agencyRoles, ...informed.agencyRoles])],
     sides: [...new Set([...audience.sides, ...informed.sides])],
     partnershipRoles: [...new Set([...audience.partnershipRoles, ...informed.partnershipRoles])],
+  };
+}
+
+/**
+ * The owner of one of a tier's consecutive deadlines (`steps`): the holders of the roles it
+ * names, on its side (the partnership's roles for a partnership step). Its reminder and its
+ * overdue alert go to them, not to the whole tier.
+ */
+export function stepOwnerAudience(step: TierStep): Audience {
+  const side = step.owner.side;
+  if (side === 'partnership') {
+    return {
+      parties: false,
+      agencyRoles: [],
+      sides: [],
+      partnershipRoles: step.owner.roles as Audience['partnershipRoles'],
+    };
+  }
+  const roles = step.owner.roles as Audience['agencyRoles'];
+  return {
+    parties: roles.includes('practitioner'),
+    agencyRoles: roles.filter((r) => r !== 'practitioner'),
+    sides: [side],
+    partnershipRoles: [],
   };
 }

@@ -55,6 +55,11 @@ function sampleAction(
       };
     case 'complete-plan-item':
       return { ...base, kind, itemId: state.planItems.find((i) => i.status === 'open')?.itemId ?? '' };
+    case 'complete-step': {
+      // The step in progress: the first one not yet complete.
+      const step = state.tier.steps?.find((s) => !s.completedAt);
+      return { ...base, kind, stepKey: step?.key ?? '' };
+    }
     case 'escalate': {
       const choice = routeChoice(protocol, state, currentTier(protocol, state).number + 1);
       return { ...base, kind, reasonGiven: true, ...(choice ? { route: choice[0] } : {}) };

@@ -10,6 +10,8 @@ export const NOTIFICATION_EVENTS = [
   'route-choice-needed',
   'plan-item-due',
   'plan-item-overdue',
+  'step-due-soon',
+  'step-overdue',
   'immediate-risk-flagged',
   'extension-proposed',
   'extension-agreed',
@@ -51,6 +53,8 @@ export type Effect =
       /** Only when the case has one, so the requests of cases without it are unchanged. */
       concernIdentifiedAt?: string;
       protectiveDeadline?: string;
+      /** A tier with steps: when each completed step was completed (a later step counts from it). */
+      stepsCompletedAt?: Record<string, string>;
     }
   | {
       type: 'notify';
@@ -67,7 +71,7 @@ export type Effect =
        * after the raise); the timeline records the recount and why.
        */
       type: 'recount-deadline';
-      because: 'protective-deadline';
+      because: 'protective-deadline' | 'step-completed';
       request: Omit<Extract<Effect, { type: 'compute-deadline' }>, 'type'>;
     }
   | { type: 'close' };

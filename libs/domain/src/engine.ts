@@ -1,7 +1,7 @@
 import { lastTierNumber, type Protocol, type Tier } from '@resolve/protocols';
 import { ACTION_RULES, routeChoice, type ActionRule } from './action-rules';
 import { ActionRefused, type ActionKind, type EscalationAction } from './actions';
-import { everyone, ownerAudience, tierAudience } from './audiences';
+import { everyone, ownerAudience, stepOwnerAudience, tierAudience } from './audiences';
 import { actingRole, followsWhoMayAct, heldRoles, tierRoleRefusal } from './authority';
 import { entryRole } from './raise-rules';
 import type { Effect } from './effects';
@@ -114,6 +114,14 @@ export interface DeadlineResult {
   explanation: string;
   reminders: string[];
   calendarVersion: string | null;
+  /** A tier with steps: each step's due instant (null until it is counted) and its reminders. */
+  steps?: {
+    key: string;
+    startedAt: string | null;
+    dueAt: string | null;
+    explanation: string;
+    reminders: string[];
+  }[];
 }
 
 export function applyDeadline(
@@ -132,6 +140,7 @@ export function applyDeadline(
   const before = state.tier.dueAt;
   state.tier.deadlinePending = false;
   state.calendarVersion = result.calendarVersion;
+  applySteps(state, result, now);
   if (recomputed && (keepSetDates ? !calendarMayMove(state.tier) : !!state.tier.extendedFrom)) return [];
   state.tier.dueAt = result.dueAt;
   state.tier.explanation = result.explanation;
@@ -147,6 +156,30 @@ export function applyDeadline(
     });
   }
   return [];
+}
+
+/**
+ * The due instants of a tier's steps, as counted: a step already complete, or already alerted as
+ * overdue, keeps the date it had; a newly counted one is on the timeline with its owner.
+ */
+function applySteps(state: EscalationState, result: DeadlineResult, now: Date) {
+  if (!result.steps || !state.tier.steps) return;
+  for (const counted of result.steps) {
+    const step = state.tier.steps.find((s) => s.key === counted.key);
+    if (!step || step.completedAt || step.overdueAt) continue;
+    step.explanation = counted.explanation;
+    if (step.dueAt === counted.dueAt) continue;
+    step.startedAt = counted.startedAt;
+    step.dueAt = counted.dueAt;
+    step.reminders = counted.reminders.filter((r) => r > iso(now));
+    if (counted.dueAt)
+      record(state, now, 'step-deadline-set', {
+        step: step.key,
+        owner: step.side,
+        dueAt: counted.dueAt,
+        explanation: counted.explanation,
+      });
+  }
 }
 
 /**
@@ -169,6 +202,9 @@ export function nextWakeAt(state: EscalationState): string | null {
   const candidates: string[] = [];
   const t = state.tier;
   if (t.dueAt && !t.metAt && !t.breachedAt) candidates.push(t.dueAt, ...t.reminders);
+  for (const step of t.steps ?? []) {
+    if (step.dueAt && !step.completedAt && !step.overdueAt) candidates.push(step.dueAt, ...step.reminders);
+  }
   for (const item of state.planItems) {
     if (item.status !== 'open') continue;
     if (!item.reminded && item.reminderAt) candidates.push(item.reminderAt);
@@ -205,6 +241,26 @@ export function fireTimers(protocol: Protocol, state: EscalationState, now: Date
           item.itemId,
         ),
       );
+    }
+  }
+
+  // Each step's reminder and overdue alert go to its owner, before the tier's own breach (the
+  // last step's lapse is the tier's too, and may move the case on).
+  for (const step of t.steps ?? []) {
+    if (!step.dueAt || step.completedAt || step.overdueAt) continue;
+    const owner = stepOwnerAudience(tier.steps!.find((s) => s.key === step.key)!);
+    const due = step.reminders.filter((r) => r <= at);
+    if (due.length > 0) {
+      step.reminders = step.reminders.filter((r) => r > at);
+      if (step.dueAt > at) {
+        record(state, now, 'step-due-soon', { step: step.key, owner: step.side, dueAt: step.dueAt });
+        effects.push(notify(state, 'step-due-soon', owner, `${step.key}:${due[due.length - 1]}`));
+      }
+    }
+    if (step.dueAt <= at) {
+      step.overdueAt = at;
+      record(state, now, 'step-overdue', { step: step.key, owner: step.side, dueAt: step.dueAt });
+      effects.push(notify(state, 'step-overdue', owner, step.key));
     }
   }
 
@@ -269,9 +325,15 @@ export function applyRecountedDeadline(
   if (state.tier.key !== result.tierKey) return []; // the case moved on while counting
   state.tier.deadlinePending = false;
   state.calendarVersion = result.calendarVersion;
+  applySteps(state, result, now);
   // Met or breached meanwhile: that has had its consequence; the date stays as it was.
   if (state.tier.metAt || state.tier.breachedAt) return [];
   const from = state.tier.dueAt;
+  // A step completed with more steps to go before the last: the tier's date is still unknown.
+  if (because === 'step-completed' && from === result.dueAt) {
+    state.tier.explanation = result.explanation;
+    return [];
+  }
   state.tier.dueAt = result.dueAt;
   state.tier.explanation = result.explanation;
   state.tier.reminders = result.reminders.filter((r) => r > iso(now));
@@ -342,5 +404,23 @@ export function summarise(state: EscalationState) {
     breaches: state.breaches,
     urgent: state.urgent,
     immediateRisk: state.immediateRisk,
+    // A tier with consecutive deadlines: each step's owner, due instant and state.
+    ...(state.tier.steps
+      ? {
+          steps: state.tier.steps.map((s) => ({
+            key: s.key,
+            owner: s.side,
+            dueAt: s.dueAt,
+            state: s.completedAt
+              ? ('complete' as const)
+              : s.overdueAt
+                ? ('overdue' as const)
+                : s.dueAt
+                  ? ('due' as const)
+                  : ('waiting' as const),
+            completedAt: s.completedAt,
+          })),
+        }
+      : {}),
   };
 }

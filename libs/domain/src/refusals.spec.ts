@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getProtocol, type Protocol } from '@resolve/protocols';
+import { getProtocol, parseProtocol, type Protocol } from '@resolve/protocols';
 import { ActionRefused, type EscalationAction } from './actions';
 import { applyAction, applyDeadline, startEscalation, validateAction } from './engine';
 import type { Actor, EscalationState } from './types';
@@ -110,6 +110,36 @@ const planItem = (over: Partial<{ itemId: string; ownerAgencyId: string; dueAt: 
   ownerAgencyId: 'police',
   dueAt: LATER,
   ...over,
+});
+
+/** The test-only protocol whose step 1 is two consecutive deadlines (form issued, then reply). */
+function twoStep(): Case {
+  const file = join(__dirname, '../../protocols/test-fixtures/two-step-referral.json');
+  const protocol = parseProtocol(JSON.parse(readFileSync(file, 'utf8')), 'two-step-referral.json');
+  const { state } = startEscalation(
+    {
+      escalationId: 'e1',
+      reference: 'REF-1',
+      partnershipId: protocol.partnership.id,
+      protocol,
+      raisedAt: T0.toISOString(),
+      category: protocol.categories[0].id,
+      immediateRisk: false,
+      raisingAgencyId: 'csc',
+      receivingAgencyId: 'police',
+      raisedBy: agency('raising', 'practitioner'),
+      actionId: 'a0',
+      rules: 2,
+    },
+    T0,
+  );
+  return { protocol, state };
+}
+const completeStep = (actor: Actor, stepKey: string): EscalationAction => ({
+  kind: 'complete-step',
+  actor,
+  actionId: `s-${stepKey}`,
+  stepKey,
 });
 
 /** One case per code: how a person meets it. */
@@ -433,6 +463,17 @@ const CASES: Record<string, () => string> = {
       actionId: 'e',
       reasonGiven: true,
     });
+  },
+  // Consecutive deadlines in one tier: each step is its owner's, in order, once.
+  'no-steps': () => refusal(start('sefton-sscp'), completeStep(agency('raising', 'practitioner'), 'form-issued')),
+  'unknown-step': () => refusal(twoStep(), completeStep(agency('raising', 'practitioner'), 'form-sent')),
+  'not-step-owner': () => refusal(twoStep(), completeStep(agency('receiving', 'practitioner'), 'form-issued')),
+  'step-out-of-order': () =>
+    refusal(twoStep(), completeStep(agency('receiving', 'practitioner'), 'reply-recorded')),
+  'step-complete': () => {
+    const c = twoStep();
+    act(c, completeStep(agency('raising', 'practitioner'), 'form-issued'));
+    return refusal(c, completeStep(agency('raising', 'practitioner'), 'form-issued'));
   },
   'not-the-raiser': () => {
     const c = start('sefton-sscp');

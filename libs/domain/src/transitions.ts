@@ -99,6 +99,22 @@ export function blankTier(tier: Tier, startedAt: string, because: TierState['ent
     extendedFrom: null,
     timescaleSetBy: null,
     meeting: null,
+    // Only a tier with consecutive deadlines carries them, so every other tier keeps its shape.
+    ...(tier.steps
+      ? {
+          steps: tier.steps.map((step) => ({
+            key: step.key,
+            side: step.owner.side,
+            startedAt: null,
+            dueAt: null,
+            explanation: null,
+            reminders: [],
+            completedAt: null,
+            completedBy: null,
+            overdueAt: null,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -169,7 +185,15 @@ export function computeDeadlineEffect(state: EscalationState): Extract<Effect, {
     immediateRisk: state.immediateRisk,
     ...(state.concernIdentifiedAt ? { concernIdentifiedAt: state.concernIdentifiedAt } : {}),
     ...(state.protectiveDeadline ? { protectiveDeadline: state.protectiveDeadline } : {}),
+    ...stepsCompleted(state),
   };
+}
+
+/** For a tier with steps, when each completed step was completed; nothing for any other tier. */
+export function stepsCompleted(state: EscalationState): { stepsCompletedAt?: Record<string, string> } {
+  const done = state.tier.steps?.filter((s) => s.completedAt) ?? [];
+  if (done.length === 0) return {};
+  return { stepsCompletedAt: Object.fromEntries(done.map((s) => [s.key, s.completedAt!])) };
 }
 
 export function enterTier(

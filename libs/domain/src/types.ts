@@ -102,6 +102,28 @@ export interface TierState {
    */
   timescaleSetBy?: 'chair' | null;
   meeting: { kind: string; at: string; actionId: string } | null;
+  /**
+   * A tier with consecutive deadlines (`steps` in the protocol), one entry per step in order.
+   * Absent for every other tier, so their state keeps its shape.
+   */
+  steps?: StepState[];
+}
+
+/** One of a tier's consecutive deadlines, owned by one side. */
+export interface StepState {
+  key: string;
+  side: Side;
+  /** When its clock started (the tier's start, or the previous step's completion); null before. */
+  startedAt: string | null;
+  /** Null until it is counted (a step counted from the previous one waits for its completion). */
+  dueAt: string | null;
+  explanation: string | null;
+  /** Reminder instants still to send (ISO). */
+  reminders: string[];
+  completedAt: string | null;
+  completedBy: Actor | null;
+  /** Its owner was alerted that it is overdue. */
+  overdueAt: string | null;
 }
 
 /** A plan of action one side has put forward, waiting for the other side's agreement. */
@@ -139,6 +161,10 @@ export const TIMELINE_EVENT_TYPES = [
   'plan-item-due-soon',
   'plan-item-overdue',
   'plan-item-completed',
+  'step-deadline-set',
+  'step-due-soon',
+  'step-overdue',
+  'step-completed',
   'resolution-confirmed',
   'escalated',
   'immediate-risk-flagged',

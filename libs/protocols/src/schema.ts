@@ -143,6 +143,34 @@ const informSchema = z.object({
   why: z.string().min(1),
 });
 
+/**
+ * One of a tier's consecutive deadlines for different owners (a form issued within N days, the
+ * reply within M days of the form). `from: previous-step` counts from the instant the step before
+ * it was completed, so its due instant is known only then.
+ */
+const stepTimescaleSchema = z.object({
+  kind: z.enum(['working-days', 'working-hours', 'calendar-days', 'clock-hours', 'minutes']),
+  amount: z.number().int().positive(),
+  from: z.enum(['tier-start', 'previous-step']),
+  asWritten: z.string().min(1),
+});
+
+export const STEP_OWNER_SIDES = ['raising', 'receiving', 'partnership'] as const;
+
+const tierStepSchema = z.object({
+  key: id,
+  title: z.string().min(1),
+  /** Whose step it is: one side of the case (or the partnership), and the roles that complete it. */
+  owner: z.object({
+    side: z.enum(STEP_OWNER_SIDES),
+    roles: z.array(z.enum([...AGENCY_ROLES, ...PARTNERSHIP_ROLES])).min(1),
+  }),
+  timescale: stepTimescaleSchema,
+  /** What completes the step, in the document's words ("the referral form is issued"). */
+  completedWhen: z.string().min(1),
+  clause: z.string().min(1),
+});
+
 export const tierSchema = z.object({
   key: id,
   number: z.number().int().positive(),
@@ -192,6 +220,13 @@ export const tierSchema = z.object({
   /** What the tier must achieve, in the document's terms. */
   expects: z.enum(['response', 'plan-of-action', 'meeting-date', 'decision', 'acknowledgement']),
   timescale: timescaleSchema,
+  /**
+   * Consecutive deadlines inside the tier, each owned by one side, with its own reminder and its
+   * own overdue alert to its owner. The tier is due when its last step is due (its `timescale`
+   * must then be `none`, keeping the document's overall words); completing the last step meets
+   * the tier. Omitted: the tier has its one timescale.
+   */
+  steps: z.array(tierStepSchema).min(2).optional(),
   records: z.array(recordSchema).default([]),
   inform: z.array(informSchema).default([]),
   onBreach: z.enum(['advance-and-alert', 'alert-only']),
@@ -430,6 +465,43 @@ export const protocolSchema = z
         });
     });
     p.tiers.forEach((t, i) => {
+      if (!t.steps) return;
+      if (t.timescale.kind !== 'none')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', i, 'timescale', 'kind'],
+          message: 'a tier with steps is due when its last step is due: its timescale must be "none"',
+        });
+      const stepKeys = new Set<string>();
+      t.steps.forEach((step, j) => {
+        if (stepKeys.has(step.key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tiers', i, 'steps', j, 'key'],
+            message: `duplicate step key "${step.key}"`,
+          });
+        stepKeys.add(step.key);
+        if (j === 0 && step.timescale.from === 'previous-step')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tiers', i, 'steps', j, 'timescale', 'from'],
+            message: 'the first step has no step before it: count it from "tier-start"',
+          });
+        const partnership = step.owner.side === 'partnership';
+        step.owner.roles.forEach((role, k) => {
+          const isPartnershipRole = (PARTNERSHIP_ROLES as readonly string[]).includes(role);
+          if (isPartnershipRole !== partnership)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['tiers', i, 'steps', j, 'owner', 'roles', k],
+              message: partnership
+                ? `"${role}" is an agency role; a partnership step names partnership roles`
+                : `"${role}" is a partnership role; a ${step.owner.side} step names agency roles`,
+            });
+        });
+      });
+    });
+    p.tiers.forEach((t, i) => {
       if (t.route && !p.finalRoutes.some((r) => r.key === t.route)) {
         ctx.addIssue({
           code: 'custom',
@@ -448,5 +520,6 @@ export type AgencyRole = (typeof AGENCY_ROLES)[number];
 export type PartnershipRole = (typeof PARTNERSHIP_ROLES)[number];
 export type RecordKind = (typeof RECORD_KINDS)[number];
 export type TierFormat = (typeof TIER_FORMATS)[number];
+export type TierStep = NonNullable<Tier['steps']>[number];
 export type FinalRoute = Protocol['finalRoutes'][number];
 export type ClosingOutcome = Protocol['closingOutcomes'][number];

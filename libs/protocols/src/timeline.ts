@@ -15,7 +15,7 @@ import {
   type Deadline,
   type HolidaySet,
 } from '@resolve/calendar';
-import type { FinalRoute, Protocol, Tier, Timescale } from './schema';
+import type { FinalRoute, Protocol, Tier, TierStep, Timescale } from './schema';
 
 export interface TierDeadlineContext {
   /** When the escalation was raised (step 1 began). */
@@ -371,4 +371,87 @@ function plural(n: number, word: string): string {
 /** "Tue 7 Apr 10:02:37": minute-scale deadlines need the seconds. */
 function localWithSeconds(d: Date): string {
   return `${formatLocal(d)}:${String(d.getUTCSeconds()).padStart(2, '0')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consecutive deadlines inside a tier (`steps`)
+
+export interface StepDeadline {
+  key: string;
+  /** The instant its clock started: the tier's start, or the previous step's completion. */
+  startedAt: string | null;
+  /** Null while the step it counts from is not yet complete. */
+  dueAt: Date | null;
+  explanation: string;
+}
+
+/**
+ * The due instant of each step of a tier with `steps`: a step counted from the tier's start is
+ * due from the moment the tier starts; one counted from the previous step is due only once that
+ * step is complete (`completedAt`), counted from the instant it was. Each is counted by the same
+ * rule as a tier's deadline (working days, fast track under immediate risk), so a step reads like
+ * a small tier. A case's protective date bears on the last step only: it is the tier's deadline.
+ *
+ * The tier is due when its last step is due; until that is known the tier has no deadline of its
+ * own, and the step in progress carries the clock.
+ */
+export function computeStepDeadlines(
+  protocol: Protocol,
+  tier: Tier,
+  ctx: TierDeadlineContext & { completedAt?: Readonly<Record<string, string>> },
+): { steps: StepDeadline[]; tier: TierDeadline } {
+  const steps = tier.steps ?? [];
+  const out: StepDeadline[] = [];
+  steps.forEach((step, i) => {
+    const previous = steps[i - 1];
+    const previousDone = previous ? ctx.completedAt?.[previous.key] : undefined;
+    const anchor =
+      step.timescale.from === 'tier-start' ? ctx.tierStartedAt : previousDone ? new Date(previousDone) : null;
+    if (!anchor) {
+      out.push({
+        key: step.key,
+        startedAt: null,
+        dueAt: null,
+        explanation: `${step.title} (${step.clause}, "${step.timescale.asWritten}"): counted from when "${previous!.title}" is complete, which it is not yet`,
+      });
+      return;
+    }
+    const last = i === steps.length - 1;
+    const { dueAt, explanation } = computeTierDeadline(protocol, stepAsTier(tier, step), {
+      ...ctx,
+      tierStartedAt: anchor,
+      protectiveDeadline: last ? ctx.protectiveDeadline : null,
+    });
+    const from =
+      step.timescale.from === 'tier-start'
+        ? explanation
+        : explanation.replace('from the start of this tier', `from the completion of "${previous!.title}"`);
+    out.push({ key: step.key, startedAt: anchor.toISOString(), dueAt, explanation: from });
+  });
+  const last = steps[steps.length - 1];
+  const lastDeadline = out[out.length - 1];
+  const head = `${tier.title} (${tier.clause}, "${tier.timescale.asWritten}")`;
+  return {
+    steps: out,
+    tier: lastDeadline?.dueAt
+      ? {
+          dueAt: lastDeadline.dueAt,
+          explanation: `${head}: due when its last step, "${last.title}", is due: ${lastDeadline.explanation}`,
+        }
+      : {
+          dueAt: null,
+          explanation: `${head}: due when its last step, "${last?.title}", is due, which is counted once the step before it is complete`,
+        },
+  };
+}
+
+/** A step counted as a small tier: its own title, clause and timescale, from its own anchor. */
+export function stepAsTier(tier: Tier, step: TierStep): Tier {
+  return {
+    ...tier,
+    title: step.title,
+    clause: step.clause,
+    steps: undefined,
+    timescale: { ...step.timescale, from: 'tier-start' },
+  };
 }

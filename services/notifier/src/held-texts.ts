@@ -17,6 +17,8 @@ const CALLS_TO_ACT_AT_THE_TIER: ReadonlySet<string> = new Set([
   'extension-proposed',
   'chair-appointed',
   'meeting-scheduled',
+  'step-due-soon',
+  'step-overdue',
 ]);
 
 /** Notices that ask for action on the case as a whole (a plan item): stale once it closes. */

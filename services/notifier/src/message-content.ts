@@ -74,6 +74,8 @@ export const EVENT_LABELS: Readonly<Record<TemplateEvent, string>> = {
   'route-choice-needed': 'choice of next step overdue',
   'plan-item-due': 'plan action due',
   'plan-item-overdue': 'plan action overdue',
+  'step-due-soon': 'step due soon',
+  'step-overdue': 'step overdue',
   'immediate-risk-flagged': 'immediate risk flagged',
   'extension-proposed': 'extension proposed',
   'extension-agreed': 'extension agreed',

@@ -54,6 +54,8 @@ export interface NoticeFacts {
   planItemDueAt: string | null;
   /** The agency that owns that plan action. */
   planItemOwnerAgencyId: string | null;
+  /** The step of a tier's consecutive deadlines a step notice is about, and its due instant. */
+  step?: { key: string; dueAt: string } | null;
 }
 
 export const NO_FACTS: NoticeFacts = {
@@ -98,6 +100,8 @@ const TIMELINE_TYPE: Record<NotifyRequest['event'], TimelineEntry['type']> = {
   'route-choice-needed': 'route-choice-awaited',
   'plan-item-due': 'plan-item-due-soon',
   'plan-item-overdue': 'plan-item-overdue',
+  'step-due-soon': 'step-due-soon',
+  'step-overdue': 'step-overdue',
   'immediate-risk-flagged': 'immediate-risk-flagged',
   'extension-proposed': 'extension-proposed',
   'extension-agreed': 'extension-agreed',
@@ -256,6 +260,12 @@ export function factsFrom(
     meetingToCancel,
     planItemDueAt: item?.dueAt ?? null,
     planItemOwnerAgencyId: item?.ownerAgencyId ?? null,
+    step:
+      (request.event === 'step-due-soon' || request.event === 'step-overdue') &&
+      typeof entry.detail?.step === 'string' &&
+      typeof entry.detail?.dueAt === 'string'
+        ? { key: entry.detail.step, dueAt: entry.detail.dueAt }
+        : null,
   };
 }
 

@@ -297,6 +297,22 @@ export function noticeWording(input: WordingInput): NoticeWording {
           : 'The action, the agency that owns it and its due date are on the case page.',
       };
     }
+    case 'step-due-soon':
+    case 'step-overdue': {
+      // Sent to the step's owner only (its side's roles the protocol names for the step).
+      const step = facts.step;
+      const name = step ? `"${step.key.replace(/-/g, ' ')}"` : 'a step of this tier';
+      const overdue = event === 'step-overdue';
+      return {
+        ...base,
+        deadlineLine: step
+          ? `The step ${name} ${overdue ? 'was' : 'is'} due ${instantInWords(step.dueAt)} (UK time).`
+          : '',
+        whatToDo: overdue
+          ? `The step ${name} is yours and is now overdue: complete it as soon as possible and record it on the case page. The steps after it count from when it is complete.`
+          : `The step ${name} is yours: complete it and record it on the case page before it is due.`,
+      };
+    }
     case 'closed': {
       const m = facts.meetingToCancel;
       return {

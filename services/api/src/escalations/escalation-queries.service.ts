@@ -14,7 +14,7 @@ import {
   PlanItemsRepository,
   TimelineEventsRepository,
 } from '@resolve/persistence';
-import { getProtocol, getProtocolVersion } from '@resolve/protocols';
+import { getProtocol, getProtocolVersion, type Tier } from '@resolve/protocols';
 import { actorFor, partnershipActorWithRole, type Caller, type CaseParties } from '../auth/caller';
 import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
@@ -49,6 +49,35 @@ function planItemStatus(state: EscalationState | null, itemId: string, stored: s
   if (state.planProposal?.items.some((i) => i.itemId === itemId)) return 'proposed';
   if (!state.planItems.some((i) => i.itemId === itemId)) return 'superseded';
   return stored;
+}
+
+/**
+ * The steps of the current tier, where its protocol gives it consecutive deadlines (`steps`):
+ * each with its title, owner, what completes it, its due instant and where it stands. Null for
+ * every other tier.
+ */
+function stepsOf(state: EscalationState | null, tier: Tier | undefined) {
+  if (!state?.tier.steps || !tier?.steps) return null;
+  return state.tier.steps.map((progress) => {
+    const step = tier.steps!.find((s) => s.key === progress.key);
+    return {
+      key: progress.key,
+      title: step?.title ?? progress.key,
+      owner: { side: progress.side, roles: step?.owner.roles ?? [] },
+      completedWhen: step?.completedWhen ?? null,
+      asWritten: step?.timescale.asWritten ?? null,
+      dueAt: progress.dueAt,
+      explanation: progress.explanation,
+      state: progress.completedAt
+        ? 'complete'
+        : progress.overdueAt
+          ? 'overdue'
+          : progress.dueAt
+            ? 'due'
+            : 'waiting-for-previous-step',
+      completedAt: progress.completedAt,
+    };
+  });
 }
 
 /** Reading escalations: one case in full, and the list, each under the need-to-know rule. */
@@ -129,6 +158,9 @@ export class EscalationQueriesService {
         ? { dueAt: state.extension.proposedDueAt, bySide: state.extension.proposedBy.side }
         : null,
       meeting: state?.tier.meeting ?? null,
+      // A tier with consecutive deadlines (the form issued, then the reply): each step's owner,
+      // due instant with how it was counted, and where it stands.
+      steps: stepsOf(state, protocol?.tiers.find((t) => t.key === row.tierKey)),
       workflow: { id: row.workflowId, started: row.workflowState === 'started' },
       closedAt: row.closedAt,
       // Under who-may-act a plan is proposed by one side and agreed by the other: an item of a

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { AcceptsIdempotencyKey, IdempotencyKey } from '../common/idempotency-key.decorator';
-import { EscalationId } from '../common/uuid-param.pipe';
+import { EscalationId, ProtocolKeyParamPipe } from '../common/uuid-param.pipe';
 import {
   AcknowledgeDto,
   ActionDto,
@@ -167,6 +167,29 @@ export class EscalationsController {
       id,
       'complete-plan-item',
       { text: b.reason, args: { itemId } },
+      { idempotencyKey: k },
+    );
+  }
+
+  @Post(':id/steps/:stepKey/complete')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Complete one of the current tier's consecutive steps (the form issued, the reply recorded); only the step's owner may",
+  })
+  @AcceptsIdempotencyKey()
+  completeStep(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Param('stepKey', new ProtocolKeyParamPipe('stepKey')) stepKey: string,
+    @Body() b: ActionDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'complete-step',
+      { text: b.reason, args: { stepKey } },
       { idempotencyKey: k },
     );
   }

@@ -12,7 +12,14 @@ export type ActionField =
       type: 'radios';
       name: string;
       label: string;
-      options: 'meeting-kinds' | 'outcomes' | 'chairs' | 'open-items' | 'routes' | 'closing-outcomes';
+      options:
+        | 'meeting-kinds'
+        | 'outcomes'
+        | 'chairs'
+        | 'open-items'
+        | 'routes'
+        | 'closing-outcomes'
+        | 'open-steps';
     }
   | { type: 'checkbox'; name: string; label: string }
   | { type: 'plan-items' };
@@ -81,6 +88,16 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
     fields: [
       { type: 'radios', name: 'itemId', label: 'Which item is done?', options: 'open-items' },
       reason(),
+    ],
+  },
+  'complete-step': {
+    kind: 'complete-step',
+    title: 'Record a step as done',
+    lead: "Record that your side has done its step at this stage (for example, the form is issued or the reply is sent). The next step's deadline is counted from now.",
+    button: 'Continue',
+    fields: [
+      { type: 'radios', name: 'stepKey', label: 'Which step is done?', options: 'open-steps' },
+      reason('Comments (optional)'),
     ],
   },
   resolve: {
@@ -368,6 +385,8 @@ export function runAction(
       );
     case 'complete-plan-item':
       return commands.act(caller, id, kind, { text, args: { itemId: values.itemId } }, options);
+    case 'complete-step':
+      return commands.act(caller, id, kind, { text, args: { stepKey: values.stepKey } }, options);
     case 'resolve':
       return commands.act(
         caller,

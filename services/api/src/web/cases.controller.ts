@@ -27,7 +27,7 @@ import { WebRenderer } from './web-renderer';
 import type { SignedInRequest } from './web-request';
 import { WebSessions } from './web-sessions';
 import { WebSignedInGuard } from './web-signed-in.guard';
-import { deadlineInWords, eventLabel, STATUS_LABELS, STATUS_TAG_CLASSES } from './words';
+import { deadlineInWords, eventLabel, stepLabel, STATUS_LABELS, STATUS_TAG_CLASSES } from './words';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 25;
@@ -264,7 +264,7 @@ export class CasesController {
       timeline: view.history.map((e) => {
         const actor = e.actor as { personId?: string; agencyId?: string | null; role?: string } | null;
         return {
-          label: eventLabel(e.type),
+          label: stepLabel(e, view.steps) ?? eventLabel(e.type),
           at: e.at,
           tier: e.tier,
           who: actor?.personId
@@ -273,6 +273,14 @@ export class CasesController {
           text: e.text,
         };
       }),
+      steps: (view.steps ?? []).map((s) => ({
+        ...s,
+        owner:
+          s.owner.side === 'partnership'
+            ? `The partnership (${s.owner.roles.map((r) => r.replace(/-/g, ' ')).join(' or ')})`
+            : `${names.agency(s.owner.side === 'raising' ? view.raisingAgencyId : view.receivingAgencyId)} (${s.owner.roles.map((r) => r.replace(/-/g, ' ')).join(' or ')})`,
+        due: deadlineInWords(s.dueAt, now),
+      })),
       planItems: view.planItems.map((p) => ({
         ...p,
         owner: names.agency(p.ownerAgencyId),
@@ -418,6 +426,11 @@ export class CasesController {
         .filter((o) => o.atTiers.includes(view.tier.number))
         .map((o) => ({ value: o.key, text: o.title })),
       chairs,
+      // The step in progress (the engine refuses any other, and anyone but its owner).
+      'open-steps': (view.steps ?? [])
+        .filter((s) => s.state !== 'complete')
+        .slice(0, 1)
+        .map((s) => ({ value: s.key, text: `${s.title}: ${s.completedWhen ?? 'done'}` })),
       'open-items': view.planItems
         .filter((p) => p.status === 'open')
         .map((p) => ({ value: p.id, text: p.what })),

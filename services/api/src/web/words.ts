@@ -68,7 +68,27 @@ export const EVENT_LABELS: Record<string, string> = {
   decided: 'Decision recorded',
   'outcome-recorded': 'Closed with an outcome the protocol names',
   'protective-deadline-set': 'Protective timescale set',
+  'step-deadline-set': 'Step deadline set',
+  'step-due-soon': 'Step due soon: its owner reminded',
+  'step-overdue': 'Step overdue: its owner alerted',
+  'step-completed': 'Step completed',
 };
+
+/**
+ * A timeline entry about one of a tier's steps, named with the step and its due date (the
+ * entry's detail carries the step's key and due instant). Null for any other entry.
+ */
+export function stepLabel(
+  entry: { type: string; detail?: Record<string, unknown> | null },
+  steps: { key: string; title: string }[] | null | undefined,
+): string | null {
+  if (!entry.type.startsWith('step-') || typeof entry.detail?.step !== 'string') return null;
+  const key = entry.detail.step;
+  const title = steps?.find((s) => s.key === key)?.title ?? key.replace(/-/g, ' ');
+  const due =
+    typeof entry.detail.dueAt === 'string' ? `, due ${formatLocal(new Date(entry.detail.dueAt))}` : '';
+  return `${EVENT_LABELS[entry.type]}: ${title}${due}`;
+}
 
 export const eventLabel = (type: string) =>
   EVENT_LABELS[type] ?? type.charAt(0).toUpperCase() + type.slice(1).replace(/-/g, ' ');
