@@ -100,6 +100,14 @@ export const PROTECTIVE_DEADLINE_ACTION = 'protective-deadline-action';
 export const NAMED_OUTCOMES = 'named-outcomes';
 
 /**
+ * The action `decide-urgency`: the roles the protocol names decide whether the case is urgent
+ * (`urgencyDecidedBy`; Lincolnshire's SLOs). A new update, like the ones above; what it changes
+ * after (the route of step 4, the lapse of step 3) follows only from a decision, which no run
+ * recorded before it holds.
+ */
+export const URGENCY_DECISION = 'urgency-decision';
+
+/**
  * The action `complete-step`: one of a tier's consecutive deadlines (`steps`) completed by its
  * owner, and the recount of the steps after it (`recount-deadline` because `step-completed`).
  * Only a protocol with steps offers it, and none was pinned before it: the marker names the runs.
@@ -110,6 +118,7 @@ export const CONSECUTIVE_STEPS = 'consecutive-steps';
 export const PATCHED_ACTIONS: Partial<Record<string, string>> = {
   'set-protective-deadline': PROTECTIVE_DEADLINE_ACTION,
   'record-outcome': NAMED_OUTCOMES,
+  'decide-urgency': URGENCY_DECISION,
   'complete-step': CONSECUTIVE_STEPS,
 };
 const notifier = proxyActivities<NotifierActivities>({

@@ -32,6 +32,7 @@ export const actionUpdates = {
   'set-protective-deadline': actionUpdate('set-protective-deadline'),
   'complete-step': actionUpdate('complete-step'),
   'record-outcome': actionUpdate('record-outcome'),
+  'decide-urgency': actionUpdate('decide-urgency'),
   withdraw: actionUpdate('withdraw'),
 } as const;
 

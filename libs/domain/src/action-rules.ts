@@ -11,6 +11,7 @@ import { everyone, reachedTiers, sideAudience, tierAudience } from './audiences'
 import { followsWhoMayAct, heldRoles, otherSide, tierRoleRefusal } from './authority';
 import type { Effect } from './effects';
 import { protectiveDeadlineRefusal } from './raise-rules';
+import { checkHeldAs, checkUrgencyDecision, decidedRoute, urgencyRole } from './urgency-and-formats';
 import {
   branchesOf,
   close,
@@ -191,6 +192,8 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
         );
       if (action.items.length === 0)
         refuse('empty-plan', 'a plan of action needs at least one item (who, what, by when)');
+      // 001 s117 aftercare: each step is held as the tier says (conductedAs); the plan says which.
+      checkHeldAs(state, tier, action.heldAs);
       for (const item of action.items) {
         if (!(item.dueAt > at))
           refuse('plan-item-in-past', `plan item ${item.itemId} is due ${item.dueAt}, which has passed`);
@@ -214,12 +217,20 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
           actionId: action.actionId,
           proposedAt: ctx.at,
           items: action.items.map((i) => ({ ...i })),
+          ...(action.heldAs ? { heldAs: action.heldAs } : {}),
         };
-        recordAction(ctx, action, 'plan-proposed', { items: action.items.length, awaiting: otherSide(side) });
+        recordAction(ctx, action, 'plan-proposed', {
+          items: action.items.length,
+          awaiting: otherSide(side),
+          ...(action.heldAs ? { heldAs: action.heldAs } : {}),
+        });
         return [notify(state, 'plan-proposed', sideAudience(tier, otherSide(side)), action.actionId)];
       }
       adoptPlan(ctx, action.items);
-      recordAction(ctx, action, 'plan-agreed', { items: action.items.length });
+      recordAction(ctx, action, 'plan-agreed', {
+        items: action.items.length,
+        ...(action.heldAs ? { heldAs: action.heldAs } : {}),
+      });
       return [];
     },
   },
@@ -242,6 +253,7 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
         items: proposal.items.length,
         proposalActionId: proposal.actionId,
         proposedBy: proposal.side,
+        ...(proposal.heldAs ? { heldAs: proposal.heldAs } : {}),
       });
       return [];
     },
@@ -366,20 +378,35 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
         refuse('reason-required', 'say why the escalation moves to the next tier now (a reason is required)');
       }
       const choice = routeChoice(protocol, state, tier.number + 1);
-      if (choice && !action.route)
+      // The urgency the named roles decided names the route, so it may be left out; a route
+      // against that decision is refused rather than silently overriding it.
+      const decided = choice ? decidedRoute(protocol, state, tier.number + 1) : null;
+      if (choice && !action.route && !decided)
         refuse('route-required', `choose the next step's route: ${choice.join(' or ')}`);
-      if (choice && !choice.includes(action.route!))
+      if (choice && action.route && !choice.includes(action.route))
         refuse('unknown-route', `route must be one of: ${choice.join(', ')}`);
+      if (decided && action.route && action.route !== decided)
+        refuse(
+          'route-against-urgency',
+          `the case was decided ${state.urgency!.urgent ? 'urgent' : 'not urgent'}, so its next step is ${decided}; decide urgency again first to take ${action.route}`,
+        );
       if (!choice && action.route !== undefined)
         refuse('no-route-choice', `the next step of ${protocol.id} is not chosen by people; leave out route`);
     },
     apply(ctx, action) {
+      const next = ctx.tier.number + 1;
+      const fromUrgency =
+        !action.route && routeChoice(ctx.protocol, ctx.state, next)
+          ? (decidedRoute(ctx.protocol, ctx.state, next) ?? undefined)
+          : undefined;
+      const route = action.route ?? fromUrgency;
       recordAction(ctx, action, 'escalated', {
         from: ctx.tier.number,
-        to: ctx.tier.number + 1,
-        ...(action.route ? { route: action.route } : {}),
+        to: next,
+        ...(route ? { route } : {}),
+        ...(fromUrgency ? { routeBecause: 'urgency-decided' } : {}),
       });
-      return enterTier(ctx.protocol, ctx.state, ctx.tier.number + 1, 'escalated', ctx.now, action.route);
+      return enterTier(ctx.protocol, ctx.state, next, 'escalated', ctx.now, route);
     },
   },
 
@@ -493,11 +520,21 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
       if (!meetingTier)
         refuse('no-meeting-here', `tier ${tier.number} (${tier.title}) has no chaired meeting or panel`);
       if (!(action.at > at)) refuse('meeting-in-past', `the meeting date ${action.at} has passed`);
+      checkHeldAs(state, tier, action.heldAs);
     },
     apply(ctx, action) {
       const { protocol, state } = ctx;
-      state.tier.meeting = { kind: action.meetingKind, at: action.at, actionId: action.actionId };
-      recordAction(ctx, action, 'meeting-scheduled', { meetingKind: action.meetingKind, at: action.at });
+      state.tier.meeting = {
+        kind: action.meetingKind,
+        at: action.at,
+        actionId: action.actionId,
+        ...(action.heldAs ? { heldAs: action.heldAs } : {}),
+      };
+      recordAction(ctx, action, 'meeting-scheduled', {
+        meetingKind: action.meetingKind,
+        at: action.at,
+        ...(action.heldAs ? { heldAs: action.heldAs } : {}),
+      });
       if (ctx.tier.expects === 'meeting-date' || ctx.tier.expects === 'acknowledgement') meet(state, ctx.now);
       return [
         notify(
@@ -703,6 +740,30 @@ export const ACTION_RULES: { [K in ActionKind]: ActionRule<K> } = {
       });
       meet(state, now);
       return close(protocol, state, 'closed-with-outcome', now);
+    },
+  },
+
+  'decide-urgency': {
+    // Who decides is the protocol's own list (`urgencyDecidedBy`), not the roles acting at the
+    // tier: Lincolnshire's SLOs judge whether step 4 is the urgent meeting (4a) or the learning
+    // referral (4b). Immediate risk stays apart: it is flagged, not decided here.
+    validate({ protocol, state }, action) {
+      checkUrgencyDecision(protocol, state, action);
+    },
+    apply(ctx, action) {
+      const { protocol, state } = ctx;
+      const previous = state.urgency?.urgent ?? null;
+      const decidedAs = urgencyRole(protocol, action.actor) ?? action.actor.role;
+      state.urgency = {
+        urgent: action.urgent,
+        at: ctx.at,
+        by: action.actor,
+        decidedAs,
+        actionId: action.actionId,
+      };
+      state.urgent = action.urgent || state.immediateRisk;
+      recordAction(ctx, action, 'urgency-decided', { urgent: action.urgent, previous, decidedAs });
+      return [];
     },
   },
 

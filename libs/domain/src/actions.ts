@@ -19,7 +19,12 @@ export type EscalationAction =
       resolveBy?: string;
     })
   | (Base & { kind: 'respond' })
-  | (Base & { kind: 'agree-plan'; items: { itemId: string; ownerAgencyId: string; dueAt: string }[] })
+  | (Base & {
+      kind: 'agree-plan';
+      items: { itemId: string; ownerAgencyId: string; dueAt: string }[];
+      /** How the tier was held: one of its `conductedAs` formats, required where it names them. */
+      heldAs?: string;
+    })
   | (Base & { kind: 'accept-plan' })
   | (Base & { kind: 'complete-plan-item'; itemId: string })
   | (Base & {
@@ -39,7 +44,13 @@ export type EscalationAction =
   | (Base & { kind: 'propose-extension'; dueAt: string })
   | (Base & { kind: 'accept-extension' })
   | (Base & { kind: 'decline-extension' })
-  | (Base & { kind: 'schedule-meeting'; meetingKind: string; at: string })
+  | (Base & {
+      kind: 'schedule-meeting';
+      meetingKind: string;
+      at: string;
+      /** How the tier is held: one of its `conductedAs` formats, required where it names them. */
+      heldAs?: string;
+    })
   | (Base & { kind: 'record-decision'; outcome?: string; referLearning?: boolean })
   | (Base & { kind: 'refer-learning' })
   | (Base & { kind: 'appoint-chair'; chairPersonId: string })
@@ -56,6 +67,13 @@ export type EscalationAction =
       outcome: string;
       /** Whether the person gave its account (kept in Postgres); the rule needs one. */
       accountGiven?: boolean;
+    })
+  | (Base & {
+      kind: 'decide-urgency';
+      /** Urgent resolution required, or not (Lincolnshire step 4a or 4b), in the named roles' judgement. */
+      urgent: boolean;
+      /** Whether the person said why (kept in Postgres); the rule needs one. */
+      reasonGiven?: boolean;
     })
   | (Base & { kind: 'withdraw' })
   | (Base & { kind: 'add-note' });
@@ -81,6 +99,7 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'appoint-chair',
   'set-protective-deadline',
   'record-outcome',
+  'decide-urgency',
   'withdraw',
   'add-note',
 ];

@@ -52,6 +52,7 @@ function sampleAction(
             dueAt: tomorrow,
           },
         ],
+        ...heldAsSample(protocol, state),
       };
     case 'complete-plan-item':
       return { ...base, kind, itemId: state.planItems.find((i) => i.status === 'open')?.itemId ?? '' };
@@ -69,7 +70,9 @@ function sampleAction(
       return { ...base, kind, dueAt: new Date(from + DAY).toISOString() };
     }
     case 'schedule-meeting':
-      return { ...base, kind, meetingKind: 'meeting', at: tomorrow };
+      return { ...base, kind, meetingKind: 'meeting', at: tomorrow, ...heldAsSample(protocol, state) };
+    case 'decide-urgency':
+      return { ...base, kind, urgent: true, reasonGiven: true };
     case 'appoint-chair':
       return { ...base, kind, chairPersonId: 'availability-check' };
     case 'record-outcome': {
@@ -84,4 +87,10 @@ function sampleAction(
     default:
       return { ...base, kind } as EscalationAction;
   }
+}
+
+/** The tier's first format, where it names how it is held (conductedAs). */
+function heldAsSample(protocol: Protocol, state: EscalationState): { heldAs?: string } {
+  const formats = currentTier(protocol, state).conductedAs ?? [];
+  return formats.length ? { heldAs: formats[0] } : {};
 }

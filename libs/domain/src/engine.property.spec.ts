@@ -266,6 +266,8 @@ function resolveAction(
         accountGiven: arg2 % 5 !== 0,
       };
     }
+    case 'decide-urgency':
+      return { ...base, kind: 'decide-urgency', urgent: arg % 2 === 0, reasonGiven: arg2 % 5 !== 0 };
     case 'set-protective-deadline':
       return {
         ...base,
@@ -289,6 +291,8 @@ function isPlainSample(protocol: Protocol, state: EscalationState, action: Escal
       return action.resolveBy === undefined;
     case 'record-decision':
       return action.outcome === undefined;
+    case 'decide-urgency':
+      return action.urgent && action.reasonGiven === true;
     case 'escalate': {
       const choice = routeChoice(protocol, state, currentTier(protocol, state).number + 1);
       return action.reasonGiven === true && action.route === (choice ? choice[0] : undefined);

@@ -4,6 +4,7 @@ import { ActionRefused, type ActionKind, type EscalationAction } from './actions
 import { everyone, ownerAudience, stepOwnerAudience, tierAudience } from './audiences';
 import { actingRole, followsWhoMayAct, heldRoles, tierRoleRefusal } from './authority';
 import { entryRole } from './raise-rules';
+import { decidedRoute } from './urgency-and-formats';
 import type { Effect } from './effects';
 import {
   blankTier,
@@ -75,6 +76,7 @@ export function startEscalation(
   // Set only when given, so the state of a case raised without them keeps its shape.
   if (start.concernIdentifiedAt) state.concernIdentifiedAt = start.concernIdentifiedAt;
   if (start.protectiveDeadline) state.protectiveDeadline = start.protectiveDeadline;
+  if (start.tierFormatRequired) state.tierFormatRequired = true;
   record(
     state,
     now,
@@ -285,11 +287,23 @@ function breach(protocol: Protocol, state: EscalationState, tier: Tier, now: Dat
   record(state, now, 'deadline-breached', { dueAt: state.tier.dueAt, onBreach: tier.onBreach });
   const hasNext = tier.number < lastTierNumber(protocol);
   const choice = hasNext ? routeChoice(protocol, state, tier.number + 1) : null;
-  if (tier.onBreach === 'advance-and-alert' && choice) {
+  // The SLOs decided the case urgent: the lapse takes the urgent route they chose (4a's date is
+  // due within a working day of step 3). Decided not urgent, or undecided, it waits for them.
+  const urgentRoute = choice && state.urgency?.urgent ? decidedRoute(protocol, state, tier.number + 1) : null;
+  if (tier.onBreach === 'advance-and-alert' && urgentRoute) {
+    const next = protocol.tiers.find((t) => t.number === tier.number + 1 && t.route === urgentRoute)!;
+    effects.push(
+      notify(state, 'deadline-breached', everyone(protocol, [tier, next]), tier.key),
+      ...enterTier(protocol, state, tier.number + 1, 'deadline-breached', now, urgentRoute),
+    );
+  } else if (tier.onBreach === 'advance-and-alert' && choice) {
     // Lincolnshire step 4: the SLOs choose the urgent chaired meeting or the learning
     // referral. A lapse of step 3 must not make that choice for them (nor close the case):
     // it alerts them, and the business manager, that the choice is now overdue.
-    record(state, now, 'route-choice-awaited', { routes: choice.join(' ') });
+    record(state, now, 'route-choice-awaited', {
+      routes: choice.join(' '),
+      ...(state.urgency ? { urgent: state.urgency.urgent } : {}),
+    });
     const audience = everyone(protocol, [tier]);
     audience.partnershipRoles = [...new Set([...audience.partnershipRoles, 'business-manager' as const])];
     effects.push(notify(state, 'route-choice-needed', audience, tier.key));

@@ -6,3 +6,4 @@ export * from './raise-rules';
 export * from './available-actions';
 export { routeChoice } from './action-rules';
 export { informedAtEveryStage } from './audiences';
+export * from './urgency-and-formats';

@@ -465,9 +465,11 @@ const CASES: Record<string, () => string> = {
     });
   },
   // Consecutive deadlines in one tier: each step is its owner's, in order, once.
-  'no-steps': () => refusal(start('sefton-sscp'), completeStep(agency('raising', 'practitioner'), 'form-issued')),
+  'no-steps': () =>
+    refusal(start('sefton-sscp'), completeStep(agency('raising', 'practitioner'), 'form-issued')),
   'unknown-step': () => refusal(twoStep(), completeStep(agency('raising', 'practitioner'), 'form-sent')),
-  'not-step-owner': () => refusal(twoStep(), completeStep(agency('receiving', 'practitioner'), 'form-issued')),
+  'not-step-owner': () =>
+    refusal(twoStep(), completeStep(agency('receiving', 'practitioner'), 'form-issued')),
   'step-out-of-order': () =>
     refusal(twoStep(), completeStep(agency('receiving', 'practitioner'), 'reply-recorded')),
   'step-complete': () => {
@@ -475,6 +477,66 @@ const CASES: Record<string, () => string> = {
     act(c, completeStep(agency('raising', 'practitioner'), 'form-issued'));
     return refusal(c, completeStep(agency('raising', 'practitioner'), 'form-issued'));
   },
+  // Lincolnshire step 4: urgency is the SLOs' decision, with a reason, before step 4 is reached.
+  'no-urgency-decision': () =>
+    refusal(start('sefton-sscp'), {
+      kind: 'decide-urgency',
+      actor: agency('raising', 'head-of-service'),
+      actionId: 'u',
+      urgent: true,
+      reasonGiven: true,
+    }),
+  'urgent-required': () =>
+    refusal(start('lincolnshire-lscp'), {
+      kind: 'decide-urgency',
+      actor: agency('raising', 'senior-liaison-officer'),
+      actionId: 'u',
+      reasonGiven: true,
+    } as unknown as EscalationAction),
+  'route-taken': () =>
+    refusal(reach(start('lincolnshire-lscp'), 4, 'urgent-chaired-meeting'), {
+      kind: 'decide-urgency',
+      actor: agency('receiving', 'senior-liaison-officer'),
+      actionId: 'u',
+      urgent: false,
+      reasonGiven: true,
+    }),
+  'route-against-urgency': () => {
+    const c = reach(start('lincolnshire-lscp'), 3);
+    act(c, {
+      kind: 'decide-urgency',
+      actor: agency('raising', 'senior-liaison-officer'),
+      actionId: 'u',
+      urgent: false,
+      reasonGiven: true,
+    });
+    return refusal(c, {
+      kind: 'escalate',
+      actor: actingAgency(c, 'raising'),
+      actionId: 'e',
+      reasonGiven: true,
+      route: 'urgent-chaired-meeting',
+    });
+  },
+  // 001 s117 aftercare: the plan names how the step was held, from the tier's formats.
+  'format-required': () => {
+    const c = start('lincolnshire-joint-s117');
+    c.state.tierFormatRequired = true;
+    return refusal(c, {
+      kind: 'agree-plan',
+      actor: actingAgency(c, 'raising'),
+      actionId: 'p',
+      items: [planItem()],
+    });
+  },
+  'format-not-allowed': () =>
+    refusal(start('lincolnshire-joint-s117'), {
+      kind: 'agree-plan',
+      actor: actingAgency(start('lincolnshire-joint-s117'), 'raising'),
+      actionId: 'p',
+      items: [planItem()],
+      heldAs: 'discussion',
+    }),
   'not-the-raiser': () => {
     const c = start('sefton-sscp');
     return refusal(c, { kind: 'withdraw', actor: actingAgency(c, 'receiving'), actionId: 'w' });

@@ -75,6 +75,12 @@ export interface EscalationStart {
    * the API, `tierEntryRefusal`). Absent: tier 1, or the fast track's tier under immediate risk.
    */
   startAtTier?: number;
+  /**
+   * Whether the actions that record how a tier was held (a plan of action, a meeting) must name one
+   * of the tier's formats where it has them (`conductedAs`). The API raises every new case with it;
+   * absent for cases raised before, which replay as they ran.
+   */
+  tierFormatRequired?: boolean;
 }
 
 export interface TierState {
@@ -101,7 +107,8 @@ export interface TierState {
    * acknowledging). Optional because states built before it existed do not carry it.
    */
   timescaleSetBy?: 'chair' | null;
-  meeting: { kind: string; at: string; actionId: string } | null;
+  /** `heldAs`: how the tier was held (one of its `conductedAs` formats), when the scheduler said. */
+  meeting: { kind: string; at: string; actionId: string; heldAs?: string } | null;
   /**
    * A tier with consecutive deadlines (`steps` in the protocol), one entry per step in order.
    * Absent for every other tier, so their state keeps its shape.
@@ -132,6 +139,8 @@ export interface PlanProposal {
   by: Actor;
   actionId: string;
   proposedAt: string;
+  /** How the tier was held (one of its `conductedAs` formats), when the proposer said. */
+  heldAs?: string;
   items: { itemId: string; ownerAgencyId: string; dueAt: string }[];
 }
 
@@ -173,6 +182,7 @@ export const TIMELINE_EVENT_TYPES = [
   'extension-declined',
   'meeting-scheduled',
   'chair-appointed',
+  'urgency-decided',
   'protective-deadline-set',
   'route-choice-awaited',
   'final-decision-recorded',
@@ -235,4 +245,12 @@ export interface EscalationState {
   protectiveDeadline?: string;
   /** The protocol's named outcome the case closed with (`closingOutcomes`); absent otherwise. */
   outcome?: { key: string; at: string; by: Actor; actionId: string };
+  /**
+   * The urgency decided on the case by the roles the protocol names (`urgencyDecidedBy`), the
+   * latest decision; absent while none is recorded. `urgent` is then this decision, or immediate
+   * risk, which is flagged apart and always takes the urgent route.
+   */
+  urgency?: { urgent: boolean; at: string; by: Actor; decidedAs: string; actionId: string };
+  /** EscalationStart.tierFormatRequired; absent for cases raised before it. */
+  tierFormatRequired?: true;
 }

@@ -28,6 +28,10 @@ import lincolnshireJointChildrenV2 from '../definitions/history/lincolnshire-joi
 import lincolnshireJointS117V2 from '../definitions/history/lincolnshire-joint-s117@2.json';
 import lincolnshireLscpV2 from '../definitions/history/lincolnshire-lscp@2.json';
 import seftonSscpV2 from '../definitions/history/sefton-sscp@2.json';
+import lincolnshireJointAdultsV3 from '../definitions/history/lincolnshire-joint-adults@3.json';
+import lincolnshireJointChildrenV3 from '../definitions/history/lincolnshire-joint-children@3.json';
+import lincolnshireJointS117V3 from '../definitions/history/lincolnshire-joint-s117@3.json';
+import lincolnshireLscpV3 from '../definitions/history/lincolnshire-lscp@3.json';
 import suttonCpConferenceV1 from '../definitions/history/sutton-cp-conference@1.json';
 
 /** File name → content, exactly as shipped in libs/protocols/definitions. Each file is named `<id>.json`. */
@@ -59,6 +63,10 @@ export const SHIPPED_HISTORY: Readonly<Record<string, unknown>> = Object.freeze(
   'lincolnshire-joint-s117@2.json': lincolnshireJointS117V2,
   'lincolnshire-lscp@2.json': lincolnshireLscpV2,
   'sefton-sscp@2.json': seftonSscpV2,
+  'lincolnshire-joint-adults@3.json': lincolnshireJointAdultsV3,
+  'lincolnshire-joint-children@3.json': lincolnshireJointChildrenV3,
+  'lincolnshire-joint-s117@3.json': lincolnshireJointS117V3,
+  'lincolnshire-lscp@3.json': lincolnshireLscpV3,
   'sutton-cp-conference@1.json': suttonCpConferenceV1,
 });
 

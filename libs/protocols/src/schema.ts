@@ -248,7 +248,11 @@ export const tierSchema = z.object({
   route: z.string().optional(),
   /** Sutton 7.3 / BSCB stage 4: outcome options offered at this tier. */
   outcomes: z.array(id).default([]),
-  /** How the tier is conducted, when the document prescribes it (001: s117 aftercare). Omitted: any. */
+  /**
+   * How the tier is conducted, when the document prescribes it (001: s117 aftercare). The plan of
+   * action, or the meeting, that records the tier names one of these (`heldAs`), and is refused
+   * naming them otherwise. Omitted: any format, or none.
+   */
   conductedAs: z.array(z.enum(TIER_FORMATS)).optional(),
   clause: z.string().min(1),
 });
@@ -357,6 +361,20 @@ export const protocolSchema = z
      * the urgent chaired meeting, 4a, or the learning referral, 4b).
      */
     finalRouteChosenBy: z.enum(['urgency', 'people']).default('urgency'),
+    /**
+     * Who decides whether the case is urgent, by side (Lincolnshire step 4: "Urgent resolution
+     * required" is the Senior Liaison Officers' judgement). Their decision, recorded on the case
+     * with a reason, picks the last step's route where urgency picks it, and is a thing apart from
+     * immediate risk (the fast track). Omitted: nobody decides; urgency follows immediate risk.
+     */
+    urgencyDecidedBy: z
+      .object({
+        raising: z.array(z.enum(AGENCY_ROLES)).default([]),
+        receiving: z.array(z.enum(AGENCY_ROLES)).default([]),
+        partnership: z.array(z.enum(PARTNERSHIP_ROLES)).default([]),
+        clause: z.string().min(1),
+      })
+      .optional(),
     /** Immediate risk of harm. */
     fastTrack: z.object({
       /** Tier number an immediate-risk escalation jumps to (1 = no skip). */
@@ -431,6 +449,15 @@ export const protocolSchema = z
         ctx.addIssue({ code: 'custom', path: ['tiers', i, 'key'], message: `duplicate tier key "${t.key}"` });
       keys.add(t.key);
     });
+    if (p.urgencyDecidedBy) {
+      const { raising, receiving, partnership } = p.urgencyDecidedBy;
+      if (raising.length + receiving.length + partnership.length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['urgencyDecidedBy'],
+          message: 'must name at least one role that decides urgency',
+        });
+    }
     const last = p.tiers.length ? p.tiers[p.tiers.length - 1].number : 0;
     if (p.fastTrack.startAtTier > last) {
       ctx.addIssue({

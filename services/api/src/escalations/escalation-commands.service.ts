@@ -342,6 +342,8 @@ export class EscalationCommandsService {
       correlationId: currentRequestId(),
       // Every case raised now runs under who-may-act (docs/protocols.md, "Who may act").
       rules: 2,
+      // A plan or meeting names how its tier is held where the protocol says (conductedAs).
+      tierFormatRequired: true,
       // Instants and a tier number only; the reason for an earlier start stays in Postgres.
       ...timing,
     };
@@ -561,6 +563,8 @@ export class EscalationCommandsService {
     body: {
       reason?: string;
       items: { what: string; ownerAgencyId: string; ownerPersonId?: string; dueAt: string }[];
+      /** How the tier was held, one of its `conductedAs` formats (checked by the engine). */
+      heldAs?: string;
     },
     options: { idempotencyKey?: string; requestId?: string } = {},
   ) {
@@ -584,6 +588,7 @@ export class EscalationCommandsService {
           escalationId: id,
           reason: body.reason ?? null,
           items: body.items,
+          ...(body.heldAs ? { heldAs: body.heldAs } : {}),
         })
       : undefined;
     if (options.idempotencyKey) await this.assertSameRequest(actionId, fingerprint!, options.idempotencyKey);
@@ -601,6 +606,7 @@ export class EscalationCommandsService {
             // The update's arguments, for the reconciler (a record filled in later keeps these).
             args: {
               items: items.map((i) => ({ itemId: i.itemId, ownerAgencyId: i.ownerAgencyId, dueAt: i.dueAt })),
+              ...(body.heldAs ? { heldAs: body.heldAs } : {}),
             },
             ...(fingerprint ? { requestHash: fingerprint } : {}),
           },
@@ -639,6 +645,7 @@ export class EscalationCommandsService {
           text: body.reason,
           args: {
             items: items.map((i) => ({ itemId: i.itemId, ownerAgencyId: i.ownerAgencyId, dueAt: i.dueAt })),
+            ...(body.heldAs ? { heldAs: body.heldAs } : {}),
           },
         },
         { ...options, actionId, fingerprint },

@@ -3,6 +3,7 @@ import { isUUID } from 'class-validator';
 import {
   availableActions,
   routeChoice,
+  urgencyExplanation,
   type ActionKind,
   type Actor,
   type EscalationState,
@@ -147,6 +148,23 @@ export class EscalationQueriesService {
       },
       immediateRisk: row.immediateRisk,
       urgent: row.urgent,
+      // Whether the case is urgent, and where that comes from: the decision of the roles the
+      // protocol names (urgencyDecidedBy), immediate risk, or neither yet.
+      urgency:
+        protocol && state
+          ? {
+              decided: state.urgency
+                ? {
+                    urgent: state.urgency.urgent,
+                    at: state.urgency.at,
+                    personId: state.urgency.by.personId,
+                    side: state.urgency.by.side,
+                    decidedAs: state.urgency.decidedAs,
+                  }
+                : null,
+              explanation: urgencyExplanation(protocol, state),
+            }
+          : null,
       raisingAgencyId: row.raisingAgencyId,
       receivingAgencyId: row.receivingAgencyId,
       raisingPersonId: row.raisingPersonId,
@@ -158,9 +176,15 @@ export class EscalationQueriesService {
         ? { dueAt: state.extension.proposedDueAt, bySide: state.extension.proposedBy.side }
         : null,
       meeting: state?.tier.meeting ?? null,
+      // How the current tier is held, where the protocol says (conductedAs): the formats a plan
+      // or meeting names.
+      tierFormats: protocol?.tiers.find((t) => t.key === row.tierKey)?.conductedAs ?? [],
       // A tier with consecutive deadlines (the form issued, then the reply): each step's owner,
       // due instant with how it was counted, and where it stands.
-      steps: stepsOf(state, protocol?.tiers.find((t) => t.key === row.tierKey)),
+      steps: stepsOf(
+        state,
+        protocol?.tiers.find((t) => t.key === row.tierKey),
+      ),
       workflow: { id: row.workflowId, started: row.workflowState === 'started' },
       closedAt: row.closedAt,
       // Under who-may-act a plan is proposed by one side and agreed by the other: an item of a

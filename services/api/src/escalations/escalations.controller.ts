@@ -9,6 +9,7 @@ import {
   ActionDto,
   AgreePlanDto,
   AppointChairDto,
+  DecideUrgencyDto,
   EscalateDto,
   DecisionDto,
   NoteDto,
@@ -111,6 +112,29 @@ export class EscalationsController {
     @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(c, id, 'accept-plan', { text: b.reason }, { idempotencyKey: k });
+  }
+
+  @Post(':id/urgency')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Decide whether the case is urgent (by the roles the protocol names, e.g. Lincolnshire's SLOs), with a reason; apart from immediate risk",
+  })
+  @AcceptsIdempotencyKey()
+  urgency(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Body() b: DecideUrgencyDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.escalations.act(
+      c,
+      id,
+      'decide-urgency',
+      // The reason stays in Postgres; the engine learns only that one was given.
+      { text: b.reason, args: { urgent: b.urgent, reasonGiven: Boolean(b.reason?.trim()) } },
+      { idempotencyKey: k },
+    );
   }
 
   @Post(':id/chair')
@@ -315,7 +339,14 @@ export class EscalationsController {
       c,
       id,
       'schedule-meeting',
-      { text: b.reason, args: { meetingKind: b.kind, at: new Date(b.at).toISOString() } },
+      {
+        text: b.reason,
+        args: {
+          meetingKind: b.kind,
+          at: new Date(b.at).toISOString(),
+          ...(b.heldAs ? { heldAs: b.heldAs } : {}),
+        },
+      },
       { idempotencyKey: k, prefer: 'partnership' },
     );
   }

@@ -19,6 +19,8 @@ export type ActionField =
         | 'open-items'
         | 'routes'
         | 'closing-outcomes'
+        | 'tier-formats'
+        | 'urgency'
         | 'open-steps';
     }
   | { type: 'checkbox'; name: string; label: string }
@@ -71,7 +73,12 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
     title: 'Propose or agree a plan of action',
     lead: 'Say who will do what, and by when. Under the protocol the other side then agrees the plan.',
     button: 'Continue',
-    fields: [{ type: 'plan-items' }, reason('Comments (optional)')],
+    fields: [
+      { type: 'plan-items' },
+      // Shown only where the step names how it is held (conductedAs: Lincolnshire s117 aftercare).
+      { type: 'radios', name: 'heldAs', label: 'How was this step held?', options: 'tier-formats' },
+      reason('Comments (optional)'),
+    ],
   },
   'accept-plan': {
     kind: 'accept-plan',
@@ -167,6 +174,7 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
     button: 'Continue',
     fields: [
       { type: 'radios', name: 'meetingKind', label: 'What kind of meeting?', options: 'meeting-kinds' },
+      { type: 'radios', name: 'heldAs', label: 'How is this step held?', options: 'tier-formats' },
       {
         type: 'date',
         name: 'at',
@@ -245,6 +253,16 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
       },
     ],
   },
+  'decide-urgency': {
+    kind: 'decide-urgency',
+    title: 'Decide whether the case is urgent',
+    lead: 'Record your judgement of whether urgent resolution is required. Under the protocol it decides the last step: an urgent independently chaired meeting, or a referral of the learning. Immediate risk is flagged separately.',
+    button: 'Continue',
+    fields: [
+      { type: 'radios', name: 'urgent', label: 'Is urgent resolution required?', options: 'urgency' },
+      { ...reason('Why?'), required: true } as ActionField,
+    ],
+  },
   withdraw: {
     kind: 'withdraw',
     title: 'Withdraw the escalation',
@@ -303,7 +321,12 @@ export function checkAnswers(page: ActionPage, form: Record<string, unknown>) {
       values[field.name] = text(field.name);
       // Outcomes are optional; a route is asked for only where the protocol offers a choice,
       // and the engine names the choices if one is missing.
-      if (!values[field.name] && field.options !== 'outcomes' && field.options !== 'routes')
+      if (
+        !values[field.name] &&
+        field.options !== 'outcomes' &&
+        field.options !== 'routes' &&
+        field.options !== 'tier-formats'
+      )
         errors.push({ name: field.name, text: `Select ${field.label.replace(/\?$/, '').toLowerCase()}` });
     } else if (field.type === 'checkbox') {
       values[field.name] = text(field.name) === 'yes' ? 'yes' : '';
@@ -366,7 +389,12 @@ export function runAction(
             ownerAgencyId: values[`item${i}-owner`],
             dueAt: values[`item${i}-dueAt`],
           });
-      return commands.agreePlan(caller, id, { reason: text, items }, options);
+      return commands.agreePlan(
+        caller,
+        id,
+        { reason: text, items, ...(values.heldAs ? { heldAs: values.heldAs } : {}) },
+        options,
+      );
     }
     case 'appoint-chair':
       return commands.appointChair(
@@ -427,7 +455,14 @@ export function runAction(
         caller,
         id,
         kind,
-        { text, args: { meetingKind: values.meetingKind, at: values.at } },
+        {
+          text,
+          args: {
+            meetingKind: values.meetingKind,
+            at: values.at,
+            ...(values.heldAs ? { heldAs: values.heldAs } : {}),
+          },
+        },
         { ...options, prefer: 'partnership' },
       );
     case 'record-decision':
@@ -442,6 +477,15 @@ export function runAction(
             referLearning: values.referLearning === 'yes',
           },
         },
+        options,
+      );
+    case 'decide-urgency':
+      // The reason stays in Postgres; the engine learns only that one was given.
+      return commands.act(
+        caller,
+        id,
+        kind,
+        { text, args: { urgent: values.urgent === 'yes', reasonGiven: Boolean(text) } },
         options,
       );
     case 'add-note':

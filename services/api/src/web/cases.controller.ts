@@ -27,7 +27,15 @@ import { WebRenderer } from './web-renderer';
 import type { SignedInRequest } from './web-request';
 import { WebSessions } from './web-sessions';
 import { WebSignedInGuard } from './web-signed-in.guard';
-import { deadlineInWords, eventLabel, stepLabel, STATUS_LABELS, STATUS_TAG_CLASSES } from './words';
+import {
+  deadlineInWords,
+  decisionLabel,
+  eventLabel,
+  stepLabel,
+  STATUS_LABELS,
+  STATUS_TAG_CLASSES,
+  TIER_FORMAT_LABELS,
+} from './words';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 25;
@@ -264,7 +272,7 @@ export class CasesController {
       timeline: view.history.map((e) => {
         const actor = e.actor as { personId?: string; agencyId?: string | null; role?: string } | null;
         return {
-          label: stepLabel(e, view.steps) ?? eventLabel(e.type),
+          label: stepLabel(e, view.steps) ?? decisionLabel(e) ?? eventLabel(e.type),
           at: e.at,
           tier: e.tier,
           who: actor?.personId
@@ -292,6 +300,13 @@ export class CasesController {
         text: RECORD_TITLES[kind],
       })),
       chair: view.chair ? names.person(view.chair.personId) : null,
+      urgency: view.urgency
+        ? {
+            explanation: view.urgency.explanation,
+            decidedBy: view.urgency.decided ? names.person(view.urgency.decided.personId) : null,
+            decidedAt: view.urgency.decided?.at ?? null,
+          }
+        : null,
     };
   }
 
@@ -426,6 +441,12 @@ export class CasesController {
         .filter((o) => o.atTiers.includes(view.tier.number))
         .map((o) => ({ value: o.key, text: o.title })),
       chairs,
+      // How the current step is held, where the case's own protocol version says (conductedAs).
+      'tier-formats': (view.tierFormats ?? []).map((f) => ({ value: f, text: TIER_FORMAT_LABELS[f] ?? f })),
+      urgency: [
+        { value: 'yes', text: 'Yes: urgent resolution is required' },
+        { value: 'no', text: 'No: not urgent' },
+      ],
       // The step in progress (the engine refuses any other, and anyone but its owner).
       'open-steps': (view.steps ?? [])
         .filter((s) => s.state !== 'complete')

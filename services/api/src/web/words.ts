@@ -68,6 +68,7 @@ export const EVENT_LABELS: Record<string, string> = {
   decided: 'Decision recorded',
   'outcome-recorded': 'Closed with an outcome the protocol names',
   'protective-deadline-set': 'Protective timescale set',
+  'urgency-decided': 'Urgency decided',
   'step-deadline-set': 'Step deadline set',
   'step-due-soon': 'Step due soon: its owner reminded',
   'step-overdue': 'Step overdue: its owner alerted',
@@ -92,3 +93,26 @@ export function stepLabel(
 
 export const eventLabel = (type: string) =>
   EVENT_LABELS[type] ?? type.charAt(0).toUpperCase() + type.slice(1).replace(/-/g, ' ');
+
+/** How a tier is held (a protocol's `conductedAs`), as the form offers it. */
+export const TIER_FORMAT_LABELS: Record<string, string> = {
+  discussion: 'Discussion',
+  'line-manager-intervention': 'Line manager intervention',
+  'multi-disciplinary-meeting': 'Multi-disciplinary meeting',
+};
+
+/**
+ * A timeline entry that carries a person's decision in its detail, said with it: the urgency
+ * decided, or how a step was held (a plan's or meeting's `heldAs`). Null for any other entry.
+ */
+export function decisionLabel(entry: {
+  type: string;
+  detail?: Record<string, unknown> | null;
+}): string | null {
+  const detail = entry.detail ?? {};
+  if (entry.type === 'urgency-decided' && typeof detail.urgent === 'boolean')
+    return detail.urgent ? 'Urgency decided: urgent' : 'Urgency decided: not urgent';
+  if (typeof detail.heldAs === 'string')
+    return `${eventLabel(entry.type)}: held as ${detail.heldAs.replace(/-/g, ' ')}`;
+  return null;
+}

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { TIER_FORMATS } from '@resolve/protocols';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -66,6 +67,15 @@ export class AgreePlanDto extends ActionDto {
   @ValidateNested({ each: true })
   @Type(() => PlanItemDto)
   items!: PlanItemDto[];
+
+  @ApiPropertyOptional({
+    enum: TIER_FORMATS,
+    description:
+      "How the tier was held: required where the tier names its formats (conductedAs, e.g. Lincolnshire s117 aftercare: 'line-manager-intervention' or 'multi-disciplinary-meeting'); refused naming them otherwise",
+  })
+  @IsOptional()
+  @IsIn(TIER_FORMATS)
+  heldAs?: string;
 }
 
 export class ProposeExtensionDto extends ActionDto {
@@ -84,6 +94,25 @@ export class ScheduleMeetingDto extends ActionDto {
   @ApiProperty({ example: '2026-06-02T10:00:00Z' })
   @IsISO8601({ strict: true })
   at!: string;
+
+  @ApiPropertyOptional({
+    enum: TIER_FORMATS,
+    description:
+      'How the tier is held: required where the tier names its formats (conductedAs); refused naming them otherwise',
+  })
+  @IsOptional()
+  @IsIn(TIER_FORMATS)
+  heldAs?: string;
+}
+
+export class DecideUrgencyDto extends ActionDto {
+  @ApiProperty({
+    description:
+      "Whether urgent resolution is required, decided by the roles the protocol names (urgencyDecidedBy; Lincolnshire: the SLOs). Picks the last step's route where urgency picks it; immediate risk is flagged apart. A reason is required.",
+    example: true,
+  })
+  @IsBoolean()
+  urgent!: boolean;
 }
 
 export class DecisionDto {

@@ -284,11 +284,37 @@ export const ACTION_LABELS: Record<string, string> = {
   withdraw: 'Withdrawn',
   'record-outcome': 'Outcome recorded',
   'set-protective-deadline': 'Protective timescale set',
+  'decide-urgency': 'Urgency decided',
   'add-note': 'Note',
 };
 
 export function actionLabel(kind: string): string {
   return ACTION_LABELS[kind] ?? kind;
+}
+
+const FORMAT_WORDS: Record<string, string> = {
+  discussion: 'discussion',
+  'line-manager-intervention': 'line manager intervention',
+  'multi-disciplinary-meeting': 'multi-disciplinary meeting',
+};
+
+/**
+ * An action as the records say it: its label, with the decision its timeline entry carries (the
+ * urgency decided; how the step was held, where a plan or meeting names it).
+ */
+export function actionWords(c: CaseRecord, a: CaseAction): string {
+  const detail = c.events.find((e) => e.actionId === a.id)?.detail ?? {};
+  if (a.kind === 'decide-urgency' && typeof detail.urgent === 'boolean')
+    return `${actionLabel(a.kind)}: ${detail.urgent ? 'urgent' : 'not urgent'}`;
+  if (typeof detail.heldAs === 'string')
+    return `${actionLabel(a.kind)}: held as ${FORMAT_WORDS[detail.heldAs] ?? detail.heldAs}`;
+  return actionLabel(a.kind);
+}
+
+/** How tier n was held, as the last plan or meeting recorded there said (conductedAs); null when none said. */
+export function heldAsAt(c: CaseRecord, tier: number): string | null {
+  const e = [...c.events].reverse().find((x) => x.tier === tier && typeof x.detail.heldAs === 'string');
+  return e ? (FORMAT_WORDS[e.detail.heldAs as string] ?? (e.detail.heldAs as string)) : null;
 }
 
 /** Accepted actions, oldest first; refused attempts are not part of the record of what happened. */

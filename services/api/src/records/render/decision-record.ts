@@ -1,8 +1,8 @@
 import { addWorkingDays } from '@resolve/calendar';
 import {
   acceptedActions,
-  actionLabel,
   actionTier,
+  actionWords,
   decisionOf,
   finalRouteOf,
   learningOf,
@@ -114,7 +114,7 @@ export function buildDecisionRecord(c: CaseRecord, generatedAt: string): Decisio
           by: a.person.name,
           role: a.role,
           agency: a.agency?.name ?? null,
-          action: actionLabel(a.kind),
+          action: actionWords(c, a),
           text: a.text!.trim(),
         })),
       decision: {

@@ -1,11 +1,12 @@
 import {
   acceptedActions,
-  actionLabel,
   actionTier,
+  actionWords,
   breachesOf,
   categoryLabel,
   decisionOf,
   finalRouteOf,
+  heldAsAt,
   learningOf,
   meetingOf,
   outcomeOf,
@@ -94,7 +95,7 @@ function lines(c: CaseRecord, tier: number): ActionLine[] {
       by: a.person.name,
       role: a.role,
       agency: a.agency?.name ?? null,
-      action: actionLabel(a.kind),
+      action: actionWords(c, a),
       text: a.text,
     }));
 }
@@ -126,7 +127,7 @@ export function buildPartnershipReport(c: CaseRecord, generatedAt: string): Part
       title: period?.title ?? def.title,
       clause: def.clause,
       conductedAs: def.conductedAs?.length
-        ? def.conductedAs.map((f) => CONDUCTED_AS_LABELS[f]).join(' or ')
+        ? `${def.conductedAs.map((f) => CONDUCTED_AS_LABELS[f]).join(' or ')}${heldAsAt(c, n) ? `; held as ${heldAsAt(c, n)}` : ''}`
         : null,
       reached: !!period,
       enteredAt: period?.enteredAt ?? null,
