@@ -103,7 +103,7 @@ export async function raise(
   h: Harness,
   protocolId: string,
   reference: string,
-  options: { immediateRisk?: boolean } = {},
+  options: { immediateRisk?: boolean; tierFormatRequired?: boolean } = {},
 ): Promise<Case> {
   const t0 = await h.env.currentTimeMs();
   const input = {
@@ -115,6 +115,8 @@ export async function raise(
     })),
     // Raised as the API raises a case today: who may act at each tier, two-sided plans...
     rules: 2 as const,
+    // As the API raises a case now: a plan or meeting names its tier's format (conductedAs).
+    ...(options.tierFormatRequired ? { tierFormatRequired: true } : {}),
   };
   const handle = (await h.client.workflow.start(ESCALATION_WORKFLOW_TYPE, {
     taskQueue: TASK_QUEUES.escalations,

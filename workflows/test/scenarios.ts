@@ -32,6 +32,8 @@ export interface Scenario {
   name: string;
   protocolId: string;
   immediateRisk?: boolean;
+  /** Raised as the API raises a case since the tier's format is named (`tierFormatRequired`). */
+  tierFormatRequired?: boolean;
   run(c: Case, h: Harness): Promise<void>;
 }
 
@@ -317,6 +319,61 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Patch urgency-decision: the SLOs decide the case urgent (then, on second thoughts, the
+    // other SLO too); step 3 lapses and the case takes the urgent chaired meeting they chose.
+    name: 'lincolnshire-lscp.urgency-decided-step-3-lapses-to-chaired-meeting',
+    protocolId: 'lincolnshire-lscp',
+    async run(c, h) {
+      await settle(c);
+      await update(c, 'decide-urgency', {
+        actor: party(c.input, 'raising', 'senior-liaison-officer'),
+        urgent: false,
+        reasonGiven: true,
+      });
+      await update(c, 'decide-urgency', {
+        actor: party(c.input, 'receiving', 'senior-liaison-officer'),
+        urgent: true,
+        reasonGiven: true,
+      });
+      const at3 = await escalateTo(c, 3);
+      if (at3.tier.number !== 3) throw new Error(`expected step 3, got ${at3.tier.key}`);
+      await breachCurrentTier(c, h);
+      const at4 = await settle(c, (s) => s.tier.number === 4);
+      if (at4.tier.route !== 'urgent-chaired-meeting') throw new Error(`took ${at4.tier.route}`);
+      await update(c, 'schedule-meeting', {
+        actor: partnership(c.input, 'independent-chair'),
+        meetingKind: 'chaired-meeting',
+        at: await inFuture(h, 4 * HOUR),
+      });
+      await decide(c);
+      await expectStatus(c, 'decided');
+    },
+  },
+  {
+    // s117 aftercare, raised as the API raises now: the plan names how the step was held.
+    name: 'lincolnshire-joint-s117.plan-held-as-meeting-resolved',
+    protocolId: 'lincolnshire-joint-s117',
+    tierFormatRequired: true,
+    async run(c, h) {
+      await settle(c);
+      const tier = tierAt(c.protocol, 1);
+      await update(c, 'agree-plan', {
+        actor: tierActor(c.input, tier, 'raising'),
+        heldAs: 'multi-disciplinary-meeting',
+        items: [
+          {
+            itemId: '00000000-0000-4000-b000-000000000117',
+            ownerAgencyId: c.input.receivingAgencyId,
+            dueAt: await inFuture(h, 5 * DAY),
+          },
+        ],
+      });
+      await update(c, 'accept-plan', { actor: tierActor(c.input, tier, 'receiving') });
+      await resolveBoth(c);
+      await expectStatus(c, 'resolved');
+    },
+  },
+  {
     name: 'sutton-strategic.fast-track-untimed-final-tier-decided',
     protocolId: 'sutton-strategic',
     immediateRisk: true,
@@ -351,6 +408,7 @@ export const SCENARIOS: Scenario[] = [
 export async function runScenario(h: Harness, s: Scenario): Promise<Case> {
   const c = await raise(h, s.protocolId, `FX-${s.name}`.slice(0, 60), {
     immediateRisk: s.immediateRisk ?? false,
+    tierFormatRequired: s.tierFormatRequired ?? false,
   });
   await s.run(c, h);
   const description = await c.handle.describe();
