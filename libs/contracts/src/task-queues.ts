@@ -19,3 +19,24 @@ export const ESCALATION_WORKFLOW_TYPE = 'escalationWorkflow';
 export function escalationWorkflowId(escalationId: string): string {
   return `escalation-${escalationId}`;
 }
+
+/**
+ * The workflow id of a webhook delivery's generation: `webhook-<delivery key>`, the key being
+ * `<escalation id>:<seq>:<endpoint id>`, and for the n-th manual redelivery `-redelivery-<n>`.
+ * Temporal refuses a second workflow with the same id, so however often a start is repeated, one
+ * workflow delivers each generation.
+ */
+export function webhookDeliveryWorkflowId(deliveryKey: string, generation: number): string {
+  return generation === 0 ? `webhook-${deliveryKey}` : `webhook-${deliveryKey}-redelivery-${generation}`;
+}
+
+const WEBHOOK_WORKFLOW_ID =
+  /^webhook-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):\d+:[0-9a-f-]{36}(-redelivery-\d+)?$/;
+
+/**
+ * The case a webhook delivery's workflow reports on, read from its id; null when the id is not a
+ * delivery's. Lets the payload codec tell whose a delivery's payloads are.
+ */
+export function escalationOfWebhookWorkflow(workflowId: string): string | null {
+  return WEBHOOK_WORKFLOW_ID.exec(workflowId)?.[1] ?? null;
+}

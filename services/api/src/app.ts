@@ -36,7 +36,14 @@ import {
   type CallbackSecrets,
 } from './notifications/provider-callbacks.controller';
 import { PROVIDER_CALLBACK_PROVIDERS } from './notifications/provider-callbacks.providers';
-import { CODEC_SETTINGS, CodecController, codecCookieAuth, codecCors, CodecSessionController } from './codec';
+import {
+  CODEC_SETTINGS,
+  CodecController,
+  codecCookieAuth,
+  codecCors,
+  CodecSessionController,
+  type UnattributedPayloadsPolicy,
+} from './codec';
 import { API_METRICS, createApiMetrics, METRICS_TOKEN, MetricsController, type ApiMetrics } from './metrics';
 import { withValidationConstraints } from './openapi-constraints';
 import { WebModule } from './web';
@@ -61,7 +68,7 @@ export interface ApiDependencies {
   /** Provider delivery-receipt secrets; a provider without them has no callback route. */
   callbackSecrets?: CallbackSecrets;
   /** Payload codec for the Temporal UI and CLI at /codec (docs/operators.md); absent: no /codec. */
-  codec?: { codec: PayloadCodec; corsOrigins?: string[] };
+  codec?: { codec: PayloadCodec; corsOrigins?: string[]; unattributedPayloads?: UnattributedPayloadsPolicy };
   /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
   /** How often the relay starts workflows a crash left pending (validated RELAY_INTERVAL_MS; default 5 s). */
@@ -132,7 +139,11 @@ class ApiModule {
           ? [
               {
                 provide: CODEC_SETTINGS,
-                useValue: { codec: deps.codec.codec, namespace: deps.temporal.options.namespace },
+                useValue: {
+                  codec: deps.codec.codec,
+                  namespace: deps.temporal.options.namespace,
+                  unattributedPayloads: deps.codec.unattributedPayloads,
+                },
               },
             ]
           : []),

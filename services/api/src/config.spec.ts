@@ -194,3 +194,16 @@ describe('token verification settings', () => {
     ]);
   });
 });
+
+describe('the payload codec', () => {
+  it('decodes unattributed payloads for nobody unless told, and names a bad setting', () => {
+    expect(loadApiConfig(composeDefaults).CODEC_UNATTRIBUTED_PAYLOADS).toBe('refuse');
+    expect(
+      loadApiConfig({ ...composeDefaults, CODEC_UNATTRIBUTED_PAYLOADS: 'business-manager' })
+        .CODEC_UNATTRIBUTED_PAYLOADS,
+    ).toBe('business-manager');
+    expect(problems({ ...composeDefaults, CODEC_UNATTRIBUTED_PAYLOADS: 'independent-chair' })).toEqual([
+      expect.stringMatching(/^CODEC_UNATTRIBUTED_PAYLOADS: .*refuse.*business-manager/),
+    ]);
+  });
+});

@@ -18,6 +18,7 @@ import {
 import { isIP } from 'node:net';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { DEFAULT_CHROMIUM_PATH } from './records/pdf/pdf-options';
+import { UNATTRIBUTED_PAYLOADS_POLICIES } from './codec/unattributed-payloads';
 import { parseRateLimits } from './common/rate-limit/rate-limits';
 import {
   DEFAULT_ACCESS_TOKEN_TYPES,
@@ -130,6 +131,11 @@ export const apiConfigSchema = z
     PROTOCOLS_DIR: unsetWhenEmpty(z.string().min(1)),
     /** How often the relay starts workflows whose rows a crash left pending. */
     RELAY_INTERVAL_MS: milliseconds({ min: 100, max: 3_600_000 }).default(5000),
+    /**
+     * Who decodes payloads /codec cannot attribute to a case (encrypted before payloads were
+     * tagged): `refuse` (nobody, the default) or `business-manager` (docs/security.md).
+     */
+    CODEC_UNATTRIBUTED_PAYLOADS: z.enum(UNATTRIBUTED_PAYLOADS_POLICIES).default('refuse'),
     /** The Chromium that prints records to PDF: Debian's package (docs/records-and-reports.md). */
     CHROMIUM_PATH: z
       .string()

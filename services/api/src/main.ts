@@ -62,7 +62,7 @@ async function main() {
       twilioCallbackUrl: config.TWILIO_CALLBACK_URL,
     },
     corsOrigins: config.CORS_ORIGINS,
-    codec,
+    codec: { ...codec, unattributedPayloads: config.CODEC_UNATTRIBUTED_PAYLOADS },
     metricsToken: config.METRICS_TOKEN,
     relayIntervalMs: config.RELAY_INTERVAL_MS,
     protocolsDir: config.PROTOCOLS_DIR,

@@ -1,14 +1,20 @@
 import type { Payload } from '@temporalio/common';
 import { ENCRYPTED_ENCODING, payloadWorkflowId } from '@resolve/temporal';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { webhookDeliveryWorkflowId } from '@resolve/contracts';
+import { createApiApp } from '../src/app';
+import { createTokenVerifier } from '../src/auth/token-verifier';
 import { actingPerson, person, raiseBody, startStack, type Stack } from './support/harness';
 
 /**
  * The codec endpoint from an attacker's side (issue 13, docs/security.md): one Temporal
  * namespace holds every partnership's cases, and the Temporal UI sends /codec whatever payloads
  * it shows. Every payload is tagged, inside its authenticated encryption, with the workflow it
- * belongs to; /codec decodes only payloads of the caller's own partnership's cases, refuses
- * another partnership's (403, in the audit trail), and leaves payloads that no case can be found
- * for (encrypted before the tag, or of a workflow that is not a case) to the business manager.
+ * belongs to; /codec decodes only payloads of the caller's own partnership's cases (a case's
+ * webhook deliveries included), refuses another partnership's (403, in the audit trail), and
+ * decodes payloads no case can be found for (encrypted before the tag) for nobody unless the
+ * installation gives them to the business manager (CODEC_UNATTRIBUTED_PAYLOADS).
  */
 jest.setTimeout(300_000);
 
@@ -124,23 +130,106 @@ describe('The codec endpoint with two partnerships', () => {
     );
   });
 
-  it('leaves untagged payloads (written before the tag) to the business manager', async () => {
+  const asJson = (payloads: Payload[]) => payloads.map(toJson);
+  const plain = (text: string): Payload => ({
+    metadata: { encoding: new TextEncoder().encode('json/plain') },
+    data: new TextEncoder().encode(text),
+  });
+  /** A payload as the worker encrypts it for one of a case's webhook deliveries. */
+  const deliveryPayload = async (partnershipCase: string, generation: number) => {
+    const workflowId = webhookDeliveryWorkflowId(
+      `${cases[partnershipCase].id}:3:${randomUUID()}`,
+      generation,
+    );
+    return stack.codec.encode([plain('{"attempt":1}')], {
+      type: 'workflow',
+      namespace: 'default',
+      workflowId,
+    });
+  };
+
+  it("attributes a webhook delivery's payloads to its case's partnership", async () => {
+    for (const generation of [0, 2]) {
+      const own = await decode(
+        person(B, null, 'business-manager'),
+        asJson(await deliveryPayload(B, generation)),
+      );
+      expect(own.status).toBe(200);
+      for (const role of ['independent-chair', 'business-manager']) {
+        const other = await decode(person(S, null, role), asJson(await deliveryPayload(B, generation)));
+        expect(other.status).toBe(403);
+        expect(other.body.message).toMatch(/another partnership/);
+      }
+    }
+  });
+
+  it('decodes no payload it cannot attribute, by default, for anyone', async () => {
     // What /codec/encode gives back has no workflow: as a payload encrypted before the tag.
     const encoded = await stack
       .http()
       .post('/codec/encode')
       .set('X-Namespace', 'default')
       .set('Authorization', await stack.as(person(S, null, 'business-manager')))
-      .send({
-        payloads: [
-          { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: btoa('{"a":1}') },
-        ],
-      });
+      .send({ payloads: asJson([plain('{"a":1}')]) });
     expect(encoded.status).toBe(200);
     const untagged = encoded.body.payloads as JsonPayload[];
-    expect((await decode(person(S, null, 'business-manager'), untagged)).status).toBe(200);
-    const chair = await decode(person(S, null, 'independent-chair'), untagged);
-    expect(chair.status).toBe(403);
-    expect(chair.body.message).toMatch(/only the partnership's business manager/);
+    // And a tag that is neither a case's workflow nor a case's delivery.
+    const stranger = asJson(
+      await stack.codec.encode([plain('{"b":2}')], {
+        type: 'workflow',
+        namespace: 'default',
+        workflowId: 'bench-noop-17',
+      }),
+    );
+    for (const role of ['business-manager', 'independent-chair']) {
+      const caller = person(S, null, role);
+      for (const payloads of [untagged, stranger]) {
+        const res = await decode(caller, payloads);
+        expect(res.status).toBe(403);
+        expect(res.body.message).toMatch(/not tagged with a case of your partnership/);
+      }
+      expect((await codecAudit(caller)).at(-1)).toEqual(
+        expect.objectContaining({
+          outcome: 403,
+          detail: expect.objectContaining({ reason: 'payload-not-attributed' }),
+        }),
+      );
+    }
+  });
+
+  it('gives unattributed payloads to the business manager only when the installation says so', async () => {
+    const app = await createApiApp({
+      dataSource: stack.db.dataSource,
+      temporal: stack.env.client,
+      verifier: createTokenVerifier({
+        issuer: stack.issuer.issuer,
+        audience: stack.issuer.audience,
+        localPublicJwk: stack.issuer.publicJwk,
+      }),
+      codec: { codec: stack.codec, unattributedPayloads: 'business-manager' },
+    });
+    await app.init();
+    try {
+      const untagged = asJson(await stack.codec.encode([plain('{"a":1}')]));
+      const decodeHere = async (personId: string) =>
+        request(app.getHttpServer())
+          .post('/codec/decode')
+          .set('X-Namespace', 'default')
+          .set('Authorization', await stack.as(personId))
+          .send({ payloads: untagged });
+      expect((await decodeHere(person(S, null, 'business-manager'))).status).toBe(200);
+      const chair = await decodeHere(person(S, null, 'independent-chair'));
+      expect(chair.status).toBe(403);
+      expect(chair.body.message).toMatch(/only the partnership's business manager/);
+      // Another partnership's case stays refused whatever the setting.
+      const foreign = await request(app.getHttpServer())
+        .post('/codec/decode')
+        .set('X-Namespace', 'default')
+        .set('Authorization', await stack.as(person(S, null, 'business-manager')))
+        .send({ payloads: [toJson(cases[B].payloads[0])] });
+      expect(foreign.status).toBe(403);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -137,10 +137,35 @@ describe('A workflow started straight through Temporal', () => {
       id,
     ]);
 
-    // The same case, immediate risk flagged, a different run: it would overwrite the projection.
+    const deliveries = () =>
+      count('SELECT count(*)::int AS n FROM notification_delivery WHERE escalation_id = $1', [id]);
+    // The real run's own raise notices first: settled once the count holds for a second.
+    let deliveriesBefore = -1;
+    for (let i = 0; i < 60; i++) {
+      const now = await deliveries();
+      if (now > 0 && now === deliveriesBefore) break;
+      deliveriesBefore = now;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(deliveriesBefore).toBeGreaterThan(0);
+    const mailBefore = stack.smtp.messages.length;
+
+    // The same case, immediate risk flagged, a different run: it would overwrite the projection,
+    // and its notices (immediate risk, a later tier) would go to the case's real people.
     const workflowId = `escalation-${id}-forged`;
-    const cause = await forgedStartFailure(workflowId, { ...forgedInput(id), immediateRisk: true });
+    const sefton = getProtocol(P);
+    const cause = await forgedStartFailure(workflowId, {
+      ...forgedInput(id),
+      immediateRisk: true,
+      // Its own copy of the protocol: immediate risk jumps to the heads of service, new notices.
+      protocol: { ...sefton, fastTrack: { ...sefton.fastTrack, startAtTier: 3 } },
+    });
     expect(cause.type).toBe('StartRefused');
+    // Neither the worker nor the notifier acted for the forged run. The notifier gives a notice
+    // up to 15 s for its projection before sending without it: wait past that.
+    await new Promise((r) => setTimeout(r, 17_000));
+    expect(await deliveries()).toBe(deliveriesBefore);
+    expect(stack.smtp.messages.slice(mailBefore)).toEqual([]);
 
     expect(
       await stack.db.dataSource.query('SELECT state_seq, tier_number, status FROM escalation WHERE id = $1', [

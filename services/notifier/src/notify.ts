@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Nation } from '@resolve/calendar';
 import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
@@ -48,7 +49,7 @@ import {
   type Recipient,
 } from './recipients';
 import { loadTemplates, renderEmail, renderSms, type TemplateEvent, type TemplateSet } from './templates';
-import { escalationLink } from './message-content';
+import { escalationLink, lodgedFormLink, lodgedFormOf } from './message-content';
 import { whyHeldTextIsSuperseded } from './held-texts';
 import { readerSide, type ReaderSide } from './wording';
 
@@ -111,6 +112,8 @@ interface NoticeRef {
   key: string;
   urgent: boolean;
   correlationId?: string;
+  /** A `lodged` notice's form (NotifyRequest.lodgement). */
+  lodgement?: { id: string; title: string };
 }
 
 /** What the notifier does besides its activities: the work its scheduler runs (scheduler.ts). */
@@ -212,7 +215,16 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
         { name: person.displayName, side },
       ),
       ...extra,
+      ...lodgedVariables(event),
     });
+
+    /** A lodged form's notice links to the form, not to the case, and names the form. */
+    const lodgedVariables = (event: TemplateEvent): Record<string, string> => {
+      const form = event === 'lodged' ? lodgedFormOf(notice) : null;
+      return form
+        ? { link: lodgedFormLink(deps.config.publicBaseUrl, form.id), formTitle: form.title }
+        : {};
+    };
 
     /** The meeting's invitation (or its cancellation when the case closes) for one invitee. */
     const calendarFor = (person: DirectoryPerson): CalendarPart | undefined =>
@@ -462,8 +474,40 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
     };
   }
 
+  // Runs whose escalation row has been checked: one lookup per run, not per notice.
+  const runsChecked = new Set<string>();
+  /**
+   * Only a run the API started may notify about a case. Anyone who reaches Temporal's frontend
+   * can start an escalation workflow with a real case's id under a workflow id of their own; the
+   * worker refuses its projection, but its first notices are scheduled beside that projection,
+   * so the notifier checks too: the case's row must name this run's workflow.
+   */
+  async function refuseForgedRun(escalationId: string): Promise<void> {
+    const workflowId = currentWorkflowId();
+    if (workflowId === null) return; // called outside an activity (the scheduler's own work)
+    const key = `${escalationId}\u0000${workflowId}`;
+    if (runsChecked.has(key)) return;
+    const row = await new EscalationsRepository(ds).findById(escalationId);
+    // No row yet is left to openNotice, which waits for the API's write and retries.
+    if (row && row.workflowId !== workflowId) {
+      log.warn('notice refused: the run was not started by the API for this case', {
+        escalationId,
+        workflowId,
+      });
+      throw ApplicationFailure.nonRetryable(
+        `workflow ${workflowId} was not started by the Resolve API for escalation ${escalationId}: its notices are refused`,
+        'RunNotStartedByApi',
+      );
+    }
+    if (row) {
+      if (runsChecked.size > 10_000) runsChecked.clear();
+      runsChecked.add(key);
+    }
+  }
+
   async function notify(request: NotifyRequest): Promise<NotifyResult> {
     checkRequest(request);
+    await refuseForgedRun(request.escalationId);
     const notice = await openNotice(request, projectionWaitMs);
     if (!notice) {
       // The API writes the row before it starts the workflow: a missing row is an inconsistency
@@ -749,6 +793,15 @@ function invitationFor(
     return meetingInvitation({ ...base, method: 'CANCEL', meeting: facts.meetingToCancel, attendee });
   }
   return undefined;
+}
+
+/** The workflow of the activity being run; null outside an activity. */
+function currentWorkflowId(): string | null {
+  try {
+    return Context.current().info.workflowExecution?.workflowId ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function checkRequest(request: NotifyRequest): void {

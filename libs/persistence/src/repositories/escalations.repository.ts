@@ -133,6 +133,16 @@ export class EscalationsRepository {
     return new Map(rows.map((r) => [r.workflowId, r.partnershipId]));
   }
 
+  /** The partnership of each of these escalations (unknown ids are left out). */
+  async partnershipsOfEscalations(escalationIds: string[]): Promise<Map<string, string>> {
+    if (escalationIds.length === 0) return new Map();
+    const rows = await this.rows.find({
+      where: { id: In(escalationIds) },
+      select: { id: true, partnershipId: true },
+    });
+    return new Map(rows.map((r) => [r.id, r.partnershipId]));
+  }
+
   /** The outbox step: the workflow of this row is confirmed started. */
   async markWorkflowStarted(id: string): Promise<void> {
     await this.rows.update({ id }, { workflowState: 'started' });

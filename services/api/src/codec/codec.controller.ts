@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { PayloadCodec } from '@temporalio/common';
+import { escalationOfWebhookWorkflow } from '@resolve/contracts';
 import { EscalationsRepository } from '@resolve/persistence';
 import {
   PayloadDecryptionError,
@@ -13,6 +14,7 @@ import { AuthGuard, CurrentCaller } from '../auth/auth.guard';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../common/api-error';
 import { logger } from '../common/logger';
+import type { UnattributedPayloadsPolicy } from './unattributed-payloads';
 
 export const CODEC_SETTINGS = Symbol('CODEC_SETTINGS');
 
@@ -20,17 +22,12 @@ export interface CodecSettings {
   codec: PayloadCodec;
   /** The Temporal namespace whose payloads this codec serves (a non-empty X-Namespace must name it). */
   namespace: string;
+  /** Who may decode payloads no case can be found for (CODEC_UNATTRIBUTED_PAYLOADS); default nobody. */
+  unattributedPayloads?: UnattributedPayloadsPolicy;
 }
 
 /** Partnership roles that may read decoded workflow payloads in the Temporal UI. */
 export const CODEC_ROLES = ['business-manager', 'independent-chair'] as const;
-
-/**
- * The partnership-wide operator role that may also decode payloads no partnership can be told
- * for: those encrypted before payloads were tagged with their workflow, and those of workflows
- * that are not a case's.
- */
-export const UNTAGGED_PAYLOAD_ROLE = 'business-manager';
 
 /**
  * Temporal's remote codec protocol for the Web UI and the CLI: `POST /codec/decode` and
@@ -109,22 +106,43 @@ export class CodecController {
   }
 
   /**
-   * Each payload is tagged with its workflow; the case's row says whose it is. A payload of
-   * another partnership's case is refused (403, audited by the audit interceptor as
-   * codec.decode with the reason); one that cannot be attributed only for UNTAGGED_PAYLOAD_ROLE.
+   * Each payload is tagged with its workflow: a case's (its row says whose it is) or a case's
+   * webhook delivery (its id names the case). A payload of another partnership's case is refused
+   * (403, audited by the audit interceptor as codec.decode with the reason); one that cannot be
+   * attributed is decoded only as CODEC_UNATTRIBUTED_PAYLOADS allows.
    */
   private async assertOwnPartnership(caller: Caller, payloads: Parameters<PayloadCodec['decode']>[0]) {
     const tags = payloads.map(payloadWorkflowId);
-    const owners = await this.escalations.partnershipsOfWorkflows([
-      ...new Set(tags.filter((t): t is string => t !== null)),
-    ]);
-    const partnerships = tags.map((t) => (t === null ? null : (owners.get(t) ?? null)));
+    const tagged = [...new Set(tags.filter((t): t is string => t !== null))];
+    const ofCases = await this.escalations.partnershipsOfWorkflows(tagged);
+    const deliveries = new Map(
+      tagged.flatMap((t) => {
+        const escalationId = ofCases.has(t) ? null : escalationOfWebhookWorkflow(t);
+        return escalationId ? [[t, escalationId] as const] : [];
+      }),
+    );
+    const ofDeliveries = await this.escalations.partnershipsOfEscalations([...new Set(deliveries.values())]);
+    const partnershipOf = (tag: string | null): string | null => {
+      if (tag === null) return null;
+      const escalationId = deliveries.get(tag);
+      return ofCases.get(tag) ?? (escalationId ? ofDeliveries.get(escalationId) : undefined) ?? null;
+    };
+    const partnerships = tags.map(partnershipOf);
     if (partnerships.some((p) => p !== null && p !== caller.partnershipId)) {
       throw new ApiError('forbidden', "a payload belongs to another partnership's case; it was not decoded", {
         reason: 'payload-of-another-partnership',
       });
     }
-    if (partnerships.includes(null) && !caller.partnershipRoles.includes(UNTAGGED_PAYLOAD_ROLE)) {
+    if (!partnerships.includes(null)) return;
+    const policy = this.settings.unattributedPayloads ?? 'refuse';
+    if (policy === 'refuse') {
+      throw new ApiError(
+        'forbidden',
+        'a payload is not tagged with a case of your partnership; such payloads are not decoded here (CODEC_UNATTRIBUTED_PAYLOADS)',
+        { reason: 'payload-not-attributed' },
+      );
+    }
+    if (!caller.partnershipRoles.includes(policy)) {
       throw new ApiError(
         'forbidden',
         "a payload is not tagged with a case of your partnership; only the partnership's business manager may decode such payloads",

@@ -1,6 +1,6 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { TASK_QUEUES } from '@resolve/contracts';
+import { TASK_QUEUES, webhookDeliveryWorkflowId } from '@resolve/contracts';
 import { createLogger, type Logger } from '@resolve/logging';
 import { WebhooksRepository, type UnstartedWebhookDelivery } from '@resolve/persistence';
 import type { webhookDelivery, WebhookDeliveryInput } from '@resolve/workflows';
@@ -29,15 +29,6 @@ export interface RunningWebhookDeliverer {
   startPending(): Promise<number>;
   /** Stops polling and waits for the poll under way. */
   stop(): Promise<void>;
-}
-
-/**
- * The workflow id of a delivery's generation: its delivery key (`<escalationId>:<seq>:<endpointId>`),
- * and for the n-th manual redelivery `-redelivery-<n>`. Temporal refuses a second workflow with
- * the same id, so however often a start is repeated, one workflow delivers each generation.
- */
-export function webhookDeliveryWorkflowId(deliveryKey: string, generation: number): string {
-  return generation === 0 ? `webhook-${deliveryKey}` : `webhook-${deliveryKey}-redelivery-${generation}`;
 }
 
 /**
