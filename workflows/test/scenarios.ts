@@ -17,6 +17,8 @@ import {
   type Harness,
 } from './harness';
 import { recordAction } from './support';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The cases whose histories are kept as replay fixtures (workflows/test/fixtures/histories/).
@@ -52,6 +54,28 @@ const SEFTON_PROTECTIVE = 'sefton-sscp-protective';
   json.version = 1;
   json.tiers[0].protectiveDeadline = { setBy: ['practitioner'] };
   registerProtocol(parseProtocol(json, `${SEFTON_PROTECTIVE}.json`), 'scenarios.ts');
+}
+
+/**
+ * The test-only protocol whose step 1 is two consecutive deadlines for different owners (the
+ * referral form by the raising agency, then the reply by the receiving agency counted from the
+ * form), registered as a partnership's folder protocol would be, for the action complete-step.
+ */
+const TWO_STEP = 'two-step-referral';
+registerProtocol(
+  parseProtocol(
+    JSON.parse(
+      readFileSync(join(__dirname, '../../libs/protocols/test-fixtures/two-step-referral.json'), 'utf8'),
+    ),
+    `${TWO_STEP}.json`,
+  ),
+  'scenarios.ts',
+);
+
+/** Completes one of the current tier's steps as its owner (the practitioner of its side). */
+async function completeStep(c: Case, stepKey: string, side: 'raising' | 'receiving') {
+  await update(c, 'complete-step', { actor: party(c.input, side, 'practitioner'), stepKey });
+  return settle(c, (s) => !!s.tier.steps?.find((x) => x.key === stepKey)?.completedAt);
 }
 
 /** Lets the current tier's deadline pass; resolves once the workflow has dealt with it. */
@@ -392,6 +416,34 @@ export const SCENARIOS: Scenario[] = [
       for (let i = 0; i < 4; i++) await breachCurrentTier(c, h);
       await decide(c);
       await expectStatus(c, 'decided');
+    },
+  },
+  {
+    // Consecutive steps: the form's reminder and overdue alert to the raising side, the form
+    // issued late, the reply counted from it and recorded by the receiving side, then resolution.
+    name: `${TWO_STEP}.form-overdue-then-both-steps-completed`,
+    protocolId: TWO_STEP,
+    async run(c, h) {
+      const state = await settle(c, (s) => !!s.tier.steps?.[0]?.dueAt);
+      await sleepUntil(h, Date.parse(state.tier.steps![0].dueAt!) + 1000);
+      await settle(c, (s) => !!s.tier.steps?.[0]?.overdueAt);
+      await completeStep(c, 'form-issued', 'raising');
+      await completeStep(c, 'reply-recorded', 'receiving');
+      await resolveBoth(c);
+      await expectStatus(c, 'resolved');
+    },
+  },
+  {
+    // The reply lapses: its owner is alerted and the tier's own breach moves the case to step 2.
+    name: `${TWO_STEP}.reply-overdue-tier-breached`,
+    protocolId: TWO_STEP,
+    async run(c, h) {
+      await completeStep(c, 'form-issued', 'raising');
+      const state = await breachCurrentTier(c, h);
+      if (state.tier.number !== 2)
+        throw new Error(`${c.input.reference}: expected tier 2, at ${state.tier.number}`);
+      await update(c, 'withdraw', { actor: party(c.input, 'raising', 'practitioner') });
+      await expectStatus(c, 'withdrawn');
     },
   },
   {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { getProtocol, parseProtocol } from '@resolve/protocols';
 import { createDeadlineActivities } from './deadlines';
 
@@ -53,5 +55,58 @@ describe(createDeadlineActivities.name, () => {
   it('counts as before for a request without them', async () => {
     const result = await computeDeadline({ ...base, protocol });
     expect(result.dueAt).toBe('2026-05-20T16:00:00.000Z');
+  });
+});
+
+describe('the deadline activity for a tier with consecutive steps', () => {
+  const { computeDeadline } = createDeadlineActivities();
+  const twoStep = parseProtocol(
+    JSON.parse(
+      readFileSync(
+        join(__dirname, '../../../../libs/protocols/test-fixtures/two-step-referral.json'),
+        'utf8',
+      ),
+    ),
+    'two-step-referral.json',
+  );
+  // Thu 21 May 2026 10:00 BST; Mon 25 May is the spring bank holiday.
+  const request = {
+    ...base,
+    protocol: twoStep,
+    escalationStartedAt: '2026-05-21T09:00:00.000Z',
+    tierStartedAt: '2026-05-21T09:00:00.000Z',
+  };
+
+  it("answers each step's due instant and working-time reminders, and no tier date before the last is known", async () => {
+    const result = await computeDeadline(request);
+    expect(result.dueAt).toBeNull();
+    expect(result.reminders).toEqual([]);
+    expect(result.steps).toEqual([
+      expect.objectContaining({
+        key: 'form-issued',
+        dueAt: '2026-05-26T16:00:00.000Z',
+        reminders: ['2026-05-22T12:30:00.000Z', '2026-05-26T08:00:00.000Z'],
+      }),
+      expect.objectContaining({ key: 'reply-recorded', startedAt: null, dueAt: null, reminders: [] }),
+    ]);
+  });
+
+  it('counts the last step, and the tier with it, from the completion the request carries', async () => {
+    const result = await computeDeadline({
+      ...request,
+      stepsCompletedAt: { 'form-issued': '2026-05-28T14:00:00.000Z' },
+    });
+    expect(result.steps?.[1]).toMatchObject({
+      startedAt: '2026-05-28T14:00:00.000Z',
+      dueAt: '2026-06-02T16:00:00.000Z',
+      reminders: ['2026-06-01T11:00:00.000Z', '2026-06-02T08:00:00.000Z'],
+    });
+    expect(result.dueAt).toBe('2026-06-02T16:00:00.000Z');
+  });
+
+  it('leaves the answer for a tier without steps exactly as before (no steps field)', async () => {
+    expect(await computeDeadline({ ...base, protocol: getProtocol('sefton-sscp') })).not.toHaveProperty(
+      'steps',
+    );
   });
 });

@@ -1,7 +1,12 @@
 import { DEFAULT_HOLIDAYS, type HolidaySet } from '@resolve/calendar';
 import type { ComputeDeadlineRequest } from '@resolve/contracts';
 import type { DeadlineResult } from '@resolve/domain';
-import { computeStepDeadlines, computeTierDeadline, stepAsTier, tierReminderInstants } from '@resolve/protocols';
+import {
+  computeStepDeadlines,
+  computeTierDeadline,
+  stepAsTier,
+  tierReminderInstants,
+} from '@resolve/protocols';
 
 /**
  * Deadlines are computed here, in an activity, rather than in the workflow: the result is
