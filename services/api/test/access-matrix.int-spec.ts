@@ -204,6 +204,12 @@ const MATRIX: Row[] = [
       receiver: refused('no-named-outcomes'), receivingManager: 404, businessManager: refused('no-named-outcomes'), chair: refused('no-named-outcomes'), ...OUTSIDERS },
   },
   {
+    // Sefton's protocol names nobody who decides urgency: it follows immediate risk (Lincolnshire's SLOs decide it).
+    endpoint: 'POST urgency', stage: 'tier1', ...action('urgency', () => ({ reason: 'Matrix test.', urgent: true })),
+    cells: { raiser: refused('no-urgency-decision', /^protocol sefton-sscp v\d+ names nobody who decides urgency; urgency follows immediate risk$/), raisingColleague: 404, raisingHead: 404,
+      receiver: refused('no-urgency-decision'), receivingManager: 404, businessManager: refused('no-urgency-decision'), chair: refused('no-urgency-decision'), ...OUTSIDERS },
+  },
+  {
     endpoint: 'POST withdraw', stage: 'tier1', ...action('withdraw'),
     cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: NOT_THE_RAISER, receivingManager: 404,
       businessManager: NOT_THE_RAISER, chair: NOT_THE_RAISER, ...OUTSIDERS },
