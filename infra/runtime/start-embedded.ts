@@ -3,7 +3,9 @@
  * ./var: a real PostgreSQL server, the Temporal dev server with its Web UI, the escalation worker,
  * the notifier, a local SMTP capture with a page to read what was sent, and the API.
  * Ports can be moved with environment variables (API_PORT, PG_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT,
- * SMTP_PORT, MAIL_UI_PORT, WORKER_METRICS_PORT, OIDC_PORT). With DATABASE_URL or TEMPORAL_ADDRESS set, those are used instead.
+ * SMTP_PORT, MAIL_UI_PORT, WORKER_METRICS_PORT, OIDC_PORT). With DATABASE_URL or TEMPORAL_ADDRESS set, those are used instead
+ * (DATABASE_URL serves; MIGRATIONS_DATABASE_URL, when set, is the owner that migrates). The embedded Postgres
+ * is migrated by its superuser and served as `resolve_app`, a role that owns nothing, as in production.
  * Payloads are encrypted with RESOLVE_ENCRYPTION_KEYS when set, else with a key generated once
  * and kept in var/encryption-keys (it must stay beside var/temporal.db to read its histories).
  */
@@ -15,8 +17,10 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createApiApp, createTokenVerifier, loadOrCreateLocalIssuer } from '@resolve/api';
 import { startNotifier } from '@resolve/notifier';
 import {
+  migrateAsOwnerThenServe,
   openDatabase,
   PersonEntity,
+  servingRoleProblems,
   seedDemoDirectory,
   SmsOutboxRepository,
   startEmbeddedPostgres,
@@ -36,6 +40,9 @@ const root = path.resolve(__dirname, '..', '..');
 const varDir = path.join(root, 'var');
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
+/** The role the services serve as on the embedded Postgres (compose's is the same name). */
+const APPLICATION_ROLE = 'resolve_app';
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 async function main() {
@@ -53,6 +60,7 @@ async function main() {
 
   // Postgres
   let databaseUrl = process.env.DATABASE_URL;
+  let migrationsDatabaseUrl = process.env.MIGRATIONS_DATABASE_URL;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres({
       dataDir: path.join(varDir, 'postgres'),
@@ -62,9 +70,22 @@ async function main() {
     });
     stops.push(() => pg.stop());
     await pg.createDatabase('resolve');
-    databaseUrl = pg.url('resolve');
+    // As in production: the superuser migrates, and everything serves as a role that owns nothing,
+    // so no service can switch off the append-only triggers (docs/security.md, "The owner role").
+    await pg.createLoginRole(APPLICATION_ROLE);
+    migrationsDatabaseUrl = pg.url('resolve');
+    databaseUrl = pg.url('resolve', APPLICATION_ROLE);
   }
-  const dataSource = await openDatabase(databaseUrl);
+  const dataSource = migrationsDatabaseUrl
+    ? await migrateAsOwnerThenServe({
+        databaseUrl,
+        migrationsDatabaseUrl,
+        open: (url, migrate) => openDatabase(url, { migrate }),
+      })
+    : await openDatabase(databaseUrl);
+  const roleProblems = await servingRoleProblems(dataSource);
+  if (roleProblems.length)
+    say(`warning: ${roleProblems.join('; ')} (set MIGRATIONS_DATABASE_URL to the owner)`);
   const partnerships = new Map(listProtocols().map((p) => [p.partnership.id, p.partnership.name]));
   await seedDemoDirectory(
     dataSource,

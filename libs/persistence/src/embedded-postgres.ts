@@ -16,8 +16,14 @@ import { Client } from 'pg';
 export interface EmbeddedPostgres {
   port: number;
   dataDir: string;
-  url(database: string): string;
+  /** A connection URL for the database, as the superuser `postgres` or as `role`. */
+  url(database: string, role?: string): string;
   createDatabase(name: string): Promise<void>;
+  /**
+   * A login role that is neither superuser nor owner, created when missing (the cluster trusts
+   * local connections, so it needs no password): what the services serve as.
+   */
+  createLoginRole(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -139,20 +145,34 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   log(`postgres listening on 127.0.0.1:${port}`);
 
-  const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
+  const url = (database: string, role = 'postgres') => `postgres://${role}@127.0.0.1:${port}/${database}`;
+  const asSuperuser = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
+    const client = new Client({ connectionString: url('postgres') });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
   return {
     port,
     dataDir,
     url,
     async createDatabase(name: string) {
-      const client = new Client({ connectionString: url('postgres') });
-      await client.connect();
-      try {
+      await asSuperuser(async (client) => {
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
         if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
-      } finally {
-        await client.end();
-      }
+      });
+    },
+    async createLoginRole(name: string) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+        throw new Error(`role name "${name}" is not a plain identifier`);
+      await asSuperuser(async (client) => {
+        const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
+        if (exists.rowCount === 0)
+          await client.query(`CREATE ROLE "${name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+      });
     },
     async stop() {
       // Already gone (exited, or killed by a signal): nothing to wait for.
