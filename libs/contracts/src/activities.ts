@@ -47,6 +47,11 @@ export interface NotifyRequest {
   urgent: boolean;
   /** Correlation id of the request that caused it, for logs. */
   correlationId?: string;
+  /**
+   * A `lodged` notice: the lodged form, which its link opens. Its title is the protocol's name
+   * for the form ("Report to SSCP"), never anything from the case.
+   */
+  lodgement?: { id: string; title: string };
 }
 
 export interface NotifyResult {

@@ -3,3 +3,4 @@ export * from './escalation';
 export * from './messages';
 export * from './activities';
 export * from './search-attributes';
+export * from './lodging';

@@ -20,6 +20,7 @@ export const NOTIFICATION_EVENTS = [
   'closed',
   'learning-referred',
   'informed',
+  'lodged', // a form lodged with its recipient (docs/records-and-reports.md, "Lodged forms")
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

@@ -39,6 +39,7 @@ import { ActionReconciliation1764710000000 } from './migrations/1764710000000-Ac
 import { ProtectedSubject1764711000000 } from './migrations/1764711000000-ProtectedSubject';
 import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
 import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
+import { Lodgements1764760000000 } from './migrations/1764760000000-Lodgements';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -79,6 +80,7 @@ export const MIGRATIONS = [
   ActionReconciliation1764710000000,
   ProtectedSubject1764711000000,
   RoleGrantApproval1764730000000,
+  Lodgements1764760000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -40,6 +40,9 @@ export const DEMO_PARTNERSHIP_ROLES = [
  */
 export const DEMO_SECOND_ADMINISTRATOR = 'partnership-administrator-2';
 
+/** The informed-only role of every demonstration partnership's mailbox (one person each). */
+export const DEMO_ESCALATIONS_MAILBOX = 'escalations-mailbox';
+
 /** The agency whose administrator manages its own webhook endpoints (docs/integrations.md). */
 export const DEMO_AGENCY_ADMINISTRATOR_AGENCY = 'police';
 
@@ -123,6 +126,24 @@ export async function seedDemoDirectory(
         personId: demoPersonId(p.id, DEMO_SECOND_ADMINISTRATOR),
         partnershipId: p.id,
         role: 'partnership-administrator',
+        subGroup: null,
+      });
+      // The partnership's escalations mailbox: informed only, it receives the forms lodged with
+      // it and sees no case (docs/records-and-reports.md, "Lodged forms"). No phone, as above.
+      await directory.insertPerson({
+        id: demoPersonId(p.id, DEMO_ESCALATIONS_MAILBOX),
+        partnershipId: p.id,
+        displayName: `${p.name} escalations mailbox`,
+        email: `escalations@${p.id}.resolve.test`,
+        phone: null,
+        channels: ['email'],
+        smsOutOfHours: false,
+        identitySubject: demoPersonId(p.id, DEMO_ESCALATIONS_MAILBOX),
+      });
+      await directory.addPartnershipRole({
+        personId: demoPersonId(p.id, DEMO_ESCALATIONS_MAILBOX),
+        partnershipId: p.id,
+        role: DEMO_ESCALATIONS_MAILBOX,
         subGroup: null,
       });
       for (const person of people) {

@@ -53,7 +53,7 @@ describe(ProtocolFolder.name, () => {
   });
 
   it("keeps the shipped protocols' earlier versions (Sefton v1, before who may act)", () => {
-    expect(getProtocol('sefton-sscp').version).toBe(3);
+    expect(getProtocol('sefton-sscp').version).toBe(4);
     expect(getProtocolVersion('sefton-sscp', 2).tiers[1].ownLineManager).toBe(false);
     expect(getProtocolVersion('sefton-sscp', 1).finalDecision.appointedBy).toBeUndefined();
     expect(() => getProtocolVersion('sefton-sscp', 9)).toThrow(/Unknown protocol "sefton-sscp v9"/);

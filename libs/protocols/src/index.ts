@@ -4,3 +4,4 @@ export * from './schema';
 export * from './registry';
 export * from './timeline';
 export * from './reminders';
+export * from './lodging';

@@ -33,6 +33,9 @@ import lincolnshireJointChildrenV3 from '../definitions/history/lincolnshire-joi
 import lincolnshireJointS117V3 from '../definitions/history/lincolnshire-joint-s117@3.json';
 import lincolnshireLscpV3 from '../definitions/history/lincolnshire-lscp@3.json';
 import suttonCpConferenceV1 from '../definitions/history/sutton-cp-conference@1.json';
+import seftonSscpV3 from '../definitions/history/sefton-sscp@3.json';
+import bscbV1 from '../definitions/history/bscb@1.json';
+import suttonLscpV1 from '../definitions/history/sutton-lscp@1.json';
 
 /** File name → content, exactly as shipped in libs/protocols/definitions. Each file is named `<id>.json`. */
 export const SHIPPED_DEFINITIONS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -68,6 +71,9 @@ export const SHIPPED_HISTORY: Readonly<Record<string, unknown>> = Object.freeze(
   'lincolnshire-joint-s117@3.json': lincolnshireJointS117V3,
   'lincolnshire-lscp@3.json': lincolnshireLscpV3,
   'sutton-cp-conference@1.json': suttonCpConferenceV1,
+  'sefton-sscp@3.json': seftonSscpV3,
+  'bscb@1.json': bscbV1,
+  'sutton-lscp@1.json': suttonLscpV1,
 });
 
 export interface ProtocolIssue {

@@ -31,7 +31,15 @@ export const PARTNERSHIP_ROLES = [
   'senior-leadership-team',
   'safeguarding-manager', // Sutton 7.3: children's social care safeguarding manager
   'partnership-administrator', // administers the directory through the API; no part in cases
+  'escalations-mailbox', // informed only: receives notices and the forms lodged with it, sees no case
 ] as const;
+
+/**
+ * Partnership roles told things without any part in cases: a holder receives the notices and
+ * forms a protocol sends the role and opens exactly what was lodged with it, and no case
+ * (docs/records-and-reports.md, "Lodged forms"). A protocol may not name one as acting.
+ */
+export const INFORMED_ONLY_PARTNERSHIP_ROLES = ['escalations-mailbox'] as const;
 
 /**
  * Roles held in an agency that give no part in its cases (never named by a protocol's tiers):
@@ -129,6 +137,30 @@ export const TIER_FORMATS = [
   'multi-disciplinary-meeting',
 ] as const;
 
+/**
+ * The record kinds Resolve generates as a form from the case record (the others are the words
+ * people record on actions), and so the kinds a protocol may lodge with a recipient.
+ */
+export const LODGEABLE_RECORD_KINDS = ['log-entry', 'report', 'monitoring-form', 'referral-form', 'decision'] as const;
+
+/**
+ * When a form is lodged: on entering the tier that lists it, on that tier's outcome (the case
+ * leaves the tier: escalated, or closed while there), or when the case closes, at any tier.
+ */
+export const LODGE_MOMENTS = ['tier-entered', 'tier-outcome', 'case-closed'] as const;
+
+/** Who a form is lodged with: the holders of one partnership role, or of one agency role in each party agency. */
+const lodgeRecipientSchema = z
+  .object({
+    partnershipRole: z.enum(PARTNERSHIP_ROLES).optional(),
+    agencyRole: z.enum(AGENCY_ROLES).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if ((r.partnershipRole === undefined) === (r.agencyRole === undefined))
+      ctx.addIssue({ code: 'custom', message: 'must name exactly one of partnershipRole or agencyRole' });
+  });
+
 const recordSchema = z.object({
   kind: z.enum(RECORD_KINDS),
   title: z.string().min(1),
@@ -136,6 +168,17 @@ const recordSchema = z.object({
   ref: z.string().optional(),
   /** Who produces it: the acting roles of both sides, or a named role. */
   by: z.enum(['both-sides', 'raising-side', 'receiving-side', 'chair']).default('both-sides'),
+  /**
+   * The form is issued to a named recipient when the protocol says so ("Respective Heads of
+   * Service should report to SSCP using the Report to SSCP"): generated from the case record at
+   * that moment, kept as it was, and the recipient told through the notifier. Omitted: not lodged.
+   */
+  lodge: z
+    .object({
+      when: z.array(z.enum(LODGE_MOMENTS)).min(1),
+      with: z.array(lodgeRecipientSchema).min(1),
+    })
+    .optional(),
 });
 
 const informSchema = z.object({
@@ -309,6 +352,46 @@ const informedRecipientSchema = z
       ctx.addIssue({ code: 'custom', message: 'must name exactly one of partnershipRole or agencyRole' });
   });
 
+/** What a protocol may say about lodging forms and the informed-only roles, checked once here. */
+function refineLodging(
+  p: {
+    tiers: {
+      partnershipRoles: readonly string[];
+      records: { kind: string; lodge?: unknown }[];
+      deputies: { partnership: readonly string[] };
+    }[];
+    finalDecision: { by: string; appointedBy?: readonly string[] };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const informedOnly = INFORMED_ONLY_PARTNERSHIP_ROLES as readonly string[];
+  p.tiers.forEach((t, i) => {
+    t.records.forEach((r, j) => {
+      if (r.lodge && !(LODGEABLE_RECORD_KINDS as readonly string[]).includes(r.kind))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', i, 'records', j, 'lodge'],
+          message: `a "${r.kind}" is words people record, not a form Resolve generates: only ${LODGEABLE_RECORD_KINDS.join(', ')} can be lodged`,
+        });
+    });
+    [...t.partnershipRoles, ...t.deputies.partnership].forEach((role) => {
+      if (informedOnly.includes(role))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', i, 'partnershipRoles'],
+          message: `"${role}" is informed only and cannot act at a tier`,
+        });
+    });
+  });
+  for (const role of [p.finalDecision.by, ...(p.finalDecision.appointedBy ?? [])])
+    if (informedOnly.includes(role))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['finalDecision'],
+        message: `"${role}" is informed only and cannot decide or appoint`,
+      });
+}
+
 export const protocolSchema = z
   .object({
     id,
@@ -419,6 +502,7 @@ export const protocolSchema = z
     notes: z.array(z.string()).default([]),
   })
   .superRefine((p, ctx) => {
+    refineLodging(p, ctx);
     // Tiers run 1, 2, 3... Alternative routes of one step (Lincolnshire step 4a/4b) share a
     // number and each carries a distinct `route`.
     let expected = 1;
@@ -546,6 +630,8 @@ export type Timescale = z.infer<typeof timescaleSchema>;
 export type AgencyRole = (typeof AGENCY_ROLES)[number];
 export type PartnershipRole = (typeof PARTNERSHIP_ROLES)[number];
 export type RecordKind = (typeof RECORD_KINDS)[number];
+export type LodgeableRecordKind = (typeof LODGEABLE_RECORD_KINDS)[number];
+export type LodgeMoment = (typeof LODGE_MOMENTS)[number];
 export type TierFormat = (typeof TIER_FORMATS)[number];
 export type TierStep = NonNullable<Tier['steps']>[number];
 export type FinalRoute = Protocol['finalRoutes'][number];

@@ -28,7 +28,13 @@ import { DirectoryController } from './directory/directory.controller';
 import { DIRECTORY_PROVIDERS } from './directory/directory.providers';
 import { HealthController } from './health/health.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
-import { PDF_PRINTER_SETTINGS, pdfPrinterSettings, RECORDS_CONTROLLERS, RECORDS_PROVIDERS } from './records';
+import {
+  LODGER_INTERVAL_MS,
+  PDF_PRINTER_SETTINGS,
+  pdfPrinterSettings,
+  RECORDS_CONTROLLERS,
+  RECORDS_PROVIDERS,
+} from './records';
 import { REPORTS_CONTROLLERS, REPORTS_PROVIDERS } from './reports';
 import {
   CALLBACK_SECRETS,
@@ -73,6 +79,8 @@ export interface ApiDependencies {
   metricsToken?: string;
   /** How often the relay starts workflows a crash left pending (validated RELAY_INTERVAL_MS; default 5 s). */
   relayIntervalMs?: number;
+  /** How often the lodger lodges due forms and starts their notices (default 2 s; docs/records-and-reports.md). */
+  lodgerIntervalMs?: number;
   /** The partnership's own protocol folder (PROTOCOLS_DIR), read again before protocols are offered. */
   protocolsDir?: string;
   /** The Chromium that prints records to PDF (validated CHROMIUM_PATH; default /usr/bin/chromium). */
@@ -129,6 +137,7 @@ class ApiModule {
         { provide: API_METRICS, useValue: metrics },
         { provide: METRICS_TOKEN, useValue: deps.metricsToken },
         { provide: RELAY_INTERVAL_MS, useValue: deps.relayIntervalMs ?? 5000 },
+        { provide: LODGER_INTERVAL_MS, useValue: deps.lodgerIntervalMs ?? 2000 },
         { provide: AUDIT_HEAD_SETTINGS, useValue: deps.auditHead ?? null },
         { provide: ProtocolCatalogue, useValue: new ProtocolCatalogue(deps.protocolsDir) },
         {

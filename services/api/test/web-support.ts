@@ -5,6 +5,7 @@ import {
   DEMO_AGENCY_KINDS,
   DEMO_AGENCY_ROLES,
   DEMO_PARTNERSHIP_ROLES,
+  DEMO_ESCALATIONS_MAILBOX,
   DEMO_SECOND_ADMINISTRATOR,
   demoAgencyId,
   demoPersonId,
@@ -53,16 +54,27 @@ export function demoPeople(partnerships: { id: string; name: string }[]): LocalP
       partnership: p.name,
       roles: 'partnership administrator',
     },
+    {
+      subject: demoPersonId(p.id, DEMO_ESCALATIONS_MAILBOX),
+      name: `${p.name} escalations mailbox`,
+      partnership: p.name,
+      roles: 'escalations mailbox (informed only)',
+    },
   ]);
 }
 
 export async function startWebStack(
-  options: { idleMinutes?: number; protocolsDir?: string } = {},
+  options: {
+    idleMinutes?: number;
+    protocolsDir?: string;
+    /** The partnerships whose demonstration people may sign in (Sefton's by default). */
+    partnerships?: { id: string; name: string }[];
+  } = {},
 ): Promise<WebStack> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const provider = await startLocalOpenIdProvider({
-    people: demoPeople([{ id: 'sefton-sscp', name: 'Sefton' }]),
+    people: demoPeople(options.partnerships ?? [{ id: 'sefton-sscp', name: 'Sefton' }]),
     redirectUri: `${baseUrl}/sign-in/callback`,
   });
   // The web module reads its settings from the environment when the app is built (as main.ts's is).

@@ -84,6 +84,7 @@ export const EVENT_LABELS: Readonly<Record<TemplateEvent, string>> = {
   closed: 'escalation closed',
   'learning-referred': 'referred for learning',
   informed: 'for information',
+  lodged: 'form lodged',
   'delivery-failed': 'undeliverable notification',
 };
 
@@ -121,6 +122,26 @@ export interface Reader {
 
 export function escalationLink(publicBaseUrl: string, escalationId: string): string {
   return `${publicBaseUrl.replace(/\/+$/, '')}/escalations/${encodeURIComponent(escalationId)}`;
+}
+
+/** The page where the recipient of a lodged form opens it, once signed in (docs/records-and-reports.md). */
+export function lodgedFormLink(publicBaseUrl: string, lodgementId: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/lodged/${encodeURIComponent(lodgementId)}`;
+}
+
+const LODGED_NOTICE_KEY = /^lodged:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * The lodged form a `lodged` notice is about: from the request, or, for a notice rebuilt from its
+ * delivery row (a held text, a fallback after a bounce), from its key `lodged:<lodgement id>`.
+ */
+export function lodgedFormOf(notice: {
+  key: string;
+  lodgement?: { id: string; title: string };
+}): { id: string; title: string } | null {
+  if (notice.lodgement) return notice.lodgement;
+  const m = LODGED_NOTICE_KEY.exec(notice.key);
+  return m ? { id: m[1], title: 'A form' } : null;
 }
 
 /**

@@ -110,6 +110,8 @@ const TIMELINE_TYPE: Record<NotifyRequest['event'], TimelineEntry['type']> = {
   closed: 'closed',
   'learning-referred': 'learning-referred',
   informed: 'informed',
+  // A lodged form's notice comes after its moment was projected: the tier's entry is there.
+  lodged: 'tier-entered',
 };
 
 /** Notices caused by a person's action: their key's discriminator is the action id. */

@@ -1,11 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Nation } from '@resolve/calendar';
-import type { NotifierActivities, NotifyRequest, NotifyResult } from '@resolve/contracts';
+import {
+  lodgementOfNoticeWorkflow,
+  type NotifierActivities,
+  type NotifyRequest,
+  type NotifyResult,
+} from '@resolve/contracts';
 import { NOTIFICATION_EVENTS } from '@resolve/domain';
 import {
   DeliveriesRepository,
   EscalationsRepository,
+  LodgementsRepository,
   NoticeFactsRepository,
   type DeliveryRecord,
 } from '@resolve/persistence';
@@ -221,9 +227,7 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
     /** A lodged form's notice links to the form, not to the case, and names the form. */
     const lodgedVariables = (event: TemplateEvent): Record<string, string> => {
       const form = event === 'lodged' ? lodgedFormOf(notice) : null;
-      return form
-        ? { link: lodgedFormLink(deps.config.publicBaseUrl, form.id), formTitle: form.title }
-        : {};
+      return form ? { link: lodgedFormLink(deps.config.publicBaseUrl, form.id), formTitle: form.title } : {};
     };
 
     /** The meeting's invitation (or its cancellation when the case closes) for one invitee. */
@@ -482,11 +486,23 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
    * worker refuses its projection, but its first notices are scheduled beside that projection,
    * so the notifier checks too: the case's row must name this run's workflow.
    */
-  async function refuseForgedRun(escalationId: string): Promise<void> {
+  async function refuseForgedRun(escalationId: string, request?: NotifyRequest): Promise<void> {
     const workflowId = currentWorkflowId();
     if (workflowId === null) return; // called outside an activity (the scheduler's own work)
     const key = `${escalationId}\u0000${workflowId}`;
     if (runsChecked.has(key)) return;
+    const lodged = lodgementOfNoticeWorkflow(workflowId);
+    if (lodged || request?.event === 'lodged') {
+      const refusal = await lodgedNoticeRefusal(workflowId, escalationId, request);
+      if (refusal) {
+        log.warn('notice refused: not the notice of a form the API lodged', { escalationId, workflowId });
+        throw ApplicationFailure.nonRetryable(
+          `workflow ${workflowId} may not send this notice about escalation ${escalationId}: ${refusal}`,
+          'RunNotStartedByApi',
+        );
+      }
+      return;
+    }
     const row = await new EscalationsRepository(ds).findById(escalationId);
     // No row yet is left to openNotice, which waits for the API's write and retries.
     if (row && row.workflowId !== workflowId) {
@@ -505,9 +521,40 @@ export function createNotifierCore(deps: NotifierDeps): NotifierCore {
     }
   }
 
+  /**
+   * A lodged form's notice comes from its own workflow (docs/records-and-reports.md), started by
+   * the API's lodger under an id naming the case and the lodgement: the lodgement must exist for
+   * that case, and the notice may go only to the role the form was lodged with.
+   */
+  async function lodgedNoticeRefusal(
+    workflowId: string,
+    escalationId: string,
+    request: NotifyRequest | undefined,
+  ): Promise<string | null> {
+    const ids = lodgementOfNoticeWorkflow(workflowId);
+    if (!ids || ids.escalationId !== escalationId)
+      return 'a lodged form is told of by its own notice workflow only';
+    if (!request || request.event !== 'lodged' || request.lodgement?.id !== ids.lodgementId)
+      return 'a lodgement notice workflow sends the notice of its own lodgement only';
+    const lodgement = await new LodgementsRepository(ds).findById(ids.lodgementId);
+    if (!lodgement || lodgement.escalationId !== escalationId)
+      return 'no such lodgement was made for the case';
+    const a = request.audience;
+    const expected = lodgement.recipientPartnershipRole
+      ? a.partnershipRoles.length === 1 &&
+        a.partnershipRoles[0] === lodgement.recipientPartnershipRole &&
+        a.agencyRoles.length === 0
+      : a.agencyRoles.length === 1 &&
+        a.agencyRoles[0] === lodgement.recipientAgencyRole &&
+        a.partnershipRoles.length === 0 &&
+        !a.onlyAgencyIds;
+    if (a.parties || !expected) return 'the notice may go only to the role the form was lodged with';
+    return null;
+  }
+
   async function notify(request: NotifyRequest): Promise<NotifyResult> {
     checkRequest(request);
-    await refuseForgedRun(request.escalationId);
+    await refuseForgedRun(request.escalationId, request);
     const notice = await openNotice(request, projectionWaitMs);
     if (!notice) {
       // The API writes the row before it starts the workflow: a missing row is an inconsistency

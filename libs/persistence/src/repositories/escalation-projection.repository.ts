@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { EscalationEntity, EscalationEventEntity, PlanItemEntity } from '../entities/escalation.entities';
+import { LodgementsRepository } from './lodgements.repository';
 import { WebhooksRepository } from './webhooks.repository';
 
 /** The escalation row's columns a projection writes (the workflow's view of the case). */
@@ -78,6 +79,8 @@ export class EscalationProjectionRepository {
       const stored = await this.insertNewTimelineEntries(manager, escalation.id, projection.timeline);
       // The webhook outbox (docs/integrations.md): queued with the entries, so exactly when they are stored.
       await new WebhooksRepository(manager).enqueueTimelineEvents(escalation.id, stored);
+      // The lodging outbox (docs/records-and-reports.md, "Lodged forms"): the same transaction.
+      await new LodgementsRepository(manager).enqueueMoments(escalation.id, stored);
       if (projection.donePlanItemIds.length > 0) {
         await manager
           .createQueryBuilder()

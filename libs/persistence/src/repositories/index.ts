@@ -16,3 +16,4 @@ export * from './notice-facts.repository';
 export * from './webhooks.repository';
 export * from './rate-limits.repository';
 export * from './role-grant-requests.repository';
+export * from './lodgements.repository';

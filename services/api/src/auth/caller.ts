@@ -1,6 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { DirectoryRepository } from '@resolve/persistence';
-import { AGENCY_ROLES, type AgencyRole, type PartnershipRole } from '@resolve/protocols';
+import {
+  AGENCY_ROLES,
+  INFORMED_ONLY_PARTNERSHIP_ROLES,
+  type AgencyRole,
+  type PartnershipRole,
+} from '@resolve/protocols';
 import type { Actor } from '@resolve/domain';
 
 /** The authenticated person and what they hold in the directory. */
@@ -37,9 +42,15 @@ export async function loadCaller(
 
 const seniority = (r: AgencyRole) => AGENCY_ROLES.indexOf(r);
 
-/** Partnership roles that see the partnership's cases. The administrator runs the directory only. */
+/**
+ * Partnership roles that see the partnership's cases. The administrator runs the directory only;
+ * an informed-only role (the escalations mailbox) opens the forms lodged with it and nothing else.
+ */
 export function caseRoles(caller: Caller): PartnershipRole[] {
-  return caller.partnershipRoles.filter((r) => r !== 'partnership-administrator');
+  return caller.partnershipRoles.filter(
+    (r) =>
+      r !== 'partnership-administrator' && !(INFORMED_ONLY_PARTNERSHIP_ROLES as readonly string[]).includes(r),
+  );
 }
 
 /** What decides who may see and act on a case: its partnership and two agencies. */

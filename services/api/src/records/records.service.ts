@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DirectoryRepository } from '@resolve/persistence';
-import type { RecordKind } from '@resolve/protocols';
+import type { LodgeableRecordKind, RecordKind } from '@resolve/protocols';
 import { type Caller } from '../auth/caller';
 import { NeedToKnow } from '../auth/need-to-know';
 import { ApiError, notFound } from '../common/api-error';
@@ -101,6 +101,35 @@ const DOCUMENTS: Record<
     html: (c, at) => renderOutcomeRecordHtml(buildOutcomeRecord(c, at)),
   },
 };
+
+/** The case document each lodgeable record kind is generated as (docs/records-and-reports.md, "Lodged forms"). */
+export const LODGED_DOCUMENTS: Record<LodgeableRecordKind, CaseDocumentKind> = {
+  'log-entry': 'summary-log',
+  report: 'report-to-partnership',
+  'monitoring-form': 'monitoring-form',
+  'referral-form': 'referral-form',
+  decision: 'decision',
+};
+
+/**
+ * One case document generated from a record, for lodging: its JSON and its HTML from the same
+ * instant, or why the record does not have it yet (a decision record before any decision).
+ */
+export function generateCaseDocument(
+  kind: CaseDocumentKind,
+  record: CaseRecord,
+  at: string,
+): { json: object; html: string } | { notYet: string } {
+  const doc = DOCUMENTS[kind];
+  const why = doc.notYet?.(record);
+  if (why) return { notYet: why };
+  return { json: doc.json(record, at), html: doc.html(record, at) };
+}
+
+/** Whether a case document carries the subject (the child's or adult's details). */
+export function documentNeedsSubject(kind: CaseDocumentKind): boolean {
+  return DOCUMENTS[kind].withSubject;
+}
 
 /** What decides which documents a protocol has. */
 type DocumentProtocol = {

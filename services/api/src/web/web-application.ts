@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { DirectoryService } from '../directory/directory.service';
 import { EscalationCommandsService } from '../escalations/escalation-commands.service';
 import { EscalationQueriesService } from '../escalations/escalation-queries.service';
+import { LodgementsService } from '../records/lodging/lodgements.service';
 import { RecordsService } from '../records/records.service';
 import { ReportsService } from '../reports/reports.service';
 
@@ -39,6 +40,9 @@ export class WebApplication {
   }
   get records() {
     return this.find(RecordsService);
+  }
+  get lodgements() {
+    return this.find(LodgementsService);
   }
   get reports() {
     return this.find(ReportsService);

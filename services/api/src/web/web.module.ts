@@ -1,3 +1,4 @@
+import { LodgedController } from './lodged.controller';
 import {
   Module,
   RequestMethod,
@@ -41,6 +42,7 @@ const PAGE_CONTROLLERS = [
   RaiseController,
   DashboardController,
   DirectoryPagesController,
+  LodgedController,
 ];
 
 /**
