@@ -7,3 +7,4 @@ export * from './available-actions';
 export { routeChoice } from './action-rules';
 export { informedAtEveryStage } from './audiences';
 export * from './urgency-and-formats';
+export * from './corrections';

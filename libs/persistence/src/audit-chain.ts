@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { AuditLogEntity } from './entities/audit.entities';
-import type { ActionRecordEntity } from './entities/escalation.entities';
+import type {
+  ActionRecordEntity,
+  EscalationEventEntity,
+  EscalationSubjectEntity,
+  PlanItemEntity,
+} from './entities/escalation.entities';
 
 /**
  * The hash chain of the audit trail, as pure functions so every writer (the API, the worker)
@@ -66,6 +71,81 @@ export const CASE_RECORD_AUDIT = {
   /** A placeholder's actor filled in: the record's fingerprint as it now stands. */
   actorFilledIn: 'case-record.actor',
 } as const;
+
+/**
+ * Audit actions of the rows that fingerprint the rest of the case record (issue 13): the
+ * timeline, plan items and the subject. Each row names the escalation; `detail` holds only
+ * fingerprints (and ids), never the text they cover.
+ */
+export const CASE_CONTENT_AUDIT = {
+  /** Timeline entries stored by a projection: detail.fingerprints, seq -> hash. */
+  timeline: 'case-record.timeline',
+  /** Plan items written, or a new version of them (done): detail.fingerprints, item id -> hash. */
+  planItems: 'case-record.plan-items',
+  /** Items of a plan that was not accepted, removed by design: detail.removed, item ids. */
+  planItemsRemoved: 'case-record.plan-items-removed',
+  /** The child's or adult's details, written with the raise: detail.contentHash. */
+  subject: 'case-record.subject',
+} as const;
+
+const sha256 = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+const isoOf = (at: Date | string) => new Date(at).toISOString();
+
+/** What a timeline entry says: every column but its serial id. */
+export type TimelineEntryContent = Pick<
+  EscalationEventEntity,
+  'escalationId' | 'seq' | 'at' | 'type' | 'tier' | 'actor' | 'actionId' | 'detail'
+>;
+
+/** The fingerprint of a timeline entry as stored (jsonb read back, instants to the millisecond). */
+export function timelineEntryHash(entry: TimelineEntryContent): string {
+  return sha256({
+    escalationId: entry.escalationId.toLowerCase(),
+    seq: Number(entry.seq),
+    at: isoOf(entry.at),
+    type: entry.type,
+    tier: Number(entry.tier),
+    actor: entry.actor ?? null,
+    actionId: entry.actionId?.toLowerCase() ?? null,
+    detail: entry.detail ?? {},
+  });
+}
+
+/** What a plan item says, status included: each version written is fingerprinted. */
+export type PlanItemContent = Pick<
+  PlanItemEntity,
+  'id' | 'escalationId' | 'actionId' | 'ownerAgencyId' | 'ownerPersonId' | 'description' | 'dueAt' | 'status'
+>;
+
+export function planItemHash(item: PlanItemContent): string {
+  return sha256({
+    id: item.id.toLowerCase(),
+    escalationId: item.escalationId.toLowerCase(),
+    actionId: item.actionId.toLowerCase(),
+    ownerAgencyId: item.ownerAgencyId,
+    ownerPersonId: item.ownerPersonId ?? null,
+    description: item.description,
+    dueAt: isoOf(item.dueAt),
+    status: item.status,
+  });
+}
+
+/** What the subject row says (the columns named here: a column added later is not covered). */
+export type SubjectContent = Pick<
+  EscalationSubjectEntity,
+  'escalationId' | 'subjectKind' | 'people' | 'caseIdentifier' | 'natureOfConcern' | 'outcomesSought'
+>;
+
+export function subjectHash(subject: SubjectContent): string {
+  return sha256({
+    escalationId: subject.escalationId.toLowerCase(),
+    subjectKind: subject.subjectKind,
+    people: subject.people ?? [],
+    caseIdentifier: subject.caseIdentifier ?? null,
+    natureOfConcern: subject.natureOfConcern,
+    outcomesSought: subject.outcomesSought,
+  });
+}
 
 /** What an action's record says: every column but the outcome, which the workflow's answer sets later. */
 export type ActionRecordContent = Pick<

@@ -197,6 +197,38 @@ export class ActionRecordsRepository {
     return typeof hash === 'string' ? hash : null;
   }
 
+  /** One record of one case (null when the case has no record with that id): what a correction names. */
+  onCase(
+    id: string,
+    escalationId: string,
+  ): Promise<Pick<
+    ActionRecordEntity,
+    'id' | 'kind' | 'personId' | 'agencyId' | 'role' | 'text' | 'outcome' | 'payload' | 'createdAt'
+  > | null> {
+    return this.records.findOne({
+      where: { id, escalationId },
+      select: {
+        id: true,
+        kind: true,
+        personId: true,
+        agencyId: true,
+        role: true,
+        text: true,
+        outcome: true,
+        payload: true,
+        createdAt: true,
+      },
+    });
+  }
+
+  /** The corrections of one case, oldest first (each names what it corrects in payload.corrects). */
+  correctionsOf(escalationId: string): Promise<ActionRecordEntity[]> {
+    return this.records.find({
+      where: { escalationId, kind: 'correction' },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
   /** Whether the person has any action on record on the case (need to know: they took part). */
   async hasActedOn(personId: string, escalationId: string): Promise<boolean> {
     return this.records.exists({ where: { personId, escalationId } });

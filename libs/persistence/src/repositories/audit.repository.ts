@@ -2,13 +2,23 @@ import { And, EntityManager, In, LessThanOrEqual, MoreThan, type DataSource } fr
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
   actionRecordHash,
+  CASE_CONTENT_AUDIT,
   CASE_RECORD_AUDIT,
   chainHash,
   GENESIS_HASH,
+  planItemHash,
+  subjectHash,
+  timelineEntryHash,
   type AuditFields,
 } from '../audit-chain';
 import { AuditLogEntity } from '../entities/audit.entities';
-import { ActionRecordEntity, EscalationEntity } from '../entities/escalation.entities';
+import {
+  ActionRecordEntity,
+  EscalationEntity,
+  EscalationEventEntity,
+  EscalationSubjectEntity,
+  PlanItemEntity,
+} from '../entities/escalation.entities';
 
 /**
  * The transaction-level advisory lock that serialises appends to the chain. The INSERT trigger
@@ -43,6 +53,41 @@ export interface CaseRecordCheck {
    */
   unchained: string[];
 }
+
+/** One kind of case content (timeline entries, plan items, subjects) against its fingerprints. */
+export interface ContentCheck {
+  /** Rows checked. */
+  checked: number;
+  /** Rows that no longer match their latest fingerprint (the first 100). */
+  altered: string[];
+  /** Fingerprinted rows that are gone, though never removed by design (the first 100). */
+  missing: string[];
+  /** Rows with no fingerprint: written before the fingerprints were chained (a count). */
+  unchained: number;
+}
+
+/**
+ * The rest of the case record against its fingerprints: timeline entries are named
+ * `<escalation id>#<seq>`, plan items by id, subjects by their escalation's id.
+ */
+export interface CaseContentCheck {
+  timeline: ContentCheck;
+  planItems: ContentCheck;
+  subjects: ContentCheck;
+}
+
+/** Who and what a fingerprint row is written for (the row always names the escalation). */
+export interface CaseContentAuditContext {
+  requestId: string;
+  partnershipId?: string | null;
+  personId?: string | null;
+  agencyId?: string | null;
+  role?: string | null;
+  actionRecordId?: string | null;
+}
+
+/** Escalations whose content is compared per round trip. */
+const CASE_CONTENT_PAGE = 200;
 
 /** Records compared per round trip. */
 const CASE_RECORD_PAGE = 1000;
@@ -166,6 +211,114 @@ export class AuditRepository {
     }
   }
 
+  /**
+   * Appends the fingerprint row of some of a case's content (CASE_CONTENT_AUDIT), in the
+   * caller's transaction when the repository is bound to one.
+   */
+  async recordCaseContent(
+    action: (typeof CASE_CONTENT_AUDIT)[keyof typeof CASE_CONTENT_AUDIT],
+    escalationId: string,
+    detail: Record<string, unknown>,
+    context: CaseContentAuditContext,
+  ): Promise<void> {
+    await this.record({
+      requestId: context.requestId,
+      personId: context.personId ?? null,
+      agencyId: context.agencyId ?? null,
+      role: context.role ?? null,
+      partnershipId: context.partnershipId ?? null,
+      escalationId,
+      action,
+      outcome: action === CASE_CONTENT_AUDIT.planItemsRemoved ? 200 : 201,
+      actionRecordId: context.actionRecordId ?? null,
+      detail,
+    });
+  }
+
+  /**
+   * Compares the timeline, plan items and subject of every case with the latest fingerprint
+   * chained for each (CASE_CONTENT_AUDIT), a page of cases at a time: a row changed or deleted
+   * behind the triggers' back no longer matches, or is missing.
+   */
+  async checkCaseContent(): Promise<CaseContentCheck> {
+    const fresh = (): ContentCheck => ({ checked: 0, altered: [], missing: [], unchained: 0 });
+    const check: CaseContentCheck = { timeline: fresh(), planItems: fresh(), subjects: fresh() };
+    const list = (into: string[], id: string) => {
+      if (into.length < LISTED) into.push(id);
+    };
+    let after = '';
+    for (;;) {
+      const cases = await this.db.getRepository(EscalationEntity).find({
+        select: ['id'],
+        where: after ? { id: MoreThan(after) } : {},
+        order: { id: 'ASC' },
+        take: CASE_CONTENT_PAGE,
+      });
+      if (cases.length === 0) return check;
+      const ids = cases.map((c) => c.id);
+      const [rows, events, items, subjects] = await Promise.all([
+        this.rows.find({
+          select: ['seq', 'escalationId', 'action', 'detail'],
+          where: { escalationId: In(ids), action: In(Object.values(CASE_CONTENT_AUDIT)) },
+          order: { seq: 'ASC' },
+        }),
+        this.db.getRepository(EscalationEventEntity).find({ where: { escalationId: In(ids) } }),
+        this.db.getRepository(PlanItemEntity).find({ where: { escalationId: In(ids) } }),
+        this.db.getRepository(EscalationSubjectEntity).find({ where: { escalationId: In(ids) } }),
+      ]);
+      // The latest fingerprint of each row (null: removed by design), in chain order.
+      const timeline = new Map<string, string>();
+      const planItems = new Map<string, string | null>();
+      const subjectPrints = new Map<string, string>();
+      for (const row of rows) {
+        const detail = row.detail ?? {};
+        const escalationId = row.escalationId!;
+        if (row.action === CASE_CONTENT_AUDIT.timeline) {
+          for (const [seq, hash] of Object.entries(prints(detail)))
+            timeline.set(`${escalationId}#${seq}`, hash);
+        } else if (row.action === CASE_CONTENT_AUDIT.planItems) {
+          for (const [id, hash] of Object.entries(prints(detail))) planItems.set(id, hash);
+        } else if (row.action === CASE_CONTENT_AUDIT.planItemsRemoved) {
+          for (const id of Array.isArray(detail.removed) ? detail.removed : [])
+            planItems.set(String(id), null);
+        } else if (typeof detail.contentHash === 'string') {
+          subjectPrints.set(escalationId, detail.contentHash);
+        }
+      }
+      const compare = (
+        into: ContentCheck,
+        stored: { key: string; hash: string }[],
+        chained: Map<string, string | null>,
+      ) => {
+        const present = new Set<string>();
+        for (const { key, hash } of stored) {
+          into.checked += 1;
+          present.add(key);
+          const print = chained.get(key);
+          if (print === undefined) into.unchained += 1;
+          else if (print !== hash) list(into.altered, key);
+        }
+        for (const [key, print] of chained) if (print !== null && !present.has(key)) list(into.missing, key);
+      };
+      compare(
+        check.timeline,
+        events.map((e) => ({ key: `${e.escalationId}#${e.seq}`, hash: timelineEntryHash(e) })),
+        timeline,
+      );
+      compare(
+        check.planItems,
+        items.map((i) => ({ key: i.id, hash: planItemHash(i) })),
+        planItems,
+      );
+      compare(
+        check.subjects,
+        subjects.map((s) => ({ key: s.escalationId, hash: subjectHash(s) })),
+        subjectPrints,
+      );
+      after = ids[ids.length - 1];
+    }
+  }
+
   /** The chain's last row (what is published as its head); null when the trail is empty. */
   async head(): Promise<{ seq: number; hash: string } | null> {
     const [row] = await this.rows.find({
@@ -257,4 +410,15 @@ export class AuditRepository {
       .limit(1)
       .getOne();
   }
+}
+
+/** A fingerprint row's `detail.fingerprints` (key -> hash); anything else is ignored. */
+function prints(detail: Record<string, unknown>): Record<string, string> {
+  const value = detail.fingerprints;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
 }

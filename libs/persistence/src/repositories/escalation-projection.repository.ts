@@ -1,5 +1,14 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import {
+  CASE_CONTENT_AUDIT,
+  planItemHash,
+  timelineEntryHash,
+  type PlanItemContent,
+  type TimelineEntryContent,
+} from '../audit-chain';
 import { EscalationEntity, EscalationEventEntity, PlanItemEntity } from '../entities/escalation.entities';
+import { AuditRepository } from './audit.repository';
+import { planItemOfRow, PLAN_ITEM_COLUMNS, type StoredPlanItem } from './plan-items.repository';
 import { LodgementsRepository } from './lodgements.repository';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -76,23 +85,61 @@ export class EscalationProjectionRepository {
         })
         .where('id = :id AND state_seq <= :stateSeq', { id: escalation.id, stateSeq: escalation.stateSeq })
         .execute();
-      const stored = await this.insertNewTimelineEntries(manager, escalation.id, projection.timeline);
+      const { fresh: stored, written } = await this.insertNewTimelineEntries(
+        manager,
+        escalation.id,
+        projection.timeline,
+      );
       // The webhook outbox (docs/integrations.md): queued with the entries, so exactly when they are stored.
       await new WebhooksRepository(manager).enqueueTimelineEvents(escalation.id, stored);
       // The lodging outbox (docs/records-and-reports.md, "Lodged forms"): the same transaction.
       await new LodgementsRepository(manager).enqueueMoments(escalation.id, stored);
+      let done: PlanItemContent[] = [];
       if (projection.donePlanItemIds.length > 0) {
-        await manager
+        const result = await manager
           .createQueryBuilder()
           .update(PlanItemEntity)
           .set({ status: 'done' })
-          .where('escalation_id = :escalationId AND id IN (:...ids)', {
+          // Only items still open: an item already done is not written (nor fingerprinted) again.
+          .where("escalation_id = :escalationId AND id IN (:...ids) AND status = 'open'", {
             escalationId: escalation.id,
             ids: projection.donePlanItemIds,
           })
+          .returning(PLAN_ITEM_COLUMNS)
           .execute();
+        done = (result.raw as StoredPlanItem[]).map(planItemOfRow);
       }
+      // Last in the transaction, so the chain's lock is held only for the commit: the
+      // fingerprints of what this projection wrote (issue 13: the case record, chained).
+      await this.fingerprint(manager, escalation.id, written, done);
     });
+  }
+
+  /** The audit rows chaining the timeline entries and plan item versions just written. */
+  private async fingerprint(
+    manager: EntityManager,
+    escalationId: string,
+    entries: TimelineEntryContent[],
+    items: PlanItemContent[],
+  ): Promise<void> {
+    const audit = new AuditRepository(manager);
+    const context = { requestId: `worker:projection:${escalationId}` };
+    if (entries.length > 0) {
+      await audit.recordCaseContent(
+        CASE_CONTENT_AUDIT.timeline,
+        escalationId,
+        { fingerprints: Object.fromEntries(entries.map((e) => [String(e.seq), timelineEntryHash(e)])) },
+        context,
+      );
+    }
+    if (items.length > 0) {
+      await audit.recordCaseContent(
+        CASE_CONTENT_AUDIT.planItems,
+        escalationId,
+        { fingerprints: Object.fromEntries(items.map((i) => [i.id, planItemHash(i)])) },
+        context,
+      );
+    }
   }
 
   /**
@@ -104,22 +151,24 @@ export class EscalationProjectionRepository {
     manager: EntityManager,
     escalationId: string,
     timeline: ProjectedTimelineEntry[],
-  ): Promise<ProjectedTimelineEntry[]> {
+  ): Promise<{ fresh: ProjectedTimelineEntry[]; written: TimelineEntryContent[] }> {
     const stored = await manager
       .createQueryBuilder(EscalationEventEntity, 'event')
       .select('COALESCE(MAX(event.seq), 0)::int', 'stored')
       .where('event.escalationId = :escalationId', { escalationId })
       .getRawOne<{ stored: number }>();
     const fresh = timeline.filter((e) => e.seq > Number(stored?.stored ?? 0));
-    if (fresh.length === 0) return [];
+    if (fresh.length === 0) return { fresh: [], written: [] };
     // Raw SQL: jsonb_to_recordset sends any number of entries as one parameter in one statement (a
     // case with hundreds of notes used to cost a query per entry; a multi-row VALUES list would
     // run into Postgres's parameter limit on a long first projection).
-    await manager.query(
+    // RETURNING: the rows as stored (and only those this statement stored), for their fingerprints.
+    const written = (await manager.query(
       `INSERT INTO escalation_event (escalation_id, seq, at, type, tier, actor, action_id, detail)
        SELECT $1, e.seq, e.at, e.type, e.tier, e.actor, e."actionId", COALESCE(e.detail, '{}'::jsonb)
          FROM jsonb_to_recordset($2::jsonb) AS e(seq int, at timestamptz, type text, tier int, actor jsonb, "actionId" uuid, detail jsonb)
-       ON CONFLICT (escalation_id, seq) DO NOTHING`,
+       ON CONFLICT (escalation_id, seq) DO NOTHING
+       RETURNING escalation_id AS "escalationId", seq, at, type, tier, actor, action_id AS "actionId", detail`,
       [
         escalationId,
         JSON.stringify(
@@ -134,8 +183,8 @@ export class EscalationProjectionRepository {
           })),
         ),
       ],
-    );
-    return fresh;
+    )) as TimelineEntryContent[];
+    return { fresh, written };
   }
 
   /** How many timeline entries the stored projection covers (0 before the first one). */

@@ -113,7 +113,13 @@ export class EscalationsRepository {
         urgent: raised.escalation.immediateRisk,
         workflowState: 'pending',
       });
-      await new SubjectsRepository(this.dataSource, manager).insert(raised.subject);
+      await new SubjectsRepository(this.dataSource, manager).insert(raised.subject, {
+        requestId: context.requestId,
+        partnershipId: raised.escalation.partnershipId,
+        personId: raised.raiseAction.personId,
+        agencyId: raised.raiseAction.agencyId,
+        role: raised.raiseAction.role,
+      });
       await new ActionRecordsRepository(this.dataSource, manager).insert(raised.raiseAction, {
         ...context,
         partnershipId: raised.escalation.partnershipId,

@@ -4,6 +4,7 @@ import {
   ChainWalker,
   fieldsOfRow,
   type AuditEntry,
+  type CaseContentCheck,
   type CaseRecordCheck,
   type ChainCheck,
 } from '@resolve/persistence';
@@ -55,13 +56,16 @@ export class AuditService {
   }
 
   /**
-   * Walks the whole chain as it stood when the walk began, then checks every action record
-   * against the fingerprint chained with it, and (when AUDIT_HEAD_LOG is set) the chain against
-   * every head published: `ok` is false when a row or a record was altered, or the chain was
-   * rewritten since a head was published.
+   * Walks the whole chain as it stood when the walk began, then checks every action record,
+   * timeline entry, plan item and subject against the fingerprint chained with it, and (when
+   * AUDIT_HEAD_LOG is set) the chain against every head published: `ok` is false when a row or
+   * a record was altered or deleted, or the chain was rewritten since a head was published.
    */
   async verify(): Promise<
-    ChainCheck & { caseRecord: CaseRecordCheck; publishedHeads?: PublishedHeadsCheck }
+    ChainCheck & {
+      caseRecord: CaseRecordCheck & CaseContentCheck;
+      publishedHeads?: PublishedHeadsCheck;
+    }
   > {
     const published = this.headSettings
       ? await readPublishedHeads(this.headSettings.logPath, this.headSettings.signingKey)
@@ -72,8 +76,15 @@ export class AuditService {
       const want = expected.get(seq);
       if (want !== undefined && want !== hash) rewritten.add(seq);
     });
-    const caseRecord = await this.rows.checkCaseRecord();
-    const ok = chain.ok && caseRecord.altered.length === 0;
+    const records = await this.rows.checkCaseRecord();
+    const content = await this.rows.checkCaseContent();
+    const caseRecord = { ...records, ...content };
+    const ok =
+      chain.ok &&
+      records.altered.length === 0 &&
+      [content.timeline, content.planItems, content.subjects].every(
+        (c) => c.altered.length === 0 && c.missing.length === 0,
+      );
     if (!published) return { ...chain, ok, caseRecord };
     const lastSeq = chain.head?.seq ?? 0;
     const latest = published.heads.reduce<PublishedHeadsCheck['latest']>(

@@ -8,12 +8,14 @@ import {
 import {
   CLOSED_STATUSES,
   concernIdentifiedRefusal,
+  correctionRefusal,
   entryRole,
   protectiveDeadlineRefusal,
   raiseRefusal,
   selectTier,
   tierEntryRefusal,
   type Actor,
+  type CorrectionTarget,
   type RaiseRefusalCode,
 } from '@resolve/domain';
 import {
@@ -627,6 +629,11 @@ export class EscalationCommandsService {
           description: item.what,
           dueAt: new Date(item.dueAt),
         })),
+        {
+          requestId: options.requestId ?? currentRequestId() ?? null,
+          partnershipId: row.partnershipId,
+          personId: caller.personId,
+        },
       );
     } catch (err) {
       await recordingCase('plan', () => this.actions.settle(actionId, 'refused'));
@@ -652,13 +659,111 @@ export class EscalationCommandsService {
       );
     } catch (err) {
       try {
-        await this.planItems.deleteUnlessAccepted(actionId);
+        await this.planItems.deleteUnlessAccepted(actionId, {
+          requestId: options.requestId ?? currentRequestId() ?? null,
+          partnershipId: row.partnershipId,
+          personId: caller.personId,
+        });
       } catch (deleteErr) {
         // A concurrent retry had the plan accepted meanwhile: its items belong to the record now.
         if (!(deleteErr instanceof CaseRecordChangeRefused)) throw deleteErr;
       }
       throw err;
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Corrections
+
+  /**
+   * Puts an entry of the case record right with a new entry that names it (issue 13): the
+   * original stays exactly as written, and the correction is chained into the audit trail like
+   * any record. It changes nothing in the protocol's state, so the workflow is not told; it is
+   * accepted as soon as it is recorded. `corrects` is an action record's id, or 'subject' for
+   * the child's or adult's details.
+   */
+  async correct(
+    caller: Caller,
+    id: string,
+    body: { corrects: string; text: string; reason: string },
+    options: { idempotencyKey?: string } = {},
+  ) {
+    const { row } = await this.queries.visibleRow(caller, id);
+    const parties = await this.queries.actingParties(row);
+    const acting = actorFor(caller, parties);
+    if (!acting) throw new ApiError('forbidden', 'you may read this case but not act on it');
+    const corrects = body.corrects.toLowerCase();
+    let target: CorrectionTarget;
+    if (corrects === 'subject') {
+      target = { kind: 'subject', raisingAgencyId: row.raisingAgencyId };
+    } else {
+      const original = await this.actions.onCase(corrects, id);
+      if (!original)
+        throw new ApiError('validation-failed', `corrects: no entry ${body.corrects} on this case's record`);
+      target = {
+        kind: 'action',
+        actionKind: original.kind,
+        authorPersonId: original.personId,
+        authorAgencyId: original.agencyId,
+        outcome: original.outcome,
+        hasText: !!original.text,
+      };
+    }
+    // The caller acts for the author's agency when they work there (a person in both agencies).
+    const authorAgency = target.kind === 'action' ? target.authorAgencyId : target.raisingAgencyId;
+    const agencyId =
+      authorAgency && caller.agencyRoles.some((r) => r.agencyId === authorAgency)
+        ? authorAgency
+        : acting.agencyId;
+    const role =
+      agencyId === acting.agencyId
+        ? acting.role
+        : (caller.agencyRoles.find((r) => r.agencyId === agencyId)?.role ?? acting.role);
+    const refusal = correctionRefusal(target, { personId: caller.personId, agencyId });
+    if (refusal) {
+      throw new ApiError(
+        refusal.code === 'not-yours-to-correct' ? 'forbidden' : 'action-refused',
+        `corrects: ${refusal.message}`,
+        {
+          reason: refusal.code,
+        },
+      );
+    }
+    const actionId = options.idempotencyKey
+      ? idempotentUuid('correction', id, caller.personId, options.idempotencyKey)
+      : randomUUID();
+    const fingerprint = options.idempotencyKey
+      ? requestFingerprint({ kind: 'correction', escalationId: id, ...body })
+      : undefined;
+    if (options.idempotencyKey) {
+      await this.assertSameRequest(actionId, fingerprint!, options.idempotencyKey);
+      if (await this.actions.outcomeOf(actionId)) return { actionId, accepted: true, corrects };
+    }
+    const requestId = currentRequestId() ?? null;
+    try {
+      await recordingCase('correction', () =>
+        this.actions.insert(
+          {
+            id: actionId,
+            escalationId: id,
+            kind: 'correction',
+            personId: caller.personId,
+            agencyId,
+            role,
+            text: body.text,
+            // The reason is prose like the text: Postgres only, chained with the record.
+            payload: { corrects, reason: body.reason, ...(fingerprint ? { requestHash: fingerprint } : {}) },
+            outcome: 'accepted',
+            requestId,
+          },
+          { requestId, partnershipId: row.partnershipId },
+        ),
+      );
+    } catch (err) {
+      // The same key's first request wrote it meanwhile: answered as it was.
+      if (!(options.idempotencyKey && isUniqueViolation(err))) throw err;
+    }
+    return { actionId, accepted: true, corrects };
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   type EscalationState,
 } from '@resolve/domain';
 import {
+  ActionRecordsRepository,
   DirectoryRepository,
   EscalationEntity,
   EscalationsRepository,
@@ -90,6 +91,7 @@ export class EscalationQueriesService {
     private readonly planItems: PlanItemsRepository,
     private readonly needToKnow: NeedToKnow,
     private readonly directory: DirectoryRepository,
+    private readonly actions: ActionRecordsRepository,
   ) {}
 
   /**
@@ -122,12 +124,26 @@ export class EscalationQueriesService {
 
   async get(caller: Caller, id: string) {
     const { row } = await this.visibleRow(caller, id);
-    const [events, planItems, notifications] = await Promise.all([
+    const [events, planItems, notifications, correctionRecords] = await Promise.all([
       this.timeline.forEscalation(id),
       this.planItems.forEscalation(id),
       // Delivery status of every email and SMS, for the timeline (no addresses: person ids only).
       this.timeline.notificationsOf(id),
+      this.actions.correctionsOf(id),
     ]);
+    // Corrections are entries of their own, shown beside what they correct (the original is kept).
+    const corrections = correctionRecords.map((c) => ({
+      actionId: c.id,
+      corrects: String(c.payload?.corrects ?? ''),
+      at: c.createdAt,
+      personId: c.personId,
+      agencyId: c.agencyId,
+      role: c.role,
+      text: c.text,
+      reason: typeof c.payload?.reason === 'string' ? c.payload.reason : null,
+    }));
+    const correctionsOf = (actionId: string | null) =>
+      actionId ? corrections.filter((c) => c.corrects === actionId) : [];
     const protocol = knownProtocol(row.protocolId, row.protocolVersion);
     const state = row.state as EscalationState | null;
     return {
@@ -217,7 +233,11 @@ export class EscalationQueriesService {
               title: protocol.finalRoutes.find((r) => r.key === key)?.title ?? key,
             }))
           : [],
-      history: events.map(({ escalationId: _, ...event }) => event),
+      history: events.map(({ escalationId: _, ...event }) => {
+        const corrected = correctionsOf(event.actionId);
+        return corrected.length > 0 ? { ...event, corrections: corrected } : event;
+      }),
+      corrections,
       notifications,
     };
   }

@@ -19,6 +19,7 @@ import {
   ResolveDto,
   ScheduleMeetingDto,
 } from './dto/action.dto';
+import { CorrectionDto } from './dto/correction.dto';
 import { ListEscalationsQuery } from './dto/list-escalations.query';
 import { RaiseEscalationDto } from './dto/raise-escalation.dto';
 import { EscalationCommandsService, IMMEDIATE_RISK_REMINDER } from './escalation-commands.service';
@@ -429,5 +430,21 @@ export class EscalationsController {
     @IdempotencyKey() k?: string,
   ) {
     return this.escalations.act(c, id, 'add-note', { text: b.text }, { idempotencyKey: k });
+  }
+
+  @Post(':id/corrections')
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      "Correct an entry of the case record (an action's words, or the subject's details) with a new entry naming it; the original is kept as written",
+  })
+  @AcceptsIdempotencyKey()
+  correct(
+    @CurrentCaller() c: Caller,
+    @EscalationId() id: string,
+    @Body() b: CorrectionDto,
+    @IdempotencyKey() k?: string,
+  ) {
+    return this.escalations.correct(c, id, b, { idempotencyKey: k });
   }
 }
