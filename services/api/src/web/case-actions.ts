@@ -259,8 +259,8 @@ export const ACTION_PAGES: Record<ActionKind, ActionPage> = {
     lead: 'Record your judgement of whether urgent resolution is required. Under the protocol it decides the last step: an urgent independently chaired meeting, or a referral of the learning. Immediate risk is flagged separately.',
     button: 'Continue',
     fields: [
-      { type: 'radios', name: 'urgent', label: 'Is urgent resolution required?', options: 'urgency' },
-      { ...reason('Why?'), required: true } as ActionField,
+      { type: 'radios', name: 'urgent', label: 'Whether urgent resolution is required', options: 'urgency' },
+      { ...reason('Why you decided this'), required: true } as ActionField,
     ],
   },
   withdraw: {
