@@ -1,8 +1,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { person } from './support/harness';
-import { dateParts, startWebStack, TIMING_PROTOCOL, timingProtocolsDir, type WebStack } from './web-support';
+import { person, raiseBody } from './support/harness';
+import {
+  dateParts,
+  startWebStack,
+  TIMING_PROTOCOL,
+  timingProtocolsDir,
+  TWO_STEP_PROTOCOL,
+  type WebStack,
+} from './web-support';
 
 /**
  * The web service in a real (headless) Chromium, Debian's, against the real stack: two
@@ -277,6 +284,31 @@ describe('Web service in a browser, with accessibility checks', () => {
     await waitTitle(page, 'Case SEF-BRW-0002 - Resolve');
   });
 
+  it("shows a tier's consecutive steps and records one as done, accessibly", async () => {
+    const raised = await web.stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await web.stack.as(raiser))
+      .send(raiseBody(S, 'SEF-BRW-0003', { protocolId: TWO_STEP_PROTOCOL }))
+      .expect(201);
+    const page = await newPage();
+    await signIn(page, raiser, `${base}/cases/${raised.body.id}`);
+    await waitTitle(page, 'Case SEF-BRW-0003 - Resolve');
+    await waitText(page.locator('#steps td'), 'Counted when the step before it is done');
+    await check(page, 'case-steps');
+    await act(
+      page,
+      'Record a step as done',
+      async (p) => {
+        await p.getByLabel(/Referral form issued/).check();
+      },
+      'complete-step',
+    );
+    await waitText(page.locator('body'), 'Done: record a step as done.');
+    await waitText(page.locator('#steps td'), /^\s*complete/);
+    await check(page, 'case-step-done');
+  });
+
   it('checked every page, and no URL carried personal details', () => {
     expect([...checked].sort()).toEqual(
       [
@@ -299,6 +331,10 @@ describe('Web service in a browser, with accessibility checks', () => {
         'case-resolved',
         'my-cases',
         'dashboard',
+        'case-steps',
+        'complete-step-form',
+        'complete-step-check',
+        'case-step-done',
       ].sort(),
     );
     for (const url of urls) expect(url).not.toMatch(/Browsertestchild|threshold/i);

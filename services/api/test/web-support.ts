@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -233,7 +233,13 @@ export function hiddenInputsOf(page: Page): Record<string, string> {
 /** Sefton's protocol with the raise's timing and entry fields written in (docs/protocols.md). */
 export const TIMING_PROTOCOL = 'sefton-sscp-web-timing';
 
-/** A protocols folder holding TIMING_PROTOCOL, for startWebStack({ protocolsDir }). */
+/** The test-only protocol whose step 1 is two consecutive deadlines (libs/protocols/test-fixtures). */
+export const TWO_STEP_PROTOCOL = 'two-step-referral';
+
+/**
+ * A protocols folder holding TIMING_PROTOCOL and TWO_STEP_PROTOCOL, for
+ * startWebStack({ protocolsDir }).
+ */
 export function timingProtocolsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'resolve-web-protocols-'));
   const sefton = JSON.parse(readFileSync(join(DEFINITIONS_DIR, 'sefton-sscp.json'), 'utf8'));
@@ -250,6 +256,10 @@ export function timingProtocolsDir(): string {
   sefton.tiers[0].protectiveDeadline = { setBy: ['practitioner'] };
   sefton.tiers[2].entry = { roles: ['head-of-service'] };
   writeFileSync(join(dir, `${TIMING_PROTOCOL}.json`), JSON.stringify(sefton));
+  copyFileSync(
+    join(__dirname, '../../../libs/protocols/test-fixtures/two-step-referral.json'),
+    join(dir, `${TWO_STEP_PROTOCOL}.json`),
+  );
   return dir;
 }
 
