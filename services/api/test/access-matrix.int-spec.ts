@@ -198,6 +198,13 @@ const MATRIX: Row[] = [
       receiver: refused('not-offered'), receivingManager: 404, businessManager: refused('not-offered'), chair: refused('not-offered'), ...OUTSIDERS },
   },
   {
+    // Sefton's tiers have no consecutive steps: every party hears so (the test-only two-step
+    // protocol's owners and order are in consecutive-steps.int-spec.ts).
+    endpoint: 'POST steps/:stepKey/complete', stage: 'tier1', ...action('steps/form-issued/complete'),
+    cells: { raiser: refused('no-steps', /^tier 1 \(.*\) has no steps to complete$/), raisingColleague: 404, raisingHead: 404,
+      receiver: refused('no-steps'), receivingManager: 404, businessManager: refused('no-steps'), chair: refused('no-steps'), ...OUTSIDERS },
+  },
+  {
     // Sefton's protocol names no closing outcomes besides resolution and the decision.
     endpoint: 'POST outcome', stage: 'tier1', ...action('outcome', () => ({ outcome: 'lead-does-not-concur', record: 'Matrix test.' })),
     cells: { raiser: refused('no-named-outcomes', /^protocol sefton-sscp v\d+ names no closing outcomes$/), raisingColleague: 404, raisingHead: 404,
