@@ -130,6 +130,13 @@ export const PRODUCTION_RULES: readonly ProductionRule[] = [
         : "is not set, so agencies' webhook secrets would be encrypted with the development key anyone can derive; set base64 of 32 random bytes, the same for the API and the worker",
   },
   {
+    variable: 'RESOLVE_FAULT_POINT',
+    problem: (value) =>
+      value
+        ? 'is set: a crash test stops the service in the middle of a write there; never set it outside tests'
+        : null,
+  },
+  {
     variable: 'METRICS_TOKEN',
     problem: (value, settings) => {
       // A worker that serves no metrics needs no token for them.

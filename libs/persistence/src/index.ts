@@ -12,4 +12,5 @@ export * from './database-roles';
 export * from './demo-directory';
 export * from './repositories';
 export * from './audit-chain';
+export * from './fault-points';
 export * from './webhook-secret-cipher';

@@ -207,3 +207,24 @@ describe('the payload codec', () => {
     ]);
   });
 });
+
+describe('the fault point of the crash tests', () => {
+  it('is off unless set, takes only a known point, and is refused in production', () => {
+    expect(loadApiConfig(composeDefaults).RESOLVE_FAULT_POINT).toBeUndefined();
+    expect(
+      loadApiConfig({ ...composeDefaults, RESOLVE_FAULT_POINT: 'between-record-and-audit' })
+        .RESOLVE_FAULT_POINT,
+    ).toBe('between-record-and-audit');
+    expect(problems({ ...composeDefaults, RESOLVE_FAULT_POINT: 'somewhere' })).toEqual([
+      expect.stringMatching(/^RESOLVE_FAULT_POINT: .*between-record-and-audit/),
+    ]);
+    expect(
+      problems({
+        ...secure,
+        RESOLVE_ENV: 'production',
+        AUTH_LOCAL_KEY_FILE: '',
+        RESOLVE_FAULT_POINT: 'between-record-and-audit',
+      }),
+    ).toEqual([expect.stringMatching(/^RESOLVE_FAULT_POINT: is set: a crash test stops the service/)]);
+  });
+});

@@ -15,6 +15,7 @@ import {
   webhookSecretKeySettings,
   wholeNumber,
 } from '@resolve/config';
+import { FAULT_POINTS } from '@resolve/persistence';
 import { isIP } from 'node:net';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { DEFAULT_CHROMIUM_PATH } from './records/pdf/pdf-options';
@@ -129,6 +130,11 @@ export const apiConfigSchema = z
      * they are dropped in, with no rebuild (docs/protocols.md, "Protocols as data").
      */
     PROTOCOLS_DIR: unsetWhenEmpty(z.string().min(1)),
+    /**
+     * Test only (refused in production): a point where the API stops in the middle of a write
+     * and waits to be killed, for the crash tests (FAULT_POINTS, docs/security.md).
+     */
+    RESOLVE_FAULT_POINT: unsetWhenEmpty(z.enum(FAULT_POINTS)),
     /** How often the relay starts workflows whose rows a crash left pending. */
     RELAY_INTERVAL_MS: milliseconds({ min: 100, max: 3_600_000 }).default(5000),
     /**

@@ -1,5 +1,10 @@
 import { Client } from '@temporalio/client';
-import { migrateAsOwnerThenServe, openDatabase, servingRoleProblems } from '@resolve/persistence';
+import {
+  armFaultPoint,
+  migrateAsOwnerThenServe,
+  openDatabase,
+  servingRoleProblems,
+} from '@resolve/persistence';
 import { connectTemporalClient, createDataConverter } from '@resolve/temporal';
 import { createApiApp } from './app';
 import { loadOrCreateLocalIssuer } from './auth/local-issuer';
@@ -11,6 +16,15 @@ import { codecFromEnv } from './codec';
 async function main() {
   const config = loadApiConfig(process.env);
   logger.setLevel(config.LOG_LEVEL);
+  if (config.RESOLVE_FAULT_POINT) {
+    // A crash test's fault point (never in production: the configuration refuses it there): say
+    // so, then wait there for the test to kill the process.
+    armFaultPoint(config.RESOLVE_FAULT_POINT, async (point) => {
+      logger.warn('fault point reached; waiting to be killed', { point });
+      await new Promise<never>(() => undefined);
+    });
+    logger.warn('a test fault point is armed', { point: config.RESOLVE_FAULT_POINT });
+  }
   // Payload encryption (RESOLVE_ENCRYPTION_KEYS, required) and the UI's codec origins (CODEC_CORS_ORIGINS).
   const codec = codecFromEnv(process.env);
   // With MIGRATIONS_DATABASE_URL the tables' owner migrates and the API serves as a role that owns

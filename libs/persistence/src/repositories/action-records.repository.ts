@@ -2,6 +2,7 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { actionRecordHash, CASE_RECORD_AUDIT, type ActionRecordContent } from '../audit-chain';
 import { ActionRecordEntity } from '../entities/escalation.entities';
+import { faultPoint } from '../fault-points';
 import { AuditRepository } from './audit.repository';
 import { refusingCaseRecordChanges } from './case-record-refusal';
 
@@ -100,6 +101,7 @@ export class ActionRecordsRepository {
       await manager
         .getRepository(ActionRecordEntity)
         .insert(record as QueryDeepPartialEntity<ActionRecordEntity>);
+      await faultPoint('between-record-and-audit');
       await this.audit(manager, CASE_RECORD_AUDIT.appended, contentOf(record), context);
     });
   }
@@ -133,6 +135,7 @@ export class ActionRecordsRepository {
       )) as StoredContent[];
       const [written] = rows;
       if (!written) return;
+      await faultPoint('between-record-and-audit');
       await this.audit(
         manager,
         written.inserted ? CASE_RECORD_AUDIT.appended : CASE_RECORD_AUDIT.actorFilledIn,
