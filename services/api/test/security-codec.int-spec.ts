@@ -183,6 +183,10 @@ describe('The codec endpoint with two partnerships', () => {
     );
     for (const role of ['business-manager', 'independent-chair']) {
       const caller = person(S, null, role);
+      // A payload that is not encrypted comes back as it was (the UI sends some): nothing to guard.
+      const clear = await decode(caller, asJson([plain('{"c":3}')]));
+      expect(clear.status).toBe(200);
+      expect(Buffer.from(clear.body.payloads[0].data, 'base64').toString('utf8')).toBe('{"c":3}');
       for (const payloads of [untagged, stranger]) {
         const res = await decode(caller, payloads);
         expect(res.status).toBe(403);

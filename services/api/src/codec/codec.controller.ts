@@ -4,6 +4,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { escalationOfWebhookWorkflow } from '@resolve/contracts';
 import { EscalationsRepository } from '@resolve/persistence';
 import {
+  ENCRYPTED_ENCODING,
   PayloadDecryptionError,
   payloadsFromJson,
   payloadWorkflowId,
@@ -112,7 +113,9 @@ export class CodecController {
    * attributed is decoded only as CODEC_UNATTRIBUTED_PAYLOADS allows.
    */
   private async assertOwnPartnership(caller: Caller, payloads: Parameters<PayloadCodec['decode']>[0]) {
-    const tags = payloads.map(payloadWorkflowId);
+    // A payload that is not encrypted passes through decoding as it came: it reveals nothing the
+    // caller does not hold already (the UI sends such payloads too), so only ciphertext is checked.
+    const tags = payloads.filter(isEncrypted).map(payloadWorkflowId);
     const tagged = [...new Set(tags.filter((t): t is string => t !== null))];
     const ofCases = await this.escalations.partnershipsOfWorkflows(tagged);
     const deliveries = new Map(
@@ -151,3 +154,6 @@ export class CodecController {
     }
   }
 }
+
+const isEncrypted = (payload: Parameters<PayloadCodec['decode']>[0][number]): boolean =>
+  Buffer.from(payload.metadata?.encoding ?? []).toString('utf8') === ENCRYPTED_ENCODING;
