@@ -65,6 +65,8 @@ describe('Urgency decided by the named roles, and how a tier is held (API)', () 
     const sloRaising = person(LSCP, 'csc', 'senior-liaison-officer');
     const sloReceiving = person(LSCP, 'police', 'senior-liaison-officer');
     const id = await raise(LSCP, LSCP, 'LIN-URG-0001');
+    // The SLOs are parties from step 3, where they are contacted (need to know): they decide there.
+    await escalateTo(stack, LSCP, id, 3);
 
     const undecided = await view(sloRaising, id);
     expect(undecided.urgency).toMatchObject({ decided: null });
@@ -118,8 +120,7 @@ describe('Urgency decided by the named roles, and how a tier is held (API)', () 
     ]);
     expect(entries[1].text).toBe(REASON);
 
-    // At step 3 the SLOs escalate without naming the route: their decision names it.
-    await escalateTo(stack, LSCP, id, 3);
+    // The SLOs escalate without naming the route: their decision names it.
     const step4 = await post(sloRaising, id, 'escalate', { reason: 'The SLOs could not resolve it.' });
     expect(step4.status).toBe(200);
     expect(step4.body.escalation).toMatchObject({ tier: 4, route: 'urgent-chaired-meeting', status: 'open' });
@@ -131,10 +132,10 @@ describe('Urgency decided by the named roles, and how a tier is held (API)', () 
   it('Lincolnshire: a route against the decision is refused; elsewhere nobody decides urgency', async () => {
     const sloRaising = person(LSCP, 'csc', 'senior-liaison-officer');
     const id = await raise(LSCP, LSCP, 'LIN-URG-0002');
+    await escalateTo(stack, LSCP, id, 3);
     expect((await post(sloRaising, id, 'urgency', { urgent: false, reason: 'Lessons only.' })).status).toBe(
       200,
     );
-    await escalateTo(stack, LSCP, id, 3);
     const against = await post(sloRaising, id, 'escalate', {
       reason: 'The SLOs could not resolve it.',
       route: 'urgent-chaired-meeting',
@@ -149,7 +150,7 @@ describe('Urgency decided by the named roles, and how a tier is held (API)', () 
 
     const P = 'sefton-sscp';
     const sefton = await raise(P, P, 'SEF-URG-0001');
-    const refused = await post(person(P, 'csc', 'head-of-service'), sefton, 'urgency', {
+    const refused = await post(person(P, 'csc', 'practitioner'), sefton, 'urgency', {
       urgent: true,
       reason: REASON,
     });
@@ -198,5 +199,25 @@ describe('Urgency decided by the named roles, and how a tier is held (API)', () 
     expect(v.history.find((e: { type: string }) => e.type === 'plan-agreed').detail).toMatchObject({
       heldAs: 'multi-disciplinary-meeting',
     });
+
+    // Step 4a, decided urgent by the joint protocol's SLO: the chaired meeting names its format too.
+    await escalateTo(stack, S117, id, 3);
+    const slo = person(JOINT, 'police', 'senior-liaison-officer');
+    expect((await post(slo, id, 'urgency', { urgent: true, reason: REASON })).status).toBe(200);
+    const at4 = await post(actingPerson(S117, 3, 'raising'), id, 'escalate', { reason: 'Not resolved.' });
+    expect(at4.body.escalation).toMatchObject({ tier: 4, route: 'urgent-chaired-meeting' });
+    const chair = person(JOINT, null, 'independent-chair');
+    const at = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const noFormat = await post(chair, id, 'meeting', { kind: 'chaired-meeting', at });
+    expect(noFormat.status).toBe(409);
+    expect(noFormat.body).toMatchObject({ reason: 'format-required' });
+    const meeting = await post(chair, id, 'meeting', {
+      kind: 'chaired-meeting',
+      at,
+      heldAs: 'line-manager-intervention',
+    });
+    expect(meeting.status).toBe(200);
+    const m = await viewWith(chair, id, 'meeting-scheduled');
+    expect(m.meeting).toMatchObject({ kind: 'chaired-meeting', heldAs: 'line-manager-intervention' });
   });
 });
