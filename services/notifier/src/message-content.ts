@@ -56,6 +56,7 @@ export const shippedProtocolLookup: ProtocolLookup = (protocolId, version) => {
         asWritten: t.timescale.asWritten,
         expects: t.expects,
         partnershipRoles: [...t.partnershipRoles],
+        ...(t.steps ? { steps: t.steps.map((s) => ({ key: s.key, title: s.title })) } : {}),
       })),
     };
   } catch {

@@ -47,6 +47,8 @@ export interface TierWording {
   expects?: 'response' | 'plan-of-action' | 'meeting-date' | 'decision' | 'acknowledgement';
   /** Partnership roles acting at this tier (the independent chair...): the partnership leads it. */
   partnershipRoles?: string[];
+  /** A tier with consecutive deadlines: its steps' keys and titles, for the step notices. */
+  steps?: { key: string; title: string }[];
 }
 
 export interface WordingInput {
@@ -301,7 +303,8 @@ export function noticeWording(input: WordingInput): NoticeWording {
     case 'step-overdue': {
       // Sent to the step's owner only (its side's roles the protocol names for the step).
       const step = facts.step;
-      const name = step ? `"${step.key.replace(/-/g, ' ')}"` : 'a step of this tier';
+      const title = step && input.noticeTier?.steps?.find((s) => s.key === step.key)?.title;
+      const name = step ? `"${title ?? step.key.replace(/-/g, ' ')}"` : 'a step of this tier';
       const overdue = event === 'step-overdue';
       return {
         ...base,
