@@ -2,7 +2,7 @@ import type { Payload } from '@temporalio/common';
 import { ENCRYPTED_ENCODING, payloadWorkflowId } from '@resolve/temporal';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { webhookDeliveryWorkflowId } from '@resolve/contracts';
+import { lodgementNoticeWorkflowId, webhookDeliveryWorkflowId } from '@resolve/contracts';
 import { createApiApp } from '../src/app';
 import { createTokenVerifier } from '../src/auth/token-verifier';
 import { actingPerson, person, raiseBody, startStack, type Stack } from './support/harness';
@@ -161,6 +161,21 @@ describe('The codec endpoint with two partnerships', () => {
         expect(other.body.message).toMatch(/another partnership/);
       }
     }
+  });
+
+  it("attributes a lodged form's notice payloads to its case's partnership", async () => {
+    const payload = async (partnershipCase: string) =>
+      asJson(
+        await stack.codec.encode([plain('{"event":"lodged"}')], {
+          type: 'workflow',
+          namespace: 'default',
+          workflowId: lodgementNoticeWorkflowId(cases[partnershipCase].id, randomUUID()),
+        }),
+      );
+    expect((await decode(person(B, null, 'business-manager'), await payload(B))).status).toBe(200);
+    const other = await decode(person(S, null, 'business-manager'), await payload(B));
+    expect(other.status).toBe(403);
+    expect(other.body.message).toMatch(/another partnership/);
   });
 
   it('decodes no payload it cannot attribute, by default, for anyone', async () => {

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { PayloadCodec } from '@temporalio/common';
-import { escalationOfWebhookWorkflow } from '@resolve/contracts';
+import { escalationOfLodgementNoticeWorkflow, escalationOfWebhookWorkflow } from '@resolve/contracts';
 import { EscalationsRepository } from '@resolve/persistence';
 import {
   ENCRYPTED_ENCODING,
@@ -107,8 +107,8 @@ export class CodecController {
   }
 
   /**
-   * Each payload is tagged with its workflow: a case's (its row says whose it is) or a case's
-   * webhook delivery (its id names the case). A payload of another partnership's case is refused
+   * Each payload is tagged with its workflow: a case's (its row says whose it is), a case's
+   * webhook delivery or the notice of a form lodged for a case (their ids name the case). A payload of another partnership's case is refused
    * (403, audited by the audit interceptor as codec.decode with the reason); one that cannot be
    * attributed is decoded only as CODEC_UNATTRIBUTED_PAYLOADS allows.
    */
@@ -120,7 +120,9 @@ export class CodecController {
     const ofCases = await this.escalations.partnershipsOfWorkflows(tagged);
     const deliveries = new Map(
       tagged.flatMap((t) => {
-        const escalationId = ofCases.has(t) ? null : escalationOfWebhookWorkflow(t);
+        const escalationId = ofCases.has(t)
+          ? null
+          : (escalationOfWebhookWorkflow(t) ?? escalationOfLodgementNoticeWorkflow(t));
         return escalationId ? [[t, escalationId] as const] : [];
       }),
     );
