@@ -320,3 +320,76 @@ describe('a tier with consecutive deadlines (steps)', () => {
     });
   });
 });
+
+describe('a date people set for a stepped tier', () => {
+  it("keeps the chair's timescale for resolution when a step's completion counts the steps again", () => {
+    const json = JSON.parse(JSON.stringify(protocol));
+    json.id = 'two-step-with-chair';
+    json.tiers[0].partnershipRoles = ['independent-chair'];
+    const withChair = parseProtocol(json, 'two-step-with-chair.json');
+    const { state, effects } = startEscalation(
+      {
+        escalationId: 'e2',
+        reference: 'REF-2',
+        partnershipId: withChair.partnership.id,
+        protocol: withChair,
+        raisedAt: T0.toISOString(),
+        category: withChair.categories[0].id,
+        immediateRisk: false,
+        raisingAgencyId: 'csc',
+        receivingAgencyId: 'police',
+        raisedBy: raiser,
+        actionId: 'a0',
+        rules: 2,
+      },
+      T0,
+    );
+    const request = effects.find(
+      (e): e is Extract<Effect, { type: 'compute-deadline' }> => e.type === 'compute-deadline',
+    )!;
+    applyDeadline(state, counted(state, request), T0);
+    const chair: Actor = {
+      personId: 'chair',
+      agencyId: null,
+      role: 'independent-chair',
+      side: 'partnership',
+      heldRoles: ['independent-chair'],
+    };
+    const resolveBy = '2026-06-30T16:00:00.000Z';
+    const acknowledge: EscalationAction = { kind: 'acknowledge', actor: chair, actionId: 'ack', resolveBy };
+    validateAction(withChair, state, acknowledge, T0);
+    applyAction(withChair, state, acknowledge, T0);
+    expect(state.tier.dueAt).toBe(resolveBy);
+
+    const at = new Date('2026-05-22T09:00:00Z');
+    const done = complete(raiser, 'form-issued');
+    validateAction(withChair, state, done, at);
+    const [recount] = applyAction(withChair, state, done, at);
+    if (recount.type !== 'recount-deadline') throw new Error('expected a recount');
+    const tier = withChair.tiers[0];
+    const steps = computeStepDeadlines(withChair, tier, {
+      escalationStartedAt: T0,
+      tierStartedAt: T0,
+      previousDeadline: null,
+      immediateRisk: false,
+      completedAt: recount.request.stepsCompletedAt,
+    });
+    applyRecountedDeadline(
+      state,
+      {
+        tierKey: tier.key,
+        dueAt: steps.tier.dueAt!.toISOString(),
+        explanation: steps.tier.explanation,
+        reminders: [],
+        calendarVersion: 'test',
+        steps: steps.steps.map((s) => ({ ...s, dueAt: s.dueAt?.toISOString() ?? null, reminders: [] })),
+      },
+      recount.because,
+      at,
+    );
+    // The reply is counted from the form; the tier stays due at the chair's date.
+    expect(state.tier.steps![1].dueAt).toBe('2026-05-28T16:00:00.000Z');
+    expect(state.tier.dueAt).toBe(resolveBy);
+    expect(state.tier.deadlinePending).toBe(false);
+  });
+});

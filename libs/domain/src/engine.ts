@@ -348,6 +348,9 @@ export function applyRecountedDeadline(
     state.tier.explanation = result.explanation;
     return [];
   }
+  // A date people set for the tier (an agreed extension, the chair's timescale) is theirs: a
+  // step's completion counts the steps again, not that date.
+  if (because === 'step-completed' && (state.tier.extendedFrom || state.tier.timescaleSetBy)) return [];
   state.tier.dueAt = result.dueAt;
   state.tier.explanation = result.explanation;
   state.tier.reminders = result.reminders.filter((r) => r > iso(now));
