@@ -30,7 +30,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { gitCommit, machine, num, parseArgs, sleep, watchdog, writeResults } from './lib/cli';
 import { pool, raiseBody } from './lib/http';
 import { messageIdFor } from './lib/smtp';
-import { cpuDelta, stackCpu, startStack, type Stack } from './lib/stack';
+import { cpuDelta, readVmRss, stackCpu, startStack, type Stack } from './lib/stack';
 import { fmt, summarise } from './lib/stats';
 
 const args = parseArgs();
@@ -45,6 +45,8 @@ if (args.temporal && !['dev', 'production'].includes(args.temporal))
 const ALIGN = args.align ?? 'extension';
 if (!['extension', 'worker'].includes(ALIGN))
   throw new Error(`--align must be 'extension' or 'worker', not '${ALIGN}'`);
+/** Minutes after the instant to wait for the herd before giving up (and saying so). */
+const MAX_WAIT_MIN = num(args, 'max-wait', 20);
 const TARGET_RATIO = 1.5;
 const TIMER_QUEUE = 'bench-herd-timer';
 
@@ -248,7 +250,7 @@ async function escalationHerd(stack: Stack) {
   // Was the raise's own work (first tasks, the raise notices) over before the instant?
   const lastEmailBeforeInstant = Math.max(0, ...stack.smtp.mails.map((m) => m.receivedAt));
   const emailsBeforeInstant = stack.smtp.mails.length;
-  const waitUntil = instant + 20 * 60_000;
+  const waitUntil = instant + MAX_WAIT_MIN * 60_000;
   let herd: HerdBreach[];
   let others: HerdBreach[];
   for (;;) {
@@ -264,6 +266,9 @@ async function escalationHerd(stack: Stack) {
     if ((herd.length >= extended.size && complete >= herd.length) || Date.now() > waitUntil) break;
   }
   const load = sampler.stop();
+  // The price of the cache: the worker's resident memory with the herd's escalations cached.
+  const workerPid = stack.services.worker?.pid;
+  const workerRssMiB = workerPid ? Math.round((readVmRss(workerPid) ?? NaN) / 2 ** 20) : null;
   const metricsAfter = await workerMetrics(stack);
   const workerMetricsDelta = Object.fromEntries(
     Object.keys(metricsAfter).map((k) => [
@@ -273,7 +278,11 @@ async function escalationHerd(stack: Stack) {
   );
   const alerted = herd.filter((b) => b.lastEmailAt !== null && b.emails >= b.expectedEmails);
   const lastEmail = alerted.length ? Math.max(...alerted.map((b) => b.lastEmailAt!)) : NaN;
+  const finished = herd.length >= extended.size && alerted.length >= herd.length;
   return {
+    /** false: the herd was not over when the wait (--max-wait) ran out; stoppedAtMs says when. */
+    finished,
+    stoppedAtMs: Date.now() - instant,
     n: N,
     raised: ids.length,
     raisedInSeconds: raisedIn,
@@ -293,6 +302,7 @@ async function escalationHerd(stack: Stack) {
     firedToLastEmailMs: summarise(alerted.map((b) => b.lastEmailAt! - b.firedAt)),
     alertEmails: alerted.reduce((a, b) => a + b.emails, 0),
     failures,
+    workerRssMiB,
     cpuSeconds: cpuDelta(cpuBefore, stackCpu(stack)),
     /** From 5 s before the instant to the end of the herd (gauges: their change). */
     workerMetrics: workerMetricsDelta,
@@ -327,7 +337,8 @@ async function main() {
     console.log(`no-op herd: last completed ${fmt(noop.lastCompletedMs, 0)} ms after the instant`);
     const esc = await escalationHerd(s);
     console.log(`escalation herd: last alert email ${fmt(esc.lastEmailMs, 0)} ms after the instant`);
-    const ratio = esc.lastEmailMs / Math.max(1, noop.lastCompletedMs);
+    // An unfinished herd took at least until the wait ran out: the ratio is then a lower bound.
+    const ratio = (esc.finished ? esc.lastEmailMs : esc.stoppedAtMs) / Math.max(1, noop.lastCompletedMs);
     const serverLabel =
       TEMPORAL === 'production'
         ? 'Temporal server v1.29.1 on Postgres (infra/temporal-server/, 4 history shards, its databases on the stack Postgres)'
@@ -336,7 +347,7 @@ async function main() {
       benchmark: 'herd',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `node -r ./infra/runtime/register.js bench/herd.ts --n ${N} --temporal ${TEMPORAL} --align ${ALIGN} --concurrency ${C} --lead ${LEAD_S} --notifier-concurrency ${NOTIFIER_CONCURRENCY}`,
+      command: `node -r ./infra/runtime/register.js bench/herd.ts --n ${N} --temporal ${TEMPORAL} --align ${ALIGN} --concurrency ${C} --lead ${LEAD_S} --max-wait ${MAX_WAIT_MIN} --notifier-concurrency ${NOTIFIER_CONCURRENCY}`,
       machine: { ...machine(), loadAtStart },
       setup: {
         temporal: serverLabel,
@@ -360,7 +371,8 @@ async function main() {
       noop,
       escalations: esc,
       ratio,
-      target: { ratio: TARGET_RATIO, met: ratio <= TARGET_RATIO },
+      ratioIsLowerBound: !esc.finished,
+      target: { ratio: TARGET_RATIO, met: esc.finished && ratio <= TARGET_RATIO },
     };
     const md = `# herd (${TEMPORAL} server, N = ${N})
 
@@ -376,13 +388,13 @@ ${serverLabel}.
 | escalations: last alert email accepted by SMTP | ${esc.herdBreaches} | **${fmt(esc.lastEmailMs / 1000, 1)} s** | ${fmt(esc.lastEmailPerBreachMs.p50 / 1000, 1)} s | ${fmt(esc.lastEmailPerBreachMs.p90 / 1000, 1)} s | ${fmt(esc.lastEmailPerBreachMs.p99 / 1000, 1)} s | ${esc.load.before[0]} → ${esc.load.maxDuring} |
 | escalations: deadline timer fired | ${esc.herdBreaches} | ${fmt(esc.timerFiredMs.max / 1000, 1)} s | ${fmt(esc.timerFiredMs.p50 / 1000, 1)} s | ${fmt(esc.timerFiredMs.p90 / 1000, 1)} s | ${fmt(esc.timerFiredMs.p99 / 1000, 1)} s | |
 
-Ratio, escalations to no-op: **${fmt(ratio, 2)}** (target ≤ ${TARGET_RATIO}: **${ratio <= TARGET_RATIO ? 'met' : 'missed'}**).
+${esc.finished ? '' : `**The herd was not over when the wait ran out** (--max-wait ${MAX_WAIT_MIN} min, stopped ${fmt(esc.stoppedAtMs / 1000, 0)} s after the instant): the escalations' row above covers only the breaches fully alerted by then, and the ratio is a lower bound.\n\n`}Ratio, escalations to no-op: **${esc.finished ? '' : '≥ '}${fmt(ratio, 2)}** (target ≤ ${TARGET_RATIO}: **${esc.finished && ratio <= TARGET_RATIO ? 'met' : 'missed'}**).
 
 Escalations: ${esc.raised}/${N} raised (worker stopped) in ${fmt(esc.raisedInSeconds)} s; ${ALIGN === 'worker' ? `${esc.extended} given the instant as their tier-1 deadline by the worker (--align worker)` : `${esc.extended} extended to the instant within ${fmt(esc.extensionsDoneAfterWorkerSeconds)} s of the worker's return`}; ${esc.emailsBeforeInstant} raise emails accepted before the instant, the last ${fmt(esc.lastEmailBeforeInstantMs / 1000, 1)} s before it; ${esc.herdBreaches} breached at the instant, ${esc.herdFullyAlerted} fully alerted (${esc.alertEmails} alert emails); ${esc.breachedBeforeExtension} breached at their own deadline before their extension (not in the herd). Failures: ${esc.failures.length}${esc.failures.length ? ` (first: ${esc.failures[0]})` : ''}.
 
 CPU seconds, no-op phase: ${JSON.stringify(noop.cpuSeconds)}; escalation phase (raise, extensions, herd): ${JSON.stringify(esc.cpuSeconds)}.
 
-Worker cache: ${result.setup.workerMaxCachedWorkflows} workflows. Worker metrics from 5 s before the instant to the end of the herd: sticky cache hits ${esc.workerMetrics.temporal_sticky_cache_hit ?? 'n/a'}, misses ${esc.workerMetrics.temporal_sticky_cache_miss ?? 'n/a'}, forced evictions ${esc.workerMetrics.temporal_sticky_cache_total_forced_eviction ?? 'n/a'}; workflow tasks ${esc.workerMetrics.temporal_workflow_task_execution_latency_count ?? 'n/a'}, replay time ${esc.workerMetrics.temporal_workflow_task_replay_latency_sum ?? 'n/a'} ms; local activities ${esc.workerMetrics.temporal_local_activity_execution_latency_count ?? 'n/a'}.
+Worker cache: ${result.setup.workerMaxCachedWorkflows} workflows; worker resident memory after the herd ${esc.workerRssMiB ?? 'n/a'} MiB. Worker metrics from 5 s before the instant to the end of the herd: sticky cache hits ${esc.workerMetrics.temporal_sticky_cache_hit ?? 'n/a'}, misses ${esc.workerMetrics.temporal_sticky_cache_miss ?? 'n/a'}, forced evictions ${esc.workerMetrics.temporal_sticky_cache_total_forced_eviction ?? 'n/a'}; workflow tasks ${esc.workerMetrics.temporal_workflow_task_execution_latency_count ?? 'n/a'}, replay time ${esc.workerMetrics.temporal_workflow_task_replay_latency_sum ?? 'n/a'} ms; local activities ${esc.workerMetrics.temporal_local_activity_execution_latency_count ?? 'n/a'}.
 `;
     writeResults(args.out ?? `herd-${TEMPORAL}-${N}`, result, md);
     console.log(md);
