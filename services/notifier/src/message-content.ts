@@ -193,6 +193,8 @@ export function messageVariables(ctx: MessageContext, reader: Reader | string): 
     recipientName,
     categoryLine: escalation.emailDetail === 'reference-and-category' ? `Category: ${category}` : '',
     riskNotice: showRisk ? riskNotice(protocol?.audience) : '',
+    // A lodged form's notice names the form (set from the request by notify.ts).
+    formTitle: ctx.event === 'lodged' ? 'A form' : '',
     ...wording,
   };
 }

@@ -105,7 +105,31 @@ describe('the shipped templates', () => {
     expect(TEMPLATE_EVENTS).toContain('delivery-failed');
   });
 
-  it.each(TEMPLATE_EVENTS.map((e) => [e]))('%s renders with every variable provided', (event) => {
+  // A lodged form's notice is the exception: no case reference, and a link to the form (below).
+  const caseEvents = TEMPLATE_EVENTS.filter((e) => e !== 'lodged');
+
+  it('lodged: names the form and links to it, with no case reference anywhere', () => {
+    const link = 'https://resolve.example.test/lodged/0f1e2d3c-4b5a-4697-8877-665544332211';
+    const vars = {
+      ...messageVariables({ ...base, event: 'lodged' }, 'Sefton escalations mailbox'),
+      ...failedVars,
+      link,
+      formTitle: 'Report to SSCP (Appendix 2)',
+    };
+    const email = renderEmail(templates, 'lodged', vars);
+    expect(email.subject).toBe('Form lodged with you: Report to SSCP (Appendix 2)');
+    expect(email.text).toContain('Dear Sefton escalations mailbox');
+    expect(email.text).toContain(link);
+    expect(email.html).toContain(`href="${link}"`);
+    const sms = renderSms(templates, 'lodged', vars);
+    expect(sms).toContain(link);
+    for (const text of [email.subject, email.text, email.html, sms]) {
+      expect(text).not.toContain('SEF-2026-0042');
+      expect(text).not.toContain('/escalations/');
+    }
+  });
+
+  it.each(caseEvents.map((e) => [e]))('%s renders with every variable provided', (event) => {
     const vars = { ...messageVariables({ ...base, event }, 'Alex Smith'), ...failedVars };
     const email = renderEmail(templates, event, vars);
     expect(email.subject).toContain('SEF-2026-0042');
