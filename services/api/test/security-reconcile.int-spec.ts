@@ -1,4 +1,5 @@
-import { snapshotQuery } from '@resolve/contracts';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { addNoteSignal, snapshotQuery } from '@resolve/contracts';
 import {
   ActionRecordsRepository,
   DirectoryRepository,
@@ -88,6 +89,22 @@ describe('Reconciling actions a crash left between their record and their workfl
   async function timesApplied(workflowId: string, actionId: string): Promise<number> {
     const state = await stack.env.client.workflow.getHandle(workflowId).query(snapshotQuery);
     return state.timeline.filter((e) => e.actionId === actionId).length;
+  }
+
+  /** How many add-note signals for the action the workflow's history holds. */
+  async function signalsOf(workflowId: string, actionId: string): Promise<number> {
+    const history = await stack.env.client.workflow.getHandle(workflowId).fetchHistory();
+    let n = 0;
+    for (const event of history.events ?? []) {
+      const signalled = event.workflowExecutionSignaledEventAttributes;
+      if (signalled?.signalName !== addNoteSignal.name) continue;
+      const payloads = await stack.codec.decode((signalled.input?.payloads ?? []) as Payload[]);
+      const args = payloads[0]
+        ? defaultPayloadConverter.fromPayload<{ actionId?: string }>(payloads[0])
+        : null;
+      if (args?.actionId === actionId) n += 1;
+    }
+    return n;
   }
 
   /** A note is applied once the worker has checked it: wait for its timeline entry. */
@@ -215,6 +232,32 @@ describe('Reconciling actions a crash left between their record and their workfl
     const passes = await Promise.all([reconciler.tick(0), replica.tick(0)]);
     expect(passes.map((done) => done.get(note.id)).filter(Boolean)).toEqual(['delivered']);
     expect(await settledTimes(workflowId, note.id)).toBe(1);
+  });
+
+  it("does not signal a note a second time when the request's own signal lands just after the first look", async () => {
+    const { id, workflowId } = await raise();
+    // The request claims the note and is slow to signal: the reconciler sees the claim first.
+    jest.spyOn(gateway, 'addNote').mockRejectedValueOnce(processDied());
+    jest.spyOn(actions, 'releaseNoteClaim').mockRejectedValueOnce(processDied());
+    expect((await post(id, 'notes', RAISER, { text: 'Called the health visitor.' })).status).toBe(503);
+    const note = await recordOf(id, 'add-note');
+    const realAddNote = gateway.addNote.bind(gateway);
+    const realSignalled = gateway.noteSignalled.bind(gateway);
+    // The reconciler's first look at the history is real and finds nothing; the request's signal
+    // (real, to the real workflow) lands right after it, before the reconciler would signal.
+    jest.spyOn(gateway, 'noteSignalled').mockImplementationOnce(async (wf, actionId) => {
+      const seen = await realSignalled(wf, actionId);
+      await realAddNote(workflowId, {
+        actor: { personId: RAISER, agencyId: `${P}-csc`, role: 'practitioner', side: 'raising' },
+        actionId: note.id,
+      });
+      return seen;
+    });
+
+    const done = await reconciler.tick(0);
+    expect(await settledTimes(workflowId, note.id)).toBe(1);
+    expect(await signalsOf(workflowId, note.id)).toBe(1);
+    expect(done.get(note.id)).toBe('found-applied');
   });
 
   it('leaves an action younger than the threshold to its request', async () => {

@@ -173,6 +173,14 @@ export class ActionReconciler implements OnApplicationBootstrap, OnApplicationSh
     }
     // A retry of the request (same Idempotency-Key) that claimed it first signals it itself.
     if (action.outcome === 'pending' && !(await this.actions.claimAcceptance(action.id))) return 'waiting';
+    // Signals are not de-duplicated: look again right before signalling. The request that
+    // claimed the note may still be in flight and its signal land after the first look (or sit
+    // buffered behind a workflow task, out of the history's sight); a second signal would add
+    // the note twice.
+    if (await this.workflow.noteReceived(row.workflowId, action.id)) {
+      this.signalled.add(action.id);
+      return 'found-applied';
+    }
     const delivery = await this.workflow.addNote(row.workflowId, { actor, actionId: action.id });
     if (delivery === 'closed') {
       await this.actions.releaseNoteClaim(action.id, 'refused');

@@ -116,6 +116,18 @@ export class EscalationWorkflowGateway {
     }
   }
 
+  /**
+   * Whether a note's signal reached the workflow, asked so that a signal that has just arrived is
+   * seen too: first a query (Temporal answers it only once the workflow has handled every event
+   * it had received, including a signal still buffered behind a workflow task in flight, which
+   * a history read alone does not show yet), whose timeline may already have the note; then the
+   * history, which by then holds the signal. What the reconciler asks right before it signals.
+   */
+  async noteReceived(workflowId: string, actionId: string): Promise<boolean> {
+    if (await this.applied(workflowId, actionId)) return true;
+    return this.noteSignalled(workflowId, actionId);
+  }
+
   /** Whether a note's signal for the action reached the workflow (in its history, applied or not yet). */
   async noteSignalled(workflowId: string, actionId: string): Promise<boolean> {
     const history = await this.temporal.workflow.getHandle(workflowId).fetchHistory();
