@@ -221,7 +221,7 @@ describe('Records (referral form, summary log, report to partnership, monitoring
     expect(res.headers['content-disposition']).toBe('inline; filename="SUT-REC-0001-referral-form.html"');
     const html = res.text;
     expect(html).toContain('<title>SUT-REC-0001: LSCP Escalation Referral Form</title>');
-    expect(html).toContain('sutton-lscp v1');
+    expect(html).toContain('sutton-lscp v2');
     for (const id of [
       'children',
       'practitioner-of-concern',

@@ -62,7 +62,7 @@ describe('BSCB monitoring form', () => {
   it('prints the sections, escaped', () => {
     const html = renderMonitoringFormHtml(buildMonitoringForm(bscbAtStage3().build(), AT));
     expect(html).toContain('BSC-2026-0003');
-    expect(html).toContain('bscb v1');
+    expect(html).toContain('bscb v2');
     expect(sectionHtml(html, 'issues')).toContain('Issue &lt;one&gt;');
     expect(textOf(sectionHtml(html, 'stages'))).toContain('Before stage 1: Professional discusses');
     expect(textOf(sectionHtml(html, 'issued'))).toMatch(/Stage 3 reached .* Business Manager informed/);

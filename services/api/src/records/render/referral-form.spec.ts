@@ -91,7 +91,7 @@ describe('referral form (Sutton Appendix B)', () => {
     });
     expect(doc.case).toMatchObject({
       reference: 'SUT-2026-0007',
-      protocol: { id: 'sutton-lscp', version: 1 },
+      protocol: { id: 'sutton-lscp', version: 2 },
     });
     expect(doc.timeline.map((t) => t.number)).toEqual([1, 2]);
     expect(doc.footer).toMatch(/audit-trailed record of escalation SUT-2026-0007/);
@@ -117,7 +117,7 @@ describe('referral form (Sutton Appendix B)', () => {
   it('prints each field in its own section, escaped, with signature lines, the timeline and the footer', () => {
     const html = renderReferralFormHtml(buildReferralForm(suttonCase().build(), AT));
     expect(html).toContain('<title>SUT-2026-0007: LSCP Escalation Referral Form</title>');
-    expect(html).toContain('sutton-lscp v1');
+    expect(html).toContain('sutton-lscp v2');
     expect(html).toContain('OFFICIAL-SENSITIVE');
     expect(textOf(sectionHtml(html, 'children'))).toContain('Mosaic ID no. MOSAIC-123456');
     expect(textOf(sectionHtml(html, 'children'))).toContain('Alexandra Testchild 29 Feb 2016');
