@@ -272,6 +272,7 @@ export const ACTION_LABELS: Record<string, string> = {
   respond: 'Responded',
   'agree-plan': 'Plan of action agreed',
   'complete-plan-item': 'Plan item completed',
+  'complete-step': "Step completed (one of the tier's consecutive deadlines)",
   resolve: 'Resolution confirmed',
   escalate: 'Escalated to the next tier',
   'flag-immediate-risk': 'Immediate risk flagged',
