@@ -140,7 +140,7 @@ describe('Records (referral form, summary log, report to partnership, monitoring
     });
     expect(form.case).toMatchObject({
       reference: 'SUT-REC-0001',
-      protocol: { id: P, version: 1 },
+      protocol: { id: P, version: 2 },
       status: 'open',
     });
     expect(form.form).toMatchObject({
