@@ -174,6 +174,22 @@ describe('Lodged forms (Sefton Report to SSCP at step 3)', () => {
       expect((await get(who, `/escalations/${caseId}/lodgements/${lodgementId}`)).status).toBe(404);
     }
 
+    // The same form printed, for the recipient only.
+    const pdf = await web.stack
+      .http()
+      .get(`/escalations/${caseId}/lodgements/${lodgementId}/form.pdf`)
+      .set('Authorization', await web.stack.as(MAILBOX))
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect((pdf.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.headers['x-resolve-content-hash']).toBe(sha256(lodgedHtml));
+
     // Each opening is in the audit trail.
     const trail = await new AuditRepository(web.stack.db.dataSource).forEscalation(caseId, 0, 200);
     expect(trail.map((r) => [r.action, r.outcome, r.personId])).toEqual(
@@ -207,6 +223,32 @@ describe('Lodged forms (Sefton Report to SSCP at step 3)', () => {
     await expect(
       web.stack.db.dataSource.query(`DELETE FROM lodgement WHERE id = $1`, [lodgementId]),
     ).rejects.toThrow(/cannot be deleted/);
+  });
+
+  it('gives the mailbox role only when a second administrator approves it, like every role', async () => {
+    const admin = person(S, null, 'partnership-administrator');
+    const second = person(S, null, 'partnership-administrator-2');
+    const grantee = person(S, 'school', 'practitioner');
+    const asked = await web.stack
+      .http()
+      .post(`/people/${grantee}/partnership-roles`)
+      .set('Authorization', await web.stack.as(admin))
+      .send({ role: 'escalations-mailbox' });
+    expect(asked.status).toBe(202);
+    // Asked for, not given: the form lodged with the mailbox stays closed to the grantee.
+    expect((await get(grantee, `/escalations/${caseId}/lodgements/${lodgementId}/form.html`)).status).toBe(
+      404,
+    );
+    await web.stack
+      .http()
+      .post(`/role-requests/${asked.body.request.id}/approve`)
+      .set('Authorization', await web.stack.as(second))
+      .expect(200);
+    expect((await get(grantee, `/escalations/${caseId}/lodgements/${lodgementId}/form.html`)).status).toBe(
+      200,
+    );
+    // The role opens the lodged form, not the case.
+    expect((await get(grantee, `/escalations/${caseId}`)).status).toBe(404);
   });
 
   it('gives the informed-only mailbox no case, no list and no action', async () => {
