@@ -98,7 +98,7 @@ describe('the notifier worker under Temporal', () => {
 
     const handle = await env.client.workflow.start('notifyOnce', {
       taskQueue: workflowQueue,
-      workflowId: `notify-${escalation.id}`,
+      workflowId: escalation.workflowId,
       args: [r, TASK_QUEUES.notifications],
     });
     // Let a few attempts fail against the closed port.
@@ -135,7 +135,7 @@ describe('the notifier worker under Temporal', () => {
     const escalation = await insertEscalation(db.dataSource);
     const result = await env.client.workflow.execute('notifyOnce', {
       taskQueue: workflowQueue,
-      workflowId: `notify-${escalation.id}`,
+      workflowId: escalation.workflowId,
       args: [request(escalation, { audience: audience({ parties: true }) }), TASK_QUEUES.notifications],
     });
     expect(result).toEqual({ recipients: 2, sent: 1, alreadySent: 0, failed: 1 });

@@ -603,7 +603,7 @@ describe('notify over SMTP and the SMS outbox', () => {
     const { notify } = notifierFor(ds, smtpConfig());
     const err = await notify(
       request(
-        { id: '00000000-0000-4000-8000-00000000dead', reference: 'X' },
+        { id: '00000000-0000-4000-8000-00000000dead', reference: 'X', workflowId: 'escalation-dead' },
         { audience: audience({ parties: true }) },
       ),
     ).catch((e) => e);

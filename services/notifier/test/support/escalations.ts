@@ -29,6 +29,8 @@ let counter = 0;
 export interface SeededEscalation {
   id: string;
   reference: string;
+  /** The workflow the row names: a run under another id may not notify about it. */
+  workflowId: string;
 }
 
 /** A police → children's social care escalation at tier 2 of the Sefton protocol. */
@@ -39,6 +41,7 @@ export async function insertEscalation(
   counter += 1;
   const id = randomUUID();
   const reference = `SEF-2026-${String(1000 + counter)}-${id.slice(0, 4)}`;
+  const workflowId = `escalation-${PARTNERSHIP.id}-${reference}`;
   await ds.query(
     `INSERT INTO escalation (id, reference, partnership_id, protocol_id, protocol_version, category, status,
        tier_number, tier_key, immediate_risk, raising_agency_id, receiving_agency_id, raising_person_id,
@@ -55,11 +58,11 @@ export async function insertEscalation(
       agency('csc'),
       agencyPerson('police', 'practitioner'),
       agencyPerson('csc', 'practitioner'),
-      `escalation-${PARTNERSHIP.id}-${reference}`,
+      workflowId,
       options.protocolId ?? 'sefton-sscp',
     ],
   );
-  return { id, reference };
+  return { id, reference, workflowId };
 }
 
 export function audience(a: Partial<Audience>): Audience {
