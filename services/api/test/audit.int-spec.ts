@@ -372,9 +372,10 @@ describe('Audit trail', () => {
         'escalation.withdraw',
       ]),
     );
-    // The raise's record and its case-record row come first, in the raise's transaction.
-    expect(board.res.body.items[0]).toMatchObject({ action: 'case-record.append', escalationId: caseId });
-    expect(board.res.body.items[1]).toMatchObject({
+    // The subject's and the raise record's case-record rows come first, in the raise's transaction.
+    expect(board.res.body.items[0]).toMatchObject({ action: 'case-record.subject', escalationId: caseId });
+    expect(board.res.body.items[1]).toMatchObject({ action: 'case-record.append', escalationId: caseId });
+    expect(board.res.body.items[2]).toMatchObject({
       action: 'escalation.raise',
       personId: raiser,
       escalationId: caseId,

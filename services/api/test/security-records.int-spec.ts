@@ -284,10 +284,10 @@ describe('The case record, append-only', () => {
   });
 
   describe('the record and its audit row, in one transaction', () => {
-    /** The case-record rows of the audit trail naming a record. */
+    /** The case-record rows of the audit trail fingerprinting a record (not its plan items'). */
     const chainRowsOf = (actionRecordId: string) =>
       db().query(
-        `SELECT action, outcome, request_id, person_id, agency_id, role, partnership_id, escalation_id, detail FROM audit_log WHERE action_record_id = $1 AND action LIKE 'case-record.%' ORDER BY seq`,
+        `SELECT action, outcome, request_id, person_id, agency_id, role, partnership_id, escalation_id, detail FROM audit_log WHERE action_record_id = $1 AND action IN ('case-record.append', 'case-record.actor') ORDER BY seq`,
         [actionRecordId],
       );
 

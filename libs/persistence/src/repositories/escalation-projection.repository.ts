@@ -123,7 +123,7 @@ export class EscalationProjectionRepository {
     items: PlanItemContent[],
   ): Promise<void> {
     const audit = new AuditRepository(manager);
-    const context = { requestId: `worker:projection:${escalationId}` };
+    const context = { requestId: `projection:${escalationId}` };
     if (entries.length > 0) {
       await audit.recordCaseContent(
         CASE_CONTENT_AUDIT.timeline,

@@ -287,6 +287,8 @@ export const ACTION_LABELS: Record<string, string> = {
   'set-protective-deadline': 'Protective timescale set',
   'decide-urgency': 'Urgency decided',
   'add-note': 'Note',
+  // A new entry naming the one it puts right (POST /escalations/:id/corrections).
+  correction: 'Correction',
 };
 
 export function actionLabel(kind: string): string {
