@@ -165,8 +165,9 @@ describe('a tier with consecutive deadlines (steps)', () => {
       reminders: ['2026-05-22T12:30:00.000Z', '2026-05-26T08:00:00.000Z'],
     });
     expect(reply).toMatchObject({ key: 'reply-recorded', side: 'receiving', dueAt: null, reminders: [] });
-    // The tier is due with its last step, which is not counted yet.
-    expect(state.tier.dueAt).toBeNull();
+    // The tier is due with its last step, projected until the form is issued: the form taken as
+    // issued at its deadline, 3 working days after Tue 26 May.
+    expect(state.tier.dueAt).toBe('2026-05-29T16:00:00.000Z');
     expect(nextWakeAt(state)).toBe('2026-05-22T12:30:00.000Z');
     expect(state.timeline.filter((e) => e.type === 'step-deadline-set')).toEqual([
       expect.objectContaining({
@@ -208,8 +209,24 @@ describe('a tier with consecutive deadlines (steps)', () => {
       type: 'step-overdue',
       detail: { step: 'form-issued', owner: 'raising', dueAt: '2026-05-26T16:00:00.000Z' },
     });
-    // Alerted once: nothing more is timed until the form is issued.
-    expect(nextWakeAt(state)).toBeNull();
+    // Alerted once: what is timed now is the tier's own projected deadline.
+    expect(nextWakeAt(state)).toBe('2026-05-29T16:00:00.000Z');
+  });
+
+  it('breaches the tier at its projected date when the first step is never completed', () => {
+    const state = raised();
+    fireTimers(protocol, state, new Date('2026-05-26T16:00:00.000Z'));
+    const effects = fireTimers(protocol, state, new Date('2026-05-29T16:00:00.000Z'));
+    // The reply was never due (no form to reply to): no alert to its owner, only the tier's breach.
+    expect(effects.filter((e) => e.type === 'notify').map((e) => e.type === 'notify' && e.event)).toEqual([
+      'deadline-breached',
+      'tier-entered',
+    ]);
+    expect(state.tier.number).toBe(2);
+    expect(state.timeline.find((e) => e.type === 'deadline-breached')).toMatchObject({
+      tier: 1,
+      detail: { dueAt: '2026-05-29T16:00:00.000Z' },
+    });
   });
 
   it("refuses anyone but the step's owner, saying who completes it", () => {

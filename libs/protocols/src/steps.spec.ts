@@ -3,7 +3,7 @@ import path from 'node:path';
 import { getProtocol, parseProtocol, ProtocolValidationError } from './registry';
 import { tierReminderInstants } from './reminders';
 import type { Protocol } from './schema';
-import { computeStepDeadlines, stepAsTier } from './timeline';
+import { computeStepDeadlines, computeTimeline, stepAsTier } from './timeline';
 
 /** The test-only protocol whose step 1 is two consecutive deadlines (form issued, then reply). */
 const TWO_STEP_FILE = path.resolve(__dirname, '../test-fixtures/two-step-referral.json');
@@ -31,8 +31,13 @@ describe(computeStepDeadlines.name, () => {
     // The reply counts from the form's issue, which has not happened: neither it nor the tier is due yet.
     expect(steps[1]).toMatchObject({ key: 'reply-recorded', startedAt: null, dueAt: null });
     expect(steps[1].explanation).toContain('counted from when "Referral form issued" is complete');
-    expect(whole.dueAt).toBeNull();
-    expect(whole.explanation).toContain('due when its last step, "Reply to the referral form", is due');
+    // The tier's date is projected, the form taken as issued at its deadline: 3 working days
+    // from Tue 26 May, Fri 29 May at 17:00.
+    expect(whole.dueAt?.toISOString()).toBe('2026-05-29T16:00:00.000Z');
+    expect(whole.explanation).toContain(
+      'due when its last step, "Reply to the referral form", would be due if each step before it were completed at its own deadline',
+    );
+    expect(whole.explanation).toContain('from the deadline of "Referral form issued", not yet complete');
   });
 
   it('counts the second step from the instant the first was completed, and the tier with it', () => {
@@ -120,5 +125,19 @@ describe('the steps field', () => {
 
   it('is optional: a shipped protocol without steps parses with none', () => {
     expect(getProtocol('sefton-sscp').tiers[0]).not.toHaveProperty('steps');
+  });
+});
+
+describe('the schedule if nobody acts (computeTimeline)', () => {
+  it('takes each step as done at its deadline, so the stepped tier ends and the next one follows', () => {
+    const { tiers } = computeTimeline(twoStep, T0);
+    expect(tiers[0]).toMatchObject({ key: tier.key, dueAt: '2026-05-29T16:00:00.000Z' });
+    expect(tiers[0].explanation).toContain('would be due if each step before it were completed');
+    // Sefton's step 2: a further 2 working days from step 1's deadline.
+    expect(tiers[1]).toMatchObject({
+      tier: 2,
+      startsAt: '2026-05-29T16:00:00.000Z',
+      dueAt: '2026-06-02T16:00:00.000Z',
+    });
   });
 });

@@ -86,13 +86,18 @@ export function computeTimeline(protocol: Protocol, from: Date, options: Timelin
   let startsAt = from;
   let previousDeadline: Date | null = null;
   for (const tier of path) {
-    const { dueAt, explanation } = computeTierDeadline(protocol, tier, {
+    const context: TierDeadlineContext = {
       escalationStartedAt: from,
       tierStartedAt: startsAt,
       previousDeadline,
       immediateRisk,
       holidays: options.holidays,
-    });
+    };
+    // A tier with steps is due with its last step; if nobody acts, each step is taken as done at
+    // its own deadline (computeStepDeadlines), so the tier ends at that projected date.
+    const { dueAt, explanation }: TierDeadline = tier.steps
+      ? computeStepDeadlines(protocol, tier, context).tier
+      : computeTierDeadline(protocol, tier, context);
     tiers.push({
       tier: tier.number,
       key: tier.key,
@@ -392,8 +397,10 @@ export interface StepDeadline {
  * rule as a tier's deadline (working days, fast track under immediate risk), so a step reads like
  * a small tier. A case's protective date bears on the last step only: it is the tier's deadline.
  *
- * The tier is due when its last step is due; until that is known the tier has no deadline of its
- * own, and the step in progress carries the clock.
+ * The tier is due when its last step is due. Until every step before it is complete, that date
+ * is projected: each step not yet complete is taken as done at its own deadline, so a step that
+ * is never completed still brings the tier to its end (its breach, its `onBreach`), and a step
+ * completed early or late moves the tier's date with it.
  */
 export function computeStepDeadlines(
   protocol: Protocol,
@@ -402,47 +409,71 @@ export function computeStepDeadlines(
 ): { steps: StepDeadline[]; tier: TierDeadline } {
   const steps = tier.steps ?? [];
   const out: StepDeadline[] = [];
+  // When the step before was (or, not yet complete, would be at its deadline) completed.
+  let previousEnd: Date | null = null;
+  let projected: TierDeadline | null = null;
   steps.forEach((step, i) => {
     const previous = steps[i - 1];
     const previousDone = previous ? ctx.completedAt?.[previous.key] : undefined;
-    const anchor =
-      step.timescale.from === 'tier-start' ? ctx.tierStartedAt : previousDone ? new Date(previousDone) : null;
-    if (!anchor) {
+    const last = i === steps.length - 1;
+    const counted = (anchor: Date) =>
+      computeTierDeadline(protocol, stepAsTier(tier, step), {
+        ...ctx,
+        tierStartedAt: anchor,
+        protectiveDeadline: last ? ctx.protectiveDeadline : null,
+      });
+    const fromPrevious = step.timescale.from === 'previous-step';
+    const anchor = !fromPrevious ? ctx.tierStartedAt : previousDone ? new Date(previousDone) : null;
+    let dueAt: Date | null;
+    if (anchor) {
+      const d = counted(anchor);
+      dueAt = d.dueAt;
+      const explanation = fromPrevious
+        ? d.explanation.replace('from the start of this tier', `from the completion of "${previous.title}"`)
+        : d.explanation;
+      out.push({ key: step.key, startedAt: anchor.toISOString(), dueAt, explanation });
+      projected = { dueAt, explanation };
+    } else {
       out.push({
         key: step.key,
         startedAt: null,
         dueAt: null,
-        explanation: `${step.title} (${step.clause}, "${step.timescale.asWritten}"): counted from when "${previous!.title}" is complete, which it is not yet`,
+        explanation: `${step.title} (${step.clause}, "${step.timescale.asWritten}"): counted from when "${previous.title}" is complete, which it is not yet`,
       });
-      return;
+      const d = previousEnd ? counted(previousEnd) : null;
+      dueAt = d?.dueAt ?? null;
+      projected = d
+        ? {
+            dueAt,
+            explanation: d.explanation.replace(
+              'from the start of this tier',
+              `from the deadline of "${previous.title}", not yet complete`,
+            ),
+          }
+        : null;
     }
-    const last = i === steps.length - 1;
-    const { dueAt, explanation } = computeTierDeadline(protocol, stepAsTier(tier, step), {
-      ...ctx,
-      tierStartedAt: anchor,
-      protectiveDeadline: last ? ctx.protectiveDeadline : null,
-    });
-    const from =
-      step.timescale.from === 'tier-start'
-        ? explanation
-        : explanation.replace('from the start of this tier', `from the completion of "${previous!.title}"`);
-    out.push({ key: step.key, startedAt: anchor.toISOString(), dueAt, explanation: from });
+    const done = ctx.completedAt?.[step.key];
+    previousEnd = done ? new Date(done) : dueAt;
   });
-  const last = steps[steps.length - 1];
-  const lastDeadline = out[out.length - 1];
+  const lastStep = steps[steps.length - 1];
+  const lastCount = out[out.length - 1];
   const head = `${tier.title} (${tier.clause}, "${tier.timescale.asWritten}")`;
-  return {
-    steps: out,
-    tier: lastDeadline?.dueAt
-      ? {
-          dueAt: lastDeadline.dueAt,
-          explanation: `${head}: due when its last step, "${last.title}", is due: ${lastDeadline.explanation}`,
-        }
-      : {
-          dueAt: null,
-          explanation: `${head}: due when its last step, "${last?.title}", is due, which is counted once the step before it is complete`,
-        },
-  };
+  const final = projected as TierDeadline | null;
+  let whole: TierDeadline;
+  if (lastCount?.dueAt) {
+    whole = {
+      dueAt: lastCount.dueAt,
+      explanation: `${head}: due when its last step, "${lastStep.title}", is due: ${lastCount.explanation}`,
+    };
+  } else if (final?.dueAt) {
+    whole = {
+      dueAt: final.dueAt,
+      explanation: `${head}: due when its last step, "${lastStep.title}", would be due if each step before it were completed at its own deadline: ${final.explanation}`,
+    };
+  } else {
+    whole = { dueAt: null, explanation: `${head}: due when its last step, "${lastStep?.title}", is due` };
+  }
+  return { steps: out, tier: whole };
 }
 
 /** A step counted as a small tier: its own title, clause and timescale, from its own anchor. */

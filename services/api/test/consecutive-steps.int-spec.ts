@@ -81,8 +81,11 @@ describe('Consecutive deadlines in one tier (POST /escalations/:id/steps/:stepKe
     });
     expect(Date.parse(form.dueAt!)).toBeGreaterThan(Date.now());
     expect(reply).toMatchObject({ key: 'reply-recorded', state: 'waiting-for-previous-step', dueAt: null });
-    // The tier is due with its last step, not counted until the form is issued.
-    expect(v.deadline).toBeNull();
+    // The tier is due with its last step, projected until the form is issued.
+    expect(v.deadline?.explanation).toContain(
+      'would be due if each step before it were completed at its own deadline',
+    );
+    expect(Date.parse(v.deadline!.dueAt)).toBeGreaterThan(Date.parse(form.dueAt!));
     expect(v.availableActions).toContain('complete-step');
     expect((await view(receiver, id)).availableActions).not.toContain('complete-step');
 

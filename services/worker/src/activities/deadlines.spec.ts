@@ -77,9 +77,10 @@ describe('the deadline activity for a tier with consecutive steps', () => {
     tierStartedAt: '2026-05-21T09:00:00.000Z',
   };
 
-  it("answers each step's due instant and working-time reminders, and no tier date before the last is known", async () => {
+  it("answers each step's due instant and working-time reminders, and the tier's projected date", async () => {
     const result = await computeDeadline(request);
-    expect(result.dueAt).toBeNull();
+    // The form taken as issued at its deadline (Tue 26 May): the reply, and the tier, Fri 29 May.
+    expect(result.dueAt).toBe('2026-05-29T16:00:00.000Z');
     expect(result.reminders).toEqual([]);
     expect(result.steps).toEqual([
       expect.objectContaining({
