@@ -309,11 +309,20 @@ describe('Web service in a browser, with accessibility checks', () => {
     await check(page, 'case-step-done');
   });
 
+  it('lists the forms lodged with an escalations mailbox accessibly, from its navigation', async () => {
+    const mailbox = await newPage();
+    await signIn(mailbox, person(S, null, 'escalations-mailbox'));
+    await mailbox.getByRole('link', { name: 'Lodged forms' }).click();
+    await waitText(mailbox.locator('h1'), 'Forms lodged with you');
+    await check(mailbox, 'lodged-forms');
+  });
+
   it('checked every page, and no URL carried personal details', () => {
     expect([...checked].sort()).toEqual(
       [
         'sign-in',
         'provider-sign-in',
+        'lodged-forms',
         'my-cases-empty',
         'raise',
         'raise-errors',

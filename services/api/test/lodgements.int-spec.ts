@@ -158,6 +158,13 @@ describe('Lodged forms (Sefton Report to SSCP at step 3)', () => {
     // The recipient, signed in, opens the form as lodged.
     const mailbox = new WebClient();
     await mailbox.signIn(web.baseUrl, MAILBOX);
+    // Its list of lodged forms (in its navigation) links the form and its PDF.
+    const inbox = await mailbox.get(`${web.baseUrl}/lodged`);
+    expect(inbox.status).toBe(200);
+    expect(inbox.html).toContain('href="/lodged"');
+    expect(inbox.html).toContain(`href="${link}"`);
+    expect(inbox.html).toContain(`href="${link}/form.pdf"`);
+    expect(inbox.html).toContain('Report to SSCP (Appendix 2)');
     const page = await mailbox.get(`${web.baseUrl}${link}`);
     expect(page.status).toBe(200);
     expect(page.html).toBe(lodgedHtml);

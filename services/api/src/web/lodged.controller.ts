@@ -6,7 +6,10 @@ import { documentHeaders } from '../records/records.controller';
 import { CONTENT_HASH_HEADER } from '../records/lodging/lodgements.controller';
 import { WebApplication } from './web-application';
 import { WebAudit } from './web-audit';
+import { formatLocal } from '@resolve/calendar';
+import { pageContext } from './page-context';
 import { WebExceptionFilter } from './web-exception.filter';
+import { WebRenderer } from './web-renderer';
 import type { SignedInRequest } from './web-request';
 import { WebSignedInGuard } from './web-signed-in.guard';
 
@@ -25,13 +28,33 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class LodgedController {
   private readonly audit: WebAudit;
 
-  constructor(private readonly app: WebApplication) {
+  constructor(
+    private readonly app: WebApplication,
+    private readonly renderer: WebRenderer,
+  ) {
     this.audit = new WebAudit(app);
   }
 
   private async open(req: SignedInRequest, rawId: string) {
     if (!UUID.test(rawId)) throw notFound('lodgement');
     return this.app.lodgements.openById(req.web.caller, rawId.toLowerCase());
+  }
+
+  /** The forms lodged with the roles the person holds (an escalations mailbox's inbox). */
+  @Get()
+  async list(@Req() req: SignedInRequest, @Res() res: Response) {
+    const { lodgements } = await this.app.lodgements.mine(req.web.caller);
+    this.renderer.page(res, 'lodged.njk', {
+      ...pageContext(req, 'lodged'),
+      title: 'Forms lodged with you',
+      rows: lodgements.map((l) => ({
+        id: l.id,
+        title: l.title,
+        protocol: `${l.protocol.id} v${l.protocol.version}`,
+        step: `Step ${l.tier.number}`,
+        lodgedAt: formatLocal(new Date(l.lodgedAt)),
+      })),
+    });
   }
 
   @Get(':id')

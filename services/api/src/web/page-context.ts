@@ -1,3 +1,4 @@
+import { INFORMED_ONLY_PARTNERSHIP_ROLES } from '@resolve/protocols';
 import { BOARD_ROLES } from '../records/records.service';
 import type { PageContext } from './web-renderer';
 import type { SignedInRequest } from './web-request';
@@ -11,6 +12,10 @@ export const isBoard = (caller: Caller) =>
 export const isAdministrator = (caller: Caller) =>
   caller.partnershipRoles.includes('partnership-administrator');
 
+/** Whether the person holds an informed-only role, whose forms are listed at /lodged. */
+export const receivesLodgedForms = (caller: Caller) =>
+  caller.partnershipRoles.some((r) => (INFORMED_ONLY_PARTNERSHIP_ROLES as readonly string[]).includes(r));
+
 /** The layout's part of a page's context: who is signed in, the CSRF token, the navigation. */
 export function pageContext(req: Partial<SignedInRequest>, section?: PageContext['section']): PageContext {
   if (!req.web) return { signedInAs: null };
@@ -18,6 +23,9 @@ export function pageContext(req: Partial<SignedInRequest>, section?: PageContext
     { href: '/cases', text: 'My cases', section: 'cases' },
     { href: '/raise', text: 'Raise an escalation', section: 'raise' },
     ...(isBoard(req.web.caller) ? [{ href: '/dashboard', text: 'Dashboard', section: 'dashboard' }] : []),
+    ...(receivesLodgedForms(req.web.caller)
+      ? [{ href: '/lodged', text: 'Lodged forms', section: 'lodged' }]
+      : []),
     ...(isAdministrator(req.web.caller)
       ? [{ href: '/directory', text: 'Directory', section: 'directory' }]
       : []),

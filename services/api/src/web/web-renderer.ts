@@ -18,7 +18,7 @@ export interface PageContext {
   signedInAs?: string | null;
   csrfToken?: string;
   /** The service navigation item to mark current. */
-  section?: 'cases' | 'raise' | 'dashboard' | 'directory';
+  section?: 'cases' | 'raise' | 'dashboard' | 'directory' | 'lodged';
   /** The service navigation's items (GOV.UK service navigation). */
   navigation?: { href: string; text: string; active: boolean }[];
   [key: string]: unknown;
