@@ -100,11 +100,14 @@ export class LodgementsRepository {
     );
   }
 
-  /** Moments still to take in, oldest first. */
+  /**
+   * Moments still to take in, oldest first, those never tried before those that failed (a moment
+   * that keeps failing, e.g. under a protocol this server no longer knows, never holds up new ones).
+   */
   async pendingMoments(limit = 50): Promise<PendingLodgementMoment[]> {
     const rows = (await this.db.query(
       `SELECT escalation_id, seq, at, attempts FROM lodgement_moment
-        WHERE status = 'pending' ORDER BY at, seq LIMIT $1`,
+        WHERE status = 'pending' ORDER BY attempts, at, seq LIMIT $1`,
       [limit],
     )) as Row[];
     return rows.map((r) => ({
