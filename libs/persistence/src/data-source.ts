@@ -40,6 +40,7 @@ import { ProtectedSubject1764711000000 } from './migrations/1764711000000-Protec
 import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
 import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
 import { Lodgements1764760000000 } from './migrations/1764760000000-Lodgements';
+import { FingerprintedCaseContent1764770000000 } from './migrations/1764770000000-FingerprintedCaseContent';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -81,6 +82,7 @@ export const MIGRATIONS = [
   ProtectedSubject1764711000000,
   RoleGrantApproval1764730000000,
   Lodgements1764760000000,
+  FingerprintedCaseContent1764770000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

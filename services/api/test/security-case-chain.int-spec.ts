@@ -252,6 +252,66 @@ describe('The case record chained into the audit trail', () => {
     expect(await verify()).toMatchObject({ ok: true });
   });
 
+  it('refuses a timeline entry, plan item or subject written without its fingerprint, even as a replica', async () => {
+    const [plan] = await db().query(`SELECT action_id FROM plan_item WHERE id = $1`, [planItemId]);
+    const runner = db().createQueryRunner();
+    await runner.connect();
+    try {
+      for (const replica of [false, true]) {
+        await runner.query(`SET session_replication_role = ${replica ? 'replica' : 'origin'}`);
+        const refused = async (sql: string, params: unknown[], message: RegExp) => {
+          const err = await runner.query(sql, params).then(
+            () => null,
+            (e: { message: string; driverError?: { code?: string } }) => e,
+          );
+          expect(err?.message).toMatch(message);
+          expect(err?.driverError?.code).toBe('RC001');
+        };
+        await refused(
+          `INSERT INTO escalation_event (escalation_id, seq, at, type, tier, actor, action_id, detail)
+           VALUES ($1, 9999, now(), 'resolved', 1, NULL, NULL, '{}')`,
+          [caseId],
+          /escalation_event: an entry is written with its fingerprint \(case-record.timeline\)/,
+        );
+        await refused(
+          `INSERT INTO plan_item (id, escalation_id, action_id, owner_agency_id, description, due_at)
+           VALUES (gen_random_uuid(), $1, $2, $3, 'Made-up item', now())`,
+          [caseId, plan.action_id, `${P}-police`],
+          /plan_item: an item is written with its fingerprint \(case-record.plan-items\)/,
+        );
+        // A made-up case (a copy of a real one) with a made-up subject: refused at commit, with its case.
+        await runner.query(`BEGIN`);
+        await runner.query(
+          `INSERT INTO escalation
+           SELECT (jsonb_populate_record(e, jsonb_build_object('id', gen_random_uuid(), 'reference', 'FORGED-1', 'workflow_id', 'escalation-forged-1'))).*
+             FROM escalation e WHERE id = $1`,
+          [caseId],
+        );
+        await runner.query(
+          `INSERT INTO escalation_subject (escalation_id, subject_kind, people, nature_of_concern, outcomes_sought)
+           SELECT id, 'child', '[]', 'Made up', 'Made up' FROM escalation WHERE reference = 'FORGED-1'`,
+        );
+        await refused(
+          `COMMIT`,
+          [],
+          /escalation_subject: a subject is written with its fingerprint \(case-record.subject\)/,
+        );
+      }
+    } finally {
+      await runner.query(`SET session_replication_role = origin`);
+      await runner.release();
+    }
+    const [{ n }] = await db().query(
+      `SELECT count(*)::int AS n FROM escalation_event WHERE escalation_id = $1 AND seq = 9999`,
+      [caseId],
+    );
+    expect(n).toBe(0);
+    expect(
+      await db().query(`SELECT count(*)::int AS n FROM escalation WHERE reference = 'FORGED-1'`),
+    ).toEqual([{ n: 0 }]);
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
   it('items removed by design (a plan not accepted) are chained as removed, not reported missing', async () => {
     const planId = randomUUID();
     const itemId = randomUUID();

@@ -7,7 +7,7 @@ import {
   type SmtpCapture,
   type TestDatabase,
 } from '@resolve/testing';
-import { DeliveriesRepository } from '@resolve/persistence';
+import { DeliveriesRepository, SubjectsRepository } from '@resolve/persistence';
 import type { DataSource } from 'typeorm';
 import { deliveriesForEscalation } from '../src/deliveries';
 import { RETRYABLE_FAILURE_TYPE } from '../src/notify';
@@ -333,11 +333,15 @@ describe('notify over SMTP and the SMS outbox', () => {
   it('no personal details of the child in any email or SMS', async () => {
     const escalation = await insertEscalation(ds, { immediateRisk: true });
     const childName = 'Tallulah Quixote-Brennan';
-    await ds.query(
-      `INSERT INTO escalation_subject (escalation_id, subject_kind, people, case_identifier, nature_of_concern, outcomes_sought)
-       VALUES ($1, 'child', $2, 'MOSAIC-778812', 'Bruising seen on Tallulah at school on Monday', 'Strategy discussion for Tallulah')`,
-      [escalation.id, JSON.stringify([{ name: childName, dateOfBirth: '2015-03-09' }])],
-    );
+    // Through the repository: a subject is written with its fingerprint in the audit trail.
+    await new SubjectsRepository(ds).insert({
+      escalationId: escalation.id,
+      subjectKind: 'child',
+      people: [{ name: childName, dateOfBirth: '2015-03-09' }],
+      caseIdentifier: 'MOSAIC-778812',
+      natureOfConcern: 'Bruising seen on Tallulah at school on Monday',
+      outcomesSought: 'Strategy discussion for Tallulah',
+    });
     // Everyone on every channel, to see every template path.
     await ds.query(`UPDATE person SET channels = '{email,sms}' WHERE partnership_id = 'sefton'`);
     const everyone = audience({
