@@ -2,13 +2,14 @@ import { getMetadataStorage } from 'class-validator';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import * as directoryDtos from './directory/dto/directory.dto';
 import * as actionDtos from './escalations/dto/action.dto';
+import * as correctionDtos from './escalations/dto/correction.dto';
 import * as raiseDtos from './escalations/dto/raise-escalation.dto';
 
 type DtoClass = new (...args: never[]) => object;
 
 /** Every request body class, by the name its schema has in the document. */
 const DTO_CLASSES: Map<string, DtoClass> = new Map(
-  (Object.values({ ...directoryDtos, ...actionDtos, ...raiseDtos }) as unknown[])
+  (Object.values({ ...directoryDtos, ...actionDtos, ...correctionDtos, ...raiseDtos }) as unknown[])
     .filter((v): v is DtoClass => typeof v === 'function')
     .map((c) => [c.name, c]),
 );

@@ -23,6 +23,7 @@ describe('OpenAPI document', () => {
       'learning-referral',
       'withdraw',
       'notes',
+      'corrections',
     ]) {
       expect(Object.keys(doc.paths)).toContain(`/escalations/{id}/${action}`);
     }
