@@ -17,7 +17,7 @@ import {
  * its expected answer written out:
  *
  * - people outside the case (another agency of the partnership, the partnership administrator,
- *   anyone of another partnership) get 404 on everything, exactly as for an id that does not
+ *   the informed-only escalations mailbox, anyone of another partnership) get 404 on everything, exactly as for an id that does not
  *   exist: they do not learn that the case exists;
  * - no token, or a token the API did not issue: 401;
  * - need to know: the case's parties see it (who raised, received or acted on it; in the two
@@ -46,6 +46,8 @@ const CALLERS = {
   chair: person(P, null, 'independent-chair'),
   uninvolved: person(P, 'school', 'practitioner'),
   administrator: person(P, null, 'partnership-administrator'),
+  /** The informed-only escalations mailbox: told and lodged with, never a party. */
+  mailbox: person(P, null, 'escalations-mailbox'),
   otherPartnership: person('bscb', null, 'business-manager'),
   unauthenticated: null,
   badToken: 'forged',
@@ -69,6 +71,7 @@ const NOT_AT_STEP_4 = refused(
 const OUTSIDERS = {
   uninvolved: 404,
   administrator: 404,
+  mailbox: 404,
   otherPartnership: 404,
   unauthenticated: 401,
   badToken: 401,
@@ -112,7 +115,7 @@ const MATRIX: Row[] = [
   {
     endpoint: 'GET /escalations (is the case listed)', stage: 'tier1', method: 'get', path: () => '/escalations?limit=200',
     cells: { raiser: 'listed', raisingColleague: 'not listed', raisingHead: 'not listed', receiver: 'listed', receivingManager: 'not listed', businessManager: 'listed', chair: 'listed',
-      uninvolved: 'not listed', administrator: 'not listed', otherPartnership: 'not listed', unauthenticated: 401, badToken: 401 },
+      uninvolved: 'not listed', administrator: 'not listed', mailbox: 'not listed', otherPartnership: 'not listed', unauthenticated: 401, badToken: 401 },
   },
   {
     endpoint: 'POST acknowledge', stage: 'tier1', ...action('acknowledge'),
@@ -233,7 +236,7 @@ const MATRIX: Row[] = [
     // Not about one case: the whole chain, for any partnership's business manager or chair.
     endpoint: 'GET /audit/verify', stage: 'tier1', method: 'get', path: () => '/audit/verify',
     cells: { raiser: 403, raisingColleague: 403, raisingHead: 403, receiver: 403, receivingManager: 403, businessManager: 200, chair: 200,
-      uninvolved: 403, administrator: 403, otherPartnership: 200, unauthenticated: 401, badToken: 401 },
+      uninvolved: 403, administrator: 403, mailbox: 403, otherPartnership: 200, unauthenticated: 401, badToken: 401 },
   },
 ];
 
