@@ -221,6 +221,15 @@ describe('Lodged forms (Sefton Report to SSCP at step 3)', () => {
     const html = await get(MAILBOX, `/escalations/${caseId}/lodgements/${lodgementId}/form.html`);
     expect(html.text).toBe(lodgedHtml);
 
+    // Those who read the case see what was lodged for it on its page, and open it as lodged.
+    const raiserWeb = new WebClient();
+    await raiserWeb.signIn(web.baseUrl, raiser);
+    const casePage = await raiserWeb.get(`${web.baseUrl}/cases/${caseId}`);
+    expect(casePage.status).toBe(200);
+    expect(casePage.html).toContain(`href="/lodged/${lodgementId}"`);
+    expect(casePage.html).toContain('lodged with the escalations mailbox');
+    expect((await raiserWeb.get(`${web.baseUrl}/lodged/${lodgementId}`)).html).toBe(lodgedHtml);
+
     // Postgres itself refuses to change a lodged form.
     await expect(
       web.stack.db.dataSource.query(`UPDATE lodgement SET form_html = 'changed' WHERE id = $1`, [

@@ -1,3 +1,4 @@
+import { formatLocal } from '@resolve/calendar';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -298,6 +299,13 @@ export class CasesController {
       records: documentsFor(view.protocol).map((kind) => ({
         href: `/cases/${view.id}/records/${kind}`,
         text: RECORD_TITLES[kind],
+      })),
+      // The forms lodged for the case with their recipients, each as it was lodged.
+      lodged: (await this.app.lodgements.ofCase(req.web.caller, view.id)).lodgements.map((l) => ({
+        href: `/lodged/${l.id}`,
+        text: l.title,
+        with: (l.lodgedWith.partnershipRole ?? l.lodgedWith.agencyRole ?? '').replace(/-/g, ' '),
+        at: formatLocal(new Date(l.lodgedAt)),
       })),
       chair: view.chair ? names.person(view.chair.personId) : null,
       urgency: view.urgency
