@@ -106,8 +106,11 @@ export function stepOwnerAudience(step: TierStep): Audience {
     };
   }
   const roles = step.owner.roles as Audience['agencyRoles'];
+  // A practitioner-owned step is the case's professional of that side only, not the other's.
+  const practitioner = roles.includes('practitioner');
   return {
-    parties: roles.includes('practitioner'),
+    parties: practitioner,
+    ...(practitioner ? { partySides: [side] } : {}),
     agencyRoles: roles.filter((r) => r !== 'practitioner'),
     sides: [side],
     partnershipRoles: [],

@@ -187,7 +187,14 @@ describe('a tier with consecutive deadlines (steps)', () => {
       expect.objectContaining({
         type: 'notify',
         event: 'step-due-soon',
-        audience: { parties: true, agencyRoles: [], sides: ['raising'], partnershipRoles: [] },
+        // The raising agency's practitioner of the case only, not the receiving one.
+        audience: {
+          parties: true,
+          partySides: ['raising'],
+          agencyRoles: [],
+          sides: ['raising'],
+          partnershipRoles: [],
+        },
         key: 'e1:step-due-soon:t1:form-issued:2026-05-22T12:30:00.000Z',
       }),
     ]);
@@ -304,7 +311,7 @@ describe('a tier with consecutive deadlines (steps)', () => {
     const notices = effects.filter((e): e is Extract<Effect, { type: 'notify' }> => e.type === 'notify');
     expect(notices[0]).toMatchObject({
       event: 'step-overdue',
-      audience: { sides: ['receiving'], partnershipRoles: [] },
+      audience: { partySides: ['receiving'], sides: ['receiving'], partnershipRoles: [] },
       key: 'e1:step-overdue:t1:reply-recorded',
     });
     // The tier's own breach follows (Sefton's step 1 advances to step 2).

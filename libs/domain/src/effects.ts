@@ -30,6 +30,11 @@ export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
  */
 export interface Audience {
   parties: boolean;
+  /**
+   * Only the party of these sides (the raiser, or the person raised with), where a notice is one
+   * side's (a step's owner). Absent: both parties, so other notices keep their exact shape.
+   */
+  partySides?: ('raising' | 'receiving')[];
   agencyRoles: AgencyRole[];
   sides: ('raising' | 'receiving')[];
   partnershipRoles: PartnershipRole[];

@@ -82,6 +82,11 @@ describe('resolveRecipients', () => {
     expect(ids(audience({ parties: true }))).toEqual(['police-practitioner', 'csc-practitioner']);
   });
 
+  it("a step's notice to one side's party reaches that party only", () => {
+    expect(ids(audience({ parties: true, partySides: ['raising'] }))).toEqual(['police-practitioner']);
+    expect(ids(audience({ parties: true, partySides: ['receiving'] }))).toEqual(['csc-practitioner']);
+  });
+
   it('agency roles on both sides come from the raising and receiving agencies only', () => {
     expect(ids(audience({ agencyRoles: ['line-manager'], sides: ['raising', 'receiving'] }))).toEqual([
       'police-line-manager',

@@ -50,7 +50,7 @@ export interface Recipient {
 
 /**
  * Who a notification is for, from the directory:
- * - `parties`: the raiser and the person raised with;
+ * - `parties`: the raiser and the person raised with (only those of `partySides` when given);
  * - `agencyRoles` × `sides`: holders of those roles in the raising and/or receiving agency,
  *   only in `onlyAgencyIds` when given;
  *   (where the audience says `ownLineManager`, the line managers are the side's professional's own
@@ -77,8 +77,10 @@ export function resolveRecipients(
   };
 
   if (audience.parties) {
-    add(escalation.raisingPersonId, 'party:raising');
-    add(escalation.receivingPersonId, 'party:receiving');
+    // A notice for one side's party (a step's owner) names that side in `partySides`.
+    const sides = audience.partySides ?? ['raising', 'receiving'];
+    if (sides.includes('raising')) add(escalation.raisingPersonId, 'party:raising');
+    if (sides.includes('receiving')) add(escalation.receivingPersonId, 'party:receiving');
   }
 
   if (audience.agencyRoles.length > 0) {
