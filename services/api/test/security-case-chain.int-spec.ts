@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActionRecordsRepository, PlanItemsRepository } from '@resolve/persistence';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
+import { decodeEntities, startWebStack, WebClient, type WebStack } from './web-support';
 
 /**
  * The rest of the case record chained into the audit trail (issue 13, docs/security.md): the
@@ -347,6 +348,7 @@ describe('The case record chained into the audit trail', () => {
 });
 
 describe('Corrections: new entries that name the entry they correct', () => {
+  let web: WebStack;
   let stack: Stack;
   let caseId: string;
   let noteId: string;
@@ -363,7 +365,9 @@ describe('Corrections: new entries that name the entry they correct', () => {
   }
 
   beforeAll(async () => {
-    stack = await startStack();
+    // With the web pages too, to see the correction on the case page.
+    web = await startWebStack();
+    stack = web.stack;
     const raised = await stack
       .http()
       .post('/escalations')
@@ -380,7 +384,7 @@ describe('Corrections: new entries that name the entry they correct', () => {
     noteId = note.body.actionId;
   });
   afterAll(async () => {
-    await stack?.stop();
+    await web?.stop();
   });
 
   it('records a correction beside the original, which stays as written, chained like any record', async () => {
@@ -435,6 +439,19 @@ describe('Corrections: new entries that name the entry they correct', () => {
       .get('/audit/verify')
       .set('Authorization', await stack.as(person(P, null, 'business-manager')));
     expect(audit.body).toMatchObject({ ok: true, caseRecord: { altered: [], unchained: [] } });
+  });
+
+  it('shows the correction on the case page, after the entry it corrects', async () => {
+    const client = new WebClient();
+    await client.signIn(web.baseUrl, RAISER);
+    const page = await client.get(`${web.baseUrl}/cases/${caseId}`);
+    expect(page.status).toBe(200);
+    const html = decodeEntities(page.html);
+    const original = html.indexOf('Spoke to the GP on Tuesday.');
+    const corrected = html.indexOf('Spoke to the GP on Wednesday.');
+    expect(original).toBeGreaterThan(-1);
+    expect(corrected).toBeGreaterThan(original);
+    expect(html).toMatch(/Why: Wrong day recorded\./);
   });
 
   it('corrects the subject details only for the raising agency or the partnership', async () => {

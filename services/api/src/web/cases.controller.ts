@@ -280,6 +280,13 @@ export class CasesController {
             ? `${names.person(actor.personId)}${actor.agencyId ? `, ${names.agency(actor.agencyId)}` : ''}`
             : null,
           text: e.text,
+          // Corrections of this entry, shown beside it; the entry itself stays as written.
+          corrections: ('corrections' in e ? e.corrections : []).map((c) => ({
+            at: c.at,
+            who: `${names.person(c.personId)}${c.agencyId ? `, ${names.agency(c.agencyId)}` : ''}`,
+            text: c.text,
+            reason: c.reason,
+          })),
         };
       }),
       steps: (view.steps ?? []).map((s) => ({
