@@ -317,6 +317,49 @@ describe('Web service in a browser, with accessibility checks', () => {
     await check(mailbox, 'lodged-forms');
   });
 
+  it('shows a correction beside the entry it corrects, accessibly', async () => {
+    const as = async () => web.stack.as(raiser);
+    const raised = await web.stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await as())
+      .send(raiseBody(S, 'SEF-BRW-0004'))
+      .expect(201);
+    const id = raised.body.id as string;
+    const note = await web.stack
+      .http()
+      .post(`/escalations/${id}/notes`)
+      .set('Authorization', await as())
+      .send({ text: 'Spoke to the GP on Tuesday.' })
+      .expect(200);
+    await web.stack
+      .http()
+      .post(`/escalations/${id}/corrections`)
+      .set('Authorization', await as())
+      .send({
+        corrects: note.body.actionId,
+        text: 'Spoke to the GP on Wednesday.',
+        reason: 'Wrong day recorded.',
+      })
+      .expect(201);
+    const page = await newPage();
+    await signIn(page, raiser, `${base}/cases/${id}`);
+    await waitTitle(page, 'Case SEF-BRW-0004 - Resolve');
+    // The note reaches the timeline once the worker has projected it; its correction comes with it.
+    const corrected = page.locator('li', { has: page.locator('.app-correction') });
+    for (let i = 0; i < 50 && (await corrected.count()) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      await page.reload();
+    }
+    const entry = await corrected.first().innerText();
+    expect(entry.indexOf('Spoke to the GP on Wednesday.')).toBeGreaterThan(
+      entry.indexOf('Spoke to the GP on Tuesday.'),
+    );
+    expect(entry).toContain('Spoke to the GP on Tuesday.');
+    expect(entry).toContain('Why: Wrong day recorded.');
+    await check(page, 'case-correction');
+  });
+
   it('checked every page, and no URL carried personal details', () => {
     expect([...checked].sort()).toEqual(
       [
@@ -344,6 +387,7 @@ describe('Web service in a browser, with accessibility checks', () => {
         'complete-step-form',
         'complete-step-check',
         'case-step-done',
+        'case-correction',
       ].sort(),
     );
     for (const url of urls) expect(url).not.toMatch(/Browsertestchild|threshold/i);
