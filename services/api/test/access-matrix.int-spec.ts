@@ -54,10 +54,22 @@ const CALLERS = {
 } as const;
 type Who = keyof typeof CALLERS;
 
-/** 200/403/404/401, a 409 with the engine's reason, or (for the list) whether the case is listed. */
+/**
+ * 200/403/404/401, a 409 with the engine's reason, or (for the list) whether the case is listed;
+ * 201 where the request makes a new entry of its own (a correction), and a 403 with the domain's
+ * reason where a rule of the domain refuses by name.
+ */
 type Expected =
-  200 | 401 | 403 | 404 | 'listed' | 'not listed' | { status: 409; reason: string; message?: RegExp };
+  | 200
+  | 201
+  | 401
+  | 403
+  | 404
+  | 'listed'
+  | 'not listed'
+  | { status: 409 | 403; reason: string; message?: RegExp };
 const refused = (reason: string, message?: RegExp): Expected => ({ status: 409, reason, message });
+const forbidden = (reason: string, message?: RegExp): Expected => ({ status: 403, reason, message });
 const NOT_THE_CHAIR = refused('not-the-chair', /^only the independent chair records the final decision$/);
 const NOT_THE_RAISER = refused('not-the-raiser', /only the person who raised it/);
 const PARTNERSHIP_NOT_AT_STEP_1 = refused(
@@ -88,7 +100,18 @@ const STEP_1_PARTIES = {
   chair: PARTNERSHIP_NOT_AT_STEP_1,
 } as const;
 
+const NOT_YOURS = forbidden(
+  'not-yours-to-correct',
+  /^corrects: the subject's details were recorded by the raising agency/,
+);
+const NO_WORDS = refused('nothing-to-correct', /^corrects: that raise has no words to correct$/);
+
 const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+/** What a row's body may read: the case view, as the partnership's business manager sees it. */
+interface CaseViewer {
+  view: (id: string) => Promise<{ history: { type: string; actionId: string | null }[] }>;
+}
 
 interface Row {
   endpoint: string;
@@ -96,11 +119,12 @@ interface Row {
   stage: 'tier1' | 'tier4';
   method: 'get' | 'post';
   path: (id: string) => string;
-  body?: () => object;
+  /** The request's body; it may look the case up (an entry's id to name). */
+  body?: (id: string, api: CaseViewer) => object | Promise<object>;
   cells: Record<Who, Expected>;
 }
 
-const action = (name: string, body: () => object = () => ({ reason: 'Matrix test.' })) => ({
+const action = (name: string, body: Row['body'] = () => ({ reason: 'Matrix test.' })) => ({
   method: 'post' as const,
   path: (id: string) => `/escalations/${id}/${name}`,
   body,
@@ -229,6 +253,21 @@ const MATRIX: Row[] = [
     cells: { raiser: 200, raisingColleague: 404, raisingHead: 404, receiver: 200, receivingManager: 404, businessManager: 200, chair: 200, ...OUTSIDERS },
   },
   {
+    // The subject's details were recorded by the raising agency: it corrects them, or the
+    // partnership's roles; the other agency is refused by name (libs/domain/src/corrections.ts).
+    endpoint: 'POST corrections (subject)', stage: 'tier1',
+    ...action('corrections', () => ({ corrects: 'subject', text: 'Date of birth 2014-03-02.', reason: 'Matrix test.' })),
+    cells: { raiser: 201, raisingColleague: 404, raisingHead: 404, receiver: NOT_YOURS, receivingManager: 404, businessManager: 201, chair: 201, ...OUTSIDERS },
+  },
+  {
+    // Sefton takes no reason for an earlier start, so the raise's own record has no words: every
+    // party that sees the case hears so (checked before whose entry it is).
+    endpoint: "POST corrections (the raise's record)", stage: 'tier1',
+    ...action('corrections', async (id, api) => ({ corrects: await raiseRecordOf(id, api), text: 'Matrix test.', reason: 'Matrix test.' })),
+    cells: { raiser: NO_WORDS, raisingColleague: 404, raisingHead: 404, receiver: NO_WORDS, receivingManager: 404,
+      businessManager: NO_WORDS, chair: NO_WORDS, ...OUTSIDERS },
+  },
+  {
     endpoint: 'GET /audit?escalationId', stage: 'tier1', method: 'get', path: (id) => `/audit?escalationId=${id}`,
     cells: { raiser: 403, raisingColleague: 404, raisingHead: 404, receiver: 403, receivingManager: 404, businessManager: 200, chair: 200, ...OUTSIDERS },
   },
@@ -240,7 +279,17 @@ const MATRIX: Row[] = [
   },
 ];
 
-const label = (e: Expected) => (typeof e === 'object' ? `409 ${e.reason}` : String(e));
+/** The raise's own action record, named by its timeline entry once the worker has projected it. */
+async function raiseRecordOf(id: string, api: CaseViewer): Promise<string> {
+  for (let i = 0; i < 150; i++) {
+    const raised = (await api.view(id)).history.find((e) => e.type === 'raised' && e.actionId);
+    if (raised?.actionId) return raised.actionId;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`case ${id}: the raise's entry never reached the timeline`);
+}
+
+const label = (e: Expected) => (typeof e === 'object' ? `${e.status} ${e.reason}` : String(e));
 
 const CELLS = MATRIX.flatMap((row) =>
   (Object.keys(CALLERS) as Who[]).map((who) => ({
@@ -298,11 +347,18 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
     }
     return id;
   }
+  const viewer: CaseViewer = {
+    view: async (id) => {
+      const res = await send('get', `/escalations/${id}`, 'businessManager');
+      expect(res.status).toBe(200);
+      return res.body;
+    },
+  };
   const up4 = (res: { body: { tier: { number: number } } }) => res.body.tier.number;
 
   /** A cell that changes the case gets a case of its own; the others of a row share one. */
   function caseFor(row: Row, expected: Expected): Promise<string> {
-    if (expected === 200 && row.method === 'post') return newCase(row.stage);
+    if ((expected === 200 || expected === 201) && row.method === 'post') return newCase(row.stage);
     if (!shared.has(row.endpoint)) shared.set(row.endpoint, newCase(row.stage));
     return shared.get(row.endpoint)!;
   }
@@ -314,7 +370,8 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
 
   it.each(CELLS)('$title', async ({ row, who, expected }) => {
     const id = await caseFor(row, expected);
-    const res = await send(row.method, row.path(id), who, row.body?.());
+    const body = await row.body?.(id, viewer);
+    const res = await send(row.method, row.path(id), who, body);
     const seen = {
       status: res.status,
       error: res.body?.error,
@@ -328,15 +385,16 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
       if (expected === 'listed') expect(ids).toContain(id);
       else expect(ids).not.toContain(id);
     } else if (typeof expected === 'object') {
-      expect(seen).toMatchObject({ status: 409, error: 'action-refused', reason: expected.reason });
+      const error = expected.status === 409 ? 'action-refused' : 'forbidden';
+      expect(seen).toMatchObject({ status: expected.status, error, reason: expected.reason });
       if (expected.message) expect(seen.message).toMatch(expected.message);
     } else if (expected === 404) {
       // Exactly what a case that does not exist answers: nothing tells the two apart.
       const nowhere = '00000000-0000-4000-a000-000000000000';
-      const absent = await send(row.method, row.path(nowhere), who, row.body?.());
-      const strip = (body: Record<string, unknown>, caseId: string) =>
+      const absent = await send(row.method, row.path(nowhere), who, body);
+      const strip = (answer: Record<string, unknown>, caseId: string) =>
         JSON.parse(
-          JSON.stringify({ ...body, requestId: undefined })
+          JSON.stringify({ ...answer, requestId: undefined })
             .split(caseId)
             .join('<id>'),
         );
@@ -349,6 +407,9 @@ describe('Access matrix: endpoint × caller (Sefton)', () => {
       if (expected === 401) expect(seen.error).toBe('unauthenticated');
       if (expected === 403) expect(seen.error).toBe('forbidden');
       if (expected === 200 && row.method === 'post') expect(res.body.accepted).toBe(true);
+      // A new entry of its own: recorded at once, and it names what it corrects.
+      if (expected === 201)
+        expect(res.body).toMatchObject({ accepted: true, corrects: (body as { corrects: string }).corrects });
       if (expected === 200 && row.method === 'get' && row.path(id).startsWith('/escalations/'))
         expect(res.body.id).toBe(id);
     }
