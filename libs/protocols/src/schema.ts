@@ -141,7 +141,13 @@ export const TIER_FORMATS = [
  * The record kinds Resolve generates as a form from the case record (the others are the words
  * people record on actions), and so the kinds a protocol may lodge with a recipient.
  */
-export const LODGEABLE_RECORD_KINDS = ['log-entry', 'report', 'monitoring-form', 'referral-form', 'decision'] as const;
+export const LODGEABLE_RECORD_KINDS = [
+  'log-entry',
+  'report',
+  'monitoring-form',
+  'referral-form',
+  'decision',
+] as const;
 
 /**
  * When a form is lodged: on entering the tier that lists it, on that tier's outcome (the case

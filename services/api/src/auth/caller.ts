@@ -49,7 +49,8 @@ const seniority = (r: AgencyRole) => AGENCY_ROLES.indexOf(r);
 export function caseRoles(caller: Caller): PartnershipRole[] {
   return caller.partnershipRoles.filter(
     (r) =>
-      r !== 'partnership-administrator' && !(INFORMED_ONLY_PARTNERSHIP_ROLES as readonly string[]).includes(r),
+      r !== 'partnership-administrator' &&
+      !(INFORMED_ONLY_PARTNERSHIP_ROLES as readonly string[]).includes(r),
   );
 }
 
