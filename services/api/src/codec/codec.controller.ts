@@ -118,7 +118,7 @@ export class CodecController {
     const tags = payloads.filter(isEncrypted).map(payloadWorkflowId);
     const tagged = [...new Set(tags.filter((t): t is string => t !== null))];
     const ofCases = await this.escalations.partnershipsOfWorkflows(tagged);
-    const deliveries = new Map(
+    const caseWork = new Map(
       tagged.flatMap((t) => {
         const escalationId = ofCases.has(t)
           ? null
@@ -126,11 +126,11 @@ export class CodecController {
         return escalationId ? [[t, escalationId] as const] : [];
       }),
     );
-    const ofDeliveries = await this.escalations.partnershipsOfEscalations([...new Set(deliveries.values())]);
+    const ofCaseWork = await this.escalations.partnershipsOfEscalations([...new Set(caseWork.values())]);
     const partnershipOf = (tag: string | null): string | null => {
       if (tag === null) return null;
-      const escalationId = deliveries.get(tag);
-      return ofCases.get(tag) ?? (escalationId ? ofDeliveries.get(escalationId) : undefined) ?? null;
+      const escalationId = caseWork.get(tag);
+      return ofCases.get(tag) ?? (escalationId ? ofCaseWork.get(escalationId) : undefined) ?? null;
     };
     const partnerships = tags.map(partnershipOf);
     if (partnerships.some((p) => p !== null && p !== caller.partnershipId)) {
