@@ -7,7 +7,6 @@
  * folder and on free loopback ports; stop() (or process exit) ends every child.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   chmodSync,
   createWriteStream,
@@ -34,7 +33,7 @@ import {
   startDevServer,
   type DevServer,
 } from '@resolve/temporal';
-import { freePort } from '@resolve/testing';
+import { freePort, temporalServerPorts } from '@resolve/testing';
 import { loadOrCreateLocalIssuer, type LocalIssuer } from '../../services/api/src/auth/local-issuer';
 import { root, sleep } from './cli';
 import { ApiClient } from './http';
@@ -377,7 +376,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   // The Postgres-backed server keeps its ports, databases and state folder for the whole run,
   // so that after a kill -9 `temporal-server.sh up` starts it again on the same databases.
-  const serverPorts = options.temporal === 'production' ? await serverPortsBelow32768() : {};
+  const serverPorts = options.temporal === 'production' ? await temporalServerPorts() : {};
   const startTemporal = async (): Promise<Pick<DevServer, 'address' | 'pid' | 'stop'>> => {
     if (options.temporal !== 'production')
       return startDevServer({
@@ -570,42 +569,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 }
 
 const SERVER_SCRIPT = path.join(root, 'infra', 'temporal-server', 'temporal-server.sh');
-
-/**
- * Nine ports for the Postgres-backed server (its four services' gRPC and membership ports and
- * the frontend's HTTP), below 32768: Temporal's schema keeps membership ports in a SMALLINT.
- */
-async function serverPortsBelow32768(): Promise<Record<string, number>> {
-  const ports: Record<string, number> = {};
-  const taken = new Set<number>();
-  for (const name of [
-    'FRONTEND',
-    'FRONTEND_HTTP',
-    'FRONTEND_MEMBERSHIP',
-    'HISTORY',
-    'HISTORY_MEMBERSHIP',
-    'MATCHING',
-    'MATCHING_MEMBERSHIP',
-    'WORKER',
-    'WORKER_MEMBERSHIP',
-  ]) {
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 200) throw new Error('no free port between 20000 and 32000 on 127.0.0.1');
-      const port = 20_000 + Math.floor(Math.random() * 12_000);
-      if (taken.has(port)) continue;
-      const free = await new Promise<boolean>((resolve) => {
-        const probe = createServer();
-        probe.once('error', () => resolve(false));
-        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-      });
-      if (!free) continue;
-      ports[name] = port;
-      taken.add(port);
-      break;
-    }
-  }
-  return ports;
-}
 
 /**
  * `temporal-server.sh up` on the stack's Postgres (databases `temporal` and

@@ -7,8 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@resolve/persistence';
 import { dataConverterPlugin } from '@resolve/temporal';
-import { createServer } from 'node:net';
-import { freePort } from './ports';
+import { freePort, temporalServerPorts } from './ports';
 import { testDataConverter } from './temporal-environments';
 
 const SCRIPT = path.resolve(__dirname, '../../../infra/temporal-server/temporal-server.sh');
@@ -30,27 +29,6 @@ export interface ProductionTemporal {
   /** Where the script keeps the pid file and server.log. */
   stateDir: string;
   stop(): Promise<void>;
-}
-
-/**
- * Temporal's SQL schema keeps each service's membership port in a SMALLINT column
- * (cluster_membership), so a port above 32767 stops the server at start. The kernel hands out
- * ports from 32768 up (freePort()), so the server's ports are picked at random below that and
- * tried, away from those.
- */
-async function freePortBelow32768(taken: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.unref();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port between 20000 and 32000 on 127.0.0.1 after 200 tries');
 }
 
 function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -86,22 +64,7 @@ export async function startProductionTemporal(
   const namespace = options.namespace ?? 'default';
   const stateDir = path.join(dir, 'state');
 
-  const ports: Record<string, number> = {};
-  const taken = new Set<number>();
-  for (const name of [
-    'FRONTEND',
-    'FRONTEND_HTTP',
-    'FRONTEND_MEMBERSHIP',
-    'HISTORY',
-    'HISTORY_MEMBERSHIP',
-    'MATCHING',
-    'MATCHING_MEMBERSHIP',
-    'WORKER',
-    'WORKER_MEMBERSHIP',
-  ]) {
-    ports[name] = await freePortBelow32768(taken);
-    taken.add(ports[name]);
-  }
+  const ports = await temporalServerPorts();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, port] of Object.entries(ports)) env[`RESOLVE_TEMPORAL_${name}_PORT`] = String(port);
 
