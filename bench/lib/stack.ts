@@ -105,7 +105,7 @@ export class ServiceProcess {
     readonly name: ServiceName,
     private readonly entry: string,
     private readonly env: Record<string, string>,
-    logFile: string,
+    private readonly logFile: string,
     events: ServiceEvent[],
     private readonly supervise: boolean,
     private readonly say: (s: string) => void,
@@ -151,6 +151,10 @@ export class ServiceProcess {
   /** Starts the process and resolves once it logs that it is ready (bounded). */
   async start(timeoutMs = 180_000): Promise<void> {
     this.killedByUs = false;
+    // Started again after stop() (the herd stops the worker and brings it back): stop() ended
+    // the log and told the supervisor to stand down; this start takes both back.
+    this.stopping = false;
+    if (this.log.writableEnded) this.log = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, ['-r', './infra/runtime/register.js', this.entry], {
       cwd: root,
       env: { ...process.env, ...this.env },
