@@ -42,6 +42,15 @@ import {
 } from './effect-runner';
 
 /**
+ * A note's action id is applied once, even when its signal came twice (the API's note relay
+ * signals again after a crash between the signal and its mark). The worker's authorisation
+ * refuses an id already in the timeline, but two copies handled in one workflow task are both
+ * checked before either is applied; the handler now looks again once authorised. Runs recorded
+ * before the marker apply every authorised copy, as they did.
+ */
+const NOTES_ONCE = 'notes-once';
+
+/**
  * One escalation, from raising to closure, under any protocol. A thin durable shell around the
  * pure engine in @resolve/domain: it sleeps until the next instant something is due (a deadline,
  * a reminder, a plan item), feeds human actions in through validated Updates, and carries out
@@ -148,7 +157,15 @@ export async function escalationWorkflow(input: EscalationWorkflowInput): Promis
   setHandler(addNoteSignal, (args) => {
     const note: EscalationAction = { ...args, kind: 'add-note' };
     if (!patched(AUTHORISED_ACTIONS)) return run(note);
-    void authorised(note).then((ok) => ok && run(note));
+    // Decided as the signal is handled, a point every replay reaches in the same task; asked
+    // after the check (a local activity, whose result may come back in a later task on replay
+    // than it did live) the marker would not be where the replay looks for it.
+    const once = patched(NOTES_ONCE);
+    void authorised(note).then((ok) => {
+      if (!ok) return;
+      if (once && state.timeline.some((e) => e.actionId === note.actionId)) return;
+      run(note);
+    });
   });
   setHandler(calendarChangedSignal, () => {
     calendarChanged = true;

@@ -447,6 +447,48 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Patch `notes-once`: the API's note relay signalled a note twice (a crash between its signal
+    // and its mark), and both copies reached the workflow in one task. Applied once.
+    name: 'lincolnshire-joint-s117.note-signalled-twice-withdrawn',
+    protocolId: 'lincolnshire-joint-s117',
+    async run(c) {
+      const first = { actor: c.input.raisedBy, actionId: actionId() };
+      const twice = { actor: c.input.raisedBy, actionId: actionId() };
+      for (const note of [first, twice])
+        await recordAction(c.h.db.dataSource, {
+          escalationId: c.input.escalationId,
+          kind: 'add-note',
+          ...note,
+        });
+      await settle(c);
+      // The two copies must reach the workflow together, both before either is authorised. A
+      // lock on action_record (which the worker reads to authorise) holds the first note's
+      // workflow task open; the server keeps the signals that arrive meanwhile and hands them
+      // over together in the next task, as it does for a worker that is behind.
+      const held = c.h.db.dataSource.createQueryRunner();
+      await held.connect();
+      await held.startTransaction();
+      try {
+        await held.query('LOCK TABLE action_record IN ACCESS EXCLUSIVE MODE');
+        await c.handle.signal(addNoteSignal, first);
+        await new Promise((r) => setTimeout(r, 300));
+        await c.handle.signal(addNoteSignal, twice);
+        await c.handle.signal(addNoteSignal, twice);
+        await new Promise((r) => setTimeout(r, 1000));
+      } finally {
+        await held.rollbackTransaction();
+        await held.release();
+      }
+      const state = await settle(c, (s) => s.timeline.some((e) => e.actionId === twice.actionId));
+      for (const note of [first, twice]) {
+        const copies = state.timeline.filter((e) => e.actionId === note.actionId).length;
+        if (copies !== 1) throw new Error(`${c.input.reference}: a note was applied ${copies} times`);
+      }
+      await update(c, 'withdraw', { actor: c.input.raisedBy });
+      await expectStatus(c, 'withdrawn');
+    },
+  },
+  {
     name: 'demo.escalated-then-terminated-while-open',
     protocolId: 'demo',
     async run(c) {
