@@ -41,6 +41,7 @@ import { RoleGrantRequestEntity } from './entities/role-grant-request.entities';
 import { RoleGrantApproval1764730000000 } from './migrations/1764730000000-RoleGrantApproval';
 import { Lodgements1764760000000 } from './migrations/1764760000000-Lodgements';
 import { FingerprintedCaseContent1764770000000 } from './migrations/1764770000000-FingerprintedCaseContent';
+import { NoteRelay1764780000000 } from './migrations/1764780000000-NoteRelay';
 
 export const ENTITIES = [
   PartnershipEntity,
@@ -83,6 +84,7 @@ export const MIGRATIONS = [
   RoleGrantApproval1764730000000,
   Lodgements1764760000000,
   FingerprintedCaseContent1764770000000,
+  NoteRelay1764780000000,
 ];
 
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -7,6 +7,8 @@
 export const FAULT_POINTS = [
   /** An action's record inserted, its audit row not yet, the transaction open. */
   'between-record-and-audit',
+  /** A note answered (its record and claim committed), its relay holding it, the signal not yet sent. */
+  'between-note-claim-and-signal',
 ] as const;
 
 export type FaultPoint = (typeof FAULT_POINTS)[number];

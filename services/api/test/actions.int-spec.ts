@@ -66,6 +66,8 @@ describe('Escalation actions through the API', () => {
     await post(receiver, id, 'respond', { reason: 'We think the threshold is not met yet.' });
     await post(raiser, id, 'respond', {}, 409); // the response comes from the receiving agency
     await post(raiser, id, 'notes', { text: 'Called the DS at 14:00.' });
+    // Answered once recorded; in the timeline once the relay has signalled it and it is projected.
+    await stack.notesInTimeline();
 
     const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const plan = await post(raiser, id, 'plan', {

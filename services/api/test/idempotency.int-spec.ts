@@ -183,7 +183,9 @@ describe('Idempotency and the row/workflow outbox', () => {
     const again = await act(id, 'notes', receiver, { text: 'Called the school.' }, 'note-key-0030');
     expect([first.status, again.status]).toEqual([200, 200]);
     expect(again.body.actionId).toBe(first.body.actionId);
-    // Let the workflow take in any second signal before counting.
+    // The note relay signals in the background: let the note reach the timeline, and the
+    // workflow take in any second signal, before counting.
+    await stack.notesInTimeline();
     await act(id, 'acknowledge', receiver, {});
     const notes = (await timelineOf(workflow.id)).filter((e) => e.type === 'note-added');
     expect(notes).toHaveLength(1);
@@ -256,6 +258,7 @@ describe('Idempotency and the row/workflow outbox', () => {
       expect(await q(`SELECT description FROM plan_item WHERE escalation_id = $1`, [id])).toEqual([
         { description: 'Hold a strategy discussion' },
       ]);
+      await stack.notesInTimeline();
       const timeline = await timelineOf(workflow.id);
       expect(timeline.filter((e) => e.type === 'responded')).toHaveLength(1);
       expect(timeline.filter((e) => e.type === 'note-added')).toHaveLength(1);

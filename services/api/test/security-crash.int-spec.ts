@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import type { FaultPoint } from '@resolve/persistence';
 import { testEncryptionKeys } from '@resolve/testing';
 import { loadOrCreateLocalIssuer, type LocalIssuer } from '../src/auth/local-issuer';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
@@ -15,7 +16,9 @@ import { person, raiseBody, startStack, type Stack } from './support/harness';
  * action's record, after the record's INSERT and before its audit row, and wait. The test kills
  * it there with SIGKILL and looks at Postgres: there is no record without its
  * `case-record.append` row (nor any half of the write), and the same request retried with its
- * Idempotency-Key is recorded and applied once.
+ * Idempotency-Key is recorded and applied once. And a note (issue 16): answered once recorded,
+ * killed at RESOLVE_FAULT_POINT=between-note-claim-and-signal while its relay holds it, it is
+ * delivered once by the API started again.
  */
 jest.setTimeout(600_000);
 
@@ -50,7 +53,11 @@ class ApiProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   }
 
-  static async start(stack: Stack, keyFile: string): Promise<ApiProcess> {
+  static async start(
+    stack: Stack,
+    keyFile: string,
+    faultPoint: FaultPoint | null = 'between-record-and-audit',
+  ): Promise<ApiProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, ['-r', './infra/runtime/register.js', 'services/api/src/main.ts'], {
       cwd: ROOT,
@@ -65,7 +72,7 @@ class ApiProcess {
         AUTH_ISSUER: ISSUER,
         AUTH_AUDIENCE: AUDIENCE,
         PORT: String(port),
-        RESOLVE_FAULT_POINT: 'between-record-and-audit',
+        ...(faultPoint ? { RESOLVE_FAULT_POINT: faultPoint } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -130,7 +137,8 @@ describe('The API killed between an action and its audit row', () => {
   }
 
   beforeAll(async () => {
-    stack = await startStack();
+    // This process's own relays an hour apart: a note a killed API left is the restarted one's.
+    stack = await startStack({ relayIntervalMs: 3_600_000 });
     keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'resolve-crash-')), 'issuer.json');
     issuer = await loadOrCreateLocalIssuer(keyFile, ISSUER, AUDIENCE);
     const raised = await stack
@@ -212,6 +220,51 @@ describe('The API killed between an action and its audit row', () => {
       ),
     ).toEqual([{ n: 1 }]);
     expect(await unaudited()).toEqual([]);
+  });
+
+  it('a note: killed after its answer and before its signal, the restarted API delivers it once', async () => {
+    api = await ApiProcess.start(stack, keyFile, 'between-note-claim-and-signal');
+    const answered = await request(`http://127.0.0.1:${api.port}`)
+      .post(`/escalations/${caseId}/notes`)
+      .set('Authorization', `Bearer ${await issuer.mint(RAISER)}`)
+      .set('Idempotency-Key', 'crash-note-1')
+      .send({ text: 'Spoke to the duty sergeant.' });
+    // Answered once recorded and claimed; the relay stops before the signal, holding the note.
+    expect(answered.status).toBe(200);
+    const noteId = answered.body.actionId as string;
+    await api.waitFor(/fault point reached; waiting to be killed/);
+    const timelineOf = async () =>
+      (await db().query(`SELECT count(*)::int AS n FROM escalation_event WHERE action_id = $1`, [noteId]))[0]
+        .n as number;
+    expect(await timelineOf()).toBe(0);
+
+    expect(await api.kill()).toBe('SIGKILL');
+    api = null;
+    await killedSessionsGone();
+    expect(await db().query(`SELECT outcome, relayed_at FROM action_record WHERE id = $1`, [noteId])).toEqual(
+      [{ outcome: 'accepted', relayed_at: null }],
+    );
+
+    // The API starts again (no fault point): its relay's start-up sweep finds the note owed.
+    api = await ApiProcess.start(stack, keyFile, null);
+    await api.waitFor(/note relay delivered an owed note/);
+    for (let i = 0; i < 100 && (await timelineOf()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await timelineOf()).toBe(1);
+    const [{ relayed_at }] = await db().query(`SELECT relayed_at FROM action_record WHERE id = $1`, [noteId]);
+    expect(relayed_at).not.toBeNull();
+    // The person's retry with the same key answers as the first time and adds nothing.
+    const retry = await request(`http://127.0.0.1:${api.port}`)
+      .post(`/escalations/${caseId}/notes`)
+      .set('Authorization', `Bearer ${await issuer.mint(RAISER)}`)
+      .set('Idempotency-Key', 'crash-note-1')
+      .send({ text: 'Spoke to the duty sergeant.' });
+    expect(retry.status).toBe(200);
+    expect(retry.body.actionId).toBe(noteId);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await timelineOf()).toBe(1);
+    expect(await api.kill()).toBe('SIGKILL');
+    api = null;
   });
 
   it('a raise: killed between its record and its audit row, no case, subject or record is kept', async () => {

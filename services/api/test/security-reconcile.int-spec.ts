@@ -1,12 +1,6 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { addNoteSignal, snapshotQuery } from '@resolve/contracts';
-import {
-  ActionRecordsRepository,
-  DirectoryRepository,
-  EscalationsRepository,
-  PlanItemsRepository,
-} from '@resolve/persistence';
-import { EscalationQueriesService } from '../src/escalations/escalation-queries.service';
+import { ActionRecordsRepository } from '@resolve/persistence';
 import { ActionReconciler } from '../src/escalations/action-reconciler';
 import { EscalationWorkflowGateway } from '../src/escalations/escalation-workflow.gateway';
 import { person, raiseBody, startStack, type Stack } from './support/harness';
@@ -14,10 +8,11 @@ import { person, raiseBody, startStack, type Stack } from './support/harness';
 /**
  * Crashes of the API between an action's record and its workflow (issue 13, docs/security.md):
  * an action is recorded `pending`, sent to the workflow as an update, then marked with the
- * answer; a note is claimed (accepted), then signalled. The API process dying at each of those
- * points is simulated by failing the next step of the real code path (the request fails as the
- * dead process's would, and nothing after that point runs). After the reconciler's pass the
- * action is applied exactly once and its record is no longer pending.
+ * answer; a note is recorded, then claimed (answered), then relayed (notes-relay.int-spec.ts). The
+ * API process dying at each of those points is simulated by failing the next step of the real
+ * code path (the request fails as the dead process's would, and nothing after that point runs).
+ * After the reconciler's pass the action is applied exactly once and its record is no longer
+ * pending.
  */
 jest.setTimeout(300_000);
 
@@ -171,93 +166,36 @@ describe('Reconciling actions a crash left between their record and their workfl
     expect(await timesApplied(workflowId, proposal.id)).toBe(0);
   });
 
-  it('signals a note whose request died after its claim and before its signal, once', async () => {
+  it('claims and relays a note whose request died between its record and its claim, once', async () => {
     const { id, workflowId } = await raise();
-    // The claim is made; the signal never goes, and the dead process cannot release the claim.
-    jest.spyOn(gateway, 'addNote').mockRejectedValueOnce(processDied());
-    jest.spyOn(actions, 'releaseNoteClaim').mockRejectedValueOnce(processDied());
-    const res = await post(id, 'notes', RAISER, { text: 'Spoke to the duty sergeant.' });
-    expect(res.status).toBe(503);
-    const note = await recordOf(id, 'add-note');
-    expect(note.outcome).toBe('accepted');
-    expect(await timesApplied(workflowId, note.id)).toBe(0);
-
-    const done = await reconciler.tick(0);
-    expect(done.get(note.id)).toBe('delivered');
-    expect(await settledTimes(workflowId, note.id)).toBe(1);
-    // Its timeline entry is projected: no later pass looks at it again, and none signals it twice.
-    await untilTakenIn(note.id);
-    expect((await reconciler.tick(0)).has(note.id)).toBe(false);
-    expect(await settledTimes(workflowId, note.id)).toBe(1);
-  });
-
-  it('marks a note whose signal went but whose answer was lost as accepted, without signalling it again', async () => {
-    const { id, workflowId } = await raise();
-    // The signal reaches Temporal, the answer does not reach the API: it gives the claim back.
-    const realAddNote = gateway.addNote.bind(gateway);
-    jest.spyOn(gateway, 'addNote').mockImplementationOnce(async (...args) => {
-      await realAddNote(...args);
-      throw processDied();
-    });
+    // The record is written; the process dies before the claim, so the note was never answered.
+    jest.spyOn(actions, 'claimAcceptance').mockRejectedValueOnce(processDied());
     const res = await post(id, 'notes', RAISER, { text: 'Spoke to the duty sergeant.' });
     expect(res.status).toBe(503);
     const note = await recordOf(id, 'add-note');
     expect(note.outcome).toBe('pending');
-    // The workflow has taken the signal in (its timeline shows the note) before the reconciler
-    // looks: under load the history read could otherwise race the signal's arrival.
-    await untilTakenIn(note.id);
+    expect(await timesApplied(workflowId, note.id)).toBe(0);
 
     const done = await reconciler.tick(0);
-    expect(done.get(note.id)).toBe('found-applied');
+    expect(done.get(note.id)).toBe('delivered');
     expect((await recordOf(id, 'add-note')).outcome).toBe('accepted');
     expect(await settledTimes(workflowId, note.id)).toBe(1);
+    expect(await signalsOf(workflowId, note.id)).toBe(1);
+    // Claimed and relayed: no later pass looks at it again.
+    await untilTakenIn(note.id);
+    expect((await reconciler.tick(0)).has(note.id)).toBe(false);
   });
 
-  it('signals a note once when two API replicas reconcile at the same moment', async () => {
+  it('refuses a note whose request died before its claim when the case has closed since', async () => {
     const { id, workflowId } = await raise();
-    jest.spyOn(gateway, 'addNote').mockRejectedValueOnce(processDied());
-    jest.spyOn(actions, 'releaseNoteClaim').mockRejectedValueOnce(processDied());
+    jest.spyOn(actions, 'claimAcceptance').mockRejectedValueOnce(processDied());
     expect((await post(id, 'notes', RAISER, { text: 'Called the school.' })).status).toBe(503);
     const note = await recordOf(id, 'add-note');
-    // A second replica's reconciler: same database and Temporal, its own process state.
-    const replica = new ActionReconciler(
-      actions,
-      stack.app.get(EscalationsRepository),
-      stack.app.get(PlanItemsRepository),
-      stack.app.get(DirectoryRepository),
-      gateway,
-      stack.app.get(EscalationQueriesService),
-      3_600_000,
-    );
-    const passes = await Promise.all([reconciler.tick(0), replica.tick(0)]);
-    expect(passes.map((done) => done.get(note.id)).filter(Boolean)).toEqual(['delivered']);
-    expect(await settledTimes(workflowId, note.id)).toBe(1);
-  });
+    expect((await post(id, 'withdraw', RAISER, { reason: 'Resolved elsewhere.' })).status).toBe(200);
 
-  it("does not signal a note a second time when the request's own signal lands just after the first look", async () => {
-    const { id, workflowId } = await raise();
-    // The request claims the note and is slow to signal: the reconciler sees the claim first.
-    jest.spyOn(gateway, 'addNote').mockRejectedValueOnce(processDied());
-    jest.spyOn(actions, 'releaseNoteClaim').mockRejectedValueOnce(processDied());
-    expect((await post(id, 'notes', RAISER, { text: 'Called the health visitor.' })).status).toBe(503);
-    const note = await recordOf(id, 'add-note');
-    const realAddNote = gateway.addNote.bind(gateway);
-    const realSignalled = gateway.noteSignalled.bind(gateway);
-    // The reconciler's first look at the history is real and finds nothing; the request's signal
-    // (real, to the real workflow) lands right after it, before the reconciler would signal.
-    jest.spyOn(gateway, 'noteSignalled').mockImplementationOnce(async (wf, actionId) => {
-      const seen = await realSignalled(wf, actionId);
-      await realAddNote(workflowId, {
-        actor: { personId: RAISER, agencyId: `${P}-csc`, role: 'practitioner', side: 'raising' },
-        actionId: note.id,
-      });
-      return seen;
-    });
-
-    const done = await reconciler.tick(0);
-    expect(await settledTimes(workflowId, note.id)).toBe(1);
-    expect(await signalsOf(workflowId, note.id)).toBe(1);
-    expect(done.get(note.id)).toBe('found-applied');
+    expect((await reconciler.tick(0)).get(note.id)).toBe('abandoned');
+    expect((await recordOf(id, 'add-note')).outcome).toBe('refused');
+    expect(await signalsOf(workflowId, note.id)).toBe(0);
   });
 
   it('leaves an action younger than the threshold to its request', async () => {

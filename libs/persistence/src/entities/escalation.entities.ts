@@ -188,6 +188,13 @@ export class ActionRecordEntity {
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
+
+  /**
+   * A note's only: when the note relay was done with it (its signal reached the workflow, or the
+   * workflow had completed and the note was refused). Null while the note is owed to its workflow.
+   */
+  @Column({ type: 'timestamptz', name: 'relayed_at', nullable: true })
+  relayedAt!: Date | null;
 }
 
 @Entity({ name: 'plan_item' })

@@ -32,6 +32,18 @@ export type UndeliveredAction = Pick<
   'id' | 'escalationId' | 'kind' | 'personId' | 'agencyId' | 'role' | 'payload' | 'outcome' | 'createdAt'
 >;
 
+/** A note the relay owes its workflow: who wrote it, as which agency and role, on which case. */
+export type OwedNote = Pick<ActionRecordEntity, 'id' | 'escalationId' | 'personId' | 'agencyId' | 'role'>;
+
+/** What became of a note the relay took: signalled, refused (its workflow had completed), or not owed. */
+export type NoteRelayed = 'signalled' | 'closed' | 'not-owed';
+
+/** A note of a case that is not in its timeline: on its way to the workflow, or refused after its answer. */
+export type NoteInDelivery = Pick<
+  ActionRecordEntity,
+  'id' | 'personId' | 'agencyId' | 'role' | 'text' | 'outcome' | 'createdAt' | 'relayedAt'
+>;
+
 /** Any constant that no other advisory lock in the schema uses: the reconciler's. */
 const RECONCILER_LOCK = 7_264_113;
 
@@ -257,12 +269,15 @@ export class ActionRecordsRepository {
   }
 
   /**
-   * Marks a note's record accepted unless it already is: the claim that stops a retry
-   * signalling it twice. False: a retry found it accepted (so the signal, which Temporal does
-   * not de-duplicate, must not be sent again).
+   * Marks a note's pending record accepted: the claim that answers the note and makes it owed to
+   * its workflow (the note relay signals it). False: a retry found it claimed already (accepted,
+   * so its signal, which Temporal does not de-duplicate, is the relay's), or refused.
    */
   async claimAcceptance(id: string): Promise<boolean> {
-    return this.settle(id, 'accepted');
+    const result = await refusingCaseRecordChanges(() =>
+      this.records.update({ id, outcome: 'pending' }, { outcome: 'accepted' }),
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   /**
@@ -277,9 +292,10 @@ export class ActionRecordsRepository {
 
   /**
    * Actions a crash may have left between their record and their workflow, oldest first: those
-   * still pending (the update was never sent, or its answer never recorded), and notes claimed
-   * (accepted) whose signal may not have gone, i.e. with no timeline entry yet. Only those older
-   * than `olderThanMs` (a request still in flight is left alone) and younger than `maxAgeMs`.
+   * still pending (the update was never sent, or its answer never recorded; a note whose request
+   * died before its claim). A claimed note is the note relay's (notesOwed), not this list's. Only
+   * those older than `olderThanMs` (a request still in flight is left alone) and younger than
+   * `maxAgeMs`.
    */
   async awaitingDelivery(olderThanMs: number, maxAgeMs: number, limit = 100): Promise<UndeliveredAction[]> {
     return (
@@ -295,15 +311,97 @@ export class ActionRecordsRepository {
         .andWhere("a.createdAt > now() - (CAST(:maxAgeMs AS bigint) * interval '1 millisecond')", {
           maxAgeMs,
         })
-        .andWhere(
-          `(a.outcome = 'pending' OR (a.kind = 'add-note' AND a.outcome = 'accepted' AND NOT EXISTS ` +
-            // a note with a timeline entry has reached its workflow (the projection writes it)
-            `(SELECT 1 FROM escalation_event e WHERE e.action_id = a.id)))`,
-        )
+        .andWhere(`a.outcome = 'pending'`)
         .orderBy('a.createdAt', 'ASC')
         .limit(limit)
         .getMany()
     );
+  }
+
+  /**
+   * Notes claimed (answered) whose relay is not done yet (relayed_at unset), oldest first: those
+   * older than `olderThanMs` (younger ones are the answering process's own relay's) and younger
+   * than `maxAgeMs`.
+   */
+  async notesOwed(olderThanMs: number, maxAgeMs: number, limit = 100): Promise<string[]> {
+    const rows = await this.records
+      .createQueryBuilder('a')
+      .select('a.id', 'id')
+      .where(`a.kind = 'add-note' AND a.outcome = 'accepted' AND a.relayedAt IS NULL`)
+      .andWhere("a.createdAt <= now() - (CAST(:olderThanMs AS int) * interval '1 millisecond')", {
+        olderThanMs,
+      })
+      .andWhere("a.createdAt > now() - (CAST(:maxAgeMs AS bigint) * interval '1 millisecond')", { maxAgeMs })
+      .orderBy('a.createdAt', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Relays one owed note: locks its record (FOR UPDATE SKIP LOCKED, so one relay at a time across
+   * API replicas, and a note another relay is signalling right now is left to it), hands it to
+   * `deliver`, and marks the record with what came of it in the same transaction: relayed
+   * (signalled), or refused and relayed (its workflow had completed). When `deliver` throws
+   * (Temporal unreachable), nothing changes and the note stays owed. 'not-owed': the note is
+   * relayed already, refused, or being relayed elsewhere.
+   */
+  async relayingNote(
+    id: string,
+    deliver: (note: OwedNote) => Promise<'signalled' | 'closed'>,
+  ): Promise<NoteRelayed> {
+    return this.dataSource.transaction(async (manager) => {
+      const records = manager.getRepository(ActionRecordEntity);
+      const note = await records
+        .createQueryBuilder('a')
+        .select(['a.id', 'a.escalationId', 'a.personId', 'a.agencyId', 'a.role'])
+        .where(`a.id = :id AND a.kind = 'add-note' AND a.outcome = 'accepted' AND a.relayedAt IS NULL`, {
+          id,
+        })
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getOne();
+      if (!note) return 'not-owed';
+      await faultPoint('between-note-claim-and-signal');
+      const delivered = await deliver(note);
+      await refusingCaseRecordChanges(() =>
+        records.update(
+          { id },
+          delivered === 'signalled'
+            ? { relayedAt: () => 'now()' }
+            : { relayedAt: () => 'now()', outcome: 'refused' },
+        ),
+      );
+      return delivered;
+    });
+  }
+
+  /**
+   * A case's notes that are not in its timeline, oldest first: answered and still on their way to
+   * the workflow (accepted, no timeline entry yet), or answered and then refused because the
+   * workflow had completed before the relay reached it (refused, relayed).
+   */
+  notesInDelivery(escalationId: string): Promise<NoteInDelivery[]> {
+    return this.records
+      .createQueryBuilder('a')
+      .select([
+        'a.id',
+        'a.personId',
+        'a.agencyId',
+        'a.role',
+        'a.text',
+        'a.outcome',
+        'a.createdAt',
+        'a.relayedAt',
+      ])
+      .where(`a.escalationId = :escalationId AND a.kind = 'add-note'`, { escalationId })
+      .andWhere(
+        `((a.outcome = 'accepted' AND NOT EXISTS (SELECT 1 FROM escalation_event e WHERE e.action_id = a.id))` +
+          ` OR (a.outcome = 'refused' AND a.relayedAt IS NOT NULL))`,
+      )
+      .orderBy('a.createdAt', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .getMany();
   }
 
   /**

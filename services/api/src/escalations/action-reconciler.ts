@@ -1,20 +1,18 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { actionUpdates, type UpdateActionKind } from '@resolve/contracts';
-import { CLOSED_STATUSES, type Actor } from '@resolve/domain';
+import { CLOSED_STATUSES } from '@resolve/domain';
 import {
   ActionRecordsRepository,
-  DirectoryRepository,
   EscalationsRepository,
   PlanItemsRepository,
   type EscalationEntity,
   type UndeliveredAction,
 } from '@resolve/persistence';
-import type { AgencyRole, PartnershipRole } from '@resolve/protocols';
-import { actorFor, caseRoles, managesPractitioner, type Caller } from '../auth/caller';
 import { logger } from '../common/logger';
-import { EscalationQueriesService } from './escalation-queries.service';
 import { EscalationWorkflowGateway } from './escalation-workflow.gateway';
-import { RELAY_INTERVAL_MS } from './workflow-start-relay';
+import { NoteRelay } from './note-relay';
+import { RecordedActors } from './recorded-actor';
+import { RELAY_INTERVAL_MS } from './relay-interval';
 
 /** An action younger than this may still be on its way (its request is in flight): left alone. */
 export const RECONCILE_AFTER_MS = 60_000;
@@ -36,32 +34,29 @@ export type Reconciled =
 
 /**
  * Finishes what a crash of the API left between an action's record and its workflow. An action
- * is written `pending`, sent to its workflow, then marked with the answer; a note is claimed
- * (accepted) and then signalled. If the API dies in between, the record stays pending (the
- * update was perhaps accepted, perhaps never sent) or the note is claimed but perhaps never
- * signalled. At start-up and then every RELAY_INTERVAL_MS, for such records older than a minute:
+ * is written `pending`, sent to its workflow, then marked with the answer. If the API dies in
+ * between, the record stays pending (the update was perhaps accepted, perhaps never sent). At
+ * start-up and then every RELAY_INTERVAL_MS, for such records older than a minute:
  * - an update action: if the workflow's timeline has it, it is marked accepted; otherwise it is
  *   sent again under the same update id (Temporal de-duplicates updates by id, and the worker
  *   refuses an action id already applied) and marked with the answer;
- * - a note: if the workflow's history has its signal, it is marked accepted; otherwise it is
- *   claimed and signalled (Temporal does not de-duplicate signals; the history check, the claim
- *   and one reconciler at a time across replicas make sure it is signalled once).
+ * - a note still pending (its request died between its record and its claim): claimed and handed
+ *   to the note relay, or refused if the case has closed. A claimed note is the relay's alone
+ *   (note-relay.ts), which signals it once its answer is out.
  * So an action is applied exactly once, and no record stays pending.
  */
 @Injectable()
 export class ActionReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
-  /** Notes whose signal this process has seen in their history (not fetched again). */
-  private readonly signalled = new Set<string>();
 
   constructor(
     private readonly actions: ActionRecordsRepository,
     private readonly escalations: EscalationsRepository,
     private readonly planItems: PlanItemsRepository,
-    private readonly directory: DirectoryRepository,
     private readonly workflow: EscalationWorkflowGateway,
-    private readonly queries: EscalationQueriesService,
+    private readonly actors: RecordedActors,
+    private readonly notes: NoteRelay,
     @Inject(RELAY_INTERVAL_MS) private readonly intervalMs: number,
   ) {}
 
@@ -84,7 +79,6 @@ export class ActionReconciler implements OnApplicationBootstrap, OnApplicationSh
     try {
       await this.actions.reconcilingExclusively(async () => {
         for (const action of await this.actions.awaitingDelivery(olderThanMs, RECONCILE_WITHIN_MS)) {
-          if (this.signalled.has(action.id)) continue;
           try {
             const result = await this.reconcile(action);
             done.set(action.id, result);
@@ -131,7 +125,7 @@ export class ActionReconciler implements OnApplicationBootstrap, OnApplicationSh
       return 'found-applied';
     }
     const args = action.payload?.args;
-    const actor = await this.actorOf(action, row);
+    const actor = await this.actors.actorOf(action, row);
     if (applied === null || !actor || typeof args !== 'object' || args === null) {
       // No workflow, a person no longer in the partnership, or a record written before its
       // arguments were kept: it cannot be delivered as it was asked.
@@ -161,86 +155,20 @@ export class ActionReconciler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async reconcileNote(action: UndeliveredAction, row: EscalationEntity): Promise<Reconciled> {
-    if (await this.workflow.noteSignalled(row.workflowId, action.id)) {
-      if (action.outcome === 'pending') await this.actions.settle(action.id, 'accepted');
-      this.signalled.add(action.id);
-      return 'found-applied';
-    }
-    const actor = await this.actorOf(action, row);
-    if ((CLOSED_STATUSES as readonly string[]).includes(row.status) || !actor) {
-      await this.refuseNote(action);
+    // The row decides, as for the request: a closed case takes no more notes.
+    if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
+      await this.actions.settle(action.id, 'refused');
       return 'abandoned';
     }
-    // A retry of the request (same Idempotency-Key) that claimed it first signals it itself.
-    if (action.outcome === 'pending' && !(await this.actions.claimAcceptance(action.id))) return 'waiting';
-    // Signals are not de-duplicated: look again right before signalling. The request that
-    // claimed the note may still be in flight and its signal land after the first look (or sit
-    // buffered behind a workflow task, out of the history's sight); a second signal would add
-    // the note twice.
-    if (await this.workflow.noteReceived(row.workflowId, action.id)) {
-      this.signalled.add(action.id);
-      return 'found-applied';
-    }
-    const delivery = await this.workflow.addNote(row.workflowId, { actor, actionId: action.id });
-    if (delivery === 'closed') {
-      await this.actions.releaseNoteClaim(action.id, 'refused');
-      return 'abandoned';
-    }
-    this.signalled.add(action.id);
-    return 'delivered';
+    // A retry of the request (same Idempotency-Key) that claimed it first hands it to the relay itself.
+    if (!(await this.actions.claimAcceptance(action.id))) return 'waiting';
+    const relayed = await this.notes.relay(action.id);
+    return relayed === 'signalled' ? 'delivered' : relayed === 'refused' ? 'abandoned' : 'waiting';
   }
 
   private async refuse(action: UndeliveredAction): Promise<void> {
     await this.actions.settle(action.id, 'refused');
     // A refused plan's items go, as when the engine refuses it during the request.
     if (action.kind === 'agree-plan') await this.planItems.deleteUnlessAccepted(action.id);
-  }
-
-  private async refuseNote(action: UndeliveredAction): Promise<void> {
-    if (action.outcome === 'pending') await this.actions.settle(action.id, 'refused');
-    else await this.actions.releaseNoteClaim(action.id, 'refused');
-  }
-
-  /**
-   * The actor the API sent (or would have sent) with the action: the record's agency and role,
-   * with the person's roles on that side and line management as the directory has them now
-   * (what the worker checks). Null when the person is no longer in the case's partnership.
-   */
-  private async actorOf(action: UndeliveredAction, row: EscalationEntity): Promise<Actor | null> {
-    const found = await this.directory.callerByPersonId(action.personId);
-    if (!found || found.partnershipId !== row.partnershipId) return null;
-    const caller: Caller = {
-      personId: found.personId,
-      partnershipId: found.partnershipId,
-      agencyRoles: found.agencyRoles.map((r) => ({ agencyId: r.agencyId, role: r.role as AgencyRole })),
-      partnershipRoles: found.partnershipRoles as PartnershipRole[],
-    };
-    const parties = await this.queries.actingParties(row);
-    if (action.role === 'pending') return actorFor(caller, parties, 'agency');
-    if (action.agencyId === null) {
-      return {
-        personId: caller.personId,
-        agencyId: null,
-        role: action.role as PartnershipRole,
-        side: 'partnership',
-        heldRoles: caseRoles(caller),
-      };
-    }
-    const side =
-      action.agencyId === row.raisingAgencyId
-        ? 'raising'
-        : action.agencyId === row.receivingAgencyId
-          ? 'receiving'
-          : null;
-    if (!side) return null;
-    const manages = managesPractitioner(caller.personId, parties, side);
-    return {
-      personId: caller.personId,
-      agencyId: action.agencyId,
-      role: action.role as AgencyRole,
-      side,
-      heldRoles: caller.agencyRoles.filter((r) => r.agencyId === action.agencyId).map((r) => r.role),
-      ...(manages === undefined ? {} : { managesPractitioner: manages }),
-    };
   }
 }

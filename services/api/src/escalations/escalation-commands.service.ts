@@ -36,6 +36,7 @@ import { currentRequestId } from '../common/request-context';
 import type { RaiseEscalationDto } from './dto/raise-escalation.dto';
 import { EscalationQueriesService, knownProtocol } from './escalation-queries.service';
 import { EscalationWorkflowGateway, type ActionEnvelope } from './escalation-workflow.gateway';
+import { NoteRelay } from './note-relay';
 import { ProtocolCatalogue } from '../protocols/protocol-catalogue';
 
 export const IMMEDIATE_RISK_REMINDER =
@@ -156,6 +157,7 @@ export class EscalationCommandsService {
     private readonly workflow: EscalationWorkflowGateway,
     private readonly queries: EscalationQueriesService,
     private readonly catalogue: ProtocolCatalogue,
+    private readonly notes: NoteRelay,
   ) {}
 
   // ------------------------------------------------------------------------------------------
@@ -491,6 +493,13 @@ export class EscalationCommandsService {
     throw closedRefusal(row.status);
   }
 
+  /**
+   * A note is answered once its record and its claim are committed in Postgres, before its
+   * workflow has it (issue 16): the note relay signals it in the background, within milliseconds,
+   * and its record stays owed until the signal has gone, so a crash or Temporal being down delays
+   * the note but never loses it (note-relay.ts). Until the workflow projects it into the
+   * timeline, GET /escalations/:id lists it under `notesInDelivery`.
+   */
   private async addNote(row: EscalationEntity, envelope: ActionEnvelope) {
     const { actionId } = envelope;
     // A closed escalation takes no more notes. Its workflow may still be running for a moment
@@ -501,21 +510,15 @@ export class EscalationCommandsService {
       await recordingCase('outcome', () => this.actions.settle(actionId, 'refused'));
       throw closedRefusal(row.status);
     }
-    // Temporal does not de-duplicate signals: claim the record first, so a retry with the
-    // same Idempotency-Key does not add the note twice.
-    if (!(await recordingCase('note', () => this.actions.claimAcceptance(actionId))))
-      return { actionId, accepted: true };
-    let delivery;
-    try {
-      delivery = await this.workflow.addNote(row.workflowId, envelope);
-    } catch (err) {
-      await recordingCase('note', () => this.actions.releaseNoteClaim(actionId, 'pending'));
-      throw this.undelivered(row.id, 'add-note', err);
+    // Temporal does not de-duplicate signals: the claim (pending -> accepted, once) makes a retry
+    // with the same Idempotency-Key answer as the first request instead of adding the note twice.
+    if (!(await recordingCase('note', () => this.actions.claimAcceptance(actionId)))) {
+      // Refused by the relay after its answer (its workflow had completed): the retry says so.
+      if ((await this.actions.outcomeOf(actionId)) === 'refused') throw closedRefusal('closed');
     }
-    if (delivery === 'closed') {
-      await recordingCase('note', () => this.actions.releaseNoteClaim(actionId, 'refused'));
-      throw closedRefusal(row.status);
-    }
+    // The retry of a note still owed (Temporal was down) prompts its relay too; a note already
+    // relayed is left as it is.
+    this.notes.enqueue({ actionId, workflowId: row.workflowId, envelope });
     return { actionId, accepted: true };
   }
 

@@ -124,12 +124,13 @@ export class EscalationQueriesService {
 
   async get(caller: Caller, id: string) {
     const { row } = await this.visibleRow(caller, id);
-    const [events, planItems, notifications, correctionRecords] = await Promise.all([
+    const [events, planItems, notifications, correctionRecords, undeliveredNotes] = await Promise.all([
       this.timeline.forEscalation(id),
       this.planItems.forEscalation(id),
       // Delivery status of every email and SMS, for the timeline (no addresses: person ids only).
       this.timeline.notificationsOf(id),
       this.actions.correctionsOf(id),
+      this.actions.notesInDelivery(id),
     ]);
     // Corrections are entries of their own, shown beside what they correct (the original is kept).
     const corrections = correctionRecords.map((c) => ({
@@ -238,6 +239,19 @@ export class EscalationQueriesService {
         return corrected.length > 0 ? { ...event, corrections: corrected } : event;
       }),
       corrections,
+      // A note is answered once it is recorded, and enters the timeline once its workflow has it
+      // (in milliseconds, or after an outage): until then it is listed here, as its author wrote
+      // it. `refused`: the case closed before the note reached its workflow; it stays in the case
+      // record but not in the timeline.
+      notesInDelivery: undeliveredNotes.map((n) => ({
+        actionId: n.id,
+        at: n.createdAt,
+        personId: n.personId,
+        agencyId: n.agencyId,
+        role: n.role,
+        text: n.text,
+        delivery: n.outcome === 'accepted' ? 'on-its-way' : 'refused',
+      })),
       notifications,
     };
   }

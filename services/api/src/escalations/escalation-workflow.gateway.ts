@@ -5,7 +5,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, type Payload } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   actionUpdates,
   addNoteSignal,
@@ -89,7 +89,10 @@ export class EscalationWorkflowGateway {
     }
   }
 
-  /** Adds a note (a signal: Temporal does not de-duplicate these, the caller must). */
+  /**
+   * Adds a note (a signal: Temporal does not de-duplicate these; the note relay sends each once,
+   * and the workflow applies an action id once). 'closed': the workflow has completed.
+   */
   async addNote(workflowId: string, envelope: ActionEnvelope): Promise<'delivered' | 'closed'> {
     try {
       await this.temporal.workflow.getHandle(workflowId).signal(addNoteSignal, envelope);
@@ -114,34 +117,6 @@ export class EscalationWorkflowGateway {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;
     }
-  }
-
-  /**
-   * Whether a note's signal reached the workflow, asked so that a signal that has just arrived is
-   * seen too: first a query (Temporal answers it only once the workflow has handled every event
-   * it had received, including a signal still buffered behind a workflow task in flight, which
-   * a history read alone does not show yet), whose timeline may already have the note; then the
-   * history, which by then holds the signal. What the reconciler asks right before it signals.
-   */
-  async noteReceived(workflowId: string, actionId: string): Promise<boolean> {
-    if (await this.applied(workflowId, actionId)) return true;
-    return this.noteSignalled(workflowId, actionId);
-  }
-
-  /** Whether a note's signal for the action reached the workflow (in its history, applied or not yet). */
-  async noteSignalled(workflowId: string, actionId: string): Promise<boolean> {
-    const history = await this.temporal.workflow.getHandle(workflowId).fetchHistory();
-    const { payloadCodecs, payloadConverter } = this.temporal.options.loadedDataConverter;
-    for (const event of history.events ?? []) {
-      const signalled = event.workflowExecutionSignaledEventAttributes;
-      if (signalled?.signalName !== addNoteSignal.name) continue;
-      // Payloads are encrypted: decode them as the workflow's worker does, codecs in reverse.
-      let payloads = (signalled.input?.payloads ?? []) as Payload[];
-      for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-      const args = payloads[0] ? payloadConverter.fromPayload<{ actionId?: unknown }>(payloads[0]) : null;
-      if (args?.actionId === actionId) return true;
-    }
-    return false;
   }
 }
 

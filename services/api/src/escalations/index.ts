@@ -4,6 +4,8 @@ import { EscalationCommandsService } from './escalation-commands.service';
 import { EscalationQueriesService } from './escalation-queries.service';
 import { EscalationWorkflowGateway } from './escalation-workflow.gateway';
 import { EscalationsController } from './escalations.controller';
+import { NoteRelay } from './note-relay';
+import { RecordedActors } from './recorded-actor';
 import { WorkflowStartRelay } from './workflow-start-relay';
 
 /** Registered by app.ts, with the case repositories (common/repository.providers.ts) and TEMPORAL_CLIENT. */
@@ -14,6 +16,8 @@ export const ESCALATIONS_PROVIDERS = [
   EscalationQueriesService,
   EscalationCommandsService,
   WorkflowStartRelay,
+  RecordedActors,
+  NoteRelay,
   ActionReconciler,
 ];
 export { TEMPORAL_CLIENT } from './escalation-workflow.gateway';

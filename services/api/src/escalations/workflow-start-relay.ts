@@ -2,8 +2,9 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { logger } from '../common/logger';
 import { EscalationCommandsService } from './escalation-commands.service';
 
-/** Injection token: the relay's interval, from the validated configuration. */
-export const RELAY_INTERVAL_MS = Symbol('RELAY_INTERVAL_MS');
+import { RELAY_INTERVAL_MS } from './relay-interval';
+
+export { RELAY_INTERVAL_MS };
 
 /**
  * Finishes what a crash between "row written" and "workflow started" left: every few seconds,

@@ -39,6 +39,11 @@ export interface Stack {
   /** `Authorization` header value for a directory person. */
   as(personId: string): Promise<string>;
   http(): ReturnType<typeof request>;
+  /**
+   * Waits (up to 20 s) until every note answered so far is in its case's Postgres timeline: a
+   * note is answered once it is recorded, and the note relay signals it in the background.
+   */
+  notesInTimeline(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,6 +115,17 @@ export async function startStack(
     codec,
     as: async (personId) => `Bearer ${await issuer.mint(personId)}`,
     http: () => request(app.getHttpServer()),
+    async notesInTimeline() {
+      for (let i = 0; i < 200; i++) {
+        const [{ n }] = await db.dataSource.query(
+          `SELECT count(*)::int AS n FROM action_record a WHERE a.kind = 'add-note' AND a.outcome = 'accepted'
+              AND NOT EXISTS (SELECT 1 FROM escalation_event e WHERE e.action_id = a.id)`,
+        );
+        if (n === 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('answered notes are still not in their timelines after 20 s');
+    },
     async stop() {
       await app.close();
       await notifier.shutdown();
