@@ -123,11 +123,19 @@ async function main() {
     );
     await sleep(5000);
     console.log(`POST /escalations/:id/notes at ${RATE}/s for ${SECONDS} s over ${NOTE_TARGETS} escalations`);
+    // When each note was answered (wall clock, as Postgres's), to time its way to the workflow.
+    const answeredAt = new Map<string, number>();
     const note = await fixedRate(s, RATE, SECONDS, (i) =>
-      s.api.request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, {
-        token,
-        body: { text: `Bench note ${i}: spoke to the duty manager.` },
-      }),
+      s.api
+        .request('POST', `/escalations/${noteTargets[i % NOTE_TARGETS]}/notes`, {
+          token,
+          body: { text: `Bench note ${i}: spoke to the duty manager.` },
+        })
+        .then((r) => {
+          if (r.status === 200 && typeof r.body?.actionId === 'string')
+            answeredAt.set(r.body.actionId, Date.now());
+          return r;
+        }),
     );
     console.log(
       `  p50 ${fmt(note.latencyMs.p50)} ms, p99 ${fmt(note.latencyMs.p99)} ms, statuses ${JSON.stringify(note.statuses)}`,
@@ -154,6 +162,10 @@ async function main() {
       inWorkflows += snap.timeline.filter((e) => e.type === 'note-added').length;
     }
     console.log(`  notes in the workflows' own state: ${inWorkflows}; in Postgres: ${noted}`);
+    const delivery = await noteDelivery(s, answeredAt);
+    console.log(
+      `  answered -> signalled p50 ${fmt(delivery.signalledMs.p50)} / p99 ${fmt(delivery.signalledMs.p99)} ms; -> applied in the workflow p50 ${fmt(delivery.inWorkflowMs.p50)} / p99 ${fmt(delivery.inWorkflowMs.p99)} ms; -> in the Postgres timeline p50 ${fmt(delivery.inTimelineMs.p50)} / p99 ${fmt(delivery.inTimelineMs.p99)} ms`,
+    );
     const loadAfter = machine().load;
     const [{ history }] = await s.db.query(
       `SELECT count(*)::int AS history FROM escalation_event WHERE escalation_id = $1`,
@@ -178,6 +190,7 @@ async function main() {
         notesInTimelineAfterRun: noted,
         notesInWorkflowState: inWorkflows,
         notesSent: note.requests + 20,
+        delivery,
       },
       target: {
         p99Ms: TARGET_P99_MS,
@@ -210,12 +223,51 @@ Target p99 ≤ ${TARGET_P99_MS} ms at ${RATE} req/s: GET **${result.target.readM
 CPU seconds per phase (${SECONDS} s each): GET ${JSON.stringify(read.cpuSeconds)}; POST notes ${JSON.stringify(note.cpuSeconds)}.
 
 Notes afterwards: ${note.requests + 20} sent (with the warm-up), ${inWorkflows} in the workflows' state, ${noted} in the Postgres timeline (escalation_event).
+
+A note is answered once recorded; the relay signals it in the background. From each note's answer (ms, ${delivery.notes} notes answered 200${delivery.missing ? `; ${delivery.missing} not yet in a timeline, left out` : ''}):
+
+| to | p50 | p99 | max |
+| --- | --- | --- | --- |
+| signalled and marked (action_record.relayed_at) | ${fmt(delivery.signalledMs.p50)} | ${fmt(delivery.signalledMs.p99)} | ${fmt(delivery.signalledMs.max)} |
+| applied in the workflow (its timeline entry's workflow time) | ${fmt(delivery.inWorkflowMs.p50)} | ${fmt(delivery.inWorkflowMs.p99)} | ${fmt(delivery.inWorkflowMs.max)} |
+| in the Postgres timeline (the projection's audit row) | ${fmt(delivery.inTimelineMs.p50)} | ${fmt(delivery.inTimelineMs.p99)} | ${fmt(delivery.inTimelineMs.max)} |
 `;
     writeResults(args.out ?? (TEMPORAL === 'dev' ? 'api-latency' : `api-latency-${TEMPORAL}`), result, md);
     console.log(md);
   } finally {
     await s.stop();
   }
+}
+
+/**
+ * How long each answered note took to reach its workflow (issue 16): from the answer to its mark
+ * (relayed_at: the signal went), to the workflow's time of applying it (its timeline entry's
+ * `at`), and to the commit of the projection that wrote it to Postgres (the timeline's audit row,
+ * which fingerprints the entry's seq). One clock: client, API and Postgres share the machine.
+ */
+async function noteDelivery(s: Stack, answeredAt: Map<string, number>) {
+  const rows = (await s.db.query(
+    `SELECT a.id,
+            extract(epoch FROM a.relayed_at) * 1000 AS relayed,
+            extract(epoch FROM e.at) * 1000 AS applied,
+            (SELECT extract(epoch FROM min(l.at)) * 1000 FROM audit_log l
+              WHERE l.escalation_id = e.escalation_id AND l.action = 'case-record.timeline'
+                AND l.detail -> 'fingerprints' ? e.seq::text) AS projected
+       FROM action_record a LEFT JOIN escalation_event e ON e.action_id = a.id
+      WHERE a.id = ANY($1::uuid[])`,
+    [[...answeredAt.keys()]],
+  )) as { id: string; relayed: number | null; applied: number | null; projected: number | null }[];
+  const since = (r: { id: string }, t: number | null) =>
+    t === null ? null : Number(t) - answeredAt.get(r.id)!;
+  const of = (pick: (r: (typeof rows)[number]) => number | null) =>
+    summarise(rows.map(pick).filter((v): v is number => v !== null));
+  return {
+    notes: answeredAt.size,
+    missing: rows.filter((r) => r.projected === null).length,
+    signalledMs: of((r) => since(r, r.relayed)),
+    inWorkflowMs: of((r) => since(r, r.applied)),
+    inTimelineMs: of((r) => since(r, r.projected)),
+  };
 }
 
 main().then(

@@ -367,9 +367,10 @@ export class ActionRecordsRepository {
       await refusingCaseRecordChanges(() =>
         records.update(
           { id },
+          // The instant the relay was done (clock_timestamp: now() is the transaction's start).
           delivered === 'signalled'
-            ? { relayedAt: () => 'now()' }
-            : { relayedAt: () => 'now()', outcome: 'refused' },
+            ? { relayedAt: () => 'clock_timestamp()' }
+            : { relayedAt: () => 'clock_timestamp()', outcome: 'refused' },
         ),
       );
       return delivered;
