@@ -5,8 +5,11 @@
  *
  *   node -r ./infra/runtime/register.js bench/memory.ts [--n 10000] [--rate 18]
  *     [--temporal dev|production] [--settle-wait 0] [--every 5] [--probe] [--snapshots]
- *     [--out name]
+ *     [--raise-minutes M] [--out name]
  *
+ * --raise-minutes M: stop sending raises after M minutes even if fewer than N have gone, then
+ * settle and sample as usual (the result says how many were raised). For a session with a
+ * fixed end: N = 50,000 takes 46 minutes at 18/s on a quiet machine and much longer on a busy one.
  * --settle-wait S: once every escalation sleeps, wait S more seconds before the loaded sample, so
  * that heap the processes grew into during the burst of raises (and V8 has not yet handed back)
  * is told apart from memory that stays with the open escalations. Every process's VmRSS is also
@@ -50,6 +53,7 @@ const C = num(args, 'concurrency', 8);
 const TEMPORAL = temporalChoice(args);
 const SETTLE_WAIT = num(args, 'settle-wait', 0);
 const EVERY = num(args, 'every', 5);
+const RAISE_MINUTES = num(args, 'raise-minutes', 0);
 const PROBE = args.probe === 'true' || args.snapshots === 'true';
 const SNAPSHOTS = args.snapshots === 'true';
 const TARGET_GROWTH_MIB = 50;
@@ -256,7 +260,13 @@ async function main() {
     let raised = 0;
     let failed = 0;
     const pending: Promise<void>[] = [];
+    let sent = 0;
     for (let i = 0; i < N; i++) {
+      if (RAISE_MINUTES > 0 && Date.now() - t0 > RAISE_MINUTES * 60_000) {
+        log(`  --raise-minutes ${RAISE_MINUTES} reached: ${i} of ${N} sent; no more raises`);
+        break;
+      }
+      sent = i + 1;
       const at = t0 + (i * 1000) / RATE;
       while (Date.now() < at || inFlight >= C) await sleep(Math.max(1, Math.min(20, at - Date.now())));
       inFlight += 1;
@@ -303,7 +313,7 @@ async function main() {
       benchmark: 'memory',
       at: new Date().toISOString(),
       commit: gitCommit(),
-      command: `${process.env.WORKER_MAX_CACHED_WORKFLOWS ? `WORKER_MAX_CACHED_WORKFLOWS=${process.env.WORKER_MAX_CACHED_WORKFLOWS} ` : ''}node -r ./infra/runtime/register.js bench/memory.ts --n ${N} --rate ${RATE} --concurrency ${C} --temporal ${TEMPORAL}${SETTLE_WAIT ? ` --settle-wait ${SETTLE_WAIT}` : ''}${PROBE ? (SNAPSHOTS ? ' --snapshots' : ' --probe') : ''}${args.out ? ` --out ${args.out}` : ''}`,
+      command: `${process.env.WORKER_MAX_CACHED_WORKFLOWS ? `WORKER_MAX_CACHED_WORKFLOWS=${process.env.WORKER_MAX_CACHED_WORKFLOWS} ` : ''}node -r ./infra/runtime/register.js bench/memory.ts --n ${N} --rate ${RATE} --concurrency ${C} --temporal ${TEMPORAL}${SETTLE_WAIT ? ` --settle-wait ${SETTLE_WAIT}` : ''}${RAISE_MINUTES ? ` --raise-minutes ${RAISE_MINUTES}` : ''}${PROBE ? (SNAPSHOTS ? ' --snapshots' : ' --probe') : ''}${args.out ? ` --out ${args.out}` : ''}`,
       machine: { ...machine(), loadAtStart, quietWait: quiet },
       setup: {
         temporal: temporalLabel(TEMPORAL),
@@ -314,6 +324,9 @@ async function main() {
         baseline: `after a warm-up of 20 escalations raised, read and withdrawn: ${openAtBaseline} open`,
         measurement: `median VmRSS of 15 (baseline) / 30 (loaded) one-second samples; loaded sampled ${SETTLE_WAIT} s after all were asleep`,
         settleWaitSeconds: SETTLE_WAIT,
+        planned: N,
+        sent,
+        stoppedByRaiseMinutes: sent < N,
         raised,
         failed,
         raiseSeconds,
