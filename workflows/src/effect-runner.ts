@@ -6,6 +6,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   SEARCH_ATTRIBUTES,
   TASK_QUEUES,
@@ -127,6 +128,19 @@ const notifier = proxyActivities<NotifierActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+/**
+ * Since the patch `publish-changes-only`, a publication upserts only the search attributes that
+ * changed since the last one, and the memo only when its summary changed. Before it, every
+ * projection (each note, each acknowledgement) upserted all nine attributes and the memo: two
+ * more commands and history events per change, and a visibility write by the server each time,
+ * for values that mostly stood still. Runs recorded before it replay the upserts as they made them.
+ */
+export const PUBLISH_CHANGES_ONLY = 'publish-changes-only';
+
+/** A search attribute's value as compared between publications (a Date by its instant). */
+const shown = (value: unknown): string =>
+  value instanceof Date ? `date:${value.toISOString()}` : JSON.stringify(value ?? null);
+
 /** Each effect keeps the id of the request (or timer) that caused it, for the notifier's logs. */
 export type Queued = Effect & { correlationId?: string };
 type QueuedNotice = Extract<Queued, { type: 'notify' }>;
@@ -145,6 +159,9 @@ export class EffectRunner {
   published = 0;
   /** Notifications scheduled in the background and not yet answered by the notifier. */
   notifying = 0;
+  /** What the last publication set: the search attributes by name, and the memo's summary. */
+  private readonly shownAttributes = new Map<string, string>();
+  private shownSummary?: string;
 
   constructor(
     private readonly protocol: Protocol,
@@ -176,7 +193,7 @@ export class EffectRunner {
 
   async publish(): Promise<void> {
     const { state, protocol } = this;
-    upsertSearchAttributes([
+    const attributes = [
       { key: SEARCH_ATTRIBUTES.partnership, value: state.partnershipId },
       { key: SEARCH_ATTRIBUTES.protocol, value: state.protocolId },
       { key: SEARCH_ATTRIBUTES.tier, value: state.tier.number },
@@ -189,10 +206,24 @@ export class EffectRunner {
         key: SEARCH_ATTRIBUTES.nextDeadline,
         value: state.tier.dueAt && !state.tier.metAt && !isClosed(state) ? new Date(state.tier.dueAt) : null,
       },
-    ]);
-    upsertMemo({
-      summary: `${state.reference}: ${protocol.title}, tier ${state.tier.number} (${currentTier(protocol, state).title}), ${state.status}`,
-    });
+    ] as SearchAttributeUpdatePair[];
+    const summary = `${state.reference}: ${protocol.title}, tier ${state.tier.number} (${currentTier(protocol, state).title}), ${state.status}`;
+    const changed = attributes.filter((a) => this.shownAttributes.get(a.key.name) !== shown(a.value));
+    const memoChanged = summary !== this.shownSummary;
+    // Asked only where the two paths part, when something stood still: the first publication
+    // (everything new) is the same on both, so a raise records no extra marker, which would cost
+    // an event and a visibility write of its own (the SDK upserts TemporalChangeVersion with it).
+    if ((changed.length < attributes.length || !memoChanged) && patched(PUBLISH_CHANGES_ONLY)) {
+      if (changed.length > 0) upsertSearchAttributes(changed);
+      if (memoChanged) upsertMemo({ summary });
+    } else {
+      upsertSearchAttributes(attributes);
+      upsertMemo({ summary });
+    }
+    // Kept on both paths, so that a run recorded before the patch knows what it last showed when
+    // it takes the new path.
+    for (const a of attributes) this.shownAttributes.set(a.key.name, shown(a.value));
+    this.shownSummary = summary;
     const target = this.changes;
     await bookkeeping().recordProjection(state);
     this.published = target;

@@ -5,6 +5,8 @@ import {
   actionUpdates,
   ESCALATION_WORKFLOW_TYPE,
   escalationWorkflowId,
+  SEARCH_ATTRIBUTE_KEYS,
+  SEARCH_ATTRIBUTES,
   snapshotQuery,
   TASK_QUEUES,
   type NotifyRequest,
@@ -142,6 +144,26 @@ describe('escalationWorkflow (time-skipping)', () => {
       expect(after.status).toBe('resolved');
       const result = await handle.result();
       expect(result.summary.status).toBe('resolved');
+
+      // Since `publish-changes-only`, only the first publication upserts every search attribute;
+      // later ones upsert what changed (the partial resolve, which changes none of them, upserts
+      // nothing), and the merged attributes still follow the case.
+      const { events } = await handle.fetchHistory();
+      const upserted = (events ?? [])
+        .map((e) =>
+          Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+        )
+        .filter((keys) => keys.length > 0 && !keys.includes('TemporalChangeVersion'));
+      expect(upserted[0]).toHaveLength(SEARCH_ATTRIBUTE_KEYS.length);
+      expect(upserted.slice(1).map((keys) => keys.sort())).toEqual([
+        ['ResolveBreaches', 'ResolveNextDeadline', 'ResolveTier'],
+        ['ResolveNextDeadline', 'ResolveStatus'],
+      ]);
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      expect(attributes.get(SEARCH_ATTRIBUTES.status)).toBe('resolved');
+      expect(attributes.get(SEARCH_ATTRIBUTES.tier)).toBe(2);
+      expect(attributes.get(SEARCH_ATTRIBUTES.breaches)).toBe(1);
+      expect(attributes.get(SEARCH_ATTRIBUTES.partnership)).toBe(input.partnershipId);
     });
   });
   it('carries on while the notifier is down: the deadline is set and an action answers, and the notices follow once it is back', async () => {
