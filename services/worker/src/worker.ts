@@ -45,7 +45,11 @@ export interface EscalationWorkerOptions {
  * 10,000 open escalations took the worker from 400 MB to 1.4 GB. An escalation sleeps for hours
  * or days between tasks; keeping it cached saves only a replay of its short history (a few
  * milliseconds) when its timer fires. A busy partnership whose escalations wake often can raise
- * it (WORKER_MAX_CACHED_WORKFLOWS).
+ * it (WORKER_MAX_CACHED_WORKFLOWS). What one cached escalation costs depends on the modules
+ * its workflow code evaluates per workflow: 1.7 MB while the protocol libraries were copied into
+ * each (a cache of 2,500 held 4.5 GB); about 140 KB of the workflow thread's heap (~350 KB of the
+ * process's RSS) now that they are shared (libs/temporal SHARED_WORKFLOW_MODULES; 2026-12-06,
+ * cache 1,000 against 100 at 3,000 open, docs/performance.md §4).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
