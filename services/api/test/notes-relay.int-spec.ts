@@ -211,12 +211,61 @@ describe('Notes answered once recorded and relayed to their workflow', () => {
     expect(await signalsOf(workflowId, noteId)).toBe(1);
   });
 
+  it('relays owed notes a batch at a time: one whose signal fails stays owed, the rest are marked', async () => {
+    const { id, workflowId } = await raise();
+    // Temporal refuses every signal while the notes are answered: all five stay owed.
+    jest.spyOn(gateway, 'addNote').mockRejectedValue(processDied());
+    const noteIds: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const res = await post(id, 'notes', { text: `Batch note ${i}.` });
+      expect(res.status).toBe(200);
+      noteIds.push(res.body.actionId);
+    }
+    await relay.drained();
+    jest.restoreAllMocks();
+    for (const noteId of noteIds) expect((await recordOf(noteId)).relayed_at).toBeNull();
+
+    // The sweep takes them in one batch; the third's signal fails, the others go side by side.
+    const failing = noteIds[2];
+    const real = gateway.addNote.bind(gateway);
+    jest
+      .spyOn(gateway, 'addNote')
+      .mockImplementation((wf, envelope) =>
+        envelope.actionId === failing ? Promise.reject(processDied()) : real(wf, envelope),
+      );
+    const batches = jest.spyOn(actions, 'relayingNotes');
+    const done = await relay.sweep(0);
+    const holding = batches.mock.calls.filter(([ids]) => ids.includes(noteIds[0]));
+    expect(holding).toHaveLength(1);
+    expect(holding[0][0]).toEqual(expect.arrayContaining(noteIds));
+    expect(noteIds.map((noteId) => done.get(noteId))).toEqual([
+      'signalled',
+      'signalled',
+      'failed',
+      'signalled',
+      'signalled',
+    ]);
+    expect((await recordOf(failing)).relayed_at).toBeNull();
+    for (const noteId of noteIds.filter((n) => n !== failing)) {
+      expect((await recordOf(noteId)).relayed_at).toBeInstanceOf(Date);
+      expect(await projectedTimes(noteId)).toBe(1);
+    }
+
+    // The failed one is still owed: the next sweep delivers it, and nothing else twice.
+    jest.restoreAllMocks();
+    expect((await relay.sweep(0)).get(failing)).toBe('signalled');
+    for (const noteId of noteIds) {
+      expect(await projectedTimes(noteId)).toBe(1);
+      expect(await signalsOf(workflowId, noteId)).toBe(1);
+    }
+  });
+
   it('applies a note once when the relay signals it again after dying between its signal and its mark', async () => {
     const { id, workflowId } = await raise();
-    // The signal goes; the process dies before the mark commits (the transaction rolls back).
-    const realRelaying = actions.relayingNote.bind(actions);
-    jest.spyOn(actions, 'relayingNote').mockImplementationOnce((noteId, deliver) =>
-      realRelaying(noteId, async (note) => {
+    // The signal goes; the process dies before the mark commits (the note is never marked).
+    const realRelaying = actions.relayingNotes.bind(actions);
+    jest.spyOn(actions, 'relayingNotes').mockImplementationOnce((noteIds, deliver) =>
+      realRelaying(noteIds, async (note) => {
         await deliver(note);
         throw processDied();
       }),

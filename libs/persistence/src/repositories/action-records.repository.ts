@@ -35,8 +35,12 @@ export type UndeliveredAction = Pick<
 /** A note the relay owes its workflow: who wrote it, as which agency and role, on which case. */
 export type OwedNote = Pick<ActionRecordEntity, 'id' | 'escalationId' | 'personId' | 'agencyId' | 'role'>;
 
-/** What became of a note the relay took: signalled, refused (its workflow had completed), or not owed. */
-export type NoteRelayed = 'signalled' | 'closed' | 'not-owed';
+/**
+ * What became of a note the relay took: signalled, refused (its workflow had completed), not owed
+ * (relayed already, or being relayed elsewhere), or failed (`deliver` threw: still owed).
+ */
+export type NoteRelayed =
+  { result: 'signalled' | 'closed' | 'not-owed' } | { result: 'failed'; error: unknown };
 
 /** A note of a case that is not in its timeline: on its way to the workflow, or refused after its answer. */
 export type NoteInDelivery = Pick<
@@ -339,42 +343,63 @@ export class ActionRecordsRepository {
   }
 
   /**
-   * Relays one owed note: locks its record (FOR UPDATE SKIP LOCKED, so one relay at a time across
-   * API replicas, and a note another relay is signalling right now is left to it), hands it to
-   * `deliver`, and marks the record with what came of it in the same transaction: relayed
-   * (signalled), or refused and relayed (its workflow had completed). When `deliver` throws
-   * (Temporal unreachable), nothing changes and the note stays owed. 'not-owed': the note is
-   * relayed already, refused, or being relayed elsewhere.
+   * Relays a batch of owed notes in one transaction: locks their records with one statement (FOR
+   * UPDATE SKIP LOCKED, so one relay at a time across API replicas, and a note another relay is
+   * signalling right now is left to it), hands each to `deliver` side by side, and marks what came
+   * of them with one statement per result: relayed (signalled), or refused and relayed (its
+   * workflow had completed). A note whose `deliver` throws (Temporal unreachable) is not marked and
+   * stays owed; if the mark itself fails, the whole batch stays owed (the workflow applies a note
+   * signalled twice once). One lock and one mark per batch, not per note: the relay holds one
+   * database connection for the batch instead of one per note in flight (docs/performance.md §3).
    */
-  async relayingNote(
-    id: string,
+  async relayingNotes(
+    ids: readonly string[],
     deliver: (note: OwedNote) => Promise<'signalled' | 'closed'>,
-  ): Promise<NoteRelayed> {
-    return this.dataSource.transaction(async (manager) => {
+  ): Promise<Map<string, NoteRelayed>> {
+    const outcomes = new Map<string, NoteRelayed>(ids.map((id) => [id, { result: 'not-owed' }]));
+    if (ids.length === 0) return outcomes;
+    await this.dataSource.transaction(async (manager) => {
       const records = manager.getRepository(ActionRecordEntity);
-      const note = await records
+      const notes = await records
         .createQueryBuilder('a')
         .select(['a.id', 'a.escalationId', 'a.personId', 'a.agencyId', 'a.role'])
-        .where(`a.id = :id AND a.kind = 'add-note' AND a.outcome = 'accepted' AND a.relayedAt IS NULL`, {
-          id,
-        })
+        .where(
+          `a.id IN (:...ids) AND a.kind = 'add-note' AND a.outcome = 'accepted' AND a.relayedAt IS NULL`,
+          {
+            ids,
+          },
+        )
         .setLock('pessimistic_write')
         .setOnLocked('skip_locked')
-        .getOne();
-      if (!note) return 'not-owed';
+        .getMany();
+      if (notes.length === 0) return;
       await faultPoint('between-note-claim-and-signal');
-      const delivered = await deliver(note);
-      await refusingCaseRecordChanges(() =>
-        records.update(
-          { id },
-          // The instant the relay was done (clock_timestamp: now() is the transaction's start).
-          delivered === 'signalled'
-            ? { relayedAt: () => 'clock_timestamp()' }
-            : { relayedAt: () => 'clock_timestamp()', outcome: 'refused' },
-        ),
-      );
-      return delivered;
+      const delivered = await Promise.allSettled(notes.map((note) => deliver(note)));
+      const signalled: string[] = [];
+      const closed: string[] = [];
+      notes.forEach((note, i) => {
+        const settled = delivered[i];
+        if (settled.status === 'rejected') {
+          outcomes.set(note.id, { result: 'failed', error: settled.reason });
+          return;
+        }
+        (settled.value === 'signalled' ? signalled : closed).push(note.id);
+      });
+      // The instant the relay was done (clock_timestamp: now() is the transaction's start).
+      if (signalled.length > 0) {
+        await refusingCaseRecordChanges(() =>
+          records.update({ id: In(signalled) }, { relayedAt: () => 'clock_timestamp()' }),
+        );
+      }
+      if (closed.length > 0) {
+        await refusingCaseRecordChanges(() =>
+          records.update({ id: In(closed) }, { relayedAt: () => 'clock_timestamp()', outcome: 'refused' }),
+        );
+      }
+      for (const id of signalled) outcomes.set(id, { result: 'signalled' });
+      for (const id of closed) outcomes.set(id, { result: 'closed' });
     });
+    return outcomes;
   }
 
   /**

@@ -5,8 +5,13 @@ import { EscalationWorkflowGateway, type ActionEnvelope } from './escalation-wor
 import { RecordedActors } from './recorded-actor';
 import { RELAY_INTERVAL_MS } from './relay-interval';
 
-/** Notes signalled at once by one API process: the relay holds a database connection for each. */
-const RELAY_CONCURRENCY = 4;
+/**
+ * Notes one transaction relays at most: their signals go side by side, under one lock statement
+ * and one mark. Batches in flight at once, from this process's queue: each holds one database
+ * connection (of the API's pool of 10) while its signals are out.
+ */
+export const RELAY_BATCH = 50;
+const RELAY_BATCHES_AT_ONCE = 2;
 /** A note younger than this is left to the process that answered it (its queue signals it in milliseconds). */
 export const SWEEP_AFTER_MS = 2_000;
 /** Older notes are not looked at again: a week covers any outage the API could sit through. */
@@ -33,11 +38,12 @@ class WorkflowNotStarted extends Error {}
  * its record and claim are committed in Postgres; from then on it is owed to its workflow until
  * its record's `relayed_at` is set. Two ways get it there:
  * - this process's queue, which the answering request fills: the signal goes within
- *   milliseconds of the answer, at most RELAY_CONCURRENCY at a time;
+ *   milliseconds of the answer, in batches of up to RELAY_BATCH notes (what queued while the
+ *   previous batches were out), at most RELAY_BATCHES_AT_ONCE batches at a time;
  * - the sweep, at start-up and every RELAY_INTERVAL_MS, of the notes still owed after
  *   SWEEP_AFTER_MS: what a crash of the answering process, or Temporal being down, left.
  * Each note is signalled inside a transaction that holds its record's row lock (FOR UPDATE SKIP
- * LOCKED), and marked relayed in it, so two relays (this queue and a sweep, or two replicas) never
+ * LOCKED, one statement for the batch), and marked relayed in it, so two relays (this queue and a sweep, or two replicas) never
  * signal it at once, and a relayed note is never signalled again. A crash between the signal and
  * the commit of the mark leaves the note owed and signals it twice: the workflow applies an action
  * id once (patch `notes-once`, and the worker's authorisation, which refuses an id already applied).
@@ -84,10 +90,13 @@ export class NoteRelay implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private pump(): void {
-    while (this.active < RELAY_CONCURRENCY && this.queue.length > 0) {
-      const note = this.queue.shift()!;
+    while (this.active < RELAY_BATCHES_AT_ONCE && this.queue.length > 0) {
+      const batch = this.queue.splice(0, RELAY_BATCH);
       this.active += 1;
-      void this.relay(note.actionId, note).finally(() => {
+      void this.relayBatch(
+        batch.map((note) => note.actionId),
+        batch,
+      ).finally(() => {
         this.active -= 1;
         this.pump();
         if (this.queue.length === 0 && this.active === 0) {
@@ -98,51 +107,75 @@ export class NoteRelay implements OnApplicationBootstrap, OnApplicationShutdown 
     }
   }
 
+  /** Relays one note (the reconciler's way in): as relayBatch, for a batch of one. */
+  async relay(actionId: string): Promise<NoteRelayResult> {
+    return (await this.relayBatch([actionId])).get(actionId)!;
+  }
+
   /**
-   * Relays one note: signals it (with the answering request's envelope when there is one, else
-   * its actor rebuilt from the record) and marks it. Never throws: a note that could not be
-   * signalled stays owed, for the next sweep.
+   * Relays a batch of notes: signals each (with the answering request's envelope when there is
+   * one, else its actor rebuilt from the record) and marks them. Never throws: a note that could
+   * not be signalled stays owed, for the next sweep.
    */
-  async relay(actionId: string, queued?: QueuedNote): Promise<NoteRelayResult> {
-    let escalationId: string | undefined;
+  private async relayBatch(
+    actionIds: string[],
+    queued: QueuedNote[] = [],
+  ): Promise<Map<string, NoteRelayResult>> {
+    const handedOver = new Map(queued.map((note) => [note.actionId, note]));
+    const escalationOf = new Map<string, string>();
+    const done = new Map<string, NoteRelayResult>();
     try {
-      const result = await this.actions.relayingNote(actionId, async (note) => {
-        escalationId = note.escalationId;
-        const { workflowId, envelope } = queued ?? (await this.fromRecord(note));
+      const outcomes = await this.actions.relayingNotes(actionIds, async (note) => {
+        escalationOf.set(note.id, note.escalationId);
+        const { workflowId, envelope } = handedOver.get(note.id) ?? (await this.fromRecord(note));
         if (!envelope) return 'closed';
         return (await this.workflow.addNote(workflowId, envelope)) === 'closed' ? 'closed' : 'signalled';
       });
-      if (result === 'closed') {
-        logger.warn(
-          'note refused after its answer: its workflow had completed, or its author left the partnership',
-          {
-            escalationId,
-            actionId,
-          },
-        );
+      for (const [actionId, outcome] of outcomes) {
+        const escalationId = escalationOf.get(actionId);
+        if (outcome.result === 'failed') {
+          this.warnNotSignalled(actionId, escalationId, outcome.error);
+          done.set(actionId, 'failed');
+        } else if (outcome.result === 'closed') {
+          logger.warn(
+            'note refused after its answer: its workflow had completed, or its author left the partnership',
+            { escalationId, actionId },
+          );
+          done.set(actionId, 'refused');
+        } else {
+          done.set(actionId, outcome.result);
+        }
       }
-      return result === 'closed' ? 'refused' : result;
     } catch (err) {
-      logger.warn('note relay could not signal a note yet', {
-        escalationId,
-        actionId,
-        error:
-          err instanceof WorkflowNotStarted ? 'workflow not started yet' : String((err as Error).message),
-      });
-      return 'failed';
+      // The lock or the mark failed (Postgres unreachable): nothing is marked, all stay owed.
+      for (const actionId of actionIds) {
+        this.warnNotSignalled(actionId, escalationOf.get(actionId), err);
+        done.set(actionId, 'failed');
+      }
     }
+    return done;
   }
 
-  /** One pass over the notes still owed; what became of each, by id. */
+  private warnNotSignalled(actionId: string, escalationId: string | undefined, err: unknown): void {
+    logger.warn('note relay could not signal a note yet', {
+      escalationId,
+      actionId,
+      error: err instanceof WorkflowNotStarted ? 'workflow not started yet' : String((err as Error)?.message),
+    });
+  }
+
+  /** One pass over the notes still owed, a batch at a time; what became of each, by id. */
   async sweep(olderThanMs = SWEEP_AFTER_MS): Promise<Map<string, NoteRelayResult>> {
     const done = new Map<string, NoteRelayResult>();
     if (this.sweeping) return done;
     this.sweeping = true;
     try {
-      for (const id of await this.actions.notesOwed(olderThanMs, RELAY_WITHIN_MS)) {
-        const result = await this.relay(id);
-        done.set(id, result);
-        if (result === 'signalled') logger.info('note relay delivered an owed note', { actionId: id });
+      const owed = await this.actions.notesOwed(olderThanMs, RELAY_WITHIN_MS);
+      for (let i = 0; i < owed.length; i += RELAY_BATCH) {
+        for (const [id, result] of await this.relayBatch(owed.slice(i, i + RELAY_BATCH))) {
+          done.set(id, result);
+          if (result === 'signalled') logger.info('note relay delivered an owed note', { actionId: id });
+        }
       }
     } catch (err) {
       logger.warn('note relay sweep failed', { error: String((err as Error).message) });
