@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { EscalationWorkflowGateway } from '../src/escalations/escalation-workflow.gateway';
+import { NoteRelay } from '../src/escalations/note-relay';
 import { person, raiseBody } from './support/harness';
 import {
   dateParts,
@@ -360,6 +362,51 @@ describe('Web service in a browser, with accessibility checks', () => {
     await check(page, 'case-correction');
   });
 
+  it('lists a note on its way, then refused when its case closed first, accessibly', async () => {
+    const as = async () => web.stack.as(raiser);
+    const raised = await web.stack
+      .http()
+      .post('/escalations')
+      .set('Authorization', await as())
+      .send(raiseBody(S, 'SEF-BRW-0005'))
+      .expect(201);
+    const id = raised.body.id as string;
+    // Temporal refuses the relay's signal: the note is answered and saved, and stays owed.
+    const gateway = web.stack.app.get(EscalationWorkflowGateway);
+    const relay = web.stack.app.get(NoteRelay);
+    const refusing = jest.spyOn(gateway, 'addNote').mockRejectedValue(new Error('Temporal unreachable'));
+    await web.stack
+      .http()
+      .post(`/escalations/${id}/notes`)
+      .set('Authorization', await as())
+      .send({ text: 'Left a message for the school nurse.' })
+      .expect(200);
+    await relay.drained();
+    refusing.mockRestore();
+
+    const page = await newPage();
+    await signIn(page, raiser, `${base}/cases/${id}`);
+    await waitTitle(page, 'Case SEF-BRW-0005 - Resolve');
+    const inDelivery = page.locator('.app-notes-in-delivery');
+    await waitText(inDelivery, 'Left a message for the school nurse.');
+    expect(await inDelivery.innerText()).toContain('On its way');
+    await check(page, 'case-note-in-delivery');
+
+    // The case closes, its workflow completes, and only then does the relay reach the note.
+    await web.stack
+      .http()
+      .post(`/escalations/${id}/withdraw`)
+      .set('Authorization', await as())
+      .send({ reason: 'Resolved at the strategy meeting.' })
+      .expect(200);
+    await web.stack.env.client.workflow.getHandle(raised.body.workflow.id).result();
+    expect([...(await relay.sweep(0)).values()]).toContain('refused');
+    await page.reload();
+    await waitText(inDelivery, 'Not added: the case had closed');
+    expect(await inDelivery.innerText()).toContain('Left a message for the school nurse.');
+    await check(page, 'case-note-refused');
+  });
+
   it('checked every page, and no URL carried personal details', () => {
     expect([...checked].sort()).toEqual(
       [
@@ -388,6 +435,8 @@ describe('Web service in a browser, with accessibility checks', () => {
         'complete-step-check',
         'case-step-done',
         'case-correction',
+        'case-note-in-delivery',
+        'case-note-refused',
       ].sort(),
     );
     for (const url of urls) expect(url).not.toMatch(/Browsertestchild|threshold/i);

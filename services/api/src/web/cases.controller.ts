@@ -289,6 +289,13 @@ export class CasesController {
           })),
         };
       }),
+      // Notes answered and not yet in the timeline (docs/performance.md §3), as their authors wrote them.
+      notesInDelivery: view.notesInDelivery.map((n) => ({
+        at: n.at,
+        who: `${names.person(n.personId)}${n.agencyId ? `, ${names.agency(n.agencyId)}` : ''}`,
+        text: n.text,
+        refused: n.delivery === 'refused',
+      })),
       steps: (view.steps ?? []).map((s) => ({
         ...s,
         owner:
