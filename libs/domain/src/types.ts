@@ -40,6 +40,16 @@ export const CLOSED_STATUSES: readonly EscalationStatus[] = [
   'closed-with-outcome',
 ];
 
+/**
+ * Whether a case with this status takes a new note: a closed case takes none, its record is
+ * complete. The engine applies a note whatever the status (a note answered just before the case
+ * closed can reach a workflow still sending its closing notices), so this is asked of the case's
+ * row: by the API before it answers a note, and by pages before they offer one.
+ */
+export function takesNewNotes(status: string): boolean {
+  return !(CLOSED_STATUSES as readonly string[]).includes(status);
+}
+
 export interface EscalationStart {
   escalationId: string;
   reference: string;

@@ -404,6 +404,8 @@ describe('Web service in a browser, with accessibility checks', () => {
     await page.reload();
     await waitText(inDelivery, 'Not added: the case had closed');
     expect(await inDelivery.innerText()).toContain('Left a message for the school nurse.');
+    // A closed case takes no more notes, so the page no longer offers one.
+    expect(await page.getByRole('link', { name: 'Add a note' }).count()).toBe(0);
     await check(page, 'case-note-refused');
   });
 

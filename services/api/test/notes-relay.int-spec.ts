@@ -306,7 +306,10 @@ describe('Notes answered once recorded and relayed to their workflow', () => {
     );
     expect(record).toMatchObject({ outcome: 'refused', relayed_at: null });
     expect(await signalsOf(workflowId, record.id)).toBe(0);
-    expect((await view(id)).notesInDelivery).toEqual([]);
+    const closed = await view(id);
+    expect(closed.notesInDelivery).toEqual([]);
+    // Not offered either: the engine would take it, the API refuses it (takesNewNotes).
+    expect(closed.availableActions).not.toContain('add-note');
   });
 
   it('records a note answered just before its case closed, and not delivered, as refused', async () => {

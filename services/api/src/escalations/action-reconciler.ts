@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { actionUpdates, type UpdateActionKind } from '@resolve/contracts';
-import { CLOSED_STATUSES } from '@resolve/domain';
+import { takesNewNotes } from '@resolve/domain';
 import {
   ActionRecordsRepository,
   EscalationsRepository,
@@ -156,7 +156,7 @@ export class ActionReconciler implements OnApplicationBootstrap, OnApplicationSh
 
   private async reconcileNote(action: UndeliveredAction, row: EscalationEntity): Promise<Reconciled> {
     // The row decides, as for the request: a closed case takes no more notes.
-    if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
+    if (!takesNewNotes(row.status)) {
       await this.actions.settle(action.id, 'refused');
       return 'abandoned';
     }

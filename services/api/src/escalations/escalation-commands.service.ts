@@ -6,7 +6,7 @@ import {
   type UpdateActionKind,
 } from '@resolve/contracts';
 import {
-  CLOSED_STATUSES,
+  takesNewNotes,
   concernIdentifiedRefusal,
   correctionRefusal,
   entryRole,
@@ -505,7 +505,7 @@ export class EscalationCommandsService {
     // A closed escalation takes no more notes. Its workflow may still be running for a moment
     // (its closing notices are going out) and would take the signal, so the row decides; the
     // retry of a note accepted before the closure still answers as the first time.
-    if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
+    if (!takesNewNotes(row.status)) {
       if ((await this.actions.outcomeOf(actionId)) === 'accepted') return { actionId, accepted: true };
       await recordingCase('outcome', () => this.actions.settle(actionId, 'refused'));
       throw closedRefusal(row.status);

@@ -3,6 +3,7 @@ import { isUUID } from 'class-validator';
 import {
   availableActions,
   routeChoice,
+  takesNewNotes,
   urgencyExplanation,
   type ActionKind,
   type Actor,
@@ -271,6 +272,8 @@ export class EscalationQueriesService {
       partnershipActorWithRole(caller, row.partnershipId, protocol.finalDecision.by),
     ].filter((a): a is Actor => a !== null);
     const kinds = new Set(actors.flatMap((actor) => availableActions(protocol, state, actor, now)));
+    // The engine would take a note on a closed case; the API refuses it, so it is not offered.
+    if (!takesNewNotes(row.status)) kinds.delete('add-note');
     return [...kinds];
   }
 
