@@ -4,7 +4,7 @@ import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AuditRepository, chainHash, fieldsOfRow } from '@resolve/persistence';
+import { AUDIT_CHAIN_LOCK_KEY, AuditRepository, chainHash, fieldsOfRow } from '@resolve/persistence';
 import { createApiApp } from '../src/app';
 import { AuditHeadPublisher, signHead } from '../src/audit/audit-head';
 import { createTokenVerifier } from '../src/auth/token-verifier';
@@ -85,29 +85,32 @@ describe('The audit chain against its published heads', () => {
     const ds = stack.db.dataSource;
     const [{ rolsuper }] = await ds.query(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`);
     expect(rolsuper).toBe(true);
-    const rows = new AuditRepository(ds);
-    const head = (await rows.head())!;
-    // The superuser erases who raised the case: the first row of the raise, and re-hashes from it on.
-    const [{ seq: from }] = await ds.query(
-      `SELECT seq::int AS seq FROM audit_log WHERE person_id IS NOT NULL AND seq <= $1 ORDER BY seq LIMIT 1`,
-      [publishedSeq],
-    );
-    const tail = await rows.range(String(from - 1), String(head.seq), 10_000);
-    let prevHash = tail[0].prevHash;
-    await ds.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`);
-    try {
+    // A superuser who means the rewrite to hold takes the chain's own lock for it: an append
+    // landing between reading the head and rewriting it (the raise's projection is written in
+    // the background) would link to the old head and show the rewrite as a broken link instead.
+    await ds.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
+      const rows = new AuditRepository(tx);
+      const head = (await rows.head())!;
+      // The superuser erases who raised the case: the first row of the raise, and re-hashes from it on.
+      const [{ seq: from }] = await tx.query(
+        `SELECT seq::int AS seq FROM audit_log WHERE person_id IS NOT NULL AND seq <= $1 ORDER BY seq LIMIT 1`,
+        [publishedSeq],
+      );
+      const tail = await rows.range(String(from - 1), String(head.seq), 10_000);
+      let prevHash = tail[0].prevHash;
+      await tx.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`);
       for (const row of tail) {
         const changed = Number(row.seq) === from ? { ...row, personId: null, role: null } : row;
         const hash = chainHash(prevHash, fieldsOfRow(changed));
-        await ds.query(
+        await tx.query(
           `UPDATE audit_log SET person_id = $2, role = $3, prev_hash = $4, hash = $5 WHERE seq = $1`,
           [row.seq, changed.personId, changed.role, prevHash, hash],
         );
         prevHash = hash;
       }
-    } finally {
-      await ds.query(`ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_append_only`);
-    }
+      await tx.query(`ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_append_only`);
+    });
 
     const result = await verify();
     // The chain alone holds again: only the published head shows the rewrite.

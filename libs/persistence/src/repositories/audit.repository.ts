@@ -118,15 +118,16 @@ export class AuditRepository {
     const run = async (tx: EntityManager) => {
       // Raw SQL: TypeORM has no API for advisory locks; the insert trigger takes the same one.
       await tx.query(`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
-      const head = await tx
-        .getRepository(AuditLogEntity)
-        .find({ select: ['hash'], order: { seq: 'DESC' }, take: 1 });
-      // Raw SQL: the serial's next value is reserved before the insert because the hash covers it.
+      // Raw SQL: the head's hash and the next seq in one round trip, as every statement between
+      // the lock and the commit holds up every other writer of the chain. A statement of its
+      // own after the lock's, so its snapshot sees the head the last holder committed. The serial's
+      // next value is reserved before the insert because the hash covers it.
       const [next] = (await tx.query(
-        `SELECT nextval(pg_get_serial_sequence('audit_log', 'seq'))::text AS seq`,
-      )) as { seq: string }[];
+        `SELECT (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS hash,
+                nextval(pg_get_serial_sequence('audit_log', 'seq'))::text AS seq`,
+      )) as { hash: string | null; seq: string }[];
       const row: AuditLogEntity = {
-        ...link({ seq: Number(next.seq), headHash: head[0]?.hash ?? null }),
+        ...link({ seq: Number(next.seq), headHash: next.hash ?? null }),
         seq: next.seq,
       };
       await tx
@@ -139,6 +140,10 @@ export class AuditRepository {
         .execute();
       return row;
     };
+    // Inside a caller's transaction (a projection, an action record), no savepoint: its RELEASE
+    // would be one more round trip under the chain's lock, and a failed append fails the caller's
+    // transaction either way (no caller carries on after one).
+    if (this.db instanceof EntityManager && this.db.queryRunner?.isTransactionActive) return run(this.db);
     return this.db instanceof EntityManager ? this.db.transaction(run) : this.db.transaction(run);
   }
 
