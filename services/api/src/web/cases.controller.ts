@@ -251,6 +251,9 @@ export class CasesController {
     const tier = protocol?.tiers.find((t) => t.key === view.tier.key);
     const available = Array.isArray(view.availableActions) ? view.availableActions : null;
     const now = new Date();
+    // Who wrote an entry, as every entry of the page names them: the person, then their agency.
+    const byWhom = (personId: string, agencyId?: string | null) =>
+      `${names.person(personId)}${agencyId ? `, ${names.agency(agencyId)}` : ''}`;
     return {
       view,
       agency: Object.fromEntries(
@@ -276,14 +279,12 @@ export class CasesController {
           label: stepLabel(e, view.steps) ?? decisionLabel(e) ?? eventLabel(e.type),
           at: e.at,
           tier: e.tier,
-          who: actor?.personId
-            ? `${names.person(actor.personId)}${actor.agencyId ? `, ${names.agency(actor.agencyId)}` : ''}`
-            : null,
+          who: actor?.personId ? byWhom(actor.personId, actor.agencyId) : null,
           text: e.text,
           // Corrections of this entry, shown beside it; the entry itself stays as written.
           corrections: ('corrections' in e ? e.corrections : []).map((c) => ({
             at: c.at,
-            who: `${names.person(c.personId)}${c.agencyId ? `, ${names.agency(c.agencyId)}` : ''}`,
+            who: byWhom(c.personId, c.agencyId),
             text: c.text,
             reason: c.reason,
           })),
@@ -292,7 +293,7 @@ export class CasesController {
       // Notes answered and not yet in the timeline (docs/performance.md §3), as their authors wrote them.
       notesInDelivery: view.notesInDelivery.map((n) => ({
         at: n.at,
-        who: `${names.person(n.personId)}${n.agencyId ? `, ${names.agency(n.agencyId)}` : ''}`,
+        who: byWhom(n.personId, n.agencyId),
         text: n.text,
         refused: n.delivery === 'refused',
       })),
